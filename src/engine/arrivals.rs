@@ -1,0 +1,262 @@
+//! Background edits: one Poisson stream per (object, direction), with an optional hour-of-day
+//! profile and weekend factor, and the record choice (uniform, hot set, Zipf).
+//!
+//! A stream keeps its next arrival as an exact float instant and the engine runs it at the
+//! floor of that instant, so rounding never accumulates (MODEL.md section 3: no float is ever
+//! an event time; the float only decides which millisecond).
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp1, Zipf};
+use rand_pcg::Pcg64Mcg;
+
+use crate::scenario::{Direction, ObjectSpec, RecordChoice};
+use crate::units::{Instant, Millis, DAY, HOUR};
+
+/// How a stream picks the record an edit touches.
+#[derive(Debug, Clone)]
+enum Chooser {
+    Uniform { records: u32 },
+    HotSet { hot: u32, records: u32, share: f64 },
+    Zipf(Zipf<f64>),
+}
+
+impl Chooser {
+    fn new(object: &ObjectSpec) -> Self {
+        let records = object.records;
+        match object.record_choice {
+            RecordChoice::Uniform => Chooser::Uniform { records },
+            RecordChoice::HotSet { fraction, share } => Chooser::HotSet {
+                hot: ((records as f64 * fraction).floor() as u32).clamp(1, records),
+                records,
+                share,
+            },
+            RecordChoice::Zipf { exponent } => Chooser::Zipf(
+                Zipf::new(records as f64, exponent).expect("validated: records >= 1, exponent > 0"),
+            ),
+        }
+    }
+
+    #[inline]
+    fn pick(&self, rng: &mut Pcg64Mcg) -> u32 {
+        match *self {
+            Chooser::Uniform { records } => rng.random_range(0..records),
+            Chooser::HotSet {
+                hot,
+                records,
+                share,
+            } => {
+                // The hot set is ids 0..hot; a full hot set degenerates to uniform.
+                if hot >= records || rng.random::<f64>() < share {
+                    rng.random_range(0..hot)
+                } else {
+                    rng.random_range(hot..records)
+                }
+            }
+            Chooser::Zipf(ref z) => (z.sample(rng) as u32).saturating_sub(1),
+        }
+    }
+}
+
+/// One Poisson stream of background edits.
+#[derive(Debug, Clone)]
+pub struct EditStream {
+    /// Object index.
+    pub object: usize,
+    /// Direction its edits flow in.
+    pub direction: Direction,
+    /// Mean edits per millisecond before the profile and weekend factor.
+    rate_per_ms: f64,
+    /// Per-UTC-hour multipliers, with the weekend factor kept apart.
+    profile: Option<[f64; 24]>,
+    weekend_factor: f64,
+    /// Scenario start, to map simulated time to UTC hours.
+    start: Instant,
+    /// The exact (float) instant of the next edit, in ms since start.
+    next_exact: f64,
+    synced_fraction: f64,
+    chooser: Chooser,
+    rng: Pcg64Mcg,
+}
+
+/// One background edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edit {
+    /// The record.
+    pub record: u32,
+    /// Whether it touched synced fields (else it is a skip).
+    pub synced: bool,
+}
+
+impl EditStream {
+    /// A stream for `object` in `direction`, or `None` when its rate is zero.
+    pub fn new(
+        object_index: usize,
+        object: &ObjectSpec,
+        direction: Direction,
+        start: Instant,
+        rng: Pcg64Mcg,
+    ) -> Option<Self> {
+        let per_hour = object.edits_per_hour[direction as usize];
+        if per_hour <= 0.0 {
+            return None;
+        }
+        let varies = object.rate_varies();
+        Some(EditStream {
+            object: object_index,
+            direction,
+            rate_per_ms: per_hour / HOUR as f64,
+            profile: varies.then(|| object.hour_profile.unwrap_or([1.0; 24])),
+            weekend_factor: object.weekend_factor,
+            start,
+            next_exact: 0.0,
+            synced_fraction: object.synced_fraction,
+            chooser: Chooser::new(object),
+            rng,
+        })
+    }
+
+    /// Draws the time of the next edit after the current one; `None` when it falls at or
+    /// after `horizon` (or the rate is zero from now on).
+    pub fn advance(&mut self, horizon: Millis) -> Option<Millis> {
+        let e: f64 = self.rng.sample(Exp1);
+        let next = match self.profile {
+            None => self.next_exact + e / self.rate_per_ms,
+            Some(profile) => self.integrate(e, &profile, horizon as f64)?,
+        };
+        self.next_exact = next;
+        let t = next.floor();
+        (t < horizon as f64).then_some(t as Millis)
+    }
+
+    /// Walks hour segments, spending `e` units of integrated intensity (inverse method for a
+    /// piecewise-constant rate).
+    fn integrate(&self, mut e: f64, profile: &[f64; 24], horizon: f64) -> Option<f64> {
+        let start_ms = self.start.0;
+        let mut t = self.next_exact;
+        let mut idle_span = 0.0;
+        loop {
+            if t >= horizon {
+                return None;
+            }
+            let abs = start_ms + t as i64;
+            let instant = Instant(abs);
+            let hour_end_abs = (abs.div_euclid(HOUR as i64) + 1) * HOUR as i64;
+            let segment_end = (hour_end_abs - start_ms) as f64;
+            let mut rate = self.rate_per_ms * profile[instant.utc_hour() as usize];
+            if instant.is_weekend() {
+                rate *= self.weekend_factor;
+            }
+            let span = segment_end - t;
+            if rate > 0.0 {
+                idle_span = 0.0;
+                let mass = rate * span;
+                if mass >= e {
+                    return Some(t + e / rate);
+                }
+                e -= mass;
+            } else {
+                idle_span += span;
+                if idle_span > 7.0 * DAY as f64 {
+                    // A whole week at rate zero: the rate is zero for good.
+                    return None;
+                }
+            }
+            t = segment_end;
+        }
+    }
+
+    /// The record and kind of the edit at the current instant.
+    #[inline]
+    pub fn draw_edit(&mut self) -> Edit {
+        let record = self.chooser.pick(&mut self.rng);
+        let synced = self.rng.random::<f64>() < self.synced_fraction;
+        Edit { record, synced }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::seeds::stream_rng;
+    use crate::scenario::RecordChoice;
+
+    fn object(rate: f64) -> ObjectSpec {
+        ObjectSpec {
+            name: "Lead".into(),
+            records: 1000,
+            syncs: [true, false],
+            edits_per_hour: [rate, 0.0],
+            hour_profile: None,
+            weekend_factor: 1.0,
+            record_choice: RecordChoice::Uniform,
+            synced_fraction: 1.0,
+            filter_pass: 1.0,
+            enabled: true,
+        }
+    }
+
+    fn count_edits(o: &ObjectSpec, start: &str, horizon: Millis) -> u64 {
+        let start = Instant::parse(start).unwrap();
+        let mut s =
+            EditStream::new(0, o, Direction::ToMarketing, start, stream_rng(7, 1, 0)).unwrap();
+        let mut n = 0;
+        let mut last = 0;
+        while let Some(t) = s.advance(horizon) {
+            assert!(t >= last, "arrivals go forward");
+            last = t;
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn constant_rate_gives_the_expected_count() {
+        // 10,000/h over 100 h: mean 1,000,000, sd 1,000; 5 sd is a generous band.
+        let n = count_edits(&object(10_000.0), "2026-11-23T00:00:00Z", 100 * HOUR);
+        assert!((995_000..=1_005_000).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn profile_zero_hours_get_no_edits() {
+        let mut o = object(36_000.0);
+        let mut p = [0.0; 24];
+        p[3] = 1.0; // only 03:00-04:00 UTC
+        o.hour_profile = Some(p);
+        let start = Instant::parse("2026-11-23T00:00:00Z").unwrap();
+        let mut s =
+            EditStream::new(0, &o, Direction::ToMarketing, start, stream_rng(7, 1, 0)).unwrap();
+        let mut n = 0;
+        while let Some(t) = s.advance(2 * DAY) {
+            assert_eq!(start.plus(t).utc_hour(), 3, "edit at {t}");
+            n += 1;
+        }
+        // 36,000/h for 2 hours: mean 72,000.
+        assert!((70_500..=73_500).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn weekend_factor_scales_saturday() {
+        let mut o = object(10_000.0);
+        o.weekend_factor = 0.0;
+        // Starting Saturday 00:00: nothing until Monday 00:00.
+        let start = Instant::parse("2026-11-28T00:00:00Z").unwrap();
+        let mut s =
+            EditStream::new(0, &o, Direction::ToMarketing, start, stream_rng(7, 1, 0)).unwrap();
+        let first = s.advance(5 * DAY).unwrap();
+        assert!(first >= 2 * DAY && first < 2 * DAY + HOUR, "{first}");
+    }
+
+    #[test]
+    fn hot_set_takes_its_share() {
+        let mut o = object(1.0);
+        o.record_choice = RecordChoice::HotSet {
+            fraction: 0.01,
+            share: 0.9,
+        };
+        let start = Instant::parse("2026-11-23T00:00:00Z").unwrap();
+        let mut s =
+            EditStream::new(0, &o, Direction::ToMarketing, start, stream_rng(7, 1, 0)).unwrap();
+        let hot = (0..100_000).filter(|_| s.draw_edit().record < 10).count();
+        assert!((89_000..=91_000).contains(&hot), "{hot}");
+    }
+}

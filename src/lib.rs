@@ -1,0 +1,14 @@
+//! syncsim: a deterministic discrete-event simulation of CRM record-sync backlogs, for
+//! planning capacity and schedules before a mass update.
+//!
+//! Data flows one way: [`scenario`] (a TOML file, validated) -> [`engine`] (one replication,
+//! a pure function of scenario and seed) -> [`metrics`] (what the run measured) -> [`report`]
+//! (CSV, JSON, terminal). The engine reads no file, clock or environment.
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod engine;
+pub mod metrics;
+pub mod report;
+pub mod scenario;
+pub mod units;

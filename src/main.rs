@@ -1,0 +1,20 @@
+//! The `syncsim` binary: parse arguments, hand them to the library, return its exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    match syncsim::cli::Cli::try_parse() {
+        Ok(cli) => syncsim::cli::main(cli),
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are successes; every usage error is bad input.
+            if e.use_stderr() {
+                ExitCode::from(syncsim::cli::EXIT_BAD_INPUT)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The terminal summary of a run, laid out like the admin page's "Sync Backlog Metrics":
+//! the per-object throughput and backlog table with status, the 4-hour trend, then the
+//! forecast (clear and recovery times, latency per object).
+
+use std::io::{self, Write};
+
+use super::fixed;
+use crate::metrics::{self, RunResult, Status};
+use crate::scenario::Scenario;
+use crate::units::{format_duration, human_duration, Millis, HOUR};
+
+/// Groups digits by thousands: `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A one-line bar chart of `values` (eight levels).
+pub fn sparkline(values: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().max().unwrap_or(0);
+    values
+        .iter()
+        .map(|&v| {
+            if max == 0 {
+                BARS[0]
+            } else {
+                BARS[((v as f64 / max as f64) * 7.0).round() as usize]
+            }
+        })
+        .collect()
+}
+
+fn hours_text(ms: Option<Millis>) -> String {
+    ms.map_or_else(
+        || "not within the horizon".to_string(),
+        |t| format!("{} h", fixed(t as f64 / HOUR as f64, 2)),
+    )
+}
+
+/// Writes the summary of one run.
+pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Result<()> {
+    let d = metrics::dashboard(r, sc.objects.len(), r.horizon);
+    let policy = sc.sync.policy.name();
+    let workers = sc.sync.workers;
+    writeln!(
+        w,
+        "{} (seed {}): {} from {}, policy {policy}, {workers} worker{}, {} units/h each",
+        sc.name,
+        r.seed,
+        format_duration(r.horizon),
+        sc.start,
+        if workers == 1 { "" } else { "s" },
+        thousands(sc.sync.throughput.round() as u64),
+    )?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Sync backlog metrics, last fetched {} (next fetch {}); per hour over the last {} h",
+        sc.instant(d.last_fetch),
+        sc.instant(d.next_fetch),
+        d.hours_considered
+    )?;
+    let name_width = sc
+        .objects
+        .iter()
+        .map(|o| o.name.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    writeln!(
+        w,
+        "  {:name_width$}  {:>9}  {:>9}  {:>9}  {:>10}  {:>13}  {}",
+        "Object", "Max/h", "Min/h", "Avg/h", "Backlog", "Est. backlog", "Status"
+    )?;
+    for row in &d.rows {
+        let est = row
+            .est_backlog_hours
+            .map_or_else(|| "never".to_string(), |x| format!("{} h", fixed(x, 2)));
+        writeln!(
+            w,
+            "  {:name_width$}  {:>9}  {:>9}  {:>9}  {:>10}  {:>13}  {}",
+            sc.objects[row.object].name,
+            thousands(row.max_per_hour),
+            thousands(row.min_per_hour),
+            thousands(row.avg_per_hour.round() as u64),
+            thousands(row.backlog),
+            est,
+            row.status.label()
+        )?;
+    }
+    writeln!(
+        w,
+        "  {:name_width$}  {:>9}  {:>9}  {:>9}  {:>10}  {:>13}  {}",
+        "Total",
+        "",
+        "",
+        "",
+        thousands(d.total_backlog),
+        "",
+        d.status.label()
+    )?;
+    let trend: Vec<u64> = d.trend.iter().map(|(_, b)| *b).collect();
+    writeln!(
+        w,
+        "  Backlog trend, 4-hourly: {}  (peak {})",
+        sparkline(&trend),
+        thousands(trend.iter().copied().max().unwrap_or(0))
+    )?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Backlog: max {} at {} h; {} pending at the end{}",
+        thousands(r.max_backlog),
+        fixed(r.max_backlog_at as f64 / HOUR as f64, 2),
+        thousands(r.pending_end.iter().map(|p| p.queued + p.in_flight).sum()),
+        match r.pending_end.iter().filter_map(|p| p.oldest_age).max() {
+            Some(age) => format!(" (oldest waiting {})", human_duration(age)),
+            None => String::new(),
+        }
+    )?;
+    for e in &r.events {
+        writeln!(
+            w,
+            "Event {} ({} of {} {} records, {} to {} h): clear {}, recovery {}",
+            e.name,
+            e.kind,
+            thousands(e.edits),
+            sc.objects[e.object].name,
+            fixed(e.first_edit as f64 / HOUR as f64, 2),
+            fixed(e.last_edit as f64 / HOUR as f64, 2),
+            hours_text(e.clear_time()),
+            hours_text(e.recovery_time()),
+        )?;
+        writeln!(
+            w,
+            "    its entries: {} synced, {} skipped, {} still pending",
+            thousands(e.synced),
+            thousands(e.skipped),
+            thousands(e.still_pending)
+        )?;
+    }
+    writeln!(w)?;
+    writeln!(w, "Latency of synced updates (minutes)")?;
+    writeln!(
+        w,
+        "  {:name_width$}  {:>10}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
+        "Object", "Synced", "p50", "p90", "p99", "max", "Pending"
+    )?;
+    for (o, object) in sc.objects.iter().enumerate() {
+        let pending: u64 = r.pending_end[o * 2..o * 2 + 2]
+            .iter()
+            .map(|p| p.queued + p.in_flight)
+            .sum();
+        let cell = |ms: Option<Millis>| {
+            ms.map_or_else(|| "-".to_string(), |m| fixed(m as f64 / 60_000.0, 2))
+        };
+        let l = r.latency_by_object[o];
+        writeln!(
+            w,
+            "  {:name_width$}  {:>10}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
+            object.name,
+            thousands(l.map_or(0, |l| l.count)),
+            cell(l.map(|l| l.p50)),
+            cell(l.map(|l| l.p90)),
+            cell(l.map(|l| l.p99)),
+            cell(l.map(|l| l.max)),
+            thousands(pending)
+        )?;
+    }
+    let t = r.totals();
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Edits {} = {} filtered + {} coalesced + {} entries; entries = {} synced + {} skipped + {} pending",
+        thousands(t.edits),
+        thousands(t.filtered),
+        thousands(t.coalesced),
+        thousands(t.entries_created),
+        thousands(t.synced),
+        thousands(t.skipped),
+        thousands(r.pending_end.iter().map(|p| p.queued + p.in_flight).sum())
+    )?;
+    if d.status == Status::Growing {
+        writeln!(
+            w,
+            "Status Growing: the backlog at the last fetch is above its level 6 hours before."
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn sparkline_scales_to_the_max() {
+        assert_eq!(sparkline(&[0, 50, 100]), "▁▅█");
+        assert_eq!(sparkline(&[0, 0]), "▁▁");
+    }
+}

@@ -1,0 +1,1327 @@
+//! Scenarios: the TOML a planner writes, turned into a validated [`Scenario`] the engine can
+//! trust.
+//!
+//! Loading goes text -> [`raw::RawScenario`] (serde, unknown keys refused, syntax and type
+//! errors with line and column) -> `--set` overrides applied to the TOML tree -> presets and
+//! defaults filled -> [`Scenario`], where every value is in range and every name resolved to an
+//! index. Errors name the file and the key, the bad value and what is allowed.
+
+pub mod raw;
+
+use std::fmt;
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use crate::units::{self, parse_duration, Instant, Millis, DAY, HOUR, MINUTE};
+use raw::{RawEvent, RawObject, RawScenario, RawSync};
+
+/// The most records one object may hold (record ids are `u32`; this keeps a margin).
+pub const MAX_RECORDS: u64 = 1 << 31;
+/// The most edit-producing events (bulk updates, objects enabled) whose clear time is tracked.
+pub const MAX_TRACKED_EVENTS: usize = 64;
+/// The longest horizon accepted.
+pub const MAX_HORIZON: Millis = 3_660 * DAY;
+
+/// A direction records flow in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Direction {
+    /// CRM -> marketing platform (edits made in the CRM).
+    ToMarketing = 0,
+    /// Marketing platform -> CRM (edits made in the marketing platform).
+    ToCrm = 1,
+}
+
+impl Direction {
+    /// Both directions, in report order.
+    pub const ALL: [Direction; 2] = [Direction::ToMarketing, Direction::ToCrm];
+
+    /// The name used in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::ToMarketing => "to_marketing",
+            Direction::ToCrm => "to_crm",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "to_marketing" => Some(Direction::ToMarketing),
+            "to_crm" => Some(Direction::ToCrm),
+            _ => None,
+        }
+    }
+}
+
+/// How background edits pick the record they touch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordChoice {
+    /// Every record equally likely.
+    Uniform,
+    /// A hot set of the first `fraction` of the ids receives `share` of the edits.
+    HotSet {
+        /// Fraction of the object's records that are hot, in (0, 1).
+        fraction: f64,
+        /// Fraction of edits that go to the hot set, in [0, 1].
+        share: f64,
+    },
+    /// Zipf over ids: id `k` is chosen with weight `1 / (k + 1)^exponent`.
+    Zipf {
+        /// The Zipf exponent, > 0.
+        exponent: f64,
+    },
+}
+
+/// One object type (Lead, Contact, a custom object...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectSpec {
+    /// The object's name as written in the scenario.
+    pub name: String,
+    /// How many records it has; ids are `0..records`.
+    pub records: u32,
+    /// Which directions it syncs, indexed by [`Direction`].
+    pub syncs: [bool; 2],
+    /// Background edits per hour, indexed by [`Direction`] (CRM-side edits flow to marketing).
+    pub edits_per_hour: [f64; 2],
+    /// Multipliers for each UTC hour of the day, if the rate varies over the day.
+    pub hour_profile: Option<[f64; 24]>,
+    /// Multiplier for Saturdays and Sundays (UTC).
+    pub weekend_factor: f64,
+    /// How edits pick records.
+    pub record_choice: RecordChoice,
+    /// Fraction of background edits that touch synced fields (the rest are skips).
+    pub synced_fraction: f64,
+    /// Fraction of records that pass the sync filter.
+    pub filter_pass: f64,
+    /// Whether the object is in the sync at the start (else an `enable_object` event adds it).
+    pub enabled: bool,
+}
+
+impl ObjectSpec {
+    /// Whether the background rate varies with the time of day or week.
+    pub fn rate_varies(&self) -> bool {
+        self.hour_profile.is_some() || self.weekend_factor != 1.0
+    }
+}
+
+/// How the sync chooses what to drain next (MODEL.md section 5, item 4).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Policy {
+    /// Oldest stamp first across all objects; a batch may mix objects.
+    Fifo,
+    /// Objects take turns of up to `slice` records each, in `order`.
+    RoundRobin {
+        /// Object indices in turn order (every object appears once).
+        order: Vec<usize>,
+        /// Records per object per turn.
+        slice: u32,
+    },
+    /// The first object in `order` with anything eligible drains.
+    Priority {
+        /// Object indices, highest priority first (every object appears once).
+        order: Vec<usize>,
+    },
+    /// Objects with eligible records share batches in proportion to their weights.
+    Weighted {
+        /// Weight per object index, >= 1.
+        weights: Vec<u32>,
+    },
+}
+
+impl Policy {
+    /// The name used in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Policy::Fifo => "fifo",
+            Policy::RoundRobin { .. } => "round_robin",
+            Policy::Priority { .. } => "priority",
+            Policy::Weighted { .. } => "weighted",
+        }
+    }
+}
+
+/// The sync's draining machinery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncSpec {
+    /// The draining policy.
+    pub policy: Policy,
+    /// For each object index, the object whose backlog holds it back, if any.
+    pub gates: Vec<Option<usize>>,
+    /// Parallel batches (multi-batch queueing); at least 1.
+    pub workers: u32,
+    /// Records per batch (one API call's worth by default).
+    pub batch_size: u32,
+    /// Cost units per hour per worker (an update costs 1, a skip `skip_cost`); 0 stalls the sync.
+    pub throughput: f64,
+    /// Cost of a skip relative to an update.
+    pub skip_cost: f64,
+    /// Wait after a look finds nothing eligible.
+    pub cycle_wait: Millis,
+    /// Fixed time added to every batch.
+    pub batch_overhead: Millis,
+    /// Whether a re-edited pending record moves behind newer entries.
+    pub requeue: bool,
+}
+
+/// Which records a bulk update touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Ids `first_record .. first_record + count`, in id order.
+    Sequential,
+    /// `count` distinct ids drawn at random (seeded), in ascending id order.
+    Random,
+}
+
+/// What a timed event does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    /// A mass update: `count` edits of one object spread evenly over `spread`.
+    BulkUpdate {
+        /// Object index.
+        object: usize,
+        /// Direction the edits flow in.
+        direction: Direction,
+        /// Number of records edited.
+        count: u32,
+        /// Edit `i` happens at `at + floor(i * spread / count)`.
+        spread: Millis,
+        /// Which records.
+        selection: Selection,
+        /// First id for [`Selection::Sequential`].
+        first_record: u32,
+        /// Whether the edits touch synced fields (else they are skips).
+        synced_fields: bool,
+    },
+    /// An object joins the sync: every record (passing the filter) enters the queue at once.
+    EnableObject {
+        /// Object index.
+        object: usize,
+    },
+    /// The sync stops taking work; edits still queue. `duration` re-enables it automatically.
+    SyncDisabled {
+        /// How long until it is enabled again, if given.
+        duration: Option<Millis>,
+    },
+    /// The sync resumes.
+    SyncEnabled,
+    /// Throughput per worker changes for batches started from now on.
+    SetThroughput {
+        /// New cost units per hour per worker.
+        throughput: f64,
+    },
+    /// The number of workers changes (MBQ switched on or off).
+    SetWorkers {
+        /// New worker count.
+        workers: u32,
+    },
+}
+
+impl EventKind {
+    /// The `kind` name used in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::BulkUpdate { .. } => "bulk_update",
+            EventKind::EnableObject { .. } => "enable_object",
+            EventKind::SyncDisabled { .. } => "sync_disabled",
+            EventKind::SyncEnabled => "sync_enabled",
+            EventKind::SetThroughput { .. } => "set_throughput",
+            EventKind::SetWorkers { .. } => "set_workers",
+        }
+    }
+
+    /// Whether the event creates edits, and so has a clear and recovery time.
+    pub fn makes_edits(&self) -> bool {
+        matches!(
+            self,
+            EventKind::BulkUpdate { .. } | EventKind::EnableObject { .. }
+        )
+    }
+}
+
+/// A timed happening.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSpec {
+    /// The event's name (its key under `[events]`).
+    pub name: String,
+    /// When it happens, after `start`.
+    pub at: Millis,
+    /// What it does.
+    pub kind: EventKind,
+}
+
+/// A validated scenario: every value in range, every name resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Short name; reports go to `output/<name>/`.
+    pub name: String,
+    /// What question the scenario answers.
+    pub description: String,
+    /// The preset that filled defaults, if any.
+    pub preset: Option<Preset>,
+    /// Seed of replication 0 (the others derive from it).
+    pub seed: u64,
+    /// The instant simulated time 0 maps to.
+    pub start: Instant,
+    /// How long to simulate.
+    pub horizon: Millis,
+    /// Spacing of the backlog samples.
+    pub sample_interval: Millis,
+    /// Default number of replications.
+    pub replications: u32,
+    /// Object types, in declaration order.
+    pub objects: Vec<ObjectSpec>,
+    /// The sync.
+    pub sync: SyncSpec,
+    /// Timed events, sorted by time then declaration order.
+    pub events: Vec<EventSpec>,
+}
+
+impl Scenario {
+    /// The index of the object called `name`.
+    pub fn object_index(&self, name: &str) -> Option<usize> {
+        self.objects.iter().position(|o| o.name == name)
+    }
+
+    /// The instant of simulated time `t`.
+    pub fn instant(&self, t: Millis) -> Instant {
+        self.start.plus(t)
+    }
+}
+
+/// A platform whose defaults fill the sync settings (MODEL.md section 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// Marketo-style Salesforce sync: round-robin slices of 10K per object, Contact gated on
+    /// Account.
+    Salesforce,
+    /// Dynamics-style sync: strict FIFO by stamp, one worker.
+    Dynamics,
+}
+
+impl Preset {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Salesforce => "salesforce",
+            Preset::Dynamics => "dynamics",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "salesforce" => Some(Preset::Salesforce),
+            "dynamics" => Some(Preset::Dynamics),
+            _ => None,
+        }
+    }
+}
+
+/// Defaults that hold whatever the preset (see `docs/scenario.md`).
+pub mod defaults {
+    use crate::units::{Millis, DAY, MINUTE};
+    /// Default seed.
+    pub const SEED: u64 = 1;
+    /// Default horizon.
+    pub const HORIZON: Millis = 5 * DAY;
+    /// Default backlog sample spacing.
+    pub const SAMPLE_INTERVAL: Millis = 15 * MINUTE;
+    /// Default records per batch (one API call).
+    pub const BATCH_SIZE: u32 = 200;
+    /// Default throughput, cost units per hour per worker.
+    pub const THROUGHPUT: f64 = 50_000.0;
+    /// Default cost of a skip relative to an update.
+    pub const SKIP_COST: f64 = 0.1;
+    /// Default wait between cycles.
+    pub const CYCLE_WAIT: Millis = 5 * MINUTE;
+    /// Default round-robin slice.
+    pub const SLICE: u32 = 10_000;
+}
+
+/// Where in the input something is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The whole file.
+    File,
+    /// A line and column (1-based), with the line's text.
+    LineColumn {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The text of that line.
+        text: String,
+    },
+    /// A key path such as `sync.batch_size`.
+    Key(String),
+}
+
+/// A scenario that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file (or `--set` argument) at fault.
+    pub source: String,
+    /// Where in it.
+    pub location: Location,
+    /// What was wrong and what is allowed.
+    pub message: String,
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Location::File => write!(f, "scenario '{}': {}", self.source, self.message),
+            Location::Key(key) => {
+                write!(f, "scenario '{}': {key}: {}", self.source, self.message)
+            }
+            Location::LineColumn { line, column, text } => {
+                let gutter = line.to_string().len();
+                writeln!(
+                    f,
+                    "scenario '{}': line {line}, column {column}: {}",
+                    self.source, self.message
+                )?;
+                writeln!(f, "{:gutter$} |", "")?;
+                writeln!(f, "{line} | {text}")?;
+                write!(f, "{:gutter$} | {:>column$}", "", "^")
+            }
+        }
+    }
+}
+
+/// Largest scenario file read, so a huge file is refused before it is parsed.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads, overrides and validates the scenario file at `path`.
+///
+/// `overrides` are `PATH=VALUE` strings as given to `--set`.
+pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    let source = path.display().to_string();
+    let file_error = |message: String| ScenarioError {
+        source: source.clone(),
+        location: Location::File,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| file_error(format!("cannot read it: {e}")))?;
+    if meta.is_dir() {
+        return Err(file_error("is a folder, not a scenario file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(file_error(format!(
+            "is {} bytes; a scenario file may be at most {MAX_FILE_BYTES} bytes",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| file_error(format!("cannot read it: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        ScenarioError {
+            source: source.clone(),
+            location: Location::LineColumn {
+                line,
+                column,
+                text: String::from_utf8_lossy(
+                    e.as_bytes()[good.len() - (column - 1)..]
+                        .split(|b| *b == b'\n')
+                        .next()
+                        .unwrap_or_default(),
+                )
+                .into_owned(),
+            },
+            message: "the file is not valid UTF-8; save it as UTF-8".into(),
+        }
+    })?;
+    let default_name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    from_str(&text, &source, &default_name, overrides)
+}
+
+/// Parses, overrides and validates scenario `text`; `source` names it in errors and
+/// `default_name` is used when the file sets no `name`.
+pub fn from_str(
+    text: &str,
+    source: &str,
+    default_name: &str,
+    overrides: &[String],
+) -> Result<Scenario, ScenarioError> {
+    let syntax = |e: toml::de::Error| syntax_error(text, source, &e);
+    // Parse the file as written first, so type errors point at a line and column.
+    let mut raw: RawScenario = toml::from_str(text).map_err(syntax)?;
+    if !overrides.is_empty() {
+        let mut table: toml::Table = toml::from_str(text).map_err(syntax)?;
+        for assignment in overrides {
+            apply_override(&mut table, assignment)?;
+        }
+        raw = RawScenario::deserialize_table(table).map_err(|e| ScenarioError {
+            source: format!("{source} with --set {}", overrides.join(" --set ")),
+            location: Location::File,
+            message: e.message().trim().to_string(),
+        })?;
+    }
+    if raw.objects.is_empty() && text.trim().is_empty() {
+        return Err(ScenarioError {
+            source: source.into(),
+            location: Location::File,
+            message: "the file is empty; a scenario needs at least one [objects.<Name>] table \
+                      (see docs/scenario.md)"
+                .into(),
+        });
+    }
+    validate(raw, source, default_name)
+}
+
+impl RawScenario {
+    fn deserialize_table(table: toml::Table) -> Result<Self, toml::de::Error> {
+        use serde::Deserialize;
+        RawScenario::deserialize(toml::Value::Table(table))
+    }
+}
+
+fn syntax_error(text: &str, source: &str, e: &toml::de::Error) -> ScenarioError {
+    let message = e.message().trim().to_string();
+    let Some(span) = e.span() else {
+        return ScenarioError {
+            source: source.into(),
+            location: Location::File,
+            message,
+        };
+    };
+    let offset = span.start.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    let line_text = text[line_start..].lines().next().unwrap_or("").to_string();
+    // Keep the error on one screen even for a very long line.
+    let line_text: String = line_text.chars().take(160).collect();
+    ScenarioError {
+        source: source.into(),
+        location: Location::LineColumn {
+            line,
+            column: column.min(161),
+            text: line_text,
+        },
+        message,
+    }
+}
+
+/// Applies one `--set PATH=VALUE` to the TOML tree. VALUE is read as TOML (`2`, `0.5`,
+/// `true`, `"x"`, `[1, 2]`), and as a bare string when it is not valid TOML (`4h`, `fifo`).
+pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<(), ScenarioError> {
+    let err = |message: String| ScenarioError {
+        source: format!("--set {assignment}"),
+        location: Location::File,
+        message,
+    };
+    let (path, value) = assignment
+        .split_once('=')
+        .ok_or_else(|| err("expected PATH=VALUE, e.g. `--set sync.workers=2`".into()))?;
+    let path = path.trim();
+    let keys: Vec<&str> = path.split('.').map(str::trim).collect();
+    if keys.iter().any(|k| k.is_empty()) {
+        return Err(err(format!(
+            "'{path}' is not a key path; write keys joined by dots, e.g. `objects.Lead.records`"
+        )));
+    }
+    let value = parse_override_value(value.trim());
+    let (last, parents) = keys.split_last().expect("split yields at least one key");
+    let mut node = table;
+    for (depth, key) in parents.iter().enumerate() {
+        let entry = node
+            .entry(key.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        node = entry.as_table_mut().ok_or_else(|| {
+            err(format!(
+                "'{}' is a value, not a table, so it has no key '{}'",
+                keys[..=depth].join("."),
+                keys[depth + 1]
+            ))
+        })?;
+    }
+    node.insert(last.to_string(), value);
+    Ok(())
+}
+
+fn parse_override_value(text: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {text}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(text.to_string()))
+}
+
+/// Collects the key-named errors of one validation pass; the first is reported.
+struct Checker<'a> {
+    source: &'a str,
+}
+
+impl Checker<'_> {
+    fn fail<T>(
+        &self,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Result<T, ScenarioError> {
+        Err(ScenarioError {
+            source: self.source.into(),
+            location: Location::Key(key.into()),
+            message: message.into(),
+        })
+    }
+
+    fn duration(&self, key: &str, text: &str) -> Result<Millis, ScenarioError> {
+        parse_duration(text).or_else(|e| self.fail(key, e.to_string()))
+    }
+
+    fn positive_duration(&self, key: &str, text: &str) -> Result<Millis, ScenarioError> {
+        match self.duration(key, text)? {
+            0 => self.fail(key, format!("must be longer than zero (got '{text}')")),
+            d => Ok(d),
+        }
+    }
+
+    fn int_in(&self, key: &str, value: i64, lo: i64, hi: i64) -> Result<i64, ScenarioError> {
+        if (lo..=hi).contains(&value) {
+            Ok(value)
+        } else {
+            self.fail(key, format!("must be {lo}..={hi} (got {value})"))
+        }
+    }
+
+    fn fraction(&self, key: &str, value: f64) -> Result<f64, ScenarioError> {
+        if (0.0..=1.0).contains(&value) {
+            Ok(value)
+        } else {
+            self.fail(key, format!("must be a fraction 0..=1 (got {value})"))
+        }
+    }
+
+    fn non_negative(&self, key: &str, value: f64, hi: f64) -> Result<f64, ScenarioError> {
+        if value.is_finite() && (0.0..=hi).contains(&value) {
+            Ok(value)
+        } else {
+            self.fail(key, format!("must be a number 0..={hi} (got {value})"))
+        }
+    }
+
+    fn object(
+        &self,
+        key: &str,
+        name: &str,
+        objects: &[ObjectSpec],
+    ) -> Result<usize, ScenarioError> {
+        objects.iter().position(|o| o.name == name).map_or_else(
+            || {
+                let known: Vec<&str> = objects.iter().map(|o| o.name.as_str()).collect();
+                self.fail(
+                    key,
+                    format!(
+                        "unknown object '{name}'; the scenario's objects are: {}",
+                        known.join(", ")
+                    ),
+                )
+            },
+            Ok,
+        )
+    }
+
+    fn instant_or_offset(
+        &self,
+        key: &str,
+        text: &str,
+        start: Instant,
+    ) -> Result<Millis, ScenarioError> {
+        if let Ok(ms) = parse_duration(text) {
+            return Ok(ms);
+        }
+        match Instant::parse(text) {
+            Ok(at) if at < start => self.fail(
+                key,
+                format!(
+                    "{at} is before the scenario's start {start}; events happen at or after it"
+                ),
+            ),
+            Ok(at) => Ok((at.0 - start.0) as Millis),
+            Err(_) => self.fail(
+                key,
+                format!(
+                    "'{text}' is neither a time after start (e.g. `24h`, `1d6h`) nor an RFC 3339 \
+                     UTC instant (e.g. `2026-11-24T00:00:00Z`)"
+                ),
+            ),
+        }
+    }
+}
+
+/// Upper bound on a rate, to refuse absurd values before they allocate anything.
+const MAX_RATE_PER_HOUR: f64 = 1e9;
+/// Upper bound on throughput, cost units per hour per worker.
+const MAX_THROUGHPUT: f64 = 1e10;
+
+fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
+    let c = Checker { source };
+    let preset = match raw.preset.as_deref() {
+        None => None,
+        Some(p) => Some(Preset::parse(p).map_or_else(
+            || {
+                c.fail(
+                    "preset",
+                    format!("unknown preset '{p}'; allowed: salesforce, dynamics"),
+                )
+            },
+            Ok,
+        )?),
+    };
+    let name = raw.name.unwrap_or_else(|| default_name.to_string());
+    if name.is_empty()
+        || name.len() > 100
+        || !name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+        || name.starts_with('.')
+    {
+        return c.fail(
+            "name",
+            format!(
+                "'{name}' cannot name an output folder; use 1-100 letters, digits, '-', '_' or '.'"
+            ),
+        );
+    }
+    let seed = match raw.seed {
+        None => defaults::SEED,
+        Some(s) if s >= 0 => s as u64,
+        Some(s) => return c.fail("seed", format!("must be 0 or more (got {s})")),
+    };
+    let start = match raw.start.as_deref() {
+        None => return c.fail("start", "is required: the UTC instant the simulation starts, e.g. `start = \"2026-11-23T00:00:00Z\"`"),
+        Some(text) => Instant::parse(text).or_else(|e| c.fail("start", e.to_string()))?,
+    };
+    let horizon = match raw.horizon.as_deref() {
+        None => defaults::HORIZON,
+        Some(text) => c.positive_duration("horizon", text)?,
+    };
+    if horizon > MAX_HORIZON {
+        return c.fail(
+            "horizon",
+            format!(
+                "must be at most 3660d (got {})",
+                units::format_duration(horizon)
+            ),
+        );
+    }
+    let sample_interval = match raw.sample_interval.as_deref() {
+        None => defaults::SAMPLE_INTERVAL,
+        Some(text) => c.positive_duration("sample_interval", text)?,
+    };
+    if horizon / sample_interval > 1_000_000 {
+        return c.fail(
+            "sample_interval",
+            format!(
+                "gives {} samples over the horizon; at most 1,000,000 are allowed",
+                horizon / sample_interval
+            ),
+        );
+    }
+    let replications = match raw.replications {
+        None => 1,
+        Some(r) => c.int_in("replications", r, 1, 1_000_000)? as u32,
+    };
+
+    if raw.objects.is_empty() {
+        return c.fail(
+            "objects",
+            "a scenario needs at least one object, e.g. `[objects.Lead]` with `records = 1000`",
+        );
+    }
+    let mut objects = Vec::with_capacity(raw.objects.len());
+    for (name, o) in &raw.objects {
+        objects.push(validate_object(&c, name, o)?);
+    }
+    let sync = validate_sync(&c, &raw.sync, preset, &objects)?;
+    let events = validate_events(&c, &raw.events, &mut objects, start, horizon)?;
+    Ok(Scenario {
+        name,
+        description: raw.description.unwrap_or_default(),
+        preset,
+        seed,
+        start,
+        horizon,
+        sample_interval,
+        replications,
+        objects,
+        sync,
+        events,
+    })
+}
+
+fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec, ScenarioError> {
+    let key = |k: &str| format!("objects.{name}.{k}");
+    if name.is_empty() || name.len() > 64 || name.chars().any(|ch| ch.is_control() || ch == ',') {
+        return c.fail(
+            format!("objects.{name}"),
+            "an object name must be 1-64 characters without commas or control characters",
+        );
+    }
+    let records = match o.records {
+        None => {
+            return c.fail(
+                key("records"),
+                "is required: how many records the object has",
+            )
+        }
+        Some(r) => c.int_in(&key("records"), r, 1, MAX_RECORDS as i64)? as u32,
+    };
+    let syncs = match o.sync.as_deref().unwrap_or("to_marketing") {
+        "to_marketing" => [true, false],
+        "to_crm" => [false, true],
+        "both" => [true, true],
+        other => {
+            return c.fail(
+                key("sync"),
+                format!("unknown direction '{other}'; allowed: to_marketing, to_crm, both"),
+            )
+        }
+    };
+    let mut edits_per_hour = [0.0; 2];
+    for (dir, field, value) in [
+        (Direction::ToMarketing, "edits_per_hour", o.edits_per_hour),
+        (
+            Direction::ToCrm,
+            "marketing_edits_per_hour",
+            o.marketing_edits_per_hour,
+        ),
+    ] {
+        let rate = c.non_negative(&key(field), value.unwrap_or(0.0), MAX_RATE_PER_HOUR)?;
+        if rate > 0.0 && !syncs[dir as usize] {
+            return c.fail(
+                key(field),
+                format!(
+                    "is {rate} but the object does not sync {}; set `sync = \"{}\"` or \"both\"",
+                    dir.name(),
+                    dir.name()
+                ),
+            );
+        }
+        edits_per_hour[dir as usize] = rate;
+    }
+    let hour_profile = match &o.hour_profile {
+        None => None,
+        Some(p) if p.len() != 24 => {
+            return c.fail(
+                key("hour_profile"),
+                format!(
+                    "must hold 24 multipliers, one per UTC hour (got {})",
+                    p.len()
+                ),
+            )
+        }
+        Some(p) => {
+            let mut profile = [0.0; 24];
+            for (i, v) in p.iter().enumerate() {
+                profile[i] = c.non_negative(&format!("{}[{i}]", key("hour_profile")), *v, 1e6)?;
+            }
+            Some(profile)
+        }
+    };
+    let weekend_factor =
+        c.non_negative(&key("weekend_factor"), o.weekend_factor.unwrap_or(1.0), 1e6)?;
+    let record_choice = match o.record_choice.as_deref().unwrap_or("uniform") {
+        "uniform" => {
+            for (field, v) in [
+                ("hot_fraction", o.hot_fraction),
+                ("hot_share", o.hot_share),
+                ("zipf_exponent", o.zipf_exponent),
+            ] {
+                if v.is_some() {
+                    return c.fail(
+                        key(field),
+                        "applies only with record_choice = \"hot_set\" or \"zipf\"",
+                    );
+                }
+            }
+            RecordChoice::Uniform
+        }
+        "hot_set" => {
+            let fraction = o.hot_fraction.unwrap_or(0.01);
+            if !(fraction > 0.0 && fraction < 1.0) {
+                return c.fail(
+                    key("hot_fraction"),
+                    format!("must be a fraction strictly between 0 and 1 (got {fraction})"),
+                );
+            }
+            if ((records as f64) * fraction).floor() < 1.0 {
+                return c.fail(
+                    key("hot_fraction"),
+                    format!("gives an empty hot set for {records} records"),
+                );
+            }
+            let share = c.fraction(&key("hot_share"), o.hot_share.unwrap_or(0.9))?;
+            RecordChoice::HotSet { fraction, share }
+        }
+        "zipf" => {
+            let exponent = o.zipf_exponent.unwrap_or(1.0);
+            if !(exponent > 0.0 && exponent <= 10.0) {
+                return c.fail(
+                    key("zipf_exponent"),
+                    format!("must be in (0, 10] (got {exponent})"),
+                );
+            }
+            RecordChoice::Zipf { exponent }
+        }
+        other => {
+            return c.fail(
+                key("record_choice"),
+                format!("unknown choice '{other}'; allowed: uniform, hot_set, zipf"),
+            )
+        }
+    };
+    Ok(ObjectSpec {
+        name: name.to_string(),
+        records,
+        syncs,
+        edits_per_hour,
+        hour_profile,
+        weekend_factor,
+        record_choice,
+        synced_fraction: c.fraction(&key("synced_fraction"), o.synced_fraction.unwrap_or(1.0))?,
+        filter_pass: c.fraction(&key("filter_pass"), o.filter_pass.unwrap_or(1.0))?,
+        enabled: o.enabled.unwrap_or(true),
+    })
+}
+
+/// The sync settings a preset fills before the file's own `[sync]` keys.
+fn preset_sync(preset: Option<Preset>, objects: &[ObjectSpec]) -> RawSync {
+    match preset {
+        None => RawSync::default(),
+        Some(Preset::Dynamics) => RawSync {
+            policy: Some("fifo".into()),
+            workers: Some(1),
+            ..RawSync::default()
+        },
+        Some(Preset::Salesforce) => {
+            let has = |n: &str| objects.iter().any(|o| o.name == n);
+            let mut gates = IndexMap::new();
+            if has("Contact") && has("Account") {
+                gates.insert("Contact".to_string(), "Account".to_string());
+            }
+            RawSync {
+                policy: Some("round_robin".into()),
+                slice: Some(defaults::SLICE as i64),
+                gates: Some(gates),
+                ..RawSync::default()
+            }
+        }
+    }
+}
+
+fn validate_sync(
+    c: &Checker,
+    file: &RawSync,
+    preset: Option<Preset>,
+    objects: &[ObjectSpec],
+) -> Result<SyncSpec, ScenarioError> {
+    let base = preset_sync(preset, objects);
+    macro_rules! pick {
+        ($field:ident) => {
+            file.$field.clone().or(base.$field.clone())
+        };
+    }
+    let policy_name = pick!(policy).unwrap_or_else(|| "fifo".into());
+    let order = match pick!(order) {
+        None => (0..objects.len()).collect::<Vec<_>>(),
+        Some(names) => {
+            let mut order = Vec::with_capacity(objects.len());
+            for (i, n) in names.iter().enumerate() {
+                let idx = c.object(&format!("sync.order[{i}]"), n, objects)?;
+                if order.contains(&idx) {
+                    return c.fail(format!("sync.order[{i}]"), format!("'{n}' is listed twice"));
+                }
+                order.push(idx);
+            }
+            // Objects left out take their turn after the listed ones, in declaration order.
+            let missing: Vec<usize> = (0..objects.len()).filter(|i| !order.contains(i)).collect();
+            order.extend(missing);
+            order
+        }
+    };
+    let slice = pick!(slice);
+    let weights = pick!(weights);
+    let only_for = |key: &str, policy: &str| {
+        c.fail::<()>(
+            format!("sync.{key}"),
+            format!("applies only with policy = \"{policy}\" (the policy is \"{policy_name}\")"),
+        )
+    };
+    let policy = match policy_name.as_str() {
+        "fifo" => Policy::Fifo,
+        "round_robin" => Policy::RoundRobin {
+            order: order.clone(),
+            slice: c.int_in(
+                "sync.slice",
+                slice.unwrap_or(defaults::SLICE as i64),
+                1,
+                100_000_000,
+            )? as u32,
+        },
+        "priority" => Policy::Priority {
+            order: order.clone(),
+        },
+        "weighted" => {
+            let mut w = vec![1u32; objects.len()];
+            for (n, v) in weights.iter().flatten() {
+                let idx = c.object(&format!("sync.weights.{n}"), n, objects)?;
+                w[idx] = c.int_in(&format!("sync.weights.{n}"), *v, 1, 1_000_000)? as u32;
+            }
+            Policy::Weighted { weights: w }
+        }
+        other => {
+            return c.fail(
+                "sync.policy",
+                format!("unknown policy '{other}'; allowed: fifo, round_robin, priority, weighted"),
+            )
+        }
+    };
+    if file.slice.is_some() && !matches!(policy, Policy::RoundRobin { .. }) {
+        only_for("slice", "round_robin")?;
+    }
+    if file.weights.is_some() && !matches!(policy, Policy::Weighted { .. }) {
+        only_for("weights", "weighted")?;
+    }
+    if file.order.is_some() && matches!(policy, Policy::Fifo | Policy::Weighted { .. }) {
+        c.fail::<()>("sync.order", format!("applies only with policy = \"round_robin\" or \"priority\" (the policy is \"{policy_name}\")"))?;
+    }
+
+    let mut gates = vec![None; objects.len()];
+    for (gated, gate) in pick!(gates).iter().flatten() {
+        let key = format!("sync.gates.{gated}");
+        let g = c.object(&key, gated, objects)?;
+        let by = c.object(&key, gate, objects)?;
+        if g == by {
+            return c.fail(key, format!("'{gated}' cannot be gated on itself"));
+        }
+        gates[g] = Some(by);
+    }
+    // A cycle of gates would hold every object in it back forever once all have backlog.
+    for start in 0..objects.len() {
+        let mut seen = vec![false; objects.len()];
+        let mut at = start;
+        while let Some(next) = gates[at] {
+            if seen[next] {
+                let names: Vec<&str> = (0..objects.len())
+                    .filter(|i| seen[*i])
+                    .map(|i| objects[i].name.as_str())
+                    .collect();
+                return c.fail(
+                    "sync.gates",
+                    format!(
+                        "the gates form a cycle ({}); no object in it could ever drain",
+                        names.join(" -> ")
+                    ),
+                );
+            }
+            seen[next] = true;
+            at = next;
+        }
+    }
+
+    let workers = c.int_in("sync.workers", pick!(workers).unwrap_or(1), 1, 1024)? as u32;
+    let batch_size = c.int_in(
+        "sync.batch_size",
+        pick!(batch_size).unwrap_or(defaults::BATCH_SIZE as i64),
+        1,
+        1_000_000,
+    )? as u32;
+    let throughput = c.non_negative(
+        "sync.throughput",
+        pick!(throughput).unwrap_or(defaults::THROUGHPUT),
+        MAX_THROUGHPUT,
+    )?;
+    let skip_cost = c.non_negative(
+        "sync.skip_cost",
+        pick!(skip_cost).unwrap_or(defaults::SKIP_COST),
+        1e3,
+    )?;
+    let cycle_wait = match pick!(cycle_wait) {
+        None => defaults::CYCLE_WAIT,
+        Some(t) => c.positive_duration("sync.cycle_wait", &t)?,
+    };
+    let batch_overhead = match pick!(batch_overhead) {
+        None => 0,
+        Some(t) => c.duration("sync.batch_overhead", &t)?,
+    };
+    if batch_overhead > DAY {
+        return c.fail("sync.batch_overhead", "must be at most 1d");
+    }
+    if skip_cost == 0.0 && batch_overhead == 0 {
+        // A batch of skips alone would take no time and the clock would never move.
+        return c.fail("sync.skip_cost", "must be above 0 unless sync.batch_overhead is set: a batch of skips would take no time");
+    }
+    Ok(SyncSpec {
+        policy,
+        gates,
+        workers,
+        batch_size,
+        throughput,
+        skip_cost,
+        cycle_wait,
+        batch_overhead,
+        requeue: pick!(requeue).unwrap_or(true),
+    })
+}
+
+fn validate_events(
+    c: &Checker,
+    raw: &IndexMap<String, RawEvent>,
+    objects: &mut [ObjectSpec],
+    start: Instant,
+    horizon: Millis,
+) -> Result<Vec<EventSpec>, ScenarioError> {
+    let mut events = Vec::with_capacity(raw.len());
+    for (name, e) in raw {
+        let key = |k: &str| format!("events.{name}.{k}");
+        let kind_name = match e.kind.as_deref() {
+            None => return c.fail(key("kind"), "is required; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers"),
+            Some(k) => k,
+        };
+        let at = match e.at.as_deref() {
+            None => {
+                return c.fail(
+                    key("at"),
+                    "is required: a time after start (`24h`) or a UTC instant",
+                )
+            }
+            Some(t) => c.instant_or_offset(&key("at"), t, start)?,
+        };
+        if at >= horizon {
+            return c.fail(
+                key("at"),
+                format!(
+                    "is at {} but the horizon ends at {}; an event must happen within it",
+                    units::format_duration(at),
+                    units::format_duration(horizon)
+                ),
+            );
+        }
+        // Keys each kind understands; any other key set on the event is a mistake.
+        let allowed: &[&str] = match kind_name {
+            "bulk_update" => &["object", "direction", "count", "spread", "records", "first_record", "synced_fields"],
+            "enable_object" => &["object"],
+            "sync_disabled" => &["duration"],
+            "sync_enabled" => &[],
+            "set_throughput" => &["throughput"],
+            "set_workers" => &["workers"],
+            other => return c.fail(key("kind"), format!("unknown kind '{other}'; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers")),
+        };
+        let present = [
+            ("object", e.object.is_some()),
+            ("direction", e.direction.is_some()),
+            ("count", e.count.is_some()),
+            ("spread", e.spread.is_some()),
+            ("records", e.records.is_some()),
+            ("first_record", e.first_record.is_some()),
+            ("synced_fields", e.synced_fields.is_some()),
+            ("duration", e.duration.is_some()),
+            ("throughput", e.throughput.is_some()),
+            ("workers", e.workers.is_some()),
+        ];
+        for (k, set) in present {
+            if set && !allowed.contains(&k) {
+                return c.fail(
+                    key(k),
+                    format!(
+                        "does not apply to kind = \"{kind_name}\" (its keys: {})",
+                        if allowed.is_empty() {
+                            "none beyond kind and at".to_string()
+                        } else {
+                            allowed.join(", ")
+                        }
+                    ),
+                );
+            }
+        }
+        let object = |objects: &[ObjectSpec]| match e.object.as_deref() {
+            None => c.fail(
+                key("object"),
+                "is required: the object the event applies to",
+            ),
+            Some(n) => c.object(&key("object"), n, objects),
+        };
+        let kind = match kind_name {
+            "bulk_update" => {
+                let object = object(objects)?;
+                let o = &objects[object];
+                let direction = match e.direction.as_deref() {
+                    None => {
+                        if o.syncs[0] {
+                            Direction::ToMarketing
+                        } else {
+                            Direction::ToCrm
+                        }
+                    }
+                    Some(d) => Direction::parse(d).map_or_else(
+                        || {
+                            c.fail(
+                                key("direction"),
+                                format!("unknown direction '{d}'; allowed: to_marketing, to_crm"),
+                            )
+                        },
+                        Ok,
+                    )?,
+                };
+                if !o.syncs[direction as usize] {
+                    return c.fail(
+                        key("direction"),
+                        format!("object '{}' does not sync {}", o.name, direction.name()),
+                    );
+                }
+                let count = match e.count {
+                    None => {
+                        return c.fail(
+                            key("count"),
+                            "is required: how many records the update edits",
+                        )
+                    }
+                    Some(n) => c.int_in(&key("count"), n, 1, o.records as i64)? as u32,
+                };
+                let selection = match e.records.as_deref().unwrap_or("sequential") {
+                    "sequential" => Selection::Sequential,
+                    "random" => Selection::Random,
+                    other => {
+                        return c.fail(
+                            key("records"),
+                            format!("unknown selection '{other}'; allowed: sequential, random"),
+                        )
+                    }
+                };
+                let first_record = match e.first_record {
+                    None => 0,
+                    Some(f) => {
+                        if selection == Selection::Random {
+                            return c.fail(
+                                key("first_record"),
+                                "applies only with records = \"sequential\"",
+                            );
+                        }
+                        c.int_in(&key("first_record"), f, 0, (o.records - count) as i64)? as u32
+                    }
+                };
+                let spread = match e.spread.as_deref() {
+                    None => 0,
+                    Some(s) => c.duration(&key("spread"), s)?,
+                };
+                if spread > MAX_HORIZON {
+                    return c.fail(key("spread"), "must be at most 3660d");
+                }
+                EventKind::BulkUpdate {
+                    object,
+                    direction,
+                    count,
+                    spread,
+                    selection,
+                    first_record,
+                    synced_fields: e.synced_fields.unwrap_or(true),
+                }
+            }
+            "enable_object" => {
+                let object = object(objects)?;
+                if !objects[object].enabled {
+                    // Already marked by an earlier enable_object event.
+                    return c.fail(
+                        key("object"),
+                        format!(
+                            "'{}' is enabled by two events; enable it once",
+                            objects[object].name
+                        ),
+                    );
+                }
+                objects[object].enabled = false;
+                EventKind::EnableObject { object }
+            }
+            "sync_disabled" => EventKind::SyncDisabled {
+                duration: match e.duration.as_deref() {
+                    None => None,
+                    Some(d) => Some(c.positive_duration(&key("duration"), d)?),
+                },
+            },
+            "sync_enabled" => EventKind::SyncEnabled,
+            "set_throughput" => EventKind::SetThroughput {
+                throughput: match e.throughput {
+                    None => {
+                        return c.fail(
+                            key("throughput"),
+                            "is required: the new cost units per hour per worker",
+                        )
+                    }
+                    Some(t) => c.non_negative(&key("throughput"), t, MAX_THROUGHPUT)?,
+                },
+            },
+            "set_workers" => EventKind::SetWorkers {
+                workers: match e.workers {
+                    None => {
+                        return c.fail(key("workers"), "is required: the new number of workers")
+                    }
+                    Some(w) => c.int_in(&key("workers"), w, 1, 1024)? as u32,
+                },
+            },
+            _ => unreachable!("kind names were checked above"),
+        };
+        events.push(EventSpec {
+            name: name.clone(),
+            at,
+            kind,
+        });
+    }
+    // Events at the same instant keep their order in the file.
+    events.sort_by_key(|e| e.at);
+    if events.iter().filter(|e| e.kind.makes_edits()).count() > MAX_TRACKED_EVENTS {
+        return c.fail(
+            "events",
+            format!(
+                "at most {MAX_TRACKED_EVENTS} bulk_update and enable_object events are allowed"
+            ),
+        );
+    }
+    check_outage_windows(c, &events)?;
+    Ok(events)
+}
+
+/// Disabling an already disabled sync, or enabling a running one, is a scenario mistake.
+fn check_outage_windows(c: &Checker, events: &[EventSpec]) -> Result<(), ScenarioError> {
+    // (time, +1 disable / -1 enable, name); an automatic re-enable comes from `duration`.
+    let mut changes: Vec<(Millis, i8, &str)> = Vec::new();
+    for e in events {
+        match e.kind {
+            EventKind::SyncDisabled { duration } => {
+                changes.push((e.at, 1, &e.name));
+                if let Some(d) = duration {
+                    changes.push((e.at + d, -1, &e.name));
+                }
+            }
+            EventKind::SyncEnabled => changes.push((e.at, -1, &e.name)),
+            _ => {}
+        }
+    }
+    changes.sort_by_key(|(t, delta, _)| (*t, -*delta));
+    let mut disabled = false;
+    for (t, delta, name) in changes {
+        match (delta, disabled) {
+            (1, true) => return c.fail(format!("events.{name}"), format!("disables the sync at {} while it is already disabled: outage windows overlap", units::format_duration(t))),
+            (-1, false) => return c.fail(format!("events.{name}"), format!("enables the sync at {} but it is not disabled then: a sync_enabled needs an earlier sync_disabled without a duration", units::format_duration(t))),
+            _ => disabled = delta == 1,
+        }
+    }
+    Ok(())
+}
+
+/// Hours as a float, for reports.
+pub fn hours(ms: Millis) -> f64 {
+    ms as f64 / HOUR as f64
+}
+
+/// Minutes as a float, for reports.
+pub fn minutes(ms: Millis) -> f64 {
+    ms as f64 / MINUTE as f64
+}

@@ -1,0 +1,87 @@
+//! The scenario file exactly as written: serde structs that mirror the TOML, every field
+//! optional so presets and defaults can fill the gaps, unknown keys refused.
+//!
+//! Nothing here is checked beyond its TOML type; [`super::validate`] turns a [`RawScenario`]
+//! into a [`super::Scenario`] and names the key of anything out of range.
+
+// Every field is the TOML key of the same name, documented (unit, default, range) in
+// docs/scenario.md; repeating that on each field here would only drift.
+#![allow(missing_docs)]
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub preset: Option<String>,
+    pub seed: Option<i64>,
+    pub start: Option<String>,
+    pub horizon: Option<String>,
+    pub sample_interval: Option<String>,
+    pub replications: Option<i64>,
+    #[serde(default)]
+    pub objects: IndexMap<String, RawObject>,
+    #[serde(default)]
+    pub sync: RawSync,
+    #[serde(default)]
+    pub events: IndexMap<String, RawEvent>,
+}
+
+/// One `[objects.<Name>]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawObject {
+    pub records: Option<i64>,
+    pub sync: Option<String>,
+    pub edits_per_hour: Option<f64>,
+    pub marketing_edits_per_hour: Option<f64>,
+    pub hour_profile: Option<Vec<f64>>,
+    pub weekend_factor: Option<f64>,
+    pub record_choice: Option<String>,
+    pub hot_fraction: Option<f64>,
+    pub hot_share: Option<f64>,
+    pub zipf_exponent: Option<f64>,
+    pub synced_fraction: Option<f64>,
+    pub filter_pass: Option<f64>,
+    pub enabled: Option<bool>,
+}
+
+/// The `[sync]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSync {
+    pub policy: Option<String>,
+    pub order: Option<Vec<String>>,
+    pub slice: Option<i64>,
+    pub weights: Option<IndexMap<String, i64>>,
+    pub gates: Option<IndexMap<String, String>>,
+    pub workers: Option<i64>,
+    pub batch_size: Option<i64>,
+    pub throughput: Option<f64>,
+    pub skip_cost: Option<f64>,
+    pub cycle_wait: Option<String>,
+    pub batch_overhead: Option<String>,
+    pub requeue: Option<bool>,
+}
+
+/// One `[events.<name>]` table; which keys apply depends on `kind`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    pub kind: Option<String>,
+    pub at: Option<String>,
+    pub object: Option<String>,
+    pub direction: Option<String>,
+    pub count: Option<i64>,
+    pub spread: Option<String>,
+    pub records: Option<String>,
+    pub first_record: Option<i64>,
+    pub synced_fields: Option<bool>,
+    pub duration: Option<String>,
+    pub throughput: Option<f64>,
+    pub workers: Option<i64>,
+}
