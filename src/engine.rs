@@ -6,13 +6,15 @@
 //!
 //! Data layout, chosen for millions of records and edits:
 //! - each (object, direction) has a dense `Vec<u32>` over its record ids holding the slab
-//!   index of the record's *queued* entry, or [`NONE`]: an edit is one array lookup;
+//!   bitmap of which records have a *queued* entry (small enough to stay in cache) and a
+//!   dense array of those entries' slab indices, read only when the bit is set;
 //! - entries live in a slab with a free list, so the steady state allocates nothing;
 //! - each (object, direction) has a FIFO of `(order, entry)` items; a requeue pushes a new
 //!   item and leaves the old one stale (lazy deletion: an item is live while its order equals
 //!   the entry's), and stale items are compacted away when they outnumber live ones;
-//! - the event heap holds one pending event per stream, worker and scenario event, so it stays
-//!   small however many edits a run has.
+//! - background edit streams (most events) sit in a short array scanned for the earliest
+//!   `(time, sequence)`; the heap holds the rest (batches, looks, bulk updates, scenario
+//!   events), so it stays small however many edits a run has.
 
 pub mod arrivals;
 pub mod policy;
@@ -29,8 +31,45 @@ use crate::units::{Millis, HOUR};
 use arrivals::EditStream;
 use policy::DrainState;
 
-/// "No entry" in the per-record state arrays.
-pub const NONE: u32 = u32::MAX;
+/// Which records of one (object, direction) have a queued entry, and which entry.
+///
+/// A dense bitmap answers "is this record queued?" for every edit and stays in cache (1M
+/// records take 128 KiB); the dense slot array is read only when the answer is yes, which is
+/// rare, so the common edit costs no cache miss on the slot array.
+#[derive(Debug, Default)]
+struct PendingIndex {
+    bits: Vec<u64>,
+    slots: Vec<u32>,
+}
+
+impl PendingIndex {
+    fn new(records: u32) -> Self {
+        PendingIndex {
+            bits: vec![0; (records as usize).div_ceil(64)],
+            slots: vec![0; records as usize],
+        }
+    }
+
+    /// The queued entry of `record`, if any.
+    #[inline]
+    fn get(&self, record: u32) -> Option<u32> {
+        let r = record as usize;
+        (self.bits[r / 64] & (1 << (r % 64)) != 0).then(|| self.slots[r])
+    }
+
+    #[inline]
+    fn insert(&mut self, record: u32, entry: u32) {
+        let r = record as usize;
+        self.bits[r / 64] |= 1 << (r % 64);
+        self.slots[r] = entry;
+    }
+
+    #[inline]
+    fn remove(&mut self, record: u32) {
+        let r = record as usize;
+        self.bits[r / 64] &= !(1 << (r % 64));
+    }
+}
 
 /// The index of the queue of (`object`, `direction`).
 #[inline]
@@ -75,8 +114,6 @@ struct Queue {
 /// What happens at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Happening {
-    /// The next background edit of stream `i`.
-    Edit(u32),
     /// The next edits of bulk event `i` (all those due at this instant).
     Bulk(u32),
     /// Worker `i`'s batch completes.
@@ -133,7 +170,7 @@ struct Sim<'a> {
     seq: u64,
 
     // Record and queue state.
-    pending: Vec<Vec<u32>>,
+    pending: Vec<PendingIndex>,
     entries: Vec<Entry>,
     free: Vec<u32>,
     queues: Vec<Queue>,
@@ -156,6 +193,10 @@ struct Sim<'a> {
     skip_cost_micro: u64,
 
     streams: Vec<EditStream>,
+    /// (time, sequence) of each stream's next edit; `NEVER` once it has none. Background
+    /// edits are most events, and there are few streams, so they are kept out of the heap
+    /// and the earliest is found by a short scan.
+    stream_next: Vec<(Millis, u64)>,
     tracked: Vec<Tracked>,
     /// Tracked index of each scenario event, if it makes edits.
     tracked_of_event: Vec<Option<usize>>,
@@ -176,6 +217,9 @@ struct Sim<'a> {
     empty_looks: u64,
 }
 
+/// "No next event" for a stream.
+const NEVER: (Millis, u64) = (Millis::MAX, u64::MAX);
+
 /// Micro cost units of one update.
 const UPDATE_COST_MICRO: u64 = 1_000_000;
 
@@ -187,9 +231,9 @@ impl<'a> Sim<'a> {
             .map(|q| {
                 let o = &sc.objects[q / 2];
                 if o.syncs[q % 2] {
-                    vec![NONE; o.records as usize]
+                    PendingIndex::new(o.records)
                 } else {
-                    Vec::new()
+                    PendingIndex::default()
                 }
             })
             .collect();
@@ -218,6 +262,7 @@ impl<'a> Sim<'a> {
             drain: DrainState::new(&sc.sync.policy, n_objects),
             skip_cost_micro: to_micro(sc.sync.skip_cost),
             streams: Vec::new(),
+            stream_next: Vec::new(),
             tracked: Vec::new(),
             tracked_of_event: vec![None; sc.events.len()],
             counters: vec![QueueCounters::default(); nq],
@@ -254,9 +299,9 @@ impl<'a> Sim<'a> {
                 let rng = seeds::stream_rng(seed, seeds::tag::EDITS, queue_index(o, d) as u64);
                 if let Some(mut s) = EditStream::new(o, object, d, sc.start, rng) {
                     if let Some(t) = s.advance(sc.horizon) {
-                        let i = sim.streams.len() as u32;
+                        sim.seq += 1;
+                        sim.stream_next.push((t, sim.seq));
                         sim.streams.push(s);
-                        sim.schedule(t, Happening::Edit(i));
                     }
                 }
             }
@@ -333,18 +378,34 @@ impl<'a> Sim<'a> {
 
     fn run(mut self) -> RunResult {
         let horizon = self.sc.horizon;
-        while let Some(&Reverse(ev)) = self.heap.peek() {
-            if ev.time >= horizon {
+        loop {
+            // The earliest stream edit, by (time, sequence).
+            let mut stream = usize::MAX;
+            let mut stream_at = NEVER;
+            for (i, &next) in self.stream_next.iter().enumerate() {
+                if next < stream_at {
+                    stream_at = next;
+                    stream = i;
+                }
+            }
+            let heap_at = self.heap.peek().map_or(NEVER, |Reverse(e)| (e.time, e.seq));
+            let time = stream_at.min(heap_at).0;
+            if time >= horizon {
                 break;
             }
-            self.heap.pop();
-            if ev.time >= self.next_sample || ev.time >= self.next_hour {
-                self.observe_until(ev.time);
+            if time >= self.next_sample || time >= self.next_hour {
+                self.observe_until(time);
             }
-            debug_assert!(ev.time >= self.now, "time never goes back");
-            self.now = ev.time;
+            debug_assert!(time >= self.now, "time never goes back");
+            self.now = time;
+            if stream_at < heap_at {
+                self.background_edit(stream);
+                continue;
+            }
+            let Some(Reverse(ev)) = self.heap.pop() else {
+                break;
+            };
             match ev.what {
-                Happening::Edit(i) => self.background_edit(i as usize),
                 Happening::Bulk(k) => self.bulk_edits(k as usize),
                 Happening::BatchDone(w) => self.complete_batch(w as usize),
                 Happening::Wake(generation) => {
@@ -388,9 +449,11 @@ impl<'a> Sim<'a> {
         let q = queue_index(object, direction);
         self.counters[q].background_edits += 1;
         self.edit(object, direction, edit.record, edit.synced, None);
-        if let Some(t) = self.streams[i].advance(self.sc.horizon) {
-            self.schedule(t, Happening::Edit(i as u32));
-        }
+        self.seq += 1;
+        self.stream_next[i] = match self.streams[i].advance(self.sc.horizon) {
+            Some(t) => (t, self.seq),
+            None => NEVER,
+        };
     }
 
     /// Applies one edit (MODEL.md section 5, items 2-3). `mark` is the tracked event that made
@@ -414,34 +477,7 @@ impl<'a> Sim<'a> {
             self.counters[q].filtered += 1;
             return;
         }
-        let slot = self.pending[q][record as usize];
-        if slot == NONE {
-            let order = self.next_order;
-            self.next_order += 1;
-            let e = self.alloc(Entry {
-                order,
-                created: self.now,
-                marks: 0,
-                record,
-                queue: q as u16,
-                update: synced,
-                state: EntryState::Queued,
-            });
-            self.pending[q][record as usize] = e;
-            let queue = &mut self.queues[q];
-            queue.items.push_back((order, e));
-            queue.queued += 1;
-            self.counters[q].entries_created += 1;
-            self.object_backlog[object] += 1;
-            self.total_backlog += 1;
-            if self.total_backlog > self.max_backlog {
-                self.max_backlog = self.total_backlog;
-                self.max_backlog_at = self.now;
-            }
-            if let Some(k) = mark {
-                self.mark(e, k);
-            }
-        } else {
+        if let Some(slot) = self.pending[q].get(record) {
             self.counters[q].coalesced += 1;
             let requeue = self.sc.sync.requeue;
             let entry = &mut self.entries[slot as usize];
@@ -458,6 +494,32 @@ impl<'a> Sim<'a> {
             }
             if let Some(k) = mark {
                 self.mark(slot, k);
+            }
+        } else {
+            let order = self.next_order;
+            self.next_order += 1;
+            let e = self.alloc(Entry {
+                order,
+                created: self.now,
+                marks: 0,
+                record,
+                queue: q as u16,
+                update: synced,
+                state: EntryState::Queued,
+            });
+            self.pending[q].insert(record, e);
+            let queue = &mut self.queues[q];
+            queue.items.push_back((order, e));
+            queue.queued += 1;
+            self.counters[q].entries_created += 1;
+            self.object_backlog[object] += 1;
+            self.total_backlog += 1;
+            if self.total_backlog > self.max_backlog {
+                self.max_backlog = self.total_backlog;
+                self.max_backlog_at = self.now;
+            }
+            if let Some(k) = mark {
+                self.mark(e, k);
             }
         }
     }
@@ -763,27 +825,38 @@ impl<'a> Sim<'a> {
     /// Moves up to `n` of the oldest queued entries of `objects` (both directions) into `out`;
     /// returns how many.
     fn take_oldest(&mut self, objects: &[usize], n: usize, out: &mut Vec<u32>) -> usize {
-        let mut taken = 0;
-        while taken < n {
-            let mut best: Option<(u64, usize)> = None;
-            for &o in objects {
-                for q in [o * 2, o * 2 + 1] {
-                    if let Some(order) = self.head(q) {
-                        if best.is_none_or(|(b, _)| order < b) {
-                            best = Some((order, q));
-                        }
-                    }
+        // Heads of the candidate queues, by order key; only the popped queue's head changes.
+        let mut heads: Vec<(u64, usize)> = Vec::with_capacity(objects.len() * 2);
+        for &o in objects {
+            for q in [o * 2, o * 2 + 1] {
+                if let Some(order) = self.head(q) {
+                    heads.push((order, q));
                 }
             }
-            let Some((_, q)) = best else { break };
+        }
+        let mut taken = 0;
+        while taken < n && !heads.is_empty() {
+            let (i, &(_, q)) = heads
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (order, _))| *order)
+                .expect("heads is not empty");
             let (_, e) = self.queues[q].items.pop_front().expect("head exists");
-            // Mark it taken now so a second pick in this batch cannot see it.
-            self.entries[e as usize].state = EntryState::InFlight;
+            // Mark it taken now so a later head check in this batch cannot see it.
+            let entry = &mut self.entries[e as usize];
+            entry.state = EntryState::InFlight;
+            let record = entry.record;
             self.queues[q].queued -= 1;
             self.queues[q].in_flight += 1;
-            self.pending[q][self.entries[e as usize].record as usize] = NONE;
+            self.pending[q].remove(record);
             out.push(e);
             taken += 1;
+            match self.head(q) {
+                Some(order) => heads[i].0 = order,
+                None => {
+                    heads.swap_remove(i);
+                }
+            }
         }
         taken
     }
@@ -840,10 +913,20 @@ impl<'a> Sim<'a> {
         let mut latency_by_object = Vec::with_capacity(nq / 2);
         let mut latencies = self.latencies;
         for pair in latencies.chunks_mut(2) {
-            latency.push(LatencySummary::from_samples(&mut pair[0]));
-            latency.push(LatencySummary::from_samples(&mut pair[1]));
-            let mut both: Vec<Millis> = pair[0].iter().chain(pair[1].iter()).copied().collect();
-            latency_by_object.push(LatencySummary::from_samples(&mut both));
+            let to_marketing = LatencySummary::from_samples(&mut pair[0]);
+            let to_crm = LatencySummary::from_samples(&mut pair[1]);
+            // An object that syncs one way has the same summary overall: no second pass.
+            let both = match (to_marketing, to_crm) {
+                (Some(_), Some(_)) => {
+                    let mut both: Vec<Millis> =
+                        pair[0].iter().chain(pair[1].iter()).copied().collect();
+                    LatencySummary::from_samples(&mut both)
+                }
+                (one, None) | (None, one) => one,
+            };
+            latency.push(to_marketing);
+            latency.push(to_crm);
+            latency_by_object.push(both);
         }
         RunResult {
             seed: self.seed,

@@ -74,15 +74,26 @@ impl LatencySummary {
             return None;
         }
         let sum: u128 = samples.iter().map(|&s| s as u128).sum();
-        let mut rank = |p: f64| nearest_rank(samples, p);
+        // Select from the highest rank down: each selection leaves everything below its rank
+        // in the front part, so the next one only searches that part.
+        let rank = |p: f64| ((p * n as f64).ceil() as usize).clamp(1, n);
+        let max = *samples.iter().max().expect("non-empty");
+        let mut upper = n;
+        let mut at = |p: f64| {
+            let k = rank(p);
+            let v = *samples[..upper].select_nth_unstable(k - 1).1;
+            upper = k;
+            v
+        };
+        let (p99, p95, p90, p50) = (at(0.99), at(0.95), at(0.90), at(0.50));
         Some(LatencySummary {
             count: n as u64,
             mean: sum as f64 / n as f64,
-            p50: rank(0.50),
-            p90: rank(0.90),
-            p95: rank(0.95),
-            p99: rank(0.99),
-            max: *samples.iter().max().expect("non-empty"),
+            p50,
+            p90,
+            p95,
+            p99,
+            max,
         })
     }
 }
@@ -434,16 +445,10 @@ pub fn dashboard(result: &RunResult, objects: usize, at: Millis) -> Dashboard {
     }
 }
 
-/// Estimated backlog time in hours: backlog / average per hour; zero backlog takes zero
-/// hours, and a backlog with no throughput never clears (`None`).
+/// Estimated backlog time in hours: backlog / average per hour, infinite (`None`) when the
+/// average is 0 (MODEL.md section 6), even with no backlog, as the admin page shows it.
 pub fn estimated_backlog_hours(backlog: u64, avg_per_hour: f64) -> Option<f64> {
-    if backlog == 0 {
-        Some(0.0)
-    } else if avg_per_hour > 0.0 {
-        Some(backlog as f64 / avg_per_hour)
-    } else {
-        None
-    }
+    (avg_per_hour > 0.0).then(|| backlog as f64 / avg_per_hour)
 }
 
 /// A named scalar metric; `None` means "did not happen within the horizon" (e.g. never
@@ -583,9 +588,10 @@ mod tests {
     }
 
     #[test]
-    fn estimated_backlog_time_is_infinite_only_without_throughput() {
+    fn estimated_backlog_time_is_infinite_without_throughput() {
         assert_eq!(estimated_backlog_hours(100, 50.0), Some(2.0));
-        assert_eq!(estimated_backlog_hours(0, 0.0), Some(0.0));
+        assert_eq!(estimated_backlog_hours(0, 50.0), Some(0.0));
+        assert_eq!(estimated_backlog_hours(0, 0.0), None);
         assert_eq!(estimated_backlog_hours(10, 0.0), None);
     }
 

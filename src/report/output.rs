@@ -89,7 +89,7 @@ impl OutputDir {
         }
         for name in names {
             let path = self.dir.join(name);
-            if path.exists() && !self.ours.contains(*name) {
+            if *name != MANIFEST && path.exists() && !self.ours.contains(*name) {
                 return Err(OutputError::WouldClobber(path));
             }
         }

@@ -77,8 +77,8 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
         .max(6);
     writeln!(
         w,
-        "  {:name_width$}  {:>9}  {:>9}  {:>9}  {:>10}  {:>13}  {}",
-        "Object", "Max/h", "Min/h", "Avg/h", "Backlog", "Est. backlog", "Status"
+        "  {:name_width$}  {:>9}  {:>9}  {:>9}  {:>10}  {:>13}  Status",
+        "Object", "Max/h", "Min/h", "Avg/h", "Backlog", "Est. backlog"
     )?;
     for row in &d.rows {
         let est = row

@@ -1,0 +1,65 @@
+//! Engine benchmarks on the reference scenario (`scenarios/reference.toml`):
+//! one replication; the edit path alone (sync disabled, so edits only queue); the drain path
+//! alone (a backlog loaded at once, no background edits); and 100 replications at one tenth
+//! scale. Figures and commands: `docs/performance.md`.
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use syncsim::engine::{seeds, simulate};
+use syncsim::scenario::{self, Scenario};
+
+fn reference(overrides: &[&str]) -> Scenario {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    scenario::load(Path::new("scenarios/reference.toml"), &overrides).expect("reference scenario")
+}
+
+fn engine(c: &mut Criterion) {
+    let mut group = c.benchmark_group("reference");
+    group.sample_size(20);
+
+    let sc = reference(&[]);
+    group.bench_function("one_replication", |b| b.iter(|| simulate(&sc, 1)));
+
+    // Edits only: the sync is off for the whole horizon, so every edit is applied and queued
+    // but nothing drains.
+    let edits = reference(&["events.off.kind=\"sync_disabled\"", "events.off.at=\"1ms\""]);
+    group.bench_function("edit_path", |b| b.iter(|| simulate(&edits, 1)));
+
+    // Drain only: no background edits; the 300K Opportunity update lands at once and drains.
+    let drain = reference(&[
+        "objects.Lead.edits_per_hour=0",
+        "objects.Contact.edits_per_hour=0",
+        "objects.Account.edits_per_hour=0",
+        "objects.Opportunity.edits_per_hour=0",
+        "events.opportunity_bulk.spread=\"0\"",
+    ]);
+    group.bench_function("drain_path", |b| b.iter(|| simulate(&drain, 1)));
+    group.finish();
+
+    let mut group = c.benchmark_group("replications");
+    group.sample_size(10);
+    let tenth = reference(&[
+        "objects.Lead.records=100000",
+        "objects.Lead.edits_per_hour=300",
+        "objects.Contact.records=80000",
+        "objects.Contact.edits_per_hour=200",
+        "objects.Account.records=20000",
+        "objects.Account.edits_per_hour=50",
+        "objects.Opportunity.records=30000",
+        "objects.Opportunity.edits_per_hour=80",
+        "events.opportunity_bulk.count=30000",
+        "sync.throughput=5000",
+    ]);
+    group.bench_function("100_at_one_tenth_scale", |b| {
+        b.iter(|| {
+            (0..100)
+                .map(|i| simulate(&tenth, seeds::replication_seed(tenth.seed, i)).max_backlog)
+                .sum::<u64>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);

@@ -1,0 +1,134 @@
+//! Conservation of records (MODEL.md section 5) over generated scenarios: every edit is
+//! filtered, coalesced or creates an entry; every entry is synced, skipped or still pending.
+//! The scenarios are generated as TOML text, so the parser is exercised too.
+
+use proptest::prelude::*;
+use syncsim::engine::simulate;
+use syncsim::scenario;
+
+#[derive(Debug, Clone)]
+struct Gen {
+    objects: Vec<(u32, f64, f64, f64, bool)>,
+    policy: usize,
+    workers: u32,
+    batch: u32,
+    throughput: u32,
+    requeue: bool,
+    gate: bool,
+    bulk: Option<(usize, u32, u32, bool)>,
+    outage: Option<(u32, u32)>,
+    choice: usize,
+}
+
+fn gen() -> impl Strategy<Value = Gen> {
+    (
+        prop::collection::vec(
+            (
+                1u32..400,
+                0.0f64..3000.0,
+                0.0f64..=1.0,
+                0.5f64..=1.0,
+                any::<bool>(),
+            ),
+            1..4,
+        ),
+        0usize..4,
+        1u32..4,
+        1u32..300,
+        0u32..20_000,
+        any::<bool>(),
+        any::<bool>(),
+        prop::option::of((0usize..3, 1u32..400, 0u32..120, any::<bool>())),
+        prop::option::of((0u32..600, 1u32..300)),
+        0usize..3,
+    )
+        .prop_map(
+            |(objects, policy, workers, batch, throughput, requeue, gate, bulk, outage, choice)| {
+                Gen {
+                    objects,
+                    policy,
+                    workers,
+                    batch,
+                    throughput,
+                    requeue,
+                    gate,
+                    bulk,
+                    outage,
+                    choice,
+                }
+            },
+        )
+}
+
+fn to_toml(g: &Gen) -> String {
+    let mut s = String::from(
+        "start = \"2026-11-28T20:00:00Z\"\nhorizon = \"12h\"\nsample_interval = \"7m\"\n",
+    );
+    for (i, (records, rate, synced, filter, both)) in g.objects.iter().enumerate() {
+        s += &format!(
+            "[objects.O{i}]\nrecords = {records}\nedits_per_hour = {rate}\nsynced_fraction = {synced}\nfilter_pass = {filter}\nweekend_factor = 0.5\n"
+        );
+        if *both {
+            s += &format!(
+                "sync = \"both\"\nmarketing_edits_per_hour = {}\n",
+                rate / 2.0
+            );
+        }
+        s += match g.choice {
+            0 => "",
+            1 => "record_choice = \"hot_set\"\nhot_fraction = 0.5\n",
+            _ => "record_choice = \"zipf\"\n",
+        };
+    }
+    let policy = ["fifo", "round_robin", "priority", "weighted"][g.policy];
+    s += &format!(
+        "[sync]\npolicy = \"{policy}\"\nworkers = {}\nbatch_size = {}\nthroughput = {}\nrequeue = {}\ncycle_wait = \"3m\"\n",
+        g.workers, g.batch, g.throughput, g.requeue
+    );
+    if policy == "round_robin" {
+        s += "slice = 250\n";
+    }
+    if g.gate && g.objects.len() > 1 {
+        s += "gates = { O1 = \"O0\" }\n";
+    }
+    if let Some((o, count, spread, synced)) = g.bulk {
+        let o = o % g.objects.len();
+        let count = count.min(g.objects[o].0);
+        s += &format!(
+            "[events.bulk]\nkind = \"bulk_update\"\nat = \"2h\"\nobject = \"O{o}\"\ncount = {count}\nspread = \"{spread}m\"\nsynced_fields = {synced}\nrecords = \"random\"\n"
+        );
+    }
+    if let Some((at, len)) = g.outage {
+        s += &format!(
+            "[events.outage]\nkind = \"sync_disabled\"\nat = \"{at}m\"\nduration = \"{len}m\"\n"
+        );
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn records_are_conserved(g in gen()) {
+        let text = to_toml(&g);
+        let sc = scenario::from_str(&text, "generated.toml", "generated", &[]).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let r = simulate(&sc, 5);
+        prop_assert!(r.check_conservation().is_ok(), "{:?}\n{}", r.check_conservation(), text);
+        // Every tracked event's entries are accounted for.
+        for e in &r.events {
+            prop_assert_eq!(e.entries, e.synced + e.skipped + e.still_pending, "{}", text);
+            if let Some(c) = e.clear { prop_assert!(c >= e.last_edit); }
+            if let Some(rec) = e.recovery { prop_assert!(rec >= e.last_edit); }
+        }
+        // Latency never negative (unsigned) and bounded by the horizon.
+        for l in r.latency.iter().flatten() {
+            prop_assert!(l.max <= sc.horizon);
+            prop_assert!(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max);
+        }
+        // The max backlog bounds every sample.
+        for i in 0..r.sample_times.len() {
+            prop_assert!(r.sample_total(i) <= r.max_backlog);
+        }
+    }
+}

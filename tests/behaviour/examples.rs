@@ -1,0 +1,34 @@
+//! Every example scenario in `scenarios/` validates, runs and conserves records.
+
+use syncsim::engine::simulate;
+use syncsim::scenario;
+
+#[test]
+fn every_example_scenario_runs() {
+    let mut ran = 0;
+    let mut paths: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let sc = scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+        // The 10x scenario is the scale benchmark; a shorter horizon keeps this test quick
+        // while still running its whole bulk update.
+        let sc = if sc.name == "reference-10x" {
+            scenario::load(&path, &["horizon=\"26h\"".into()]).unwrap()
+        } else {
+            sc
+        };
+        let r = simulate(&sc, sc.seed);
+        r.check_conservation()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(r.totals().edits > 0, "{} makes no edits", path.display());
+        ran += 1;
+    }
+    assert!(
+        ran >= 7,
+        "expected the reference and the examples, found {ran}"
+    );
+}

@@ -1,0 +1,24 @@
+//! Behaviour tests of syncsim: one integration binary, one file per behaviour.
+
+mod cli;
+mod conservation;
+mod determinism;
+mod examples;
+mod hand_cases;
+
+use syncsim::engine::simulate;
+use syncsim::metrics::RunResult;
+use syncsim::scenario::{self, Scenario};
+
+/// Parses and validates scenario text, panicking with the error message if it is bad.
+pub fn scenario(text: &str) -> Scenario {
+    scenario::from_str(text, "test.toml", "test", &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs scenario text once with its own seed.
+pub fn run(text: &str) -> (Scenario, RunResult) {
+    let sc = scenario(text);
+    let r = simulate(&sc, sc.seed);
+    r.check_conservation().unwrap();
+    (sc, r)
+}
