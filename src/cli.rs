@@ -59,7 +59,7 @@ pub struct ScenarioArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Seed of the run, overriding the scenario's `seed`.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Simulated span, overriding the scenario's `horizon` (e.g. `36h`, `7d`).
     #[arg(long, value_name = "DURATION")]

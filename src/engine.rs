@@ -639,8 +639,11 @@ impl<'a> Sim<'a> {
             EventKind::SyncDisabled { .. } => self.set_enabled(false),
             EventKind::SyncEnabled => self.set_enabled(true),
             EventKind::SetThroughput { throughput } => {
+                let was_stalled = self.throughput_micro == 0;
                 self.throughput_micro = to_micro(throughput);
-                self.resume_if_stalled();
+                if was_stalled {
+                    self.resume();
+                }
             }
             EventKind::SetWorkers { workers } => {
                 let workers = workers as usize;
@@ -651,9 +654,12 @@ impl<'a> Sim<'a> {
                 let old = self.active_workers;
                 self.active_workers = workers;
                 if added && self.busy_workers > 0 {
-                    // A cycle is running: the new lanes join it at once.
+                    // A cycle is running: the new lanes join it at once. A lane removed
+                    // earlier may still be finishing its batch; it carries on when done.
                     for w in old..workers {
-                        self.look(w);
+                        if !self.workers[w].busy {
+                            self.look(w);
+                        }
                     }
                 }
             }
@@ -667,14 +673,14 @@ impl<'a> Sim<'a> {
             self.wake_generation += 1;
             self.wake_pending = false;
         } else {
-            self.resume_if_stalled();
+            self.resume();
         }
     }
 
-    /// Starts a cycle now if the sync can work but nothing is running or scheduled.
-    fn resume_if_stalled(&mut self) {
-        if self.enabled && self.throughput_micro > 0 && !self.wake_pending && self.busy_workers == 0
-        {
+    /// The sync comes back (enabled again, or throughput above zero again) and looks at once:
+    /// every idle worker tries to start a batch, even while others still finish theirs.
+    fn resume(&mut self) {
+        if self.enabled && self.throughput_micro > 0 && !self.wake_pending {
             self.start_cycle();
         }
     }
@@ -707,6 +713,7 @@ impl<'a> Sim<'a> {
 
     /// Worker `w` tries to start a batch; returns whether it did.
     fn look(&mut self, w: usize) -> bool {
+        debug_assert!(!self.workers[w].busy, "a busy worker never looks for work");
         if !self.enabled || self.throughput_micro == 0 || w >= self.active_workers {
             return false;
         }
@@ -792,7 +799,14 @@ impl<'a> Sim<'a> {
         self.workers[w].batch = batch;
         self.workers[w].busy = false;
         self.busy_workers -= 1;
-        if !self.look(w) && self.busy_workers == 0 {
+        if self.look(w) {
+            // Work is still eligible: lanes that found none earlier in this cycle join in.
+            for other in 0..self.active_workers {
+                if !self.workers[other].busy && !self.look(other) {
+                    break;
+                }
+            }
+        } else if self.busy_workers == 0 {
             self.wait_for_next_cycle();
         }
     }

@@ -463,7 +463,7 @@ fn minutes(ms: Millis) -> f64 {
     ms as f64 / 60_000.0
 }
 
-/// Every scalar metric of a run, in a stable order with stable names (`docs/metrics.md`).
+/// Every scalar metric of a run, in a stable order with stable names (`docs/outputs.md`).
 pub fn scalars(scenario: &Scenario, result: &RunResult) -> Vec<Scalar> {
     let mut out: Vec<Scalar> = Vec::with_capacity(64);
     let mut put = |name: String, v: Option<f64>| out.push((name, v));

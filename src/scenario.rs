@@ -434,9 +434,26 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
             message: "the file is not valid UTF-8; save it as UTF-8".into(),
         }
     })?;
-    let default_name = path
+    // The file's stem, with characters an output folder name should not hold replaced.
+    let default_name: String = path
         .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
+        .map(|s| {
+            s.to_string_lossy()
+                .chars()
+                .map(|ch| {
+                    if ch.is_ascii_alphanumeric() || "-_.".contains(ch) {
+                        ch
+                    } else {
+                        '-'
+                    }
+                })
+                .collect::<String>()
+                .trim_start_matches('.')
+                .chars()
+                .take(100)
+                .collect()
+        })
+        .filter(|s: &String| !s.is_empty())
         .unwrap_or_else(|| "scenario".into());
     from_str(&text, &source, &default_name, overrides)
 }
@@ -457,11 +474,10 @@ pub fn from_str(
         for assignment in overrides {
             apply_override(&mut table, assignment)?;
         }
-        raw = RawScenario::deserialize_table(table).map_err(|e| ScenarioError {
-            source: format!("{source} with --set {}", overrides.join(" --set ")),
-            location: Location::File,
-            message: e.message().trim().to_string(),
-        })?;
+        raw = match RawScenario::deserialize_table(table) {
+            Ok(raw) => raw,
+            Err(e) => return Err(override_type_error(text, source, overrides, &e)),
+        };
     }
     if raw.objects.is_empty() && text.trim().is_empty() {
         return Err(ScenarioError {
@@ -479,6 +495,41 @@ impl RawScenario {
     fn deserialize_table(table: toml::Table) -> Result<Self, toml::de::Error> {
         use serde::Deserialize;
         RawScenario::deserialize(toml::Value::Table(table))
+    }
+}
+
+/// Names the `--set` whose value has the wrong type: the first override after which the
+/// file no longer deserializes.
+fn override_type_error(
+    text: &str,
+    source: &str,
+    overrides: &[String],
+    error: &toml::de::Error,
+) -> ScenarioError {
+    let mut table: toml::Table = toml::from_str(text).unwrap_or_default();
+    for assignment in overrides {
+        if apply_override(&mut table, assignment).is_err() {
+            continue;
+        }
+        if let Err(e) = RawScenario::deserialize_table(table.clone()) {
+            return ScenarioError {
+                source: format!("{source} with --set {assignment}"),
+                location: Location::Key(
+                    assignment
+                        .split('=')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string(),
+                ),
+                message: e.message().trim().to_string(),
+            };
+        }
+    }
+    ScenarioError {
+        source: format!("{source} with --set {}", overrides.join(" --set ")),
+        location: Location::File,
+        message: error.message().trim().to_string(),
     }
 }
 
@@ -572,6 +623,26 @@ impl Checker<'_> {
         })
     }
 
+    /// The text of a duration or instant value: a string, a bare `0`, or a TOML date-time.
+    fn text(&self, key: &str, value: &toml::Value) -> Result<String, ScenarioError> {
+        match value {
+            toml::Value::String(s) => Ok(s.clone()),
+            toml::Value::Integer(0) => Ok("0".into()),
+            toml::Value::Integer(n) => self.fail(
+                key,
+                format!("{n} has no unit; write a duration such as \"{n}s\", \"{n}m\" or \"{n}h\""),
+            ),
+            toml::Value::Datetime(dt) => Ok(dt.to_string()),
+            other => self.fail(
+                key,
+                format!(
+                    "expected a duration such as \"4h\" or an instant such as \"2026-11-23T00:00:00Z\" (got a {})",
+                    other.type_str()
+                ),
+            ),
+        }
+    }
+
     fn duration(&self, key: &str, text: &str) -> Result<Millis, ScenarioError> {
         parse_duration(text).or_else(|e| self.fail(key, e.to_string()))
     }
@@ -656,6 +727,9 @@ impl Checker<'_> {
     }
 }
 
+/// Words reports use as column names, so no object may take them.
+const RESERVED_NAMES: [&str; 5] = ["total", "to_marketing", "to_crm", "both", "all"];
+
 /// Upper bound on a rate, to refuse absurd values before they allocate anything.
 const MAX_RATE_PER_HOUR: f64 = 1e9;
 /// Upper bound on throughput, cost units per hour per worker.
@@ -695,13 +769,16 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         Some(s) if s >= 0 => s as u64,
         Some(s) => return c.fail("seed", format!("must be 0 or more (got {s})")),
     };
-    let start = match raw.start.as_deref() {
+    let start = match raw.start.as_ref() {
         None => return c.fail("start", "is required: the UTC instant the simulation starts, e.g. `start = \"2026-11-23T00:00:00Z\"`"),
-        Some(text) => Instant::parse(text).or_else(|e| c.fail("start", e.to_string()))?,
+        Some(value) => {
+            let text = c.text("start", value)?;
+            Instant::parse(&text).or_else(|e| c.fail("start", e.to_string()))?
+        }
     };
-    let horizon = match raw.horizon.as_deref() {
+    let horizon = match raw.horizon.as_ref() {
         None => defaults::HORIZON,
-        Some(text) => c.positive_duration("horizon", text)?,
+        Some(value) => c.positive_duration("horizon", &c.text("horizon", value)?)?,
     };
     if horizon > MAX_HORIZON {
         return c.fail(
@@ -712,9 +789,11 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
             ),
         );
     }
-    let sample_interval = match raw.sample_interval.as_deref() {
+    let sample_interval = match raw.sample_interval.as_ref() {
         None => defaults::SAMPLE_INTERVAL,
-        Some(text) => c.positive_duration("sample_interval", text)?,
+        Some(value) => {
+            c.positive_duration("sample_interval", &c.text("sample_interval", value)?)?
+        }
     };
     if horizon / sample_interval > 1_000_000 {
         return c.fail(
@@ -759,10 +838,21 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
 
 fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec, ScenarioError> {
     let key = |k: &str| format!("objects.{name}.{k}");
-    if name.is_empty() || name.len() > 64 || name.chars().any(|ch| ch.is_control() || ch == ',') {
+    // Names become CSV columns, metric names and `--set` paths: keep them plain and distinct
+    // from the column names reports use for totals and directions.
+    let plain = name.len() <= 64
+        && name.starts_with(|ch: char| ch.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
+    if !plain || RESERVED_NAMES.contains(&name) {
         return c.fail(
             format!("objects.{name}"),
-            "an object name must be 1-64 characters without commas or control characters",
+            format!(
+                "'{name}' cannot name an object: use 1-64 letters, digits, '_' or '-', starting \
+                 with a letter, and none of {}",
+                RESERVED_NAMES.join(", ")
+            ),
         );
     }
     let records = match o.records {
@@ -845,6 +935,12 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
             RecordChoice::Uniform
         }
         "hot_set" => {
+            if o.zipf_exponent.is_some() {
+                return c.fail(
+                    key("zipf_exponent"),
+                    "applies only with record_choice = \"zipf\"",
+                );
+            }
             let fraction = o.hot_fraction.unwrap_or(0.01);
             if !(fraction > 0.0 && fraction < 1.0) {
                 return c.fail(
@@ -862,6 +958,11 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
             RecordChoice::HotSet { fraction, share }
         }
         "zipf" => {
+            for (field, v) in [("hot_fraction", o.hot_fraction), ("hot_share", o.hot_share)] {
+                if v.is_some() {
+                    return c.fail(key(field), "applies only with record_choice = \"hot_set\"");
+                }
+            }
             let exponent = o.zipf_exponent.unwrap_or(1.0);
             if !(exponent > 0.0 && exponent <= 10.0) {
                 return c.fail(
@@ -1046,11 +1147,11 @@ fn validate_sync(
     )?;
     let cycle_wait = match pick!(cycle_wait) {
         None => defaults::CYCLE_WAIT,
-        Some(t) => c.positive_duration("sync.cycle_wait", &t)?,
+        Some(t) => c.positive_duration("sync.cycle_wait", &c.text("sync.cycle_wait", &t)?)?,
     };
     let batch_overhead = match pick!(batch_overhead) {
         None => 0,
-        Some(t) => c.duration("sync.batch_overhead", &t)?,
+        Some(t) => c.duration("sync.batch_overhead", &c.text("sync.batch_overhead", &t)?)?,
     };
     if batch_overhead > DAY {
         return c.fail("sync.batch_overhead", "must be at most 1d");
@@ -1080,20 +1181,21 @@ fn validate_events(
     horizon: Millis,
 ) -> Result<Vec<EventSpec>, ScenarioError> {
     let mut events = Vec::with_capacity(raw.len());
+    let mut enabled_by_event = vec![false; objects.len()];
     for (name, e) in raw {
         let key = |k: &str| format!("events.{name}.{k}");
         let kind_name = match e.kind.as_deref() {
             None => return c.fail(key("kind"), "is required; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers"),
             Some(k) => k,
         };
-        let at = match e.at.as_deref() {
+        let at = match e.at.as_ref() {
             None => {
                 return c.fail(
                     key("at"),
                     "is required: a time after start (`24h`) or a UTC instant",
                 )
             }
-            Some(t) => c.instant_or_offset(&key("at"), t, start)?,
+            Some(t) => c.instant_or_offset(&key("at"), &c.text(&key("at"), t)?, start)?,
         };
         if at >= horizon {
             return c.fail(
@@ -1208,9 +1310,9 @@ fn validate_events(
                         c.int_in(&key("first_record"), f, 0, (o.records - count) as i64)? as u32
                     }
                 };
-                let spread = match e.spread.as_deref() {
+                let spread = match e.spread.as_ref() {
                     None => 0,
-                    Some(s) => c.duration(&key("spread"), s)?,
+                    Some(s) => c.duration(&key("spread"), &c.text(&key("spread"), s)?)?,
                 };
                 if spread > MAX_HORIZON {
                     return c.fail(key("spread"), "must be at most 3660d");
@@ -1227,8 +1329,7 @@ fn validate_events(
             }
             "enable_object" => {
                 let object = object(objects)?;
-                if !objects[object].enabled {
-                    // Already marked by an earlier enable_object event.
+                if enabled_by_event[object] {
                     return c.fail(
                         key("object"),
                         format!(
@@ -1237,13 +1338,16 @@ fn validate_events(
                         ),
                     );
                 }
+                enabled_by_event[object] = true;
                 objects[object].enabled = false;
                 EventKind::EnableObject { object }
             }
             "sync_disabled" => EventKind::SyncDisabled {
-                duration: match e.duration.as_deref() {
+                duration: match e.duration.as_ref() {
                     None => None,
-                    Some(d) => Some(c.positive_duration(&key("duration"), d)?),
+                    Some(d) => {
+                        Some(c.positive_duration(&key("duration"), &c.text(&key("duration"), d)?)?)
+                    }
                 },
             },
             "sync_enabled" => EventKind::SyncEnabled,
@@ -1290,38 +1394,31 @@ fn validate_events(
 
 /// Disabling an already disabled sync, or enabling a running one, is a scenario mistake.
 fn check_outage_windows(c: &Checker, events: &[EventSpec]) -> Result<(), ScenarioError> {
-    // (time, +1 disable / -1 enable, name); an automatic re-enable comes from `duration`.
-    let mut changes: Vec<(Millis, i8, &str)> = Vec::new();
-    for e in events {
+    // Replays the switches in the engine's own order: by time, then scheduling order, in
+    // which event i is scheduled before its automatic re-enable and both before event i + 1.
+    // Entries: (time, scheduling rank, disables?, name).
+    let mut changes: Vec<(Millis, usize, bool, &str)> = Vec::new();
+    for (i, e) in events.iter().enumerate() {
         match e.kind {
             EventKind::SyncDisabled { duration } => {
-                changes.push((e.at, 1, &e.name));
+                changes.push((e.at, 2 * i, true, &e.name));
                 if let Some(d) = duration {
-                    changes.push((e.at + d, -1, &e.name));
+                    changes.push((e.at + d, 2 * i + 1, false, &e.name));
                 }
             }
-            EventKind::SyncEnabled => changes.push((e.at, -1, &e.name)),
+            EventKind::SyncEnabled => changes.push((e.at, 2 * i, false, &e.name)),
             _ => {}
         }
     }
-    changes.sort_by_key(|(t, delta, _)| (*t, -*delta));
+    changes.sort_by_key(|(t, rank, _, _)| (*t, *rank));
     let mut disabled = false;
-    for (t, delta, name) in changes {
-        match (delta, disabled) {
-            (1, true) => return c.fail(format!("events.{name}"), format!("disables the sync at {} while it is already disabled: outage windows overlap", units::format_duration(t))),
-            (-1, false) => return c.fail(format!("events.{name}"), format!("enables the sync at {} but it is not disabled then: a sync_enabled needs an earlier sync_disabled without a duration", units::format_duration(t))),
-            _ => disabled = delta == 1,
+    for (t, _, disables, name) in changes {
+        let at = units::format_duration(t);
+        match (disables, disabled) {
+            (true, true) => return c.fail(format!("events.{name}"), format!("disables the sync at {at} while it is already disabled: outage windows overlap")),
+            (false, false) => return c.fail(format!("events.{name}"), format!("enables the sync at {at} but it is not disabled then: a sync_enabled needs an earlier sync_disabled without a duration")),
+            _ => disabled = disables,
         }
     }
     Ok(())
-}
-
-/// Hours as a float, for reports.
-pub fn hours(ms: Millis) -> f64 {
-    ms as f64 / HOUR as f64
-}
-
-/// Minutes as a float, for reports.
-pub fn minutes(ms: Millis) -> f64 {
-    ms as f64 / MINUTE as f64
 }

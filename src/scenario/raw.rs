@@ -4,6 +4,8 @@
 //! Nothing here is checked beyond its TOML type; [`super::validate`] turns a [`RawScenario`]
 //! into a [`super::Scenario`] and names the key of anything out of range.
 
+// Durations and instants are kept as TOML values so that `"4h"`, a bare `0` and a native
+// TOML date-time are all accepted and a wrong type is reported with its key.
 // Every field is the TOML key of the same name, documented (unit, default, range) in
 // docs/scenario.md; repeating that on each field here would only drift.
 #![allow(missing_docs)]
@@ -19,9 +21,9 @@ pub struct RawScenario {
     pub description: Option<String>,
     pub preset: Option<String>,
     pub seed: Option<i64>,
-    pub start: Option<String>,
-    pub horizon: Option<String>,
-    pub sample_interval: Option<String>,
+    pub start: Option<toml::Value>,
+    pub horizon: Option<toml::Value>,
+    pub sample_interval: Option<toml::Value>,
     pub replications: Option<i64>,
     #[serde(default)]
     pub objects: IndexMap<String, RawObject>,
@@ -63,8 +65,8 @@ pub struct RawSync {
     pub batch_size: Option<i64>,
     pub throughput: Option<f64>,
     pub skip_cost: Option<f64>,
-    pub cycle_wait: Option<String>,
-    pub batch_overhead: Option<String>,
+    pub cycle_wait: Option<toml::Value>,
+    pub batch_overhead: Option<toml::Value>,
     pub requeue: Option<bool>,
 }
 
@@ -73,15 +75,15 @@ pub struct RawSync {
 #[serde(deny_unknown_fields)]
 pub struct RawEvent {
     pub kind: Option<String>,
-    pub at: Option<String>,
+    pub at: Option<toml::Value>,
     pub object: Option<String>,
     pub direction: Option<String>,
     pub count: Option<i64>,
-    pub spread: Option<String>,
+    pub spread: Option<toml::Value>,
     pub records: Option<String>,
     pub first_record: Option<i64>,
     pub synced_fields: Option<bool>,
-    pub duration: Option<String>,
+    pub duration: Option<toml::Value>,
     pub throughput: Option<f64>,
     pub workers: Option<i64>,
 }

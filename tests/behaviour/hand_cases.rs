@@ -416,3 +416,106 @@ direction = "to_crm"
         500
     );
 }
+
+#[test]
+fn an_idle_lane_rejoins_when_more_work_is_eligible() {
+    // Regression: a lane that once found nothing stayed idle while the others kept draining a
+    // continuous backlog. Here 700 records fill three lanes and half of a fourth; lane 4 finds
+    // nothing at 10m36s; 8,000 more arrive at 10m40s. At 11m12s the first completion finds
+    // work and all four lanes run from then on: 40 batches in 10 rounds of 72 s.
+    let (_, r) = run(&one_object(
+        100_000,
+        "workers = 4",
+        r#"[events.first]
+kind = "bulk_update"
+at = "10m"
+object = "Lead"
+count = 700
+[events.second]
+kind = "bulk_update"
+at = "10m40s"
+object = "Lead"
+first_record = 1000
+count = 8000
+"#,
+    ));
+    assert_eq!(
+        r.events[1].clear,
+        Some(11 * MINUTE + 12 * SECOND + 10 * BATCH_72S)
+    );
+}
+
+#[test]
+fn every_lane_resumes_after_an_outage() {
+    // Lanes finish their batches inside the outage; all four start again when it ends.
+    let (_, r) = run(&one_object(
+        100_000,
+        "workers = 4",
+        r#"[events.load]
+kind = "bulk_update"
+at = "10m"
+object = "Lead"
+count = 8000
+[events.blip]
+kind = "sync_disabled"
+at = "10m30s"
+duration = "1m"
+"#,
+    ));
+    // The batches running at 10m30s finish at 11m12s; the outage ends at 11m30s, when all four
+    // lanes start again: 9 more rounds of 72 s.
+    assert_eq!(
+        r.events[0].clear,
+        Some(11 * MINUTE + 30 * SECOND + 9 * BATCH_72S)
+    );
+}
+
+#[test]
+fn workers_removed_then_added_back_never_lose_a_batch() {
+    // Regression: raising workers again while a removed lane was still busy overwrote its
+    // running batch, leaving records in flight forever.
+    let (_, r) = run(&one_object(
+        100_000,
+        "workers = 4",
+        r#"[events.load]
+kind = "bulk_update"
+at = "10m"
+object = "Lead"
+count = 4000
+[events.fewer]
+kind = "set_workers"
+at = "10m10s"
+workers = 1
+[events.more]
+kind = "set_workers"
+at = "10m20s"
+workers = 4
+"#,
+    ));
+    assert_eq!(r.pending_end[0].in_flight, 0);
+    assert_eq!(r.events[0].synced, 4000);
+    assert_eq!(r.events[0].clear, Some(10 * MINUTE + 5 * BATCH_72S));
+}
+
+#[test]
+fn throughput_back_from_zero_resumes_at_once() {
+    let (_, r) = run(&one_object(
+        100_000,
+        "",
+        r#"[events.load]
+kind = "bulk_update"
+at = "10m"
+object = "Lead"
+count = 400
+[events.stall]
+kind = "set_throughput"
+at = "1m"
+throughput = 0
+[events.back]
+kind = "set_throughput"
+at = "1h"
+throughput = 10_000
+"#,
+    ));
+    assert_eq!(r.events[0].clear, Some(HOUR + 2 * BATCH_72S));
+}

@@ -1,0 +1,138 @@
+//! Scenario validation: what is accepted, and what each refusal says.
+
+use syncsim::scenario::{self, Scenario, ScenarioError};
+
+const BASE: &str = "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = 100\n";
+
+fn parse(text: &str, overrides: &[&str]) -> Result<Scenario, ScenarioError> {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    scenario::from_str(text, "v.toml", "v", &overrides)
+}
+
+fn error(text: &str, overrides: &[&str]) -> String {
+    parse(text, overrides)
+        .expect_err("should be refused")
+        .to_string()
+}
+
+#[test]
+fn durations_accept_a_bare_zero_and_refuse_other_bare_numbers() {
+    let sc = parse(&format!("{BASE}[sync]\nbatch_overhead = 0\n"), &[]).unwrap();
+    assert_eq!(sc.sync.batch_overhead, 0);
+    assert!(parse(BASE, &["sync.batch_overhead=0"]).is_ok());
+    let e = error(&format!("{BASE}[sync]\ncycle_wait = 5\n"), &[]);
+    assert!(e.contains("sync.cycle_wait: 5 has no unit"), "{e}");
+}
+
+#[test]
+fn instants_may_be_native_toml_date_times() {
+    let sc = parse(
+        "start = 2026-11-23T00:00:00Z\n[objects.Lead]\nrecords = 1\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(sc.start.to_string(), "2026-11-23T00:00:00Z");
+}
+
+#[test]
+fn an_object_out_of_the_sync_may_be_enabled_by_one_event() {
+    let text = format!(
+        "{BASE}[objects.Custom]\nrecords = 5\nenabled = false\n[events.add]\nkind = \"enable_object\"\nat = \"1h\"\nobject = \"Custom\"\n"
+    );
+    assert!(parse(&text, &[]).is_ok());
+    let twice = format!(
+        "{text}[events.again]\nkind = \"enable_object\"\nat = \"2h\"\nobject = \"Custom\"\n"
+    );
+    assert!(error(&twice, &[]).contains("events.again.object: 'Custom' is enabled by two events"));
+}
+
+#[test]
+fn back_to_back_outages_are_fine_and_overlapping_ones_are_not() {
+    let back_to_back = format!(
+        "{BASE}[events.a]\nkind = \"sync_disabled\"\nat = \"1h\"\nduration = \"1h\"\n[events.b]\nkind = \"sync_disabled\"\nat = \"2h\"\nduration = \"1h\"\n"
+    );
+    assert!(parse(&back_to_back, &[]).is_ok());
+    let overlap = back_to_back.replace("at = \"2h\"", "at = \"90m\"");
+    assert!(error(&overlap, &[])
+        .contains("events.b: disables the sync at 90m while it is already disabled"));
+    let stray = format!("{BASE}[events.on]\nkind = \"sync_enabled\"\nat = \"1h\"\n");
+    assert!(error(&stray, &[]).contains("events.on: enables the sync at 1h but it is not disabled"));
+}
+
+#[test]
+fn keys_of_another_record_choice_are_refused() {
+    let e = error(
+        &format!("{BASE}record_choice = \"hot_set\"\nzipf_exponent = 1.2\n"),
+        &[],
+    );
+    assert!(
+        e.contains("objects.Lead.zipf_exponent: applies only with record_choice = \"zipf\""),
+        "{e}"
+    );
+    let e = error(
+        &format!("{BASE}record_choice = \"zipf\"\nhot_share = 0.5\n"),
+        &[],
+    );
+    assert!(
+        e.contains("objects.Lead.hot_share: applies only with record_choice = \"hot_set\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_set_with_the_wrong_type_is_named() {
+    let e = error(BASE, &["sync.workers=2", "objects.Lead.records=\"many\""]);
+    assert!(
+        e.contains("with --set objects.Lead.records=\"many\""),
+        "{e}"
+    );
+    assert!(e.contains("objects.Lead.records"), "{e}");
+}
+
+#[test]
+fn object_names_must_be_plain_and_not_reserved() {
+    let e = error(
+        "start = \"2026-11-23T00:00:00Z\"\n[objects.total]\nrecords = 1\n",
+        &[],
+    );
+    assert!(e.contains("'total' cannot name an object"), "{e}");
+    let e = error(
+        "start = \"2026-11-23T00:00:00Z\"\n[objects.\"Lead.x\"]\nrecords = 1\n",
+        &[],
+    );
+    assert!(e.contains("cannot name an object"), "{e}");
+}
+
+#[test]
+fn a_file_name_with_spaces_gives_a_usable_default_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("my scen.toml");
+    std::fs::write(&path, BASE).unwrap();
+    assert_eq!(scenario::load(&path, &[]).unwrap().name, "my-scen");
+}
+
+#[test]
+fn presets_fill_defaults_that_the_file_overrides_key_by_key() {
+    let sf = parse(&format!("preset = \"salesforce\"\n{BASE}[objects.Contact]\nrecords = 1\n[objects.Account]\nrecords = 1\n"), &[]).unwrap();
+    assert_eq!(sf.sync.policy.name(), "round_robin");
+    assert_eq!(sf.sync.gates[1], Some(2), "Contact gated on Account");
+    let over = parse(
+        &format!("preset = \"salesforce\"\n{BASE}[sync]\npolicy = \"priority\"\nbatch_size = 50\n"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(over.sync.policy.name(), "priority");
+    assert_eq!(over.sync.batch_size, 50);
+    assert_eq!(over.sync.cycle_wait, 5 * syncsim::units::MINUTE);
+    let dy = parse(&format!("preset = \"dynamics\"\n{BASE}"), &[]).unwrap();
+    assert_eq!((dy.sync.policy.name(), dy.sync.workers), ("fifo", 1));
+}
+
+#[test]
+fn gate_cycles_are_refused() {
+    let e = error(
+        "start = \"2026-11-23T00:00:00Z\"\n[objects.A]\nrecords = 1\n[objects.B]\nrecords = 1\n[sync]\ngates = { A = \"B\", B = \"A\" }\n",
+        &[],
+    );
+    assert!(e.contains("sync.gates: the gates form a cycle"), "{e}");
+}
