@@ -13,7 +13,7 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
-use crate::units::{self, parse_duration, Instant, Millis, DAY, HOUR, MINUTE};
+use crate::units::{self, parse_duration, Instant, Millis, DAY};
 use raw::{RawEvent, RawObject, RawScenario, RawSync};
 
 /// The most records one object may hold (record ids are `u32`; this keeps a margin).
