@@ -16,6 +16,7 @@
 //!   `(time, sequence)`; the heap holds the rest (batches, looks, bulk updates, scenario
 //!   events), so it stays small however many edits a run has.
 
+pub mod api;
 pub mod arrivals;
 pub mod policy;
 pub mod seeds;
@@ -24,18 +25,25 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use rand::seq::index;
+use rand::Rng;
+use rand_pcg::Pcg64Mcg;
 
-use crate::metrics::{EventOutcome, LatencySummary, PendingAtEnd, QueueCounters, RunResult};
+use crate::metrics::{
+    ApiSummary, EventOutcome, LatencySummary, PendingAtEnd, QueueCounters, RunResult,
+};
 use crate::scenario::{Direction, EventKind, Scenario, Selection};
-use crate::units::{Millis, HOUR};
+use crate::units::{Millis, HOUR, MINUTE};
+use api::{ApiWindow, CallKind};
 use arrivals::EditStream;
 use policy::DrainState;
 
-/// Which records of one (object, direction) have a queued entry, and which entry.
+/// Which records of one (object, direction) have an entry an edit would coalesce into or
+/// revive (queued, due, or waiting in the retry or timeout queue; never one in flight), and
+/// which entry.
 ///
-/// A dense bitmap answers "is this record queued?" for every edit and stays in cache (1M
-/// records take 128 KiB); the dense slot array is read only when the answer is yes, which is
-/// rare, so the common edit costs no cache miss on the slot array.
+/// A dense bitmap answers "does this record have such an entry?" for every edit and stays in
+/// cache (1M records take 128 KiB); the dense slot array is read only when the answer is yes,
+/// which is rare, so the common edit costs no cache miss on the slot array.
 #[derive(Debug, Default)]
 struct PendingIndex {
     bits: Vec<u64>,
@@ -81,8 +89,15 @@ pub fn queue_index(object: usize, direction: Direction) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EntryState {
     Free,
+    /// In its object's FIFO.
     Queued,
+    /// An errored entry whose retry is due: pending, ahead of new work.
+    Due,
     InFlight,
+    /// Errored, waiting for its retry time (not backlog).
+    Retry,
+    /// Errored `max_attempts` times, waiting for the nightly retry (not backlog).
+    Timeout,
 }
 
 /// One backlog entry: a pending record in one direction (MODEL.md section 5, item 3).
@@ -99,6 +114,8 @@ struct Entry {
     /// An update if any coalesced edit touched synced fields, else a skip.
     update: bool,
     state: EntryState,
+    /// Failed attempts so far.
+    attempts: u16,
 }
 
 /// The FIFO of one (object, direction).
@@ -107,8 +124,21 @@ struct Queue {
     items: VecDeque<(u64, u32)>,
     /// Entries queued (not in flight).
     queued: u64,
+    /// Due retries of this queue (in the shared due FIFO).
+    due: u64,
     /// Entries taken by running batches.
     in_flight: u64,
+    /// Entries in the retry queue.
+    retry: u64,
+    /// Entries in the timeout queue.
+    timeout: u64,
+}
+
+impl Queue {
+    /// Pending records: queued, due or in flight.
+    fn backlog(&self) -> u64 {
+        self.queued + self.due + self.in_flight
+    }
 }
 
 /// What happens at an instant.
@@ -124,6 +154,16 @@ enum Happening {
     Scenario(u32),
     /// The automatic end of the outage started by scenario event `i`.
     Reenable(u32),
+    /// The first entry of the retry queue is due.
+    RetryDue,
+    /// The nightly retry of the timeout queue.
+    Nightly,
+    /// Usage may have fallen below the suppression threshold.
+    SuppressionCheck,
+    /// Calls have aged out of the window: the paused sync may continue.
+    ApiResume,
+    /// Other integrations' calls for the past minute.
+    BackgroundCalls,
 }
 
 /// An entry of the event heap, ordered by (time, sequence).
@@ -192,6 +232,31 @@ struct Sim<'a> {
     drain: DrainState,
     skip_cost_micro: u64,
 
+    // Errors and retries.
+    /// Due retries of every queue, in the order they became due.
+    due: VecDeque<(u64, u32)>,
+    /// Errored entries by due time: (due, order, entry).
+    retry_fifo: VecDeque<(Millis, u64, u32)>,
+    /// Entries waiting for the nightly retry: (order, entry).
+    timeout_fifo: VecDeque<(u64, u32)>,
+    /// A `RetryDue` is scheduled.
+    retry_timer: bool,
+    /// Per object: its permanent errors have been fixed.
+    errors_fixed: Vec<bool>,
+    /// Per queue: the generator of transient errors.
+    error_rngs: Vec<Pcg64Mcg>,
+    /// Due retries are being held back by suppression since.
+    suppressed_since: Option<Millis>,
+    suppressed_total: Millis,
+    suppression_check: bool,
+
+    // The API budget.
+    api: ApiWindow,
+    api_paused_since: Option<Millis>,
+    api_paused_total: Millis,
+    /// Fractional background calls carried to the next minute.
+    background_carry: f64,
+
     streams: Vec<EditStream>,
     /// (time, sequence) of each stream's next edit; `NEVER` once it has none. Background
     /// edits are most events, and there are few streams, so they are kept out of the heap
@@ -210,11 +275,22 @@ struct Sim<'a> {
     hourly_backlog: Vec<u32>,
     next_hour: Millis,
     hourly_done: Vec<u32>,
+    retry_samples: Vec<u32>,
+    timeout_samples: Vec<u32>,
+    api_samples: Vec<u64>,
     max_backlog: u64,
     max_backlog_at: Millis,
     batches: u64,
     cycles: u64,
     empty_looks: u64,
+}
+
+/// How an event's entry stopped being pending or in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settled {
+    Synced,
+    Skipped,
+    Errored,
 }
 
 /// "No next event" for a stream.
@@ -261,6 +337,21 @@ impl<'a> Sim<'a> {
             wake_pending: false,
             drain: DrainState::new(&sc.sync.policy, n_objects),
             skip_cost_micro: to_micro(sc.sync.skip_cost),
+            due: VecDeque::new(),
+            retry_fifo: VecDeque::new(),
+            timeout_fifo: VecDeque::new(),
+            retry_timer: false,
+            errors_fixed: vec![false; n_objects],
+            error_rngs: (0..nq)
+                .map(|q| seeds::stream_rng(seed, seeds::tag::ERRORS, q as u64))
+                .collect(),
+            suppressed_since: None,
+            suppressed_total: 0,
+            suppression_check: false,
+            api: ApiWindow::default(),
+            api_paused_since: None,
+            api_paused_total: 0,
+            background_carry: 0.0,
             streams: Vec::new(),
             stream_next: Vec::new(),
             tracked: Vec::new(),
@@ -273,6 +364,9 @@ impl<'a> Sim<'a> {
             hourly_backlog: Vec::with_capacity((hours + 1) * nq),
             next_hour: 0,
             hourly_done: vec![0; hours * nq * 2],
+            retry_samples: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
+            timeout_samples: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
+            api_samples: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
             max_backlog: 0,
             max_backlog_at: 0,
             batches: 0,
@@ -293,6 +387,13 @@ impl<'a> Sim<'a> {
                 sim.tracked_of_event[i] = Some(sim.tracked.len());
                 sim.tracked.push(sim.new_tracked(i));
             }
+        }
+        let first_night = sc.start.next_time_of_day(sc.retry.nightly_at).0 - sc.start.0;
+        if (first_night as Millis) < sc.horizon {
+            sim.schedule(first_night as Millis, Happening::Nightly);
+        }
+        if sc.api.background_calls_per_hour > 0.0 {
+            sim.schedule(MINUTE, Happening::BackgroundCalls);
         }
         for (o, object) in sc.objects.iter().enumerate() {
             for d in Direction::ALL {
@@ -358,6 +459,8 @@ impl<'a> Sim<'a> {
                 synced: 0,
                 skipped: 0,
                 still_pending: 0,
+                errored: 0,
+                superseded: 0,
             },
             outstanding: 0,
             edits_done: count == 0,
@@ -416,6 +519,17 @@ impl<'a> Sim<'a> {
                 }
                 Happening::Scenario(i) => self.scenario_event(i as usize),
                 Happening::Reenable(_) => self.set_enabled(true),
+                Happening::RetryDue => {
+                    self.retry_timer = false;
+                    self.release_retries();
+                }
+                Happening::Nightly => self.nightly(),
+                Happening::SuppressionCheck => {
+                    self.suppression_check = false;
+                    self.release_retries();
+                }
+                Happening::ApiResume => self.api_resume(),
+                Happening::BackgroundCalls => self.background_calls(),
             }
         }
         self.now = horizon;
@@ -428,14 +542,20 @@ impl<'a> Sim<'a> {
     fn observe_until(&mut self, t: Millis) {
         while self.next_sample <= t && self.next_sample <= self.sc.horizon {
             self.sample_times.push(self.next_sample);
+            let (mut retry, mut timeout) = (0, 0);
             for q in &self.queues {
-                self.samples.push((q.queued + q.in_flight) as u32);
+                self.samples.push(q.backlog() as u32);
+                retry += q.retry;
+                timeout += q.timeout;
             }
+            self.retry_samples.push(retry as u32);
+            self.timeout_samples.push(timeout as u32);
+            self.api_samples.push(self.api.usage(self.next_sample));
             self.next_sample += self.sc.sample_interval;
         }
         while self.next_hour <= t && self.next_hour <= self.sc.horizon {
             for q in &self.queues {
-                self.hourly_backlog.push((q.queued + q.in_flight) as u32);
+                self.hourly_backlog.push(q.backlog() as u32);
             }
             self.next_hour += HOUR;
         }
@@ -482,15 +602,29 @@ impl<'a> Sim<'a> {
             let requeue = self.sc.sync.requeue;
             let entry = &mut self.entries[slot as usize];
             entry.update |= synced;
-            if requeue {
-                let order = self.next_order;
-                self.next_order += 1;
-                entry.order = order;
-                let queue = &mut self.queues[q];
-                queue.items.push_back((order, slot));
-                if queue.items.len() as u64 > 2 * queue.queued + 1024 {
-                    compact(queue, &self.entries);
+            match entry.state {
+                EntryState::Retry | EntryState::Timeout => {
+                    // A new edit makes an errored record a normal pending entry again.
+                    let queue = &mut self.queues[q];
+                    if entry.state == EntryState::Retry {
+                        queue.retry -= 1;
+                    } else {
+                        queue.timeout -= 1;
+                    }
+                    entry.attempts = 0;
+                    queue.queued += 1;
+                    self.push_queued(slot, q);
+                    self.add_backlog(object);
+                    self.reopen_marks(slot);
                 }
+                EntryState::Due if requeue => {
+                    // It leaves the due retries for the back of its object's queue.
+                    self.queues[q].due -= 1;
+                    self.queues[q].queued += 1;
+                    self.push_queued(slot, q);
+                }
+                EntryState::Queued if requeue => self.push_queued(slot, q),
+                _ => {}
             }
             if let Some(k) = mark {
                 self.mark(slot, k);
@@ -506,20 +640,69 @@ impl<'a> Sim<'a> {
                 queue: q as u16,
                 update: synced,
                 state: EntryState::Queued,
+                attempts: 0,
             });
             self.pending[q].insert(record, e);
             let queue = &mut self.queues[q];
             queue.items.push_back((order, e));
             queue.queued += 1;
             self.counters[q].entries_created += 1;
-            self.object_backlog[object] += 1;
-            self.total_backlog += 1;
-            if self.total_backlog > self.max_backlog {
-                self.max_backlog = self.total_backlog;
-                self.max_backlog_at = self.now;
-            }
+            self.add_backlog(object);
             if let Some(k) = mark {
                 self.mark(e, k);
+            }
+        }
+    }
+
+    /// Gives entry `e` a new position at the back of queue `q` (the caller counts it).
+    fn push_queued(&mut self, e: u32, q: usize) {
+        let order = self.next_order;
+        self.next_order += 1;
+        let entry = &mut self.entries[e as usize];
+        entry.order = order;
+        entry.state = EntryState::Queued;
+        let queue = &mut self.queues[q];
+        queue.items.push_back((order, e));
+        if queue.items.len() as u64 > 2 * queue.queued + 1024 {
+            compact(queue, &self.entries);
+        }
+    }
+
+    /// One more pending record of `object`.
+    fn add_backlog(&mut self, object: usize) {
+        self.object_backlog[object] += 1;
+        self.total_backlog += 1;
+        if self.total_backlog > self.max_backlog {
+            self.max_backlog = self.total_backlog;
+            self.max_backlog_at = self.now;
+        }
+    }
+
+    /// An errored entry is pending again: the events that marked it are not clear.
+    fn reopen_marks(&mut self, e: u32) {
+        let mut marks = self.entries[e as usize].marks;
+        while marks != 0 {
+            let k = marks.trailing_zeros() as usize;
+            marks &= marks - 1;
+            self.tracked[k].outstanding += 1;
+        }
+    }
+
+    /// Entry `e` of an event stops being pending or in flight (completed or errored).
+    fn settle_marks(&mut self, e: u32, outcome: Settled) {
+        let mut marks = self.entries[e as usize].marks;
+        while marks != 0 {
+            let k = marks.trailing_zeros() as usize;
+            marks &= marks - 1;
+            let t = &mut self.tracked[k];
+            t.outstanding -= 1;
+            match outcome {
+                Settled::Synced => t.outcome.synced += 1,
+                Settled::Skipped => t.outcome.skipped += 1,
+                Settled::Errored => {}
+            }
+            if t.outstanding == 0 && t.edits_done && t.outcome.clear.is_none() {
+                t.outcome.clear = Some(self.now);
             }
         }
     }
@@ -636,6 +819,8 @@ impl<'a> Sim<'a> {
                 let k = self.tracked_of_event[i].expect("enable_object events are tracked");
                 self.enable_object(k, object);
             }
+            EventKind::FixErrors { object } => self.errors_fixed[object] = true,
+            EventKind::RetryErrored { object } => self.retry_errored(object),
             EventKind::SyncDisabled { .. } => self.set_enabled(false),
             EventKind::SyncEnabled => self.set_enabled(true),
             EventKind::SetThroughput { throughput } => {
@@ -680,13 +865,26 @@ impl<'a> Sim<'a> {
     /// The sync comes back (enabled again, or throughput above zero again) and looks at once:
     /// every idle worker tries to start a batch, even while others still finish theirs.
     fn resume(&mut self) {
-        if self.enabled && self.throughput_micro > 0 && !self.wake_pending {
+        if self.enabled
+            && self.throughput_micro > 0
+            && !self.wake_pending
+            && self.api_paused_since.is_none()
+        {
             self.start_cycle();
         }
     }
 
     /// The sync looks for work: every idle worker tries to start a batch.
     fn start_cycle(&mut self) {
+        let checks = self.sc.api.calls_per_cycle as u64;
+        if checks > 0 {
+            if self.api_room() < checks + 1 {
+                // Not even the check for changes and one call fit: wait for the window.
+                self.api_pause(checks + 1);
+                return;
+            }
+            self.api.record(self.now, checks, CallKind::Check);
+        }
         self.cycles += 1;
         for w in 0..self.active_workers {
             if !self.workers[w].busy {
@@ -700,7 +898,11 @@ impl<'a> Sim<'a> {
     }
 
     fn wait_for_next_cycle(&mut self) {
-        if self.enabled && self.throughput_micro > 0 && !self.wake_pending {
+        if self.enabled
+            && self.throughput_micro > 0
+            && !self.wake_pending
+            && self.api_paused_since.is_none()
+        {
             self.wake_pending = true;
             self.wake_generation += 1;
             let generation = self.wake_generation;
@@ -717,13 +919,33 @@ impl<'a> Sim<'a> {
         if !self.enabled || self.throughput_micro == 0 || w >= self.active_workers {
             return false;
         }
+        if self.api_paused_since.is_some() {
+            return false;
+        }
+        let per_call = self.sc.api.records_per_call as u64;
+        let room = self.api_room();
+        if room == 0 {
+            self.api_pause(1);
+            return false;
+        }
+        let limit = (self.sc.sync.batch_size as u64).min(room.saturating_mul(per_call)) as usize;
         let mut batch = std::mem::take(&mut self.workers[w].batch);
         batch.clear();
-        self.pick_batch(&mut batch);
+        if !self.due.is_empty() {
+            self.take_due(limit, &mut batch);
+        }
+        if batch.is_empty() {
+            self.pick_batch(limit, &mut batch);
+        }
         if batch.is_empty() {
             self.workers[w].batch = batch;
             return false;
         }
+        self.api.record(
+            self.now,
+            (batch.len() as u64).div_ceil(per_call),
+            CallKind::Batch,
+        );
         let cost: u64 = batch
             .iter()
             .map(|&e| {
@@ -759,34 +981,26 @@ impl<'a> Sim<'a> {
             self.queues[q].in_flight -= 1;
             self.object_backlog[q / 2] -= 1;
             self.total_backlog -= 1;
-            let kind = if entry.update {
+            if entry.update {
+                if let Some(permanent) = self.attempt_fails(q, entry.record) {
+                    if permanent {
+                        self.counters[q].errors_permanent += 1;
+                    } else {
+                        self.counters[q].errors_transient += 1;
+                    }
+                    self.errored(e);
+                    continue;
+                }
                 self.counters[q].synced += 1;
                 self.latencies[q].push(now - entry.created);
-                0
+                self.hourly_done[(hour * nq + q) * 2] += 1;
+                self.settle_marks(e, Settled::Synced);
             } else {
                 self.counters[q].skipped += 1;
-                1
-            };
-            self.hourly_done[(hour * nq + q) * 2 + kind] += 1;
-            if entry.marks != 0 {
-                let mut marks = entry.marks;
-                while marks != 0 {
-                    let k = marks.trailing_zeros() as usize;
-                    marks &= marks - 1;
-                    let t = &mut self.tracked[k];
-                    t.outstanding -= 1;
-                    if entry.update {
-                        t.outcome.synced += 1;
-                    } else {
-                        t.outcome.skipped += 1;
-                    }
-                    if t.outstanding == 0 && t.edits_done && t.outcome.clear.is_none() {
-                        t.outcome.clear = Some(now);
-                    }
-                }
+                self.hourly_done[(hour * nq + q) * 2 + 1] += 1;
+                self.settle_marks(e, Settled::Skipped);
             }
-            self.entries[e as usize].state = EntryState::Free;
-            self.free.push(e);
+            self.release(e);
         }
         for t in &mut self.tracked {
             if t.edits_done
@@ -811,9 +1025,288 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Returns a completed entry's slot to the free list.
+    fn release(&mut self, e: u32) {
+        self.entries[e as usize].state = EntryState::Free;
+        self.free.push(e);
+    }
+
+    /// Whether an attempt to sync `record` of queue `q` fails: `Some(true)` for a permanent
+    /// error, `Some(false)` for a transient one.
+    fn attempt_fails(&mut self, q: usize, record: u32) -> Option<bool> {
+        let object = q / 2;
+        let o = &self.sc.objects[object];
+        if o.permanent_error_fraction > 0.0
+            && !self.errors_fixed[object]
+            && seeds::has_permanent_error(self.seed, object, record, o.permanent_error_fraction)
+        {
+            return Some(true);
+        }
+        if o.transient_error_rate > 0.0
+            && self.error_rngs[q].random::<f64>() < o.transient_error_rate
+        {
+            return Some(false);
+        }
+        None
+    }
+
+    /// A failed attempt (MODEL.md section 5, item 6): the entry leaves the backlog for the
+    /// retry queue, or the timeout queue after `max_attempts` errors; if a newer entry of the
+    /// record is already pending, that one carries the change and this one is dropped.
+    fn errored(&mut self, e: u32) {
+        let entry = self.entries[e as usize];
+        let q = entry.queue as usize;
+        if let Some(newer) = self.pending[q].get(entry.record) {
+            self.counters[q].superseded += 1;
+            let mut marks = entry.marks;
+            while marks != 0 {
+                let k = marks.trailing_zeros() as usize;
+                marks &= marks - 1;
+                let bit = 1u64 << k;
+                let t = &mut self.tracked[k];
+                if self.entries[newer as usize].marks & bit != 0 {
+                    // The newer entry already carries the event: one entry fewer to wait for.
+                    t.outstanding -= 1;
+                    t.outcome.superseded += 1;
+                    if t.outstanding == 0 && t.edits_done && t.outcome.clear.is_none() {
+                        t.outcome.clear = Some(self.now);
+                    }
+                } else {
+                    self.entries[newer as usize].marks |= bit;
+                }
+            }
+            self.entries[newer as usize].update = true;
+            self.release(e);
+            return;
+        }
+        self.settle_marks(e, Settled::Errored);
+        let attempts = entry.attempts.saturating_add(1);
+        let order = self.next_order;
+        self.next_order += 1;
+        let slot = &mut self.entries[e as usize];
+        slot.attempts = attempts;
+        slot.order = order;
+        self.pending[q].insert(entry.record, e);
+        if attempts as u32 >= self.sc.retry.max_attempts {
+            slot.state = EntryState::Timeout;
+            self.queues[q].timeout += 1;
+            self.timeout_fifo.push_back((order, e));
+        } else {
+            slot.state = EntryState::Retry;
+            self.queues[q].retry += 1;
+            let due = self.now + self.sc.retry.interval;
+            self.retry_fifo.push_back((due, order, e));
+            if !self.retry_timer {
+                self.retry_timer = true;
+                self.schedule(due, Happening::RetryDue);
+            }
+        }
+    }
+
+    /// Whether retries are held back: usage over the past 24 hours above the threshold.
+    fn retries_suppressed(&mut self) -> bool {
+        let threshold = self.sc.retry.suppression_threshold(&self.sc.api);
+        self.api.usage(self.now) as f64 > threshold
+    }
+
+    /// Holds due retries back while usage is high; checks again when enough calls age out.
+    fn hold_retries(&mut self) {
+        if self.suppressed_since.is_none() {
+            self.suppressed_since = Some(self.now);
+        }
+        if !self.suppression_check {
+            let threshold = self.sc.retry.suppression_threshold(&self.sc.api).floor() as u64;
+            if let Some(t) = self.api.when_usage_at_most(self.now, threshold) {
+                self.suppression_check = true;
+                self.schedule(t, Happening::SuppressionCheck);
+            }
+        }
+    }
+
+    fn end_suppression(&mut self) {
+        if let Some(since) = self.suppressed_since.take() {
+            self.suppressed_total += self.now - since;
+        }
+    }
+
+    /// Moves every retry that is due into the due FIFO, ahead of new work, unless suppressed.
+    fn release_retries(&mut self) {
+        let due_now = self
+            .retry_fifo
+            .front()
+            .is_some_and(|&(due, _, _)| due <= self.now);
+        if due_now && self.retries_suppressed() {
+            self.hold_retries();
+            return;
+        }
+        let mut released = false;
+        while let Some(&(due, order, e)) = self.retry_fifo.front() {
+            let entry = self.entries[e as usize];
+            if entry.state != EntryState::Retry || entry.order != order {
+                self.retry_fifo.pop_front();
+                continue;
+            }
+            if due > self.now {
+                if !self.retry_timer {
+                    self.retry_timer = true;
+                    self.schedule(due, Happening::RetryDue);
+                }
+                break;
+            }
+            self.retry_fifo.pop_front();
+            let q = entry.queue as usize;
+            self.queues[q].retry -= 1;
+            self.make_due(e);
+            released = true;
+        }
+        if released {
+            self.end_suppression();
+            self.look_now();
+        }
+    }
+
+    /// An errored entry re-enters the sync ahead of new work.
+    fn make_due(&mut self, e: u32) {
+        let order = self.next_order;
+        self.next_order += 1;
+        let entry = &mut self.entries[e as usize];
+        entry.order = order;
+        entry.state = EntryState::Due;
+        let q = entry.queue as usize;
+        self.queues[q].due += 1;
+        self.due.push_back((order, e));
+        self.add_backlog(q / 2);
+        self.reopen_marks(e);
+    }
+
+    /// The nightly retry: the whole timeout queue is due, unless retries are suppressed (then
+    /// it waits for the next night).
+    fn nightly(&mut self) {
+        if self.now + crate::units::DAY < self.sc.horizon {
+            self.schedule(self.now + crate::units::DAY, Happening::Nightly);
+        }
+        if self.timeout_fifo.is_empty() {
+            return;
+        }
+        if self.retries_suppressed() {
+            self.hold_retries();
+            return;
+        }
+        let mut released = false;
+        while let Some((order, e)) = self.timeout_fifo.pop_front() {
+            let entry = self.entries[e as usize];
+            if entry.state != EntryState::Timeout || entry.order != order {
+                continue;
+            }
+            self.queues[entry.queue as usize].timeout -= 1;
+            self.make_due(e);
+            released = true;
+        }
+        if released {
+            self.end_suppression();
+            self.look_now();
+        }
+    }
+
+    /// Every errored record of `object` is retried now, its attempt count reset.
+    fn retry_errored(&mut self, object: usize) {
+        let mut released = false;
+        let fifo: Vec<u32> = self
+            .retry_fifo
+            .iter()
+            .map(|&(_, _, e)| e)
+            .chain(self.timeout_fifo.iter().map(|&(_, e)| e))
+            .collect();
+        for e in fifo {
+            let entry = self.entries[e as usize];
+            let q = entry.queue as usize;
+            if q / 2 != object {
+                continue;
+            }
+            match entry.state {
+                EntryState::Retry => self.queues[q].retry -= 1,
+                EntryState::Timeout => self.queues[q].timeout -= 1,
+                _ => continue,
+            }
+            self.entries[e as usize].attempts = 0;
+            self.make_due(e);
+            released = true;
+        }
+        if released {
+            self.look_now();
+        }
+    }
+
+    /// New work is due (released retries): the sync looks at once rather than at its next
+    /// cycle, unless it is disabled, stalled or paused by the API budget.
+    fn look_now(&mut self) {
+        if !self.enabled || self.throughput_micro == 0 || self.api_paused_since.is_some() {
+            return;
+        }
+        if self.busy_workers > 0 {
+            for w in 0..self.active_workers {
+                if !self.workers[w].busy && !self.look(w) {
+                    break;
+                }
+            }
+        } else {
+            self.wake_generation += 1;
+            self.wake_pending = false;
+            self.start_cycle();
+        }
+    }
+
+    /// Other integrations' calls for the past minute, at their hour's rate.
+    fn background_calls(&mut self) {
+        let api = &self.sc.api;
+        let hour = self.sc.instant(self.now - MINUTE).utc_hour() as usize;
+        let factor = api.background_hour_profile.map_or(1.0, |p| p[hour]);
+        self.background_carry += api.background_calls_per_hour * factor / 60.0;
+        let calls = self.background_carry.floor();
+        self.background_carry -= calls;
+        self.api
+            .record(self.now, calls as u64, CallKind::Background);
+        if self.now + MINUTE < self.sc.horizon {
+            self.schedule(self.now + MINUTE, Happening::BackgroundCalls);
+        }
+    }
+
+    /// Calls the sync may still make now without passing the limit.
+    fn api_room(&mut self) -> u64 {
+        match self.sc.api.daily_limit {
+            None => u64::MAX,
+            Some(limit) => limit.saturating_sub(self.api.usage(self.now)),
+        }
+    }
+
+    /// The next call would pass the limit: the sync pauses until enough calls age out for
+    /// `needed` calls.
+    fn api_pause(&mut self, needed: u64) {
+        if self.api_paused_since.is_some() {
+            return;
+        }
+        self.api_paused_since = Some(self.now);
+        let limit = self
+            .sc
+            .api
+            .daily_limit
+            .expect("only a limited budget pauses");
+        let at = self
+            .api
+            .when_usage_at_most(self.now, limit - needed)
+            .expect("a pause means usage is above the target");
+        self.schedule(at, Happening::ApiResume);
+    }
+
+    fn api_resume(&mut self) {
+        if let Some(since) = self.api_paused_since.take() {
+            self.api_paused_total += self.now - since;
+        }
+        self.resume();
+    }
+
     /// Fills `batch` with up to a batch of eligible queued entries, per the policy.
-    fn pick_batch(&mut self, batch: &mut Vec<u32>) {
-        let limit = self.sc.sync.batch_size as usize;
+    fn pick_batch(&mut self, limit: usize, batch: &mut Vec<u32>) {
         let eligible: Vec<bool> = (0..self.sc.objects.len())
             .map(|o| self.is_eligible(o))
             .collect();
@@ -828,6 +1321,27 @@ impl<'a> Sim<'a> {
             batch,
         );
         self.drain = drain;
+    }
+
+    /// Moves up to `limit` due retries, oldest first, into `batch` (any objects: retries go
+    /// ahead of new work whatever the policy and gates).
+    fn take_due(&mut self, limit: usize, batch: &mut Vec<u32>) {
+        while batch.len() < limit {
+            let Some((order, e)) = self.due.pop_front() else {
+                break;
+            };
+            let entry = &mut self.entries[e as usize];
+            if entry.state != EntryState::Due || entry.order != order {
+                continue;
+            }
+            entry.state = EntryState::InFlight;
+            let q = entry.queue as usize;
+            let record = entry.record;
+            self.queues[q].due -= 1;
+            self.queues[q].in_flight += 1;
+            self.pending[q].remove(record);
+            batch.push(e);
+        }
     }
 
     /// Whether object `o` has queued entries and is not held back by its gate.
@@ -893,36 +1407,59 @@ impl<'a> Sim<'a> {
         None
     }
 
-    fn finish(self) -> RunResult {
+    fn finish(mut self) -> RunResult {
         let nq = self.queues.len();
         let mut pending_end = vec![PendingAtEnd::default(); nq];
         for (q, queue) in self.queues.iter().enumerate() {
-            pending_end[q].queued = queue.queued;
+            pending_end[q].queued = queue.queued + queue.due;
             pending_end[q].in_flight = queue.in_flight;
+            pending_end[q].retry = queue.retry;
+            pending_end[q].timeout = queue.timeout;
         }
+        // Per tracked event: entries still pending, and entries errored.
+        let mut still = vec![0u64; self.tracked.len()];
+        let mut errored = vec![0u64; self.tracked.len()];
         for entry in &self.entries {
-            if entry.state != EntryState::Free {
+            let pending = match entry.state {
+                EntryState::Free => continue,
+                EntryState::Queued | EntryState::Due | EntryState::InFlight => true,
+                EntryState::Retry | EntryState::Timeout => false,
+            };
+            if pending {
                 let p = &mut pending_end[entry.queue as usize];
                 let age = self.sc.horizon - entry.created;
                 p.oldest_age = Some(p.oldest_age.map_or(age, |a: Millis| a.max(age)));
             }
-        }
-        let mut events: Vec<EventOutcome> = Vec::with_capacity(self.tracked.len());
-        let mut still = vec![0u64; self.tracked.len()];
-        for entry in &self.entries {
-            if entry.state != EntryState::Free && entry.marks != 0 {
-                let mut m = entry.marks;
-                while m != 0 {
-                    still[m.trailing_zeros() as usize] += 1;
-                    m &= m - 1;
+            let mut m = entry.marks;
+            while m != 0 {
+                let k = m.trailing_zeros() as usize;
+                if pending {
+                    still[k] += 1;
+                } else {
+                    errored[k] += 1;
                 }
+                m &= m - 1;
             }
         }
-        for (k, t) in self.tracked.into_iter().enumerate() {
+        let mut events: Vec<EventOutcome> = Vec::with_capacity(self.tracked.len());
+        for (k, t) in std::mem::take(&mut self.tracked).into_iter().enumerate() {
             let mut outcome = t.outcome;
             outcome.still_pending = still[k];
+            outcome.errored = errored[k];
             events.push(outcome);
         }
+        if let Some(since) = self.api_paused_since.take() {
+            self.api_paused_total += self.sc.horizon - since;
+        }
+        if let Some(since) = self.suppressed_since.take() {
+            self.suppressed_total += self.sc.horizon - since;
+        }
+        let api = ApiSummary {
+            calls: self.api.total,
+            peak_usage: self.api.peak,
+            paused: self.api_paused_total,
+            suppressed: self.suppressed_total,
+        };
         let mut latency = Vec::with_capacity(nq);
         let mut latency_by_object = Vec::with_capacity(nq / 2);
         let mut latencies = self.latencies;
@@ -960,6 +1497,10 @@ impl<'a> Sim<'a> {
             batches: self.batches,
             cycles: self.cycles,
             empty_looks: self.empty_looks,
+            retry_samples: self.retry_samples,
+            timeout_samples: self.timeout_samples,
+            api_samples: self.api_samples,
+            api,
         }
     }
 }

@@ -12,7 +12,8 @@ use crate::units::{Millis, HOUR};
 
 /// Counts for one (object, direction) queue. Conservation (MODEL.md section 5):
 /// `edits = filtered + coalesced + entries_created` and
-/// `entries_created = synced + skipped + queued + in flight` at every instant.
+/// `entries_created = synced + skipped + queued + in flight + retry queue + timeout queue +
+/// superseded` at every instant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueueCounters {
     /// All edits (background and events).
@@ -31,6 +32,13 @@ pub struct QueueCounters {
     pub synced: u64,
     /// Entries completed as skips.
     pub skipped: u64,
+    /// Attempts that failed by chance.
+    pub errors_transient: u64,
+    /// Attempts that failed because the record has a permanent error.
+    pub errors_permanent: u64,
+    /// Errored entries dropped because a newer entry of the same record was already pending
+    /// (the newer one carries the change).
+    pub superseded: u64,
 }
 
 impl QueueCounters {
@@ -44,6 +52,14 @@ impl QueueCounters {
         self.entries_created += other.entries_created;
         self.synced += other.synced;
         self.skipped += other.skipped;
+        self.errors_transient += other.errors_transient;
+        self.errors_permanent += other.errors_permanent;
+        self.superseded += other.superseded;
+    }
+
+    /// Attempts to sync an update: synced plus failed.
+    pub fn attempts(&self) -> u64 {
+        self.synced + self.errors_transient + self.errors_permanent
     }
 }
 
@@ -108,12 +124,23 @@ pub fn nearest_rank(samples: &mut [Millis], p: f64) -> Millis {
 /// Entries left at the end of the horizon in one queue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PendingAtEnd {
-    /// Queued, not yet taken.
+    /// Queued, not yet taken (due retries included).
     pub queued: u64,
+    /// Errored, waiting for their next retry.
+    pub retry: u64,
+    /// Errored too often, waiting for the nightly retry.
+    pub timeout: u64,
     /// In a running batch.
     pub in_flight: u64,
-    /// Age of the oldest of them at the horizon.
+    /// Age of the oldest pending (queued or in flight) entry at the horizon.
     pub oldest_age: Option<Millis>,
+}
+
+impl PendingAtEnd {
+    /// Backlog: queued plus in flight.
+    pub fn backlog(&self) -> u64 {
+        self.queued + self.in_flight
+    }
 }
 
 /// How one bulk update (or object enabling) played out.
@@ -145,6 +172,11 @@ pub struct EventOutcome {
     pub skipped: u64,
     /// Its entries still pending or in flight at the horizon.
     pub still_pending: u64,
+    /// Its entries in the retry or timeout queue at the horizon.
+    pub errored: u64,
+    /// Its errored entries absorbed by a newer pending entry of the same record that already
+    /// carried the event.
+    pub superseded: u64,
 }
 
 impl EventOutcome {
@@ -184,7 +216,7 @@ pub struct RunResult {
     pub latency_by_object: Vec<Option<LatencySummary>>,
     /// What is left at the end, per queue.
     pub pending_end: Vec<PendingAtEnd>,
-    /// Tracked events, in scenario order.
+    /// Tracked events, in time order (file order on ties).
     pub events: Vec<EventOutcome>,
     /// Highest total backlog, exact.
     pub max_backlog: u64,
@@ -196,6 +228,27 @@ pub struct RunResult {
     pub cycles: u64,
     /// Cycles that found nothing to do.
     pub empty_looks: u64,
+    /// Retry queue size at each sample (all queues).
+    pub retry_samples: Vec<u32>,
+    /// Timeout queue size at each sample (all queues).
+    pub timeout_samples: Vec<u32>,
+    /// API calls in the rolling 24 hours at each sample.
+    pub api_samples: Vec<u64>,
+    /// API figures.
+    pub api: ApiSummary,
+}
+
+/// What the API budget did over a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApiSummary {
+    /// Calls by batches, cycle checks and other integrations.
+    pub calls: [u64; 3],
+    /// Highest usage in the rolling 24 hours.
+    pub peak_usage: u64,
+    /// Time the sync was paused because the next call would pass the limit.
+    pub paused: Millis,
+    /// Time due retries were held back because usage was above the suppression threshold.
+    pub suppressed: Millis,
 }
 
 impl RunResult {
@@ -294,19 +347,17 @@ impl RunResult {
                 ));
             }
             let p = &self.pending_end[q];
-            if c.entries_created != c.synced + c.skipped + p.queued + p.in_flight {
+            let accounted =
+                c.synced + c.skipped + p.queued + p.in_flight + p.retry + p.timeout + c.superseded;
+            if c.entries_created != accounted {
                 return Err(format!(
-                    "queue {q}: created {} != synced {} + skipped {} + queued {} + in flight {}",
-                    c.entries_created, c.synced, c.skipped, p.queued, p.in_flight
+                    "queue {q}: created {} != synced {} + skipped {} + queued {} + in flight {} + retry {} + timeout {} + superseded {}",
+                    c.entries_created, c.synced, c.skipped, p.queued, p.in_flight, p.retry, p.timeout, c.superseded
                 ));
             }
         }
         let last = self.sample_times.len() - 1;
-        let pending: u64 = self
-            .pending_end
-            .iter()
-            .map(|p| p.queued + p.in_flight)
-            .sum();
+        let pending: u64 = self.pending_end.iter().map(PendingAtEnd::backlog).sum();
         if *self.sample_times.last().unwrap_or(&0) == self.horizon
             && self.sample_total(last) != pending
         {
@@ -314,6 +365,21 @@ impl RunResult {
                 "last sample {} != pending at end {pending}",
                 self.sample_total(last)
             ));
+        }
+        let errored: u64 = self.pending_end.iter().map(|p| p.retry + p.timeout).sum();
+        let last_errored = (self.retry_samples[last] + self.timeout_samples[last]) as u64;
+        if *self.sample_times.last().unwrap_or(&0) == self.horizon && last_errored != errored {
+            return Err(format!(
+                "last sample's retry + timeout {last_errored} != errored at end {errored}"
+            ));
+        }
+        for e in &self.events {
+            if e.entries != e.synced + e.skipped + e.still_pending + e.errored + e.superseded {
+                return Err(format!(
+                    "event {}: {} entries != {} synced + {} skipped + {} pending + {} errored + {} superseded",
+                    e.name, e.entries, e.synced, e.skipped, e.still_pending, e.errored, e.superseded
+                ));
+            }
         }
         Ok(())
     }
@@ -351,8 +417,7 @@ pub struct DashboardRow {
     pub avg_per_hour: f64,
     /// Backlog (both directions) at the last fetch.
     pub backlog: u64,
-    /// backlog / average per hour, in hours; `None` (infinite) when the average is 0 and the
-    /// backlog is not.
+    /// backlog / average per hour, in hours; `None` (infinite) whenever the average is 0.
     pub est_backlog_hours: Option<f64>,
     /// Growing or Normal.
     pub status: Status,
@@ -445,8 +510,8 @@ pub fn dashboard(result: &RunResult, objects: usize, at: Millis) -> Dashboard {
     }
 }
 
-/// Estimated backlog time in hours: backlog / average per hour, infinite (`None`) when the
-/// average is 0 (MODEL.md section 6), even with no backlog, as the admin page shows it.
+/// Estimated backlog time in hours: backlog / average per hour, infinite (`None`) whenever
+/// the average is 0 (MODEL.md section 6), even with no backlog.
 pub fn estimated_backlog_hours(backlog: u64, avg_per_hour: f64) -> Option<f64> {
     (avg_per_hour > 0.0).then(|| backlog as f64 / avg_per_hour)
 }
@@ -492,6 +557,40 @@ pub fn scalars(scenario: &Scenario, result: &RunResult) -> Vec<Scalar> {
     ] {
         put(name.into(), Some(v as f64));
     }
+    for (name, v) in [
+        ("attempts", t.attempts()),
+        ("errors_transient", t.errors_transient),
+        ("errors_permanent", t.errors_permanent),
+        ("superseded", t.superseded),
+        (
+            "retry_queue_end",
+            result.pending_end.iter().map(|p| p.retry).sum(),
+        ),
+        (
+            "timeout_queue_end",
+            result.pending_end.iter().map(|p| p.timeout).sum(),
+        ),
+        (
+            "retry_queue_max",
+            result.retry_samples.iter().copied().max().unwrap_or(0) as u64,
+        ),
+        (
+            "timeout_queue_max",
+            result.timeout_samples.iter().copied().max().unwrap_or(0) as u64,
+        ),
+        ("api.calls", result.api.calls.iter().sum()),
+        ("api.calls_batches", result.api.calls[0]),
+        ("api.calls_checks", result.api.calls[1]),
+        ("api.calls_background", result.api.calls[2]),
+        ("api.peak_usage", result.api.peak_usage),
+    ] {
+        put(name.into(), Some(v as f64));
+    }
+    put("api.paused_h".into(), Some(hours(result.api.paused)));
+    put(
+        "api.suppressed_h".into(),
+        Some(hours(result.api.suppressed)),
+    );
     put(
         "backlog.max_at_h".into(),
         Some(hours(result.max_backlog_at)),
@@ -508,6 +607,8 @@ pub fn scalars(scenario: &Scenario, result: &RunResult) -> Vec<Scalar> {
         put(format!("{p}.synced"), Some(e.synced as f64));
         put(format!("{p}.skipped"), Some(e.skipped as f64));
         put(format!("{p}.still_pending"), Some(e.still_pending as f64));
+        put(format!("{p}.errored"), Some(e.errored as f64));
+        put(format!("{p}.superseded"), Some(e.superseded as f64));
         put(
             format!("{p}.baseline_backlog"),
             Some(e.baseline_backlog as f64),
@@ -620,6 +721,10 @@ mod tests {
             batches: 0,
             cycles: 0,
             empty_looks: 0,
+            retry_samples: vec![0],
+            timeout_samples: vec![0],
+            api_samples: vec![0],
+            api: ApiSummary::default(),
         }
     }
 

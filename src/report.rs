@@ -80,6 +80,9 @@ pub fn write_backlog(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
         "total".into(),
         "to_marketing".into(),
         "to_crm".into(),
+        "retry_queue".into(),
+        "timeout_queue".into(),
+        "api_calls_24h".into(),
     ];
     header.extend(sc.objects.iter().map(|o| o.name.clone()));
     for o in two_way(sc) {
@@ -95,6 +98,9 @@ pub fn write_backlog(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
             r.sample_total(i).to_string(),
             r.sample_direction(i, Direction::ToMarketing).to_string(),
             r.sample_direction(i, Direction::ToCrm).to_string(),
+            r.retry_samples[i].to_string(),
+            r.timeout_samples[i].to_string(),
+            r.api_samples[i].to_string(),
         ];
         row.extend((0..sc.objects.len()).map(|o| r.sample_object(i, o).to_string()));
         let nq = r.queue_count();
@@ -230,6 +236,8 @@ pub fn write_events(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Resu
         "synced",
         "skipped",
         "still_pending",
+        "errored",
+        "superseded",
     ])
     .map_err(io_err)?;
     for e in &r.events {
@@ -250,6 +258,8 @@ pub fn write_events(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Resu
             e.synced.to_string(),
             e.skipped.to_string(),
             e.still_pending.to_string(),
+            e.errored.to_string(),
+            e.superseded.to_string(),
         ])
         .map_err(io_err)?;
     }
@@ -315,8 +325,13 @@ pub fn write_counters(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Re
         "entries_created",
         "synced",
         "skipped",
+        "errors_transient",
+        "errors_permanent",
+        "superseded",
         "queued_end",
         "in_flight_end",
+        "retry_end",
+        "timeout_end",
     ])
     .map_err(io_err)?;
     for (o, object) in sc.objects.iter().enumerate() {
@@ -336,8 +351,13 @@ pub fn write_counters(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Re
                 c.entries_created,
                 c.synced,
                 c.skipped,
+                c.errors_transient,
+                c.errors_permanent,
+                c.superseded,
                 p.queued,
                 p.in_flight,
+                p.retry,
+                p.timeout,
             ];
             let mut row = vec![object.name.clone(), d.name().to_string()];
             row.extend(cells.iter().map(u64::to_string));

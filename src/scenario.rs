@@ -95,6 +95,11 @@ pub struct ObjectSpec {
     pub filter_pass: f64,
     /// Whether the object is in the sync at the start (else an `enable_object` event adds it).
     pub enabled: bool,
+    /// Chance that an attempt to sync an update fails transiently.
+    pub transient_error_rate: f64,
+    /// Fraction of records (fixed, seeded) whose every attempt fails until a `fix_errors`
+    /// event.
+    pub permanent_error_fraction: f64,
 }
 
 impl ObjectSpec {
@@ -214,6 +219,18 @@ pub enum EventKind {
         /// New worker count.
         workers: u32,
     },
+    /// The cause of an object's permanent errors is fixed: later attempts no longer fail
+    /// permanently (records already waiting are retried on their schedule).
+    FixErrors {
+        /// Object index.
+        object: usize,
+    },
+    /// Every errored record of an object (retry and timeout queues) is retried now, with its
+    /// attempt count reset.
+    RetryErrored {
+        /// Object index.
+        object: usize,
+    },
 }
 
 impl EventKind {
@@ -226,6 +243,8 @@ impl EventKind {
             EventKind::SyncEnabled => "sync_enabled",
             EventKind::SetThroughput { .. } => "set_throughput",
             EventKind::SetWorkers { .. } => "set_workers",
+            EventKind::FixErrors { .. } => "fix_errors",
+            EventKind::RetryErrored { .. } => "retry_errored",
         }
     }
 
@@ -272,8 +291,52 @@ pub struct Scenario {
     pub objects: Vec<ObjectSpec>,
     /// The sync.
     pub sync: SyncSpec,
+    /// The API call budget.
+    pub api: ApiSpec,
+    /// Retries of errored records.
+    pub retry: RetrySpec,
     /// Timed events, sorted by time then declaration order.
     pub events: Vec<EventSpec>,
+}
+
+/// The API call budget (MODEL.md section 5, item 5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiSpec {
+    /// Calls allowed in any rolling 24 hours, shared with other integrations; `None`: no limit.
+    pub daily_limit: Option<u64>,
+    /// Records per call: a batch of n records costs ceil(n / records_per_call) calls.
+    pub records_per_call: u32,
+    /// Calls each cycle spends checking for changes.
+    pub calls_per_cycle: u32,
+    /// Other integrations' calls per hour.
+    pub background_calls_per_hour: f64,
+    /// Multipliers of the background rate per UTC hour.
+    pub background_hour_profile: Option<[f64; 24]>,
+}
+
+/// Retries of errored records (MODEL.md section 5, item 6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrySpec {
+    /// Time from a failed attempt to the next.
+    pub interval: Millis,
+    /// Errors after which a record waits in the timeout queue (first attempt included).
+    pub max_attempts: u32,
+    /// UTC time of day at which the timeout queue is retried.
+    pub nightly_at: Millis,
+    /// With a limit: retries wait while usage over the past 24 h exceeds this fraction of it.
+    pub suppress_above_fraction: f64,
+    /// Without a limit: retries wait while usage over the past 24 h exceeds this many calls.
+    pub suppress_above_calls: u64,
+}
+
+impl RetrySpec {
+    /// The usage above which retries are suppressed.
+    pub fn suppression_threshold(&self, api: &ApiSpec) -> f64 {
+        match api.daily_limit {
+            Some(limit) => limit as f64 * self.suppress_above_fraction,
+            None => self.suppress_above_calls as f64,
+        }
+    }
 }
 
 impl Scenario {
@@ -296,6 +359,9 @@ pub enum Preset {
     Salesforce,
     /// Dynamics-style sync: strict FIFO by stamp, one worker.
     Dynamics,
+    /// HubSpot-style sync: FIFO, errored records retried every 20 minutes up to 10 attempts,
+    /// then nightly at 00:00 UTC; retries suppressed above 75% of the API limit.
+    Hubspot,
 }
 
 impl Preset {
@@ -304,6 +370,7 @@ impl Preset {
         match self {
             Preset::Salesforce => "salesforce",
             Preset::Dynamics => "dynamics",
+            Preset::Hubspot => "hubspot",
         }
     }
 
@@ -311,6 +378,7 @@ impl Preset {
         match text {
             "salesforce" => Some(Preset::Salesforce),
             "dynamics" => Some(Preset::Dynamics),
+            "hubspot" => Some(Preset::Hubspot),
             _ => None,
         }
     }
@@ -335,6 +403,18 @@ pub mod defaults {
     pub const CYCLE_WAIT: Millis = 5 * MINUTE;
     /// Default round-robin slice.
     pub const SLICE: u32 = 10_000;
+    /// Default records per API call.
+    pub const RECORDS_PER_CALL: u32 = 200;
+    /// Calls per cycle the Salesforce preset spends checking for changes.
+    pub const SALESFORCE_CALLS_PER_CYCLE: u32 = 25;
+    /// Default retry interval (HubSpot's documented 20 minutes; some editions say 30).
+    pub const RETRY_INTERVAL: Millis = 20 * MINUTE;
+    /// Default errors before the timeout queue (the first attempt and nine retries).
+    pub const MAX_ATTEMPTS: u32 = 10;
+    /// Default suppression threshold with a limit: 75% of it.
+    pub const SUPPRESS_ABOVE_FRACTION: f64 = 0.75;
+    /// Default suppression threshold without a limit: 5,000 calls in 24 h.
+    pub const SUPPRESS_ABOVE_CALLS: u64 = 5_000;
 }
 
 /// Where in the input something is wrong.
@@ -743,7 +823,7 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
             || {
                 c.fail(
                     "preset",
-                    format!("unknown preset '{p}'; allowed: salesforce, dynamics"),
+                    format!("unknown preset '{p}'; allowed: salesforce, dynamics, hubspot"),
                 )
             },
             Ok,
@@ -820,6 +900,8 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         objects.push(validate_object(&c, name, o)?);
     }
     let sync = validate_sync(&c, &raw.sync, preset, &objects)?;
+    let api = validate_api(&c, &raw.api, preset, &sync)?;
+    let retry = validate_retry(&c, &raw.retry)?;
     let events = validate_events(&c, &raw.events, &mut objects, start, horizon)?;
     Ok(Scenario {
         name,
@@ -832,7 +914,126 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         replications,
         objects,
         sync,
+        api,
+        retry,
         events,
+    })
+}
+
+fn profile(c: &Checker, key: &str, values: &[f64]) -> Result<[f64; 24], ScenarioError> {
+    if values.len() != 24 {
+        return c.fail(
+            key,
+            format!(
+                "must hold 24 multipliers, one per UTC hour (got {})",
+                values.len()
+            ),
+        );
+    }
+    let mut profile = [0.0; 24];
+    for (i, v) in values.iter().enumerate() {
+        profile[i] = c.non_negative(&format!("{key}[{i}]"), *v, 1e6)?;
+    }
+    Ok(profile)
+}
+
+fn validate_api(
+    c: &Checker,
+    raw: &raw::RawApi,
+    preset: Option<Preset>,
+    sync: &SyncSpec,
+) -> Result<ApiSpec, ScenarioError> {
+    let default_checks = match preset {
+        Some(Preset::Salesforce) => defaults::SALESFORCE_CALLS_PER_CYCLE,
+        _ => 0,
+    };
+    let records_per_call = c.int_in(
+        "api.records_per_call",
+        raw.records_per_call
+            .unwrap_or(defaults::RECORDS_PER_CALL as i64),
+        1,
+        1_000_000,
+    )? as u32;
+    let calls_per_cycle = c.int_in(
+        "api.calls_per_cycle",
+        raw.calls_per_cycle.unwrap_or(default_checks as i64),
+        0,
+        1_000_000,
+    )? as u32;
+    let daily_limit = match raw.daily_limit {
+        None => None,
+        Some(l) => Some(c.int_in("api.daily_limit", l, 1, 1_000_000_000_000)? as u64),
+    };
+    if let Some(limit) = daily_limit {
+        // A look and one full batch must fit in the allowance, or the sync could never move.
+        let need =
+            calls_per_cycle as u64 + (sync.batch_size as u64).div_ceil(records_per_call as u64);
+        if limit < need {
+            return c.fail(
+                "api.daily_limit",
+                format!("is {limit} but one cycle's check ({calls_per_cycle}) and one full batch ({} calls) need {need}; the sync could never run", need - calls_per_cycle as u64),
+            );
+        }
+    }
+    Ok(ApiSpec {
+        daily_limit,
+        records_per_call,
+        calls_per_cycle,
+        background_calls_per_hour: c.non_negative(
+            "api.background_calls_per_hour",
+            raw.background_calls_per_hour.unwrap_or(0.0),
+            MAX_RATE_PER_HOUR,
+        )?,
+        background_hour_profile: match &raw.background_hour_profile {
+            None => None,
+            Some(p) => Some(profile(c, "api.background_hour_profile", p)?),
+        },
+    })
+}
+
+fn validate_retry(c: &Checker, raw: &raw::RawRetry) -> Result<RetrySpec, ScenarioError> {
+    let interval = match &raw.interval {
+        None => defaults::RETRY_INTERVAL,
+        Some(v) => c.positive_duration("retry.interval", &c.text("retry.interval", v)?)?,
+    };
+    if interval > 30 * DAY {
+        return c.fail("retry.interval", "must be at most 30d");
+    }
+    let nightly_at = match raw.nightly_at.as_deref() {
+        None => 0,
+        Some(t) => units::parse_time_of_day(t).map_or_else(
+            || {
+                c.fail(
+                    "retry.nightly_at",
+                    format!(
+                        "'{t}' is not a UTC time of day; write HH:MM, e.g. \"00:00\" or \"02:30\""
+                    ),
+                )
+            },
+            Ok,
+        )?,
+    };
+    Ok(RetrySpec {
+        interval,
+        max_attempts: c.int_in(
+            "retry.max_attempts",
+            raw.max_attempts.unwrap_or(defaults::MAX_ATTEMPTS as i64),
+            1,
+            1000,
+        )? as u32,
+        nightly_at,
+        suppress_above_fraction: c.fraction(
+            "retry.suppress_above_fraction",
+            raw.suppress_above_fraction
+                .unwrap_or(defaults::SUPPRESS_ABOVE_FRACTION),
+        )?,
+        suppress_above_calls: c.int_in(
+            "retry.suppress_above_calls",
+            raw.suppress_above_calls
+                .unwrap_or(defaults::SUPPRESS_ABOVE_CALLS as i64),
+            0,
+            1_000_000_000_000,
+        )? as u64,
     })
 }
 
@@ -899,22 +1100,7 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
     }
     let hour_profile = match &o.hour_profile {
         None => None,
-        Some(p) if p.len() != 24 => {
-            return c.fail(
-                key("hour_profile"),
-                format!(
-                    "must hold 24 multipliers, one per UTC hour (got {})",
-                    p.len()
-                ),
-            )
-        }
-        Some(p) => {
-            let mut profile = [0.0; 24];
-            for (i, v) in p.iter().enumerate() {
-                profile[i] = c.non_negative(&format!("{}[{i}]", key("hour_profile")), *v, 1e6)?;
-            }
-            Some(profile)
-        }
+        Some(p) => Some(profile(c, &key("hour_profile"), p)?),
     };
     let weekend_factor =
         c.non_negative(&key("weekend_factor"), o.weekend_factor.unwrap_or(1.0), 1e6)?;
@@ -990,6 +1176,14 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
         synced_fraction: c.fraction(&key("synced_fraction"), o.synced_fraction.unwrap_or(1.0))?,
         filter_pass: c.fraction(&key("filter_pass"), o.filter_pass.unwrap_or(1.0))?,
         enabled: o.enabled.unwrap_or(true),
+        transient_error_rate: c.fraction(
+            &key("transient_error_rate"),
+            o.transient_error_rate.unwrap_or(0.0),
+        )?,
+        permanent_error_fraction: c.fraction(
+            &key("permanent_error_fraction"),
+            o.permanent_error_fraction.unwrap_or(0.0),
+        )?,
     })
 }
 
@@ -1000,6 +1194,10 @@ fn preset_sync(preset: Option<Preset>, objects: &[ObjectSpec]) -> RawSync {
         Some(Preset::Dynamics) => RawSync {
             policy: Some("fifo".into()),
             workers: Some(1),
+            ..RawSync::default()
+        },
+        Some(Preset::Hubspot) => RawSync {
+            policy: Some("fifo".into()),
             ..RawSync::default()
         },
         Some(Preset::Salesforce) => {
@@ -1185,7 +1383,7 @@ fn validate_events(
     for (name, e) in raw {
         let key = |k: &str| format!("events.{name}.{k}");
         let kind_name = match e.kind.as_deref() {
-            None => return c.fail(key("kind"), "is required; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers"),
+            None => return c.fail(key("kind"), "is required; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers, fix_errors, retry_errored"),
             Some(k) => k,
         };
         let at = match e.at.as_ref() {
@@ -1215,7 +1413,8 @@ fn validate_events(
             "sync_enabled" => &[],
             "set_throughput" => &["throughput"],
             "set_workers" => &["workers"],
-            other => return c.fail(key("kind"), format!("unknown kind '{other}'; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers")),
+            "fix_errors" | "retry_errored" => &["object"],
+            other => return c.fail(key("kind"), format!("unknown kind '{other}'; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers, fix_errors, retry_errored")),
         };
         let present = [
             ("object", e.object.is_some()),
@@ -1369,6 +1568,12 @@ fn validate_events(
                     }
                     Some(w) => c.int_in(&key("workers"), w, 1, 1024)? as u32,
                 },
+            },
+            "fix_errors" => EventKind::FixErrors {
+                object: object(objects)?,
+            },
+            "retry_errored" => EventKind::RetryErrored {
+                object: object(objects)?,
             },
             _ => unreachable!("kind names were checked above"),
         };

@@ -192,6 +192,8 @@ mod tests {
             synced_fraction: 1.0,
             filter_pass: 1.0,
             enabled: true,
+            transient_error_rate: 0.0,
+            permanent_error_fraction: 0.0,
         }
     }
 

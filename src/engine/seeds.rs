@@ -16,6 +16,10 @@ pub mod tag {
     pub const BULK: u64 = 2;
     /// The sync filter (a hash, not a generator).
     pub const FILTER: u64 = 3;
+    /// Transient errors of one (object, direction).
+    pub const ERRORS: u64 = 4;
+    /// Which records have a permanent error (a hash, not a generator).
+    pub const PERMANENT: u64 = 5;
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.
@@ -45,13 +49,26 @@ pub fn stream_rng(seed: u64, tag: u64, index: u64) -> Pcg64Mcg {
     Pcg64Mcg::new(((hi as u128) << 64) | lo as u128)
 }
 
+/// A uniform in [0, 1) that is a fixed property of (`tag`, `object`, `record`) for a seed.
+#[inline]
+fn record_uniform(seed: u64, tag: u64, object: usize, record: u32) -> f64 {
+    let h = mix(seed ^ mix((tag << 56) ^ ((object as u64) << 32) ^ record as u64));
+    // The top 53 bits as a uniform in [0, 1).
+    ((h >> 11) as f64) * (1.0 / (1u64 << 53) as f64)
+}
+
 /// Whether `record` of object `object` passes a sync filter that lets `pass` of the records
 /// through: a fixed property of the record for a given seed.
 #[inline]
 pub fn passes_filter(seed: u64, object: usize, record: u32, pass: f64) -> bool {
-    let h = mix(seed ^ mix((tag::FILTER << 56) ^ ((object as u64) << 32) ^ record as u64));
-    // Compare the top 53 bits as a uniform in [0, 1).
-    ((h >> 11) as f64) * (1.0 / (1u64 << 53) as f64) < pass
+    record_uniform(seed, tag::FILTER, object, record) < pass
+}
+
+/// Whether `record` of object `object` is among the `fraction` of records with a permanent
+/// error: a fixed property of the record for a given seed.
+#[inline]
+pub fn has_permanent_error(seed: u64, object: usize, record: u32, fraction: f64) -> bool {
+    record_uniform(seed, tag::PERMANENT, object, record) < fraction
 }
 
 #[cfg(test)]

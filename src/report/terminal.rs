@@ -141,10 +141,11 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
         )?;
         writeln!(
             w,
-            "    its entries: {} synced, {} skipped, {} still pending",
+            "    its entries: {} synced, {} skipped, {} still pending, {} errored",
             thousands(e.synced),
             thousands(e.skipped),
-            thousands(e.still_pending)
+            thousands(e.still_pending),
+            thousands(e.errored)
         )?;
     }
     writeln!(w)?;
@@ -177,16 +178,63 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
     }
     let t = r.totals();
     writeln!(w)?;
+    let retry: u64 = r.pending_end.iter().map(|p| p.retry).sum();
+    let timeout: u64 = r.pending_end.iter().map(|p| p.timeout).sum();
+    let errors = t.errors_transient + t.errors_permanent;
+    if errors > 0 {
+        writeln!(
+            w,
+            "Errors: {} attempts, {} failed ({} transient, {} permanent); retry queue max {}, timeout queue max {}",
+            thousands(t.attempts()),
+            thousands(errors),
+            thousands(t.errors_transient),
+            thousands(t.errors_permanent),
+            thousands(r.retry_samples.iter().copied().max().unwrap_or(0) as u64),
+            thousands(r.timeout_samples.iter().copied().max().unwrap_or(0) as u64),
+        )?;
+        writeln!(
+            w,
+            "    still errored at the end: {} in the retry queue, {} in the timeout queue",
+            thousands(retry),
+            thousands(timeout)
+        )?;
+    }
+    let calls: u64 = r.api.calls.iter().sum();
+    if calls > 0 {
+        let limit = sc.api.daily_limit.map_or_else(
+            || "no limit".to_string(),
+            |l| format!("limit {}", thousands(l)),
+        );
+        writeln!(
+            w,
+            "API: {} calls ({} batches, {} checks, {} other integrations); peak {} in 24 h ({limit})",
+            thousands(calls),
+            thousands(r.api.calls[0]),
+            thousands(r.api.calls[1]),
+            thousands(r.api.calls[2]),
+            thousands(r.api.peak_usage),
+        )?;
+        if r.api.paused > 0 || r.api.suppressed > 0 {
+            writeln!(
+                w,
+                "    sync paused by the limit {}; retries held back by usage {}",
+                human_duration(r.api.paused),
+                human_duration(r.api.suppressed)
+            )?;
+        }
+    }
     writeln!(
         w,
-        "Edits {} = {} filtered + {} coalesced + {} entries; entries = {} synced + {} skipped + {} pending",
+        "Edits {} = {} filtered + {} coalesced + {} entries; entries = {} synced + {} skipped + {} pending + {} errored + {} superseded",
         thousands(t.edits),
         thousands(t.filtered),
         thousands(t.coalesced),
         thousands(t.entries_created),
         thousands(t.synced),
         thousands(t.skipped),
-        thousands(r.pending_end.iter().map(|p| p.queued + p.in_flight).sum())
+        thousands(r.pending_end.iter().map(|p| p.backlog()).sum()),
+        thousands(retry + timeout),
+        thousands(t.superseded),
     )?;
     if d.status == Status::Growing {
         writeln!(

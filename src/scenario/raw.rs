@@ -30,6 +30,10 @@ pub struct RawScenario {
     #[serde(default)]
     pub sync: RawSync,
     #[serde(default)]
+    pub api: RawApi,
+    #[serde(default)]
+    pub retry: RawRetry,
+    #[serde(default)]
     pub events: IndexMap<String, RawEvent>,
 }
 
@@ -50,6 +54,8 @@ pub struct RawObject {
     pub synced_fraction: Option<f64>,
     pub filter_pass: Option<f64>,
     pub enabled: Option<bool>,
+    pub transient_error_rate: Option<f64>,
+    pub permanent_error_fraction: Option<f64>,
 }
 
 /// The `[sync]` table.
@@ -68,6 +74,28 @@ pub struct RawSync {
     pub cycle_wait: Option<toml::Value>,
     pub batch_overhead: Option<toml::Value>,
     pub requeue: Option<bool>,
+}
+
+/// The `[api]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApi {
+    pub daily_limit: Option<i64>,
+    pub records_per_call: Option<i64>,
+    pub calls_per_cycle: Option<i64>,
+    pub background_calls_per_hour: Option<f64>,
+    pub background_hour_profile: Option<Vec<f64>>,
+}
+
+/// The `[retry]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    pub interval: Option<toml::Value>,
+    pub max_attempts: Option<i64>,
+    pub nightly_at: Option<String>,
+    pub suppress_above_fraction: Option<f64>,
+    pub suppress_above_calls: Option<i64>,
 }
 
 /// One `[events.<name>]` table; which keys apply depends on `kind`.

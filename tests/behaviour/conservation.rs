@@ -18,46 +18,65 @@ struct Gen {
     bulk: Option<(usize, u32, u32, bool)>,
     outage: Option<(u32, u32)>,
     choice: usize,
+    errors: (f64, f64),
+    api: Option<(u32, u32, u32)>,
+    retry_minutes: u32,
+    fix_and_retry: bool,
 }
 
 fn gen() -> impl Strategy<Value = Gen> {
-    (
-        prop::collection::vec(
-            (
-                1u32..400,
-                0.0f64..3000.0,
-                0.0f64..=1.0,
-                0.5f64..=1.0,
-                any::<bool>(),
-            ),
-            1..4,
+    let objects = prop::collection::vec(
+        (
+            2u32..400,
+            0.0f64..3000.0,
+            0.0f64..=1.0,
+            0.5f64..=1.0,
+            any::<bool>(),
         ),
+        1..4,
+    );
+    let sync = (
         0usize..4,
         1u32..4,
         1u32..300,
         0u32..20_000,
         any::<bool>(),
         any::<bool>(),
+    );
+    let events = (
         prop::option::of((0usize..3, 1u32..400, 0u32..120, any::<bool>())),
         prop::option::of((0u32..600, 1u32..300)),
+    );
+    let errors = (
         0usize..3,
+        (0.0f64..0.6, 0.0f64..0.3),
+        prop::option::of((0u32..200, 1u32..100, 0u32..500)),
+        1u32..90,
+        any::<bool>(),
+    );
+    (objects, sync, events, errors).prop_map(
+        |(
+            objects,
+            (policy, workers, batch, throughput, requeue, gate),
+            (bulk, outage),
+            (choice, errors, api, retry_minutes, fix_and_retry),
+        )| Gen {
+            objects,
+            policy,
+            workers,
+            batch,
+            throughput,
+            requeue,
+            gate,
+            bulk,
+            outage,
+            choice,
+            errors,
+            api,
+            retry_minutes,
+            fix_and_retry,
+        },
     )
-        .prop_map(
-            |(objects, policy, workers, batch, throughput, requeue, gate, bulk, outage, choice)| {
-                Gen {
-                    objects,
-                    policy,
-                    workers,
-                    batch,
-                    throughput,
-                    requeue,
-                    gate,
-                    bulk,
-                    outage,
-                    choice,
-                }
-            },
-        )
 }
 
 fn to_toml(g: &Gen) -> String {
@@ -74,6 +93,10 @@ fn to_toml(g: &Gen) -> String {
                 rate / 2.0
             );
         }
+        s += &format!(
+            "transient_error_rate = {}\npermanent_error_fraction = {}\n",
+            g.errors.0, g.errors.1
+        );
         s += match g.choice {
             0 => "",
             1 => "record_choice = \"hot_set\"\nhot_fraction = 0.5\n",
@@ -98,6 +121,18 @@ fn to_toml(g: &Gen) -> String {
             "[events.bulk]\nkind = \"bulk_update\"\nat = \"2h\"\nobject = \"O{o}\"\ncount = {count}\nspread = \"{spread}m\"\nsynced_fields = {synced}\nrecords = \"random\"\n"
         );
     }
+    if let Some((extra, per_call, background)) = g.api {
+        let limit = g.batch.div_ceil(per_call) + 5 + extra;
+        s += &format!("[api]\ndaily_limit = {limit}\nrecords_per_call = {per_call}\ncalls_per_cycle = 5\nbackground_calls_per_hour = {background}\n");
+    }
+    s += &format!(
+        "[retry]\ninterval = \"{}m\"\nmax_attempts = 3\nnightly_at = \"02:00\"\nsuppress_above_calls = 50\n",
+        g.retry_minutes
+    );
+    if g.fix_and_retry {
+        s += "[events.fix]\nkind = \"fix_errors\"\nat = \"6h\"\nobject = \"O0\"\n";
+        s += "[events.again]\nkind = \"retry_errored\"\nat = \"7h\"\nobject = \"O0\"\n";
+    }
     if let Some((at, len)) = g.outage {
         s += &format!(
             "[events.outage]\nkind = \"sync_disabled\"\nat = \"{at}m\"\nduration = \"{len}m\"\n"
@@ -107,7 +142,7 @@ fn to_toml(g: &Gen) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn records_are_conserved(g in gen()) {
@@ -117,7 +152,7 @@ proptest! {
         prop_assert!(r.check_conservation().is_ok(), "{:?}\n{}", r.check_conservation(), text);
         // Every tracked event's entries are accounted for.
         for e in &r.events {
-            prop_assert_eq!(e.entries, e.synced + e.skipped + e.still_pending, "{}", text);
+            prop_assert_eq!(e.entries, e.synced + e.skipped + e.still_pending + e.errored + e.superseded, "{}", text);
             if let Some(c) = e.clear { prop_assert!(c >= e.last_edit); }
             if let Some(rec) = e.recovery { prop_assert!(rec >= e.last_edit); }
         }
@@ -129,6 +164,12 @@ proptest! {
         // The max backlog bounds every sample.
         for i in 0..r.sample_times.len() {
             prop_assert!(r.sample_total(i) <= r.max_backlog);
+        }
+        // With a limit, the sync's own calls never pass it.
+        if let Some(limit) = sc.api.daily_limit {
+            if sc.api.background_calls_per_hour == 0.0 {
+                prop_assert!(r.api.peak_usage <= limit, "peak {} > limit {limit}\n{}", r.api.peak_usage, text);
+            }
         }
     }
 }

@@ -1,0 +1,112 @@
+//! The API call budget: every call the integration (and other integrations sharing the
+//! allowance) makes, in a rolling 24-hour window (MODEL.md section 5, item 5).
+//!
+//! A call made at `t` counts while `now < t + 24 h`. The window is a FIFO of (instant, calls)
+//! merged per millisecond, so asking "how many calls in the past 24 h?" and "when will usage
+//! have fallen to at most X if no new call is made?" are both cheap.
+
+use std::collections::VecDeque;
+
+use crate::units::{Millis, DAY};
+
+/// Who made a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// A batch's calls (one per `records_per_call` records).
+    Batch = 0,
+    /// A cycle's check for changes.
+    Check = 1,
+    /// Another integration sharing the allowance.
+    Background = 2,
+}
+
+/// Calls in the rolling 24-hour window.
+#[derive(Debug, Default, Clone)]
+pub struct ApiWindow {
+    window: VecDeque<(Millis, u64)>,
+    used: u64,
+    /// Calls ever made, by [`CallKind`].
+    pub total: [u64; 3],
+    /// Highest usage seen in the window.
+    pub peak: u64,
+}
+
+impl ApiWindow {
+    /// Drops the calls that are 24 hours old or older at `now`.
+    fn expire(&mut self, now: Millis) {
+        while let Some(&(t, n)) = self.window.front() {
+            if t + DAY > now {
+                break;
+            }
+            self.used -= n;
+            self.window.pop_front();
+        }
+    }
+
+    /// Calls made in the 24 hours up to and including `now`.
+    pub fn usage(&mut self, now: Millis) -> u64 {
+        self.expire(now);
+        self.used
+    }
+
+    /// Records `calls` made at `now`.
+    pub fn record(&mut self, now: Millis, calls: u64, kind: CallKind) {
+        if calls == 0 {
+            return;
+        }
+        self.expire(now);
+        match self.window.back_mut() {
+            Some((t, n)) if *t == now => *n += calls,
+            _ => self.window.push_back((now, calls)),
+        }
+        self.used += calls;
+        self.total[kind as usize] += calls;
+        self.peak = self.peak.max(self.used);
+    }
+
+    /// The first instant at which usage will be at most `target` if no further call is made
+    /// (`now`'s usage already counted); `None` if it already is.
+    pub fn when_usage_at_most(&mut self, now: Millis, target: u64) -> Option<Millis> {
+        let mut used = self.usage(now);
+        if used <= target {
+            return None;
+        }
+        for &(t, n) in &self.window {
+            used -= n;
+            if used <= target {
+                return Some(t + DAY);
+            }
+        }
+        unreachable!("an empty window has usage 0 <= target")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::HOUR;
+
+    #[test]
+    fn calls_age_out_after_exactly_24_hours() {
+        let mut w = ApiWindow::default();
+        w.record(HOUR, 10, CallKind::Batch);
+        w.record(2 * HOUR, 5, CallKind::Check);
+        assert_eq!(w.usage(2 * HOUR), 15);
+        assert_eq!(w.usage(DAY + HOUR - 1), 15);
+        assert_eq!(w.usage(DAY + HOUR), 5);
+        assert_eq!(w.usage(DAY + 2 * HOUR), 0);
+        assert_eq!(w.total, [10, 5, 0]);
+        assert_eq!(w.peak, 15);
+    }
+
+    #[test]
+    fn knows_when_usage_falls_to_a_target() {
+        let mut w = ApiWindow::default();
+        w.record(0, 10, CallKind::Batch);
+        w.record(HOUR, 10, CallKind::Batch);
+        w.record(HOUR, 5, CallKind::Background);
+        assert_eq!(w.when_usage_at_most(HOUR, 25), None);
+        assert_eq!(w.when_usage_at_most(HOUR, 20), Some(DAY));
+        assert_eq!(w.when_usage_at_most(HOUR, 0), Some(DAY + HOUR));
+    }
+}
