@@ -261,7 +261,7 @@ struct Sim<'a> {
     /// (time, sequence) of each stream's next edit; `NEVER` once it has none. Background
     /// edits are most events, and there are few streams, so they are kept out of the heap
     /// and the earliest is found by a short scan.
-    stream_next: Vec<(Millis, u64)>,
+    stream_next: Vec<u128>,
     tracked: Vec<Tracked>,
     /// Tracked index of each scenario event, if it makes edits.
     tracked_of_event: Vec<Option<usize>>,
@@ -294,7 +294,13 @@ enum Settled {
 }
 
 /// "No next event" for a stream.
-const NEVER: (Millis, u64) = (Millis::MAX, u64::MAX);
+const NEVER: u128 = u128::MAX;
+
+/// An event's place in (time, sequence) order as one comparable key.
+#[inline]
+fn key(time: Millis, seq: u64) -> u128 {
+    ((time as u128) << 64) | seq as u128
+}
 
 /// Micro cost units of one update.
 const UPDATE_COST_MICRO: u64 = 1_000_000;
@@ -401,7 +407,7 @@ impl<'a> Sim<'a> {
                 if let Some(mut s) = EditStream::new(o, object, d, sc.start, rng) {
                     if let Some(t) = s.advance(sc.horizon) {
                         sim.seq += 1;
-                        sim.stream_next.push((t, sim.seq));
+                        sim.stream_next.push(key(t, sim.seq));
                         sim.streams.push(s);
                     }
                 }
@@ -482,7 +488,7 @@ impl<'a> Sim<'a> {
     fn run(mut self) -> RunResult {
         let horizon = self.sc.horizon;
         loop {
-            // The earliest stream edit, by (time, sequence).
+            // The earliest stream edit, by (time, sequence) packed into one key.
             let mut stream = usize::MAX;
             let mut stream_at = NEVER;
             for (i, &next) in self.stream_next.iter().enumerate() {
@@ -491,8 +497,11 @@ impl<'a> Sim<'a> {
                     stream = i;
                 }
             }
-            let heap_at = self.heap.peek().map_or(NEVER, |Reverse(e)| (e.time, e.seq));
-            let time = stream_at.min(heap_at).0;
+            let heap_at = self
+                .heap
+                .peek()
+                .map_or(NEVER, |Reverse(e)| key(e.time, e.seq));
+            let time = (stream_at.min(heap_at) >> 64) as Millis;
             if time >= horizon {
                 break;
             }
@@ -571,7 +580,7 @@ impl<'a> Sim<'a> {
         self.edit(object, direction, edit.record, edit.synced, None);
         self.seq += 1;
         self.stream_next[i] = match self.streams[i].advance(self.sc.horizon) {
-            Some(t) => (t, self.seq),
+            Some(t) => key(t, self.seq),
             None => NEVER,
         };
     }

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod engine;
 pub mod metrics;
+pub mod replicate;
 pub mod report;
 pub mod scenario;
 pub mod units;

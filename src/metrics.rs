@@ -92,7 +92,7 @@ impl LatencySummary {
         let sum: u128 = samples.iter().map(|&s| s as u128).sum();
         // Select from the highest rank down: each selection leaves everything below its rank
         // in the front part, so the next one only searches that part.
-        let rank = |p: f64| ((p * n as f64).ceil() as usize).clamp(1, n);
+        let rank = |p: f64| nearest_rank_index(n, p);
         let max = *samples.iter().max().expect("non-empty");
         let mut upper = n;
         let mut at = |p: f64| {
@@ -114,11 +114,24 @@ impl LatencySummary {
     }
 }
 
+/// The 1-based rank of the nearest-rank `p` percentile of `n` values: `ceil(p * n)`,
+/// clamped to 1..=n.
+pub fn nearest_rank_index(n: usize, p: f64) -> usize {
+    ((p * n as f64).ceil() as usize).clamp(1, n)
+}
+
 /// The nearest-rank percentile: the `ceil(p * n)`-th smallest value (1-based).
 pub fn nearest_rank(samples: &mut [Millis], p: f64) -> Millis {
-    let n = samples.len();
-    let k = ((p * n as f64).ceil() as usize).clamp(1, n);
+    let k = nearest_rank_index(samples.len(), p);
     *samples.select_nth_unstable(k - 1).1
+}
+
+/// [`nearest_rank`] over floats (ordered by `total_cmp`).
+pub fn nearest_rank_f64(samples: &mut [f64], p: f64) -> f64 {
+    let k = nearest_rank_index(samples.len(), p);
+    *samples
+        .select_nth_unstable_by(k - 1, |a, b| a.total_cmp(b))
+        .1
 }
 
 /// Entries left at the end of the horizon in one queue.

@@ -4,6 +4,7 @@
 //! Column sets are documented in `docs/outputs.md`; numbers are written with fixed decimals so
 //! outputs are byte-identical across runs and platforms.
 
+pub mod montecarlo;
 pub mod output;
 pub mod terminal;
 
@@ -49,13 +50,13 @@ fn min(ms: Millis) -> String {
     fixed(ms as f64 / 60_000.0, 3)
 }
 
-fn csv_writer(w: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+pub(crate) fn csv_writer(w: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(w)
 }
 
-fn io_err(e: csv::Error) -> io::Error {
+pub(crate) fn io_err(e: csv::Error) -> io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
         other => io::Error::other(format!("{other:?}")),
@@ -397,8 +398,8 @@ pub fn json_number(x: f64) -> serde_json::Value {
     }
 }
 
-/// Writes every CSV file and `summary.json` of a run into `out`.
-pub fn write_run(
+/// Writes every CSV file of a run into `out`.
+pub fn write_tables(
     sc: &Scenario,
     r: &RunResult,
     out: &mut output::OutputDir,
@@ -411,6 +412,15 @@ pub fn write_run(
     out.write("dashboard.csv", |w| write_dashboard(sc, &d, w))?;
     out.write("trend.csv", |w| write_trend(sc, &d, w))?;
     out.write("counters.csv", |w| write_counters(sc, r, w))?;
-    out.write(SUMMARY_FILE, |w| write_summary(sc, r, w))?;
     Ok(())
+}
+
+/// Writes every CSV file and `summary.json` of a single run into `out`.
+pub fn write_run(
+    sc: &Scenario,
+    r: &RunResult,
+    out: &mut output::OutputDir,
+) -> Result<(), output::OutputError> {
+    write_tables(sc, r, out)?;
+    out.write(SUMMARY_FILE, |w| write_summary(sc, r, w))
 }

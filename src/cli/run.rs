@@ -1,18 +1,30 @@
-//! `syncsim run FILE`: simulate a scenario, write its reports and print the summary.
+//! `syncsim run FILE`: simulate a scenario (once, or as parallel replications), write its
+//! reports and print the summary.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{print, CliError, ScenarioArgs};
-use crate::engine;
-use crate::report::{self, output::OutputDir, terminal};
+use crate::engine::{seeds, simulate};
+use crate::replicate;
+use crate::report::{self, montecarlo, output::OutputDir, terminal};
+use crate::scenario::Scenario;
 
 /// Arguments of `syncsim run`.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --seed 7 --horizon 3d --set sync.policy=priority --out output/ref-priority\n\nWrites backlog.csv, throughput.csv, latency.csv, events.csv, dashboard.csv, trend.csv,\ncounters.csv and summary.json (columns: docs/outputs.md)."
-)]
+#[command(after_help = "Examples:
+  syncsim run scenarios/reference.toml
+  syncsim run scenarios/reference.toml --seed 7 --horizon 3d --set sync.policy=priority --out output/ref-priority
+  syncsim run scenarios/reference.toml --replications 200 --threads 2
+  syncsim run scenarios/reference.toml --replication 17      # re-run one replication alone
+
+Writes backlog.csv, throughput.csv, latency.csv, events.csv, dashboard.csv, trend.csv,
+counters.csv and summary.json; with several replications also replications.csv,
+aggregate.csv and bands.csv (the other files then describe replication 0). Columns:
+docs/outputs.md.")]
 pub struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
@@ -22,30 +34,99 @@ pub struct RunArgs {
     /// Overwrite files in the output folder that syncsim did not write.
     #[arg(long)]
     force: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (no summary, no progress bar).
     #[arg(short, long)]
     quiet: bool,
+    /// Independent replications to run in parallel [default: the scenario's `replications`, or 1].
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    replications: Option<u64>,
+    /// Run replication I alone (its seed derived from the scenario seed and I), as a single run.
+    #[arg(long, value_name = "I", conflicts_with = "replications")]
+    replication: Option<u64>,
+    /// Worker threads for replications [default: all cores, or RAYON_NUM_THREADS].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
 }
 
-/// Runs the scenario once and writes its reports.
+/// Runs the scenario and writes its reports.
 pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let sc = args.scenario.load()?;
+    let count = args.replications.unwrap_or(sc.replications as u64);
     let dir = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
-    let mut out = OutputDir::open(&dir, args.force)?;
+    let out = OutputDir::open(&dir, args.force)?;
     let mut names: Vec<&str> = report::CSV_FILES.to_vec();
     names.push(report::SUMMARY_FILE);
+    if args.replication.is_none() && count > 1 {
+        names.extend(montecarlo::FILES);
+    }
     out.check(&names)?;
-    let result = engine::simulate(&sc, sc.seed);
-    report::write_run(&sc, &result, &mut out)?;
+    if let Some(i) = args.replication {
+        single(args, &sc, seeds::replication_seed(sc.seed, i), out)
+    } else if count == 1 {
+        single(args, &sc, sc.seed, out)
+    } else {
+        many(args, &sc, count, out)
+    }
+}
+
+fn single(args: &RunArgs, sc: &Scenario, seed: u64, mut out: OutputDir) -> Result<u8, CliError> {
+    let result = simulate(sc, seed);
+    report::write_run(sc, &result, &mut out)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
     if !args.quiet {
         let _ = print(|w| {
-            terminal::write_summary(&sc, &result, w)?;
+            terminal::write_summary(sc, &result, w)?;
             writeln!(w, "Reports in {dir_shown}/")
+        });
+    }
+    Ok(0)
+}
+
+fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result<u8, CliError> {
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        // Draws only when stderr is a terminal.
+        ProgressBar::with_draw_target(Some(count), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} replications  {elapsed} elapsed, ETA {eta}",
+        )
+        .expect("a valid template"),
+    );
+    let started = Instant::now();
+    let tick = || bar.inc(1);
+    let reps = match args.threads {
+        None => replicate::run(sc, count, &tick),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build()
+            .map_err(|e| CliError::Usage(format!("cannot start {n} threads: {e}")))?
+            .install(|| replicate::run(sc, count, &tick)),
+    };
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_millis() as u64;
+    let aggs = reps.aggregates();
+    report::write_tables(sc, &reps.first, &mut out)?;
+    out.write("replications.csv", |w| {
+        montecarlo::write_replications(&reps, w)
+    })?;
+    out.write("aggregate.csv", |w| montecarlo::write_aggregates(&aggs, w))?;
+    out.write("bands.csv", |w| montecarlo::write_bands(sc, &reps, w))?;
+    out.write(report::SUMMARY_FILE, |w| {
+        montecarlo::write_summary(sc, &reps, &aggs, w)
+    })?;
+    let dir_shown = out.path().display().to_string();
+    out.finish()?;
+    if !args.quiet {
+        let _ = print(|w| {
+            montecarlo::write_terminal(sc, &reps, &aggs, Some(elapsed), w)?;
+            writeln!(w, "Reports in {dir_shown}/ (backlog.csv and the other single-run files: replication 0)")
         });
     }
     Ok(0)

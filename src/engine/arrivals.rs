@@ -124,8 +124,8 @@ impl EditStream {
             Some(profile) => self.integrate(e, &profile, horizon as f64)?,
         };
         self.next_exact = next;
-        let t = next.floor();
-        (t < horizon as f64).then_some(t as Millis)
+        // Instants are positive, so truncation is the floor (and avoids a libm call).
+        (next < horizon as f64).then_some(next as Millis)
     }
 
     /// Walks hour segments, spending `e` units of integrated intensity (inverse method for a

@@ -5,6 +5,7 @@ mod conservation;
 mod determinism;
 mod examples;
 mod hand_cases;
+mod montecarlo;
 mod retries;
 mod validation;
 
