@@ -85,6 +85,64 @@ impl ScenarioArgs {
     }
 }
 
+/// A memory size: `512MiB`, `8GiB`, `2G`, `1500M`, or a number of bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size; write e.g. 512MiB or 8GiB"))?;
+    let factor: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "K" | "KiB" | "KB" => 1 << 10,
+        "M" | "MiB" | "MB" => 1 << 20,
+        "G" | "GiB" | "GB" => 1 << 30,
+        "T" | "TiB" | "TB" => 1 << 40,
+        other => {
+            return Err(format!(
+                "'{other}' is not a size unit; use KiB, MiB, GiB or TiB"
+            ))
+        }
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("'{text}' is too large"))
+}
+
+/// Half of this machine's physical memory (from /proc/meminfo), or 4 GiB where that cannot
+/// be read: the default cap on a run's estimated memory.
+pub fn default_memory_cap() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024 / 2)
+        })
+        .unwrap_or(4 << 30)
+}
+
+/// Refuses a scenario whose estimated memory, for `parallel` simulations at once, is above
+/// `cap` (default: [`default_memory_cap`]).
+pub fn check_memory(sc: &Scenario, parallel: u64, cap: Option<u64>) -> Result<(), CliError> {
+    let cap = cap.unwrap_or_else(default_memory_cap);
+    let one = crate::engine::memory_estimate(sc);
+    let need = one.saturating_mul(parallel.max(1));
+    if need > cap {
+        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+        return Err(CliError::Usage(format!(
+            "scenario '{}' would need about {:.1} GiB of memory ({:.2} GiB per simulation x {} at once); the cap is {:.1} GiB. \
+             Reduce records, rates or the horizon, run fewer threads, or raise the cap with --max-memory (e.g. --max-memory 32GiB)",
+            sc.name,
+            gib(need),
+            gib(one),
+            parallel.max(1),
+            gib(cap)
+        )));
+    }
+    Ok(())
+}
+
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {

@@ -1541,3 +1541,62 @@ pub fn last_offset(count: u32, spread: Millis) -> Millis {
         edit_offset(count - 1, count, spread)
     }
 }
+
+/// Bytes one simulation of `sc` is expected to need at its peak, from the data layout:
+/// per-record state (a bit plus a 4-byte slot per record and synced direction), entries and
+/// queue items for the expected peak backlog (every bulk or enabled record plus a day of
+/// background edits, at most two per record), one latency per expected edit, and the sample
+/// and hourly series. It errs high; the real peak of the reference scenario is in
+/// `docs/performance.md`.
+pub fn memory_estimate(sc: &Scenario) -> u64 {
+    let hours = sc.horizon as f64 / HOUR as f64;
+    let mut records_state = 0u64;
+    let mut capacity = 0u64;
+    let mut edits = 0f64;
+    let mut per_day = 0f64;
+    for o in &sc.objects {
+        let directions = o.syncs.iter().filter(|s| **s).count() as u64;
+        records_state += directions * (o.records as u64 * 4 + (o.records as u64).div_ceil(8));
+        capacity += 2 * directions * o.records as u64;
+        let peak_factor = o
+            .hour_profile
+            .map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
+            * o.weekend_factor.max(1.0);
+        let rate = (o.edits_per_hour[0] + o.edits_per_hour[1]) * peak_factor;
+        edits += rate * hours;
+        per_day += rate * 24.0;
+    }
+    let mut event_records = 0f64;
+    for e in &sc.events {
+        match e.kind {
+            EventKind::BulkUpdate { count, .. } => event_records += count as f64,
+            EventKind::EnableObject { object } => {
+                let o = &sc.objects[object];
+                event_records += o.records as f64 * o.syncs.iter().filter(|s| **s).count() as f64;
+            }
+            _ => {}
+        }
+    }
+    edits += event_records;
+    let entries = ((event_records + per_day) as u64).min(capacity);
+    let entry_bytes = std::mem::size_of::<Entry>() as u64 + 2 * 16; // slab + queue items with requeue slack
+    let samples = (sc.horizon / sc.sample_interval + 1) * sc.objects.len() as u64 * 2 * 4 * 2;
+    let hourly = (sc.horizon / HOUR + 2) * sc.objects.len() as u64 * 2 * 4 * 3;
+    let fixed = 8 << 20; // program, allocator and report buffers
+    records_state + entries * entry_bytes + edits as u64 * 8 + samples + hourly + fixed
+}
+
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+
+    #[test]
+    fn the_reference_estimate_is_near_its_measured_peak() {
+        let sc =
+            crate::scenario::load(std::path::Path::new("scenarios/reference.toml"), &[]).unwrap();
+        let mib = memory_estimate(&sc) as f64 / (1 << 20) as f64;
+        // The whole `syncsim run` peaks at about 37 MiB (docs/performance.md); the estimate
+        // must err high but not absurdly.
+        assert!((37.0..=80.0).contains(&mib), "{mib:.1} MiB");
+    }
+}

@@ -46,12 +46,25 @@ pub struct RunArgs {
     /// Worker threads for replications [default: all cores, or RAYON_NUM_THREADS].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
+    /// Refuse to start when the estimated memory is above SIZE (e.g. 8GiB) [default: half of
+    /// physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
+    max_memory: Option<u64>,
 }
 
 /// Runs the scenario and writes its reports.
 pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let sc = args.scenario.load()?;
     let count = args.replications.unwrap_or(sc.replications as u64);
+    let parallel = if args.replication.is_some() || count == 1 {
+        1
+    } else {
+        count.min(
+            args.threads
+                .unwrap_or_else(|| rayon::current_num_threads() as u64),
+        )
+    };
+    super::check_memory(&sc, parallel, args.max_memory)?;
     let dir = args
         .out
         .clone()

@@ -159,3 +159,29 @@ fn help_is_complete_and_has_examples() {
         assert!(out.contains("Example"), "{cmd:?}: {out}");
     }
 }
+
+#[test]
+fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "huge.toml", SMALL);
+    let out = dir.path().join("out");
+    syncsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--set", "objects.Lead.records=2000000000", "--out"])
+        .arg(&out)
+        .args(["--max-memory", "1GiB"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "would need about 7.7 GiB of memory",
+        ))
+        .stderr(predicates::str::contains("the cap is 1.0 GiB"));
+    assert!(!out.join("backlog.csv").exists(), "nothing is written");
+    syncsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--max-memory", "lots"])
+        .assert()
+        .code(2);
+}
