@@ -241,6 +241,8 @@ struct Sim<'a> {
     timeout_fifo: VecDeque<(u64, u32)>,
     /// A `RetryDue` is scheduled.
     retry_timer: bool,
+    /// Some object has an error rate: attempts must be checked.
+    errors_possible: bool,
     /// Per object: its permanent errors have been fixed.
     errors_fixed: Vec<bool>,
     /// Per queue: the generator of transient errors.
@@ -347,6 +349,10 @@ impl<'a> Sim<'a> {
             retry_fifo: VecDeque::new(),
             timeout_fifo: VecDeque::new(),
             retry_timer: false,
+            errors_possible: sc
+                .objects
+                .iter()
+                .any(|o| o.transient_error_rate > 0.0 || o.permanent_error_fraction > 0.0),
             errors_fixed: vec![false; n_objects],
             error_rngs: (0..nq)
                 .map(|q| seeds::stream_rng(seed, seeds::tag::ERRORS, q as u64))
@@ -759,12 +765,21 @@ impl<'a> Sim<'a> {
             self.begin_tracked(k);
         }
         let q = queue_index(object, direction);
+        // Edits schedule nothing, so until the next other event every later edit of this
+        // update would run next anyway: run them here rather than through the heap.
+        let other = self.next_other_time();
         while self.tracked[k].next < count {
             let i = self.tracked[k].next;
             let t = at + edit_offset(i, count, spread);
             if t > self.now {
-                self.schedule(t, Happening::Bulk(k as u32));
-                return;
+                if t >= other || t >= self.sc.horizon {
+                    self.schedule(t, Happening::Bulk(k as u32));
+                    return;
+                }
+                if t >= self.next_sample || t >= self.next_hour {
+                    self.observe_until(t);
+                }
+                self.now = t;
             }
             let record = match selection {
                 Selection::Sequential => first_record + i,
@@ -776,6 +791,14 @@ impl<'a> Sim<'a> {
             self.edit(object, direction, record, synced_fields, Some(k));
         }
         self.end_tracked(k);
+    }
+
+    /// The time of the earliest pending event other than the one running: the heap's top or
+    /// a stream's next edit.
+    fn next_other_time(&self) -> Millis {
+        let heap = self.heap.peek().map_or(Millis::MAX, |Reverse(e)| e.time);
+        let streams = self.stream_next.iter().min().map_or(NEVER, |&k| k);
+        heap.min((streams >> 64) as Millis)
     }
 
     /// The instant just before the event's first edit: its recovery baseline.
@@ -991,7 +1014,11 @@ impl<'a> Sim<'a> {
             self.object_backlog[q / 2] -= 1;
             self.total_backlog -= 1;
             if entry.update {
-                if let Some(permanent) = self.attempt_fails(q, entry.record) {
+                if let Some(permanent) = self
+                    .errors_possible
+                    .then(|| self.attempt_fails(q, entry.record))
+                    .flatten()
+                {
                     if permanent {
                         self.counters[q].errors_permanent += 1;
                     } else {

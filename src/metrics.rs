@@ -90,18 +90,9 @@ impl LatencySummary {
             return None;
         }
         let sum: u128 = samples.iter().map(|&s| s as u128).sum();
-        // Select from the highest rank down: each selection leaves everything below its rank
-        // in the front part, so the next one only searches that part.
-        let rank = |p: f64| nearest_rank_index(n, p);
         let max = *samples.iter().max().expect("non-empty");
-        let mut upper = n;
-        let mut at = |p: f64| {
-            let k = rank(p);
-            let v = *samples[..upper].select_nth_unstable(k - 1).1;
-            upper = k;
-            v
-        };
-        let (p99, p95, p90, p50) = (at(0.99), at(0.95), at(0.90), at(0.50));
+        let ranks = [0.50, 0.90, 0.95, 0.99].map(|p| nearest_rank_index(n, p));
+        let [p50, p90, p95, p99] = select_ranks(samples, max, ranks);
         Some(LatencySummary {
             count: n as u64,
             mean: sum as f64 / n as f64,
@@ -112,6 +103,51 @@ impl LatencySummary {
             max,
         })
     }
+}
+
+/// The values of 1-based `ranks` in `samples` (all at most `max`), exactly, in two linear
+/// passes: a histogram of the high bits finds each rank's bucket, then only the values of
+/// those buckets are gathered and selected. Cheaper than a selection per rank over the whole
+/// slice when there are many samples.
+fn select_ranks<const K: usize>(
+    samples: &mut [Millis],
+    max: Millis,
+    ranks: [usize; K],
+) -> [Millis; K] {
+    const BUCKETS: usize = 1 << 14;
+    let shift = (64 - max.leading_zeros()).saturating_sub(14);
+    let mut counts = vec![0u32; BUCKETS];
+    for &s in samples.iter() {
+        counts[(s >> shift) as usize] += 1;
+    }
+    // For each rank: its bucket and its rank within the bucket.
+    let mut seen = 0usize;
+    let mut bucket = 0usize;
+    let mut wanted = [(0usize, 0usize); K];
+    for (i, &r) in ranks.iter().enumerate() {
+        while seen + (counts[bucket] as usize) < r {
+            seen += counts[bucket] as usize;
+            bucket += 1;
+        }
+        wanted[i] = (bucket, r - seen);
+    }
+    let mut out = [0; K];
+    let mut gathered: Vec<Millis> = Vec::new();
+    let mut gathered_bucket = usize::MAX;
+    for (i, &(b, k)) in wanted.iter().enumerate() {
+        if b != gathered_bucket {
+            gathered.clear();
+            gathered.extend(
+                samples
+                    .iter()
+                    .copied()
+                    .filter(|&s| (s >> shift) as usize == b),
+            );
+            gathered_bucket = b;
+        }
+        out[i] = *gathered.select_nth_unstable(k - 1).1;
+    }
+    out
 }
 
 /// The 1-based rank of the nearest-rank `p` percentile of `n` values: `ceil(p * n)`,
@@ -699,6 +735,26 @@ mod tests {
         assert_eq!((s.count, s.p50, s.p99, s.max), (3, 5, 7, 7));
         assert_eq!(s.mean, 5.0);
         assert!(LatencySummary::from_samples(&mut []).is_none());
+    }
+
+    #[test]
+    fn histogram_selection_equals_sorting() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(5);
+        for n in [1usize, 2, 7, 1000, 50_000] {
+            for spread in [1u64, 100, 1 << 20, 1 << 40] {
+                let mut v: Vec<Millis> = (0..n).map(|_| rng.random_range(0..spread)).collect();
+                let mut sorted = v.clone();
+                sorted.sort_unstable();
+                let s = LatencySummary::from_samples(&mut v).unwrap();
+                let at = |p: f64| sorted[nearest_rank_index(n, p) - 1];
+                assert_eq!(
+                    (s.p50, s.p90, s.p95, s.p99, s.max),
+                    (at(0.5), at(0.9), at(0.95), at(0.99), sorted[n - 1]),
+                    "n {n} spread {spread}"
+                );
+            }
+        }
     }
 
     #[test]
