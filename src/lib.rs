@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod expr;
 pub mod metrics;
 pub mod replicate;
 pub mod report;

@@ -277,6 +277,12 @@ impl Replications {
             .collect()
     }
 
+    /// One metric's values across replications, or `None` if the runs have no such metric.
+    pub fn column(&self, name: &str) -> Option<Vec<Option<f64>>> {
+        let m = self.names.iter().position(|n| n == name)?;
+        Some(self.runs.iter().map(|r| r.values[m]).collect())
+    }
+
     /// The total backlog band.
     pub fn total_band(&self) -> Band {
         band(self, |r, i| r.backlog[i])
