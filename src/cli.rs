@@ -4,6 +4,7 @@
 //! Exit codes (`docs/cli.md`): 0 success; 1 an expectation failed (`check`); 2 bad input (a
 //! scenario or an argument); 3 output could not be written; 130 interrupted.
 
+pub mod check;
 pub mod run;
 pub mod validate;
 
@@ -50,6 +51,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Check a scenario file (and any --set overrides) without running it.
     Validate(validate::ValidateArgs),
+    /// Run scenarios with expectations, in parallel, and gate CI on them (JUnit, JSON, baselines).
+    Check(check::CheckArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -172,6 +175,7 @@ pub fn main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Check(args) => check::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -4,6 +4,7 @@
 //! Column sets are documented in `docs/outputs.md`; numbers are written with fixed decimals so
 //! outputs are byte-identical across runs and platforms.
 
+pub mod check;
 pub mod montecarlo;
 pub mod output;
 pub mod terminal;

@@ -297,6 +297,8 @@ pub struct Scenario {
     pub retry: RetrySpec,
     /// Timed events, sorted by time then declaration order.
     pub events: Vec<EventSpec>,
+    /// Expectations for `syncsim check`, by name, in file order.
+    pub expect: Vec<(String, crate::expr::Expr)>,
 }
 
 /// The API call budget (MODEL.md section 5, item 5).
@@ -903,6 +905,12 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
     let api = validate_api(&c, &raw.api, preset, &sync)?;
     let retry = validate_retry(&c, &raw.retry)?;
     let events = validate_events(&c, &raw.events, &mut objects, start, horizon)?;
+    let mut expect = Vec::with_capacity(raw.expect.len());
+    for (name, text) in &raw.expect {
+        let key = format!("expect.{name}");
+        let parsed = crate::expr::parse(text).or_else(|e| c.fail(&key, e.to_string()))?;
+        expect.push((name.clone(), parsed));
+    }
     Ok(Scenario {
         name,
         description: raw.description.unwrap_or_default(),
@@ -917,6 +925,7 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         api,
         retry,
         events,
+        expect,
     })
 }
 

@@ -35,6 +35,8 @@ pub struct RawScenario {
     pub retry: RawRetry,
     #[serde(default)]
     pub events: IndexMap<String, RawEvent>,
+    #[serde(default)]
+    pub expect: IndexMap<String, String>,
 }
 
 /// One `[objects.<Name>]` table.

@@ -1,0 +1,238 @@
+//! `syncsim check PATH...`: run every scenario under the paths in parallel, evaluate their
+//! expectations, compare with a baseline, and gate CI on the result.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use rayon::prelude::*;
+
+use super::{print, CliError, EXIT_FAILED};
+use crate::check::{self, Baseline, BaselineEntry, DriftVerdict, ScenarioCheck};
+use crate::report::{self, output::write_file_atomic};
+use crate::scenario::{self, Scenario};
+
+/// Arguments of `syncsim check`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  syncsim check scenarios/
+  syncsim check scenarios/ --junit results.xml --json results.json
+  syncsim check scenarios/ --baseline ci/baseline.json --tolerance 0.02
+  syncsim check scenarios/ --baseline ci/baseline.json --update-baseline
+
+Exit codes: 0 every expectation holds (and no metric drifted worse than the baseline);
+1 an expectation failed or a metric drifted worse; 2 bad input. See docs/ci.md.")]
+pub struct CheckArgs {
+    /// Scenario files, or folders searched (recursively) for *.toml.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// Replications per scenario [default: each scenario's `replications`].
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    replications: Option<u64>,
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Write JUnit XML (one test case per expectation) to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the full results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Compare every scalar metric with the baseline in FILE.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Relative change from the baseline that counts as drift.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.05)]
+    tolerance: f64,
+    /// Rewrite the --baseline file from this run (other scenarios' entries are kept).
+    #[arg(long, requires = "baseline")]
+    update_baseline: bool,
+    /// Print only failures and errors.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Refuse to start when a scenario's estimated memory is above SIZE [default: half of
+    /// physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
+    max_memory: Option<u64>,
+}
+
+/// Every scenario file under `paths`, sorted.
+fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files).map_err(|e| {
+                CliError::Usage(format!("cannot read folder '{}': {e}", p.display()))
+            })?;
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            return Err(CliError::Usage(format!(
+                "'{}' is neither a scenario file nor a folder",
+                p.display()
+            )));
+        }
+    }
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        return Err(CliError::Usage(
+            "no scenario files (*.toml) under the given paths".into(),
+        ));
+    }
+    Ok(files)
+}
+
+/// Runs the checks and returns the exit code.
+pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
+    if !(args.tolerance >= 0.0 && args.tolerance.is_finite()) {
+        return Err(CliError::Usage(format!(
+            "--tolerance must be a fraction of 0 or more (got {})",
+            args.tolerance
+        )));
+    }
+    let files = scenario_files(&args.paths)?;
+    let mut scenarios: Vec<(String, Scenario)> = Vec::with_capacity(files.len());
+    for f in &files {
+        scenarios.push((f.display().to_string(), scenario::load(f, &[])?));
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| rayon::current_num_threads() as u64);
+    for (_, sc) in &scenarios {
+        super::check_memory(sc, threads, args.max_memory)?;
+    }
+    let baseline: Option<Baseline> = match &args.baseline {
+        Some(path) if path.exists() || !args.update_baseline => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                CliError::Usage(format!("cannot read baseline '{}': {e}", path.display()))
+            })?;
+            Some(
+                check::parse_baseline(&text)
+                    .map_err(|e| CliError::Usage(format!("baseline '{}': {e}", path.display())))?,
+            )
+        }
+        _ => None,
+    };
+    let work = || -> Vec<ScenarioCheck> {
+        scenarios
+            .into_par_iter()
+            .map(|(file, sc)| {
+                let r = args.replications.unwrap_or(sc.replications as u64);
+                check::check(&file, sc, r)
+            })
+            .collect()
+    };
+    let checks = match args.threads {
+        None => work(),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build()
+            .map_err(|e| CliError::Usage(format!("cannot start {n} threads: {e}")))?
+            .install(work),
+    };
+    // A condition on a metric the run does not produce is a mistake in the scenario.
+    for c in &checks {
+        for (name, verdicts) in &c.expectations {
+            if let Some(v) = verdicts.iter().find(|v| v.unknown_metric) {
+                let near: Vec<&String> = c
+                    .values
+                    .keys()
+                    .filter(|k| k.split('.').next() == v.condition.metric.split('.').next())
+                    .take(8)
+                    .collect();
+                return Err(CliError::Usage(format!(
+                    "scenario '{}': expect.{name}: no metric named '{}'; metrics starting the same way: {} (all names: docs/outputs.md)",
+                    c.file,
+                    v.condition.metric,
+                    if near.is_empty() { "none".to_string() } else { near.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") }
+                )));
+            }
+        }
+    }
+    let mut drifts = Vec::new();
+    if let (Some(b), false) = (&baseline, args.update_baseline) {
+        for c in &checks {
+            match b.get(&c.scenario.name) {
+                Some(entry) => drifts.push((
+                    c.scenario.name.clone(),
+                    check::drift(&entry.metrics, &c.values, args.tolerance),
+                )),
+                None => drifts.push((c.scenario.name.clone(), Vec::new())),
+            }
+        }
+    }
+    let failed = checks.iter().any(|c| !c.passed());
+    let worse = drifts
+        .iter()
+        .any(|(_, d)| d.iter().any(|d| d.verdict == DriftVerdict::Worse));
+    let _ = print(|w| {
+        if !args.quiet || failed {
+            report::check::write_table(&checks, w)?;
+        }
+        if let Some(b) = &baseline {
+            if !args.update_baseline {
+                writeln!(w)?;
+                for (name, d) in &drifts {
+                    if !b.contains_key(name) {
+                        writeln!(
+                            w,
+                            "{name}: not in the baseline (add it with --update-baseline)"
+                        )?;
+                    } else if !args.quiet || !d.is_empty() {
+                        report::check::write_drift(name, d, args.tolerance, w)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    });
+    if let Some(path) = &args.junit {
+        let mut buf = Vec::new();
+        report::check::write_junit(&checks, &mut buf)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        write_file_atomic(path, &buf)?;
+    }
+    if let Some(path) = &args.json {
+        let mut buf = Vec::new();
+        report::check::write_json(&checks, &drifts, &mut buf)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        write_file_atomic(path, &buf)?;
+    }
+    if args.update_baseline {
+        let path = args.baseline.as_ref().expect("clap requires --baseline");
+        let mut updated = baseline.unwrap_or_default();
+        for c in &checks {
+            updated.insert(
+                c.scenario.name.clone(),
+                BaselineEntry {
+                    replications: c.replications,
+                    seed: c.scenario.seed,
+                    metrics: c.values.clone(),
+                },
+            );
+        }
+        write_file_atomic(path, check::baseline_text(&updated).as_bytes())?;
+        if !args.quiet {
+            let _ = print(|w| {
+                writeln!(
+                    w,
+                    "baseline '{}' updated ({} scenarios)",
+                    path.display(),
+                    checks.len()
+                )
+            });
+        }
+    }
+    Ok(if failed || worse { EXIT_FAILED } else { 0 })
+}
