@@ -5,6 +5,7 @@
 //! scenario or an argument); 3 output could not be written; 130 interrupted.
 
 pub mod check;
+pub mod replay;
 pub mod run;
 pub mod validate;
 
@@ -53,6 +54,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run scenarios with expectations, in parallel, and gate CI on them (JUnit, JSON, baselines).
     Check(check::CheckArgs),
+    /// Run a scenario with a recorded change log in place of its generated edits.
+    Replay(replay::ReplayArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -158,13 +161,16 @@ pub enum CliError {
     /// Output not written.
     #[error("{0}")]
     Output(#[from] OutputError),
+    /// A data file (change log, backlog snapshot) that cannot be used.
+    #[error("{0}")]
+    Data(#[from] crate::data::DataError),
 }
 
 impl CliError {
     /// The documented exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Scenario(_) | CliError::Usage(_) => EXIT_BAD_INPUT,
+            CliError::Scenario(_) | CliError::Usage(_) | CliError::Data(_) => EXIT_BAD_INPUT,
             CliError::Output(_) => EXIT_OUTPUT,
         }
     }
@@ -176,6 +182,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Replay(args) => replay::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -105,8 +105,9 @@ enum EntryState {
 struct Entry {
     /// Position key in its queue: unique and increasing in (stamp, sequence) order.
     order: u64,
-    /// When the entry was created (latency counts from here; coalescing does not reset it).
-    created: Millis,
+    /// When the entry was created, in ms after the start (negative for an initial backlog
+    /// stamped before it); latency counts from here and coalescing does not reset it.
+    created: i64,
     /// Bit `k` set: tracked event `k` created or coalesced into this entry.
     marks: u64,
     record: u32,
@@ -199,11 +200,83 @@ struct Tracked {
 
 /// Runs one replication of `scenario` with `seed` and returns everything measured.
 pub fn simulate(scenario: &Scenario, seed: u64) -> RunResult {
-    Sim::new(scenario, seed).run()
+    simulate_with(scenario, seed, Inputs::default())
+}
+
+/// One recorded edit of an (object, direction), for replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedEdit {
+    /// When it happened, ms after the start.
+    pub time: Millis,
+    /// The record.
+    pub record: u32,
+    /// Whether it touched synced fields.
+    pub synced: bool,
+}
+
+/// Recorded edits of one (object, direction), in time order (the caller validates them).
+pub trait EditSource {
+    /// The next edit, or `None` when there are no more.
+    fn next_edit(&mut self) -> Option<RecordedEdit>;
+}
+
+impl<I: Iterator<Item = RecordedEdit>> EditSource for I {
+    fn next_edit(&mut self) -> Option<RecordedEdit> {
+        self.next()
+    }
+}
+
+/// A background edit as it happened, for export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EditEvent {
+    /// When, ms after the start.
+    pub time: Millis,
+    /// Object index.
+    pub object: usize,
+    /// Direction.
+    pub direction: Direction,
+    /// The record.
+    pub record: u32,
+    /// Whether it touched synced fields.
+    pub synced: bool,
+}
+
+/// Recorded edits per (object, direction), for [`Inputs::replay`].
+pub type ReplaySources<'a> = Vec<(usize, Direction, Box<dyn EditSource + 'a>)>;
+
+/// What a run takes besides the scenario and seed. The engine reads nothing itself: recorded
+/// edits come in through [`EditSource`]s and exported edits go out through a callback.
+#[derive(Default)]
+pub struct Inputs<'a> {
+    /// Replay: recorded edits per (object, direction) replace every generated background
+    /// edit. Sources are used in (object, direction) order, each like a generated stream, so
+    /// replaying a run's exported edits reproduces it exactly.
+    pub replay: Option<ReplaySources<'a>>,
+    /// Called with every background edit, in the order they happen.
+    pub on_edit: Option<&'a mut dyn FnMut(&EditEvent)>,
+}
+
+/// A stream of background edits: generated (Poisson) or recorded.
+// A run has a handful of streams, walked on every edit: inline beats a box here.
+#[allow(clippy::large_enum_variant)]
+enum Source<'a> {
+    Generated(EditStream),
+    Recorded {
+        object: usize,
+        direction: Direction,
+        source: Box<dyn EditSource + 'a>,
+        current: RecordedEdit,
+    },
+}
+
+/// Runs one replication with replayed edits and/or an edit observer (see [`Inputs`]).
+pub fn simulate_with<'a>(scenario: &'a Scenario, seed: u64, inputs: Inputs<'a>) -> RunResult {
+    Sim::new(scenario, seed, inputs).run()
 }
 
 struct Sim<'a> {
     sc: &'a Scenario,
+    on_edit: Option<&'a mut dyn FnMut(&EditEvent)>,
     seed: u64,
     now: Millis,
     heap: BinaryHeap<Reverse<Scheduled>>,
@@ -259,7 +332,7 @@ struct Sim<'a> {
     /// Fractional background calls carried to the next minute.
     background_carry: f64,
 
-    streams: Vec<EditStream>,
+    streams: Vec<Source<'a>>,
     /// (time, sequence) of each stream's next edit; `NEVER` once it has none. Background
     /// edits are most events, and there are few streams, so they are kept out of the heap
     /// and the earliest is found by a short scan.
@@ -308,7 +381,7 @@ fn key(time: Millis, seq: u64) -> u128 {
 const UPDATE_COST_MICRO: u64 = 1_000_000;
 
 impl<'a> Sim<'a> {
-    fn new(sc: &'a Scenario, seed: u64) -> Self {
+    fn new(sc: &'a Scenario, seed: u64, inputs: Inputs<'a>) -> Self {
         let n_objects = sc.objects.len();
         let nq = n_objects * 2;
         let pending = (0..nq)
@@ -324,6 +397,7 @@ impl<'a> Sim<'a> {
         let hours = sc.horizon.div_ceil(HOUR) as usize;
         let mut sim = Sim {
             sc,
+            on_edit: inputs.on_edit,
             seed,
             now: 0,
             heap: BinaryHeap::with_capacity(64),
@@ -407,18 +481,40 @@ impl<'a> Sim<'a> {
         if sc.api.background_calls_per_hour > 0.0 {
             sim.schedule(MINUTE, Happening::BackgroundCalls);
         }
-        for (o, object) in sc.objects.iter().enumerate() {
-            for d in Direction::ALL {
-                let rng = seeds::stream_rng(seed, seeds::tag::EDITS, queue_index(o, d) as u64);
-                if let Some(mut s) = EditStream::new(o, object, d, sc.start, rng) {
-                    if let Some(t) = s.advance(sc.horizon) {
+        match inputs.replay {
+            None => {
+                for (o, object) in sc.objects.iter().enumerate() {
+                    for d in Direction::ALL {
+                        let rng =
+                            seeds::stream_rng(seed, seeds::tag::EDITS, queue_index(o, d) as u64);
+                        if let Some(mut s) = EditStream::new(o, object, d, sc.start, rng) {
+                            if let Some(t) = s.advance(sc.horizon) {
+                                sim.seq += 1;
+                                sim.stream_next.push(key(t, sim.seq));
+                                sim.streams.push(Source::Generated(s));
+                            }
+                        }
+                    }
+                }
+            }
+            Some(mut sources) => {
+                // The order generated streams would have: by object, then direction.
+                sources.sort_by_key(|(o, d, _)| queue_index(*o, *d));
+                for (object, direction, mut source) in sources {
+                    if let Some(current) = source.next_edit().filter(|e| e.time < sc.horizon) {
                         sim.seq += 1;
-                        sim.stream_next.push(key(t, sim.seq));
-                        sim.streams.push(s);
+                        sim.stream_next.push(key(current.time, sim.seq));
+                        sim.streams.push(Source::Recorded {
+                            object,
+                            direction,
+                            source,
+                            current,
+                        });
                     }
                 }
             }
         }
+        sim.load_initial_backlog();
         sim
     }
 
@@ -579,16 +675,104 @@ impl<'a> Sim<'a> {
     // ----- edits -----
 
     fn background_edit(&mut self, i: usize) {
-        let edit = self.streams[i].draw_edit();
-        let (object, direction) = (self.streams[i].object, self.streams[i].direction);
+        let (object, direction, record, synced) = match &mut self.streams[i] {
+            Source::Generated(s) => {
+                let e = s.draw_edit();
+                (s.object, s.direction, e.record, e.synced)
+            }
+            Source::Recorded {
+                object,
+                direction,
+                current,
+                ..
+            } => (*object, *direction, current.record, current.synced),
+        };
         let q = queue_index(object, direction);
         self.counters[q].background_edits += 1;
-        self.edit(object, direction, edit.record, edit.synced, None);
+        if let Some(observe) = self.on_edit.as_mut() {
+            observe(&EditEvent {
+                time: self.now,
+                object,
+                direction,
+                record,
+                synced,
+            });
+        }
+        self.edit(object, direction, record, synced, None);
         self.seq += 1;
-        self.stream_next[i] = match self.streams[i].advance(self.sc.horizon) {
+        let horizon = self.sc.horizon;
+        let next = match &mut self.streams[i] {
+            Source::Generated(s) => s.advance(horizon),
+            Source::Recorded {
+                source, current, ..
+            } => match source.next_edit() {
+                Some(e) if e.time < horizon => {
+                    *current = e;
+                    Some(e.time)
+                }
+                _ => None,
+            },
+        };
+        self.stream_next[i] = match next {
             Some(t) => key(t, self.seq),
             None => NEVER,
         };
+    }
+
+    /// Creates the entries pending at the start (MODEL.md's "start from reality"): the
+    /// scenario's rows, and per object `initial_backlog` records (a seeded sample of ids)
+    /// stamped evenly over `initial_backlog_age` before the start. They are queued oldest
+    /// first, as updates, before anything happens.
+    fn load_initial_backlog(&mut self) {
+        let mut initial: Vec<(i64, usize, u32)> = self
+            .sc
+            .initial
+            .iter()
+            .map(|e| (e.stamp, queue_index(e.object, e.direction), e.record))
+            .collect();
+        for (o, object) in self.sc.objects.iter().enumerate() {
+            let Some(b) = object.initial_backlog else {
+                continue;
+            };
+            let d = if object.syncs[0] {
+                Direction::ToMarketing
+            } else {
+                Direction::ToCrm
+            };
+            let mut rng = seeds::stream_rng(self.seed, seeds::tag::INITIAL, o as u64);
+            let ids = index::sample(&mut rng, object.records as usize, b.count as usize);
+            for (k, id) in ids.into_iter().enumerate() {
+                let stamp = -(b.oldest as i64) + edit_offset(k as u32, b.count, b.oldest) as i64;
+                initial.push((stamp, queue_index(o, d), id as u32));
+            }
+        }
+        // Oldest first; ties in the order given (rows, then objects). A record listed twice
+        // in one direction is one entry, stamped by its first listing.
+        initial.sort_by_key(|&(stamp, _, _)| stamp);
+        for (stamp, q, record) in initial {
+            if self.pending[q].get(record).is_some() {
+                continue;
+            }
+            let order = self.next_order;
+            self.next_order += 1;
+            let e = self.alloc(Entry {
+                order,
+                created: stamp,
+                marks: 0,
+                record,
+                queue: q as u16,
+                update: true,
+                state: EntryState::Queued,
+                attempts: 0,
+            });
+            self.pending[q].insert(record, e);
+            let queue = &mut self.queues[q];
+            queue.items.push_back((order, e));
+            queue.queued += 1;
+            self.counters[q].entries_created += 1;
+            self.counters[q].initial_entries += 1;
+            self.add_backlog(q / 2);
+        }
     }
 
     /// Applies one edit (MODEL.md section 5, items 2-3). `mark` is the tracked event that made
@@ -649,7 +833,7 @@ impl<'a> Sim<'a> {
             self.next_order += 1;
             let e = self.alloc(Entry {
                 order,
-                created: self.now,
+                created: self.now as i64,
                 marks: 0,
                 record,
                 queue: q as u16,
@@ -858,7 +1042,11 @@ impl<'a> Sim<'a> {
             EventKind::SetThroughput { throughput } => {
                 let was_stalled = self.throughput_micro == 0;
                 self.throughput_micro = to_micro(throughput);
-                if was_stalled {
+                if self.throughput_micro == 0 {
+                    // Stalled like a disabled sync: no look until throughput comes back.
+                    self.wake_generation += 1;
+                    self.wake_pending = false;
+                } else if was_stalled {
                     self.resume();
                 }
             }
@@ -1028,7 +1216,7 @@ impl<'a> Sim<'a> {
                     continue;
                 }
                 self.counters[q].synced += 1;
-                self.latencies[q].push(now - entry.created);
+                self.latencies[q].push((now as i64 - entry.created) as Millis);
                 self.hourly_done[(hour * nq + q) * 2] += 1;
                 self.settle_marks(e, Settled::Synced);
             } else {
@@ -1094,21 +1282,30 @@ impl<'a> Sim<'a> {
         let q = entry.queue as usize;
         if let Some(newer) = self.pending[q].get(entry.record) {
             self.counters[q].superseded += 1;
+            let newer_pending = matches!(
+                self.entries[newer as usize].state,
+                EntryState::Queued | EntryState::Due
+            );
             let mut marks = entry.marks;
             while marks != 0 {
                 let k = marks.trailing_zeros() as usize;
                 marks &= marks - 1;
                 let bit = 1u64 << k;
                 let t = &mut self.tracked[k];
-                if self.entries[newer as usize].marks & bit != 0 {
-                    // The newer entry already carries the event: one entry fewer to wait for.
-                    t.outstanding -= 1;
+                let carried = self.entries[newer as usize].marks & bit != 0;
+                if carried {
                     t.outcome.superseded += 1;
+                } else {
+                    self.entries[newer as usize].marks |= bit;
+                }
+                // The failed entry stops holding the event back unless the newer one now
+                // holds it in its place (only while pending; an errored newer entry holds
+                // it again when it comes back).
+                if carried || !newer_pending {
+                    t.outstanding -= 1;
                     if t.outstanding == 0 && t.edits_done && t.outcome.clear.is_none() {
                         t.outcome.clear = Some(self.now);
                     }
-                } else {
-                    self.entries[newer as usize].marks |= bit;
                 }
             }
             self.entries[newer as usize].update = true;
@@ -1167,11 +1364,22 @@ impl<'a> Sim<'a> {
 
     /// Moves every retry that is due into the due FIFO, ahead of new work, unless suppressed.
     fn release_retries(&mut self) {
+        // Items of entries a new edit or a manual retry took out of the queue are stale.
+        while let Some(&(_, order, e)) = self.retry_fifo.front() {
+            let entry = &self.entries[e as usize];
+            if entry.state == EntryState::Retry && entry.order == order {
+                break;
+            }
+            self.retry_fifo.pop_front();
+        }
         let due_now = self
             .retry_fifo
             .front()
             .is_some_and(|&(due, _, _)| due <= self.now);
-        if due_now && self.retries_suppressed() {
+        if !due_now {
+            // Nothing is held back (any more).
+            self.end_suppression();
+        } else if self.retries_suppressed() {
             self.hold_retries();
             return;
         }
@@ -1221,7 +1429,9 @@ impl<'a> Sim<'a> {
         if self.now + crate::units::DAY < self.sc.horizon {
             self.schedule(self.now + crate::units::DAY, Happening::Nightly);
         }
-        if self.timeout_fifo.is_empty() {
+        let waiting: u64 = self.queues.iter().map(|q| q.timeout).sum();
+        if waiting == 0 {
+            self.timeout_fifo.clear();
             return;
         }
         if self.retries_suppressed() {
@@ -1463,7 +1673,7 @@ impl<'a> Sim<'a> {
             };
             if pending {
                 let p = &mut pending_end[entry.queue as usize];
-                let age = self.sc.horizon - entry.created;
+                let age = (self.sc.horizon as i64 - entry.created) as Millis;
                 p.oldest_age = Some(p.oldest_age.map_or(age, |a: Millis| a.max(age)));
             }
             let mut m = entry.marks;

@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod data;
 pub mod engine;
 pub mod expr;
 pub mod metrics;

@@ -11,7 +11,7 @@ use crate::scenario::{Direction, Scenario};
 use crate::units::{Millis, HOUR};
 
 /// Counts for one (object, direction) queue. Conservation (MODEL.md section 5):
-/// `edits = filtered + coalesced + entries_created` and
+/// `edits + initial_entries = filtered + coalesced + entries_created` and
 /// `entries_created = synced + skipped + queued + in flight + retry queue + timeout queue +
 /// superseded` at every instant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,8 +26,10 @@ pub struct QueueCounters {
     pub filtered: u64,
     /// Edits of a record already pending in that direction.
     pub coalesced: u64,
-    /// New backlog entries.
+    /// New backlog entries (initial ones included).
     pub entries_created: u64,
+    /// Entries already pending at the start (the initial backlog; not made by edits).
+    pub initial_entries: u64,
     /// Entries completed as updates.
     pub synced: u64,
     /// Entries completed as skips.
@@ -50,6 +52,7 @@ impl QueueCounters {
         self.filtered += other.filtered;
         self.coalesced += other.coalesced;
         self.entries_created += other.entries_created;
+        self.initial_entries += other.initial_entries;
         self.synced += other.synced;
         self.skipped += other.skipped;
         self.errors_transient += other.errors_transient;
@@ -383,10 +386,10 @@ impl RunResult {
     /// Conservation check over every queue; returns a description of the first violation.
     pub fn check_conservation(&self) -> Result<(), String> {
         for (q, c) in self.counters.iter().enumerate() {
-            if c.edits != c.filtered + c.coalesced + c.entries_created {
+            if c.edits + c.initial_entries != c.filtered + c.coalesced + c.entries_created {
                 return Err(format!(
-                    "queue {q}: edits {} != filtered {} + coalesced {} + created {}",
-                    c.edits, c.filtered, c.coalesced, c.entries_created
+                    "queue {q}: edits {} + initial {} != filtered {} + coalesced {} + created {}",
+                    c.edits, c.initial_entries, c.filtered, c.coalesced, c.entries_created
                 ));
             }
             if c.edits != c.background_edits + c.bulk_edits {

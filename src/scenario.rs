@@ -53,6 +53,29 @@ impl Direction {
     }
 }
 
+/// An object's backlog at the start, as a count: a seeded sample of its records, stamped
+/// evenly over `oldest` before the start, in its first synced direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitialBacklog {
+    /// Records pending at the start.
+    pub count: u32,
+    /// Age of the oldest of them.
+    pub oldest: Millis,
+}
+
+/// One record pending at the start, from a backlog snapshot file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitialEntry {
+    /// Object index.
+    pub object: usize,
+    /// Direction it is pending in.
+    pub direction: Direction,
+    /// The record.
+    pub record: u32,
+    /// Its stamp, ms after the start (0 or negative).
+    pub stamp: i64,
+}
+
 /// How background edits pick the record they touch.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RecordChoice {
@@ -95,6 +118,8 @@ pub struct ObjectSpec {
     pub filter_pass: f64,
     /// Whether the object is in the sync at the start (else an `enable_object` event adds it).
     pub enabled: bool,
+    /// Records already pending at the start, if any.
+    pub initial_backlog: Option<InitialBacklog>,
     /// Chance that an attempt to sync an update fails transiently.
     pub transient_error_rate: f64,
     /// Fraction of records (fixed, seeded) whose every attempt fails until a `fix_errors`
@@ -297,6 +322,11 @@ pub struct Scenario {
     pub retry: RetrySpec,
     /// Timed events, sorted by time then declaration order.
     pub events: Vec<EventSpec>,
+    /// Records pending at the start from a snapshot file (`initial_backlog_file` or
+    /// `--initial-backlog`), in file order.
+    pub initial: Vec<InitialEntry>,
+    /// The `initial_backlog_file` key as written (read by [`load`], relative to the file).
+    pub initial_backlog_file: Option<String>,
     /// Expectations for `syncsim check`, by name, in file order.
     pub expect: Vec<(String, crate::expr::Expr)>,
 }
@@ -537,7 +567,18 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
         })
         .filter(|s: &String| !s.is_empty())
         .unwrap_or_else(|| "scenario".into());
-    from_str(&text, &source, &default_name, overrides)
+    let mut scenario = from_str(&text, &source, &default_name, overrides)?;
+    if let Some(file) = scenario.initial_backlog_file.clone() {
+        let path = path.parent().unwrap_or(Path::new(".")).join(&file);
+        let (entries, _) =
+            crate::data::read_backlog(&path, &scenario, false).map_err(|e| ScenarioError {
+                source: source.clone(),
+                location: Location::Key("initial_backlog_file".into()),
+                message: e.to_string(),
+            })?;
+        scenario.initial = entries;
+    }
+    Ok(scenario)
 }
 
 /// Parses, overrides and validates scenario `text`; `source` names it in errors and
@@ -925,6 +966,8 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         api,
         retry,
         events,
+        initial: Vec::new(),
+        initial_backlog_file: raw.initial_backlog_file.clone(),
         expect,
     })
 }
@@ -1185,6 +1228,27 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
         synced_fraction: c.fraction(&key("synced_fraction"), o.synced_fraction.unwrap_or(1.0))?,
         filter_pass: c.fraction(&key("filter_pass"), o.filter_pass.unwrap_or(1.0))?,
         enabled: o.enabled.unwrap_or(true),
+        initial_backlog: match o.initial_backlog {
+            None => {
+                if o.initial_backlog_age.is_some() {
+                    return c.fail(
+                        key("initial_backlog_age"),
+                        "applies only with initial_backlog",
+                    );
+                }
+                None
+            }
+            Some(n) => Some(InitialBacklog {
+                count: c.int_in(&key("initial_backlog"), n, 0, records as i64)? as u32,
+                oldest: match &o.initial_backlog_age {
+                    None => 0,
+                    Some(v) => c.duration(
+                        &key("initial_backlog_age"),
+                        &c.text(&key("initial_backlog_age"), v)?,
+                    )?,
+                },
+            }),
+        },
         transient_error_rate: c.fraction(
             &key("transient_error_rate"),
             o.transient_error_rate.unwrap_or(0.0),

@@ -145,6 +145,14 @@ impl Instant {
         Instant(self.0.saturating_add(ms as i64))
     }
 
+    /// RFC 3339 with milliseconds, e.g. `2026-11-23T00:00:01.250Z`.
+    pub fn to_rfc3339_ms(self) -> String {
+        match jiff::Timestamp::from_millisecond(self.0) {
+            Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            Err(_) => format!("{}ms", self.0),
+        }
+    }
+
     /// The hour of the day in UTC, 0..=23.
     pub fn utc_hour(self) -> u32 {
         (self.0.rem_euclid(DAY as i64) / HOUR as i64) as u32
@@ -182,7 +190,7 @@ impl fmt::Display for Instant {
 /// Parses a UTC time of day `HH:MM` (as in a nightly retry at `00:00`) into ms after midnight.
 pub fn parse_time_of_day(text: &str) -> Option<Millis> {
     let (h, m) = text.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
+    if h.len() != 2 || m.len() != 2 || !h.chars().chain(m.chars()).all(|c| c.is_ascii_digit()) {
         return None;
     }
     let h: u64 = h.parse().ok()?;
@@ -248,5 +256,6 @@ mod tests {
         assert_eq!(exact.next_time_of_day(0), exact);
         assert_eq!(parse_time_of_day("02:30"), Some(2 * HOUR + 30 * MINUTE));
         assert_eq!(parse_time_of_day("24:00"), None);
+        assert_eq!(parse_time_of_day("+1:30"), None);
     }
 }

@@ -1,15 +1,17 @@
 //! `syncsim run FILE`: simulate a scenario (once, or as parallel replications), write its
 //! reports and print the summary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{print, CliError, ScenarioArgs};
-use crate::engine::{seeds, simulate};
+use crate::data::ChangeWriter;
+use crate::engine::{seeds, simulate_with, EditEvent, Inputs};
 use crate::replicate;
+use crate::report::output::{AtomicFile, OutputError};
 use crate::report::{self, montecarlo, output::OutputDir, terminal};
 use crate::scenario::Scenario;
 
@@ -50,11 +52,26 @@ pub struct RunArgs {
     /// physical memory].
     #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
     max_memory: Option<u64>,
+    /// Start with the records of this backlog snapshot pending (CSV: docs/data.md); replaces
+    /// the scenario's `initial_backlog_file`.
+    #[arg(long, value_name = "FILE")]
+    initial_backlog: Option<PathBuf>,
+    /// Leave out bad rows of data files (reported) instead of refusing the file.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// Write every background edit of the run to FILE as a change log (docs/data.md), e.g. to
+    /// replay it under another policy. Single runs only.
+    #[arg(long, value_name = "FILE")]
+    export_edits: Option<PathBuf>,
 }
 
 /// Runs the scenario and writes its reports.
 pub fn run(args: &RunArgs) -> Result<u8, CliError> {
-    let sc = args.scenario.load()?;
+    let mut sc = args.scenario.load()?;
+    let mut notes = Vec::new();
+    if let Some(path) = &args.initial_backlog {
+        notes.extend(load_initial_backlog(&mut sc, path, args.skip_bad_rows)?);
+    }
     let count = args.replications.unwrap_or(sc.replications as u64);
     let parallel = if args.replication.is_some() || count == 1 {
         1
@@ -76,23 +93,103 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         names.extend(montecarlo::FILES);
     }
     out.check(&names)?;
-    if let Some(i) = args.replication {
-        single(args, &sc, seeds::replication_seed(sc.seed, i), out)
-    } else if count == 1 {
-        single(args, &sc, sc.seed, out)
-    } else {
-        many(args, &sc, count, out)
+    if args.replication.is_none() && count > 1 {
+        if args.export_edits.is_some() {
+            return Err(CliError::Usage(
+                "--export-edits needs a single run: drop --replications, or pick one with --replication I".into(),
+            ));
+        }
+        return many(args, &sc, count, out);
     }
+    let seed = args
+        .replication
+        .map_or(sc.seed, |i| seeds::replication_seed(sc.seed, i));
+    single(
+        &sc,
+        seed,
+        out,
+        args.quiet,
+        args.export_edits.as_deref(),
+        None,
+        &notes,
+    )
 }
 
-fn single(args: &RunArgs, sc: &Scenario, seed: u64, mut out: OutputDir) -> Result<u8, CliError> {
-    let result = simulate(sc, seed);
+/// Replaces the scenario's initial backlog with the snapshot at `path`; returns a note on
+/// rows left out, if any.
+pub(super) fn load_initial_backlog(
+    sc: &mut Scenario,
+    path: &Path,
+    skip: bool,
+) -> Result<Option<String>, CliError> {
+    let (entries, report) = crate::data::read_backlog(path, sc, skip)?;
+    sc.initial = entries;
+    Ok(report.note(path))
+}
+
+/// One run: simulate (replaying `replay` if given, exporting edits to `export` if given),
+/// write the reports and print the summary.
+pub(super) fn single(
+    sc: &Scenario,
+    seed: u64,
+    mut out: OutputDir,
+    quiet: bool,
+    export: Option<&Path>,
+    replay: Option<&crate::data::ChangeLog>,
+    notes: &[String],
+) -> Result<u8, CliError> {
+    let replay = match replay {
+        Some(log) => Some(log.sources(sc)?),
+        None => None,
+    };
+    let mut exporter = match export {
+        Some(path) => {
+            let mut file = AtomicFile::create(path)?;
+            let writer = file.writer.take().expect("a fresh file has its writer");
+            Some((file, ChangeWriter::new(sc, writer)))
+        }
+        None => None,
+    };
+    let result = match exporter.as_mut() {
+        Some((_, writer)) => {
+            let mut on_edit = |e: &EditEvent| writer.write(e);
+            simulate_with(
+                sc,
+                seed,
+                Inputs {
+                    replay,
+                    on_edit: Some(&mut on_edit),
+                },
+            )
+        }
+        None => simulate_with(
+            sc,
+            seed,
+            Inputs {
+                replay,
+                on_edit: None,
+            },
+        ),
+    };
+    if let (Some((mut file, writer)), Some(path)) = (exporter, export) {
+        let inner = writer
+            .finish_into_inner()
+            .map_err(|e| OutputError::io_error(path, e))?;
+        file.writer = Some(inner);
+        file.commit()?;
+    }
     report::write_run(sc, &result, &mut out)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
-    if !args.quiet {
+    if !quiet {
         let _ = print(|w| {
             terminal::write_summary(sc, &result, w)?;
+            for note in notes {
+                writeln!(w, "Note: {note}")?;
+            }
+            if let Some(path) = export {
+                writeln!(w, "Edits written to {}", path.display())?;
+            }
             writeln!(w, "Reports in {dir_shown}/")
         });
     }

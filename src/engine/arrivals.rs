@@ -192,6 +192,7 @@ mod tests {
             synced_fraction: 1.0,
             filter_pass: 1.0,
             enabled: true,
+            initial_backlog: None,
             transient_error_rate: 0.0,
             permanent_error_fraction: 0.0,
         }

@@ -20,6 +20,8 @@ pub mod tag {
     pub const ERRORS: u64 = 4;
     /// Which records have a permanent error (a hash, not a generator).
     pub const PERMANENT: u64 = 5;
+    /// Which records of an object are in its initial backlog.
+    pub const INITIAL: u64 = 6;
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.

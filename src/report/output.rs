@@ -29,6 +29,11 @@ pub enum OutputError {
 }
 
 impl OutputError {
+    /// An I/O failure on `path`, with a hint for the common causes.
+    pub fn io_error(path: &Path, source: io::Error) -> Self {
+        Self::io(path, source)
+    }
+
     fn io(path: &Path, source: io::Error) -> Self {
         let hint = match source.kind() {
             io::ErrorKind::PermissionDenied => {
@@ -129,6 +134,58 @@ impl OutputDir {
         let written = std::mem::take(&mut self.written);
         self.write(MANIFEST, |w| w.write_all(text.as_bytes()))?;
         Ok(written)
+    }
+}
+
+/// A file the user named, written under a temporary name and renamed into place by
+/// [`AtomicFile::commit`]; dropped uncommitted, it leaves nothing behind.
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    /// The buffered temporary file.
+    pub writer: Option<BufWriter<fs::File>>,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file beside `path`.
+    pub fn create(path: &Path) -> Result<Self, OutputError> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file = fs::File::create(&tmp).map_err(|e| OutputError::io(path, e))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            writer: Some(BufWriter::new(file)),
+        })
+    }
+
+    /// Flushes and renames the file into place.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let writer = self.writer.take().expect("committed once");
+        let result = writer
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .and_then(|_| fs::rename(&self.tmp, &self.path));
+        result.map_err(|e| {
+            let _ = fs::remove_file(&self.tmp);
+            OutputError::io(&self.path, e)
+        })
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
     }
 }
 

@@ -25,6 +25,7 @@ pub struct RawScenario {
     pub horizon: Option<toml::Value>,
     pub sample_interval: Option<toml::Value>,
     pub replications: Option<i64>,
+    pub initial_backlog_file: Option<String>,
     #[serde(default)]
     pub objects: IndexMap<String, RawObject>,
     #[serde(default)]
@@ -56,6 +57,8 @@ pub struct RawObject {
     pub synced_fraction: Option<f64>,
     pub filter_pass: Option<f64>,
     pub enabled: Option<bool>,
+    pub initial_backlog: Option<i64>,
+    pub initial_backlog_age: Option<toml::Value>,
     pub transient_error_rate: Option<f64>,
     pub permanent_error_fraction: Option<f64>,
 }

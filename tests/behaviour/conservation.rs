@@ -154,6 +154,10 @@ proptest! {
         for e in &r.events {
             prop_assert_eq!(e.entries, e.synced + e.skipped + e.still_pending + e.errored + e.superseded, "{}", text);
             if let Some(c) = e.clear { prop_assert!(c >= e.last_edit); }
+            // Nothing of it left pending or errored: it must have cleared.
+            if e.still_pending == 0 && e.errored == 0 {
+                prop_assert!(e.clear.is_some(), "event {} settled but never cleared\n{}", e.name, text);
+            }
             if let Some(rec) = e.recovery { prop_assert!(rec >= e.last_edit); }
         }
         // Latency never negative (unsigned) and bounded by the horizon.

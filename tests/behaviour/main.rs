@@ -3,6 +3,7 @@
 mod check;
 mod cli;
 mod conservation;
+mod data;
 mod determinism;
 mod examples;
 mod hand_cases;

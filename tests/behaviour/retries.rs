@@ -303,3 +303,15 @@ count = 40000
     );
     assert_eq!(t.synced, 40_000, "every record gets through in the end");
 }
+
+#[test]
+fn a_retry_taken_out_of_the_queue_holds_nothing_back() {
+    // Regression: an entry pulled out of the retry queue by a new edit left a stale item at
+    // the queue's head; when its old due time came, the (suppressed) sync held that stale item
+    // back for the rest of the run and counted it all as suppressed time.
+    let extra = "[retry]\nsuppress_above_calls = 0\n[events.fix]\nkind = \"fix_errors\"\nat = \"15m\"\nobject = \"Lead\"\n[events.again]\nkind = \"bulk_update\"\nat = \"20m\"\nobject = \"Lead\"\ncount = 1";
+    let r = lone_record(extra, 2 * DAY);
+    assert_eq!((errors(&r), r.totals().synced), (1, 1));
+    assert_eq!(r.pending_end[0].retry, 0);
+    assert_eq!(r.api.suppressed, 0);
+}
