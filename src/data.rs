@@ -87,6 +87,28 @@ fn check_header(
     Ok(())
 }
 
+/// Reads every row of `path` (whose header must be `header`), calling `f` with its line
+/// number; unreadable rows are recorded in `report` as bad.
+fn each_row(
+    path: &Path,
+    header: &[&str],
+    report: &mut RowReport,
+    mut f: impl FnMut(u64, &csv::StringRecord, &mut RowReport),
+) -> Result<(), DataError> {
+    let mut reader = open(path)?;
+    check_header(path, &mut reader, header)?;
+    let mut row = csv::StringRecord::new();
+    let mut line = 1u64;
+    loop {
+        line += 1;
+        match reader.read_record(&mut row) {
+            Ok(false) => return Ok(()),
+            Ok(true) => f(line, &row, report),
+            Err(e) => report.bad_row(line, format!("not CSV: {e}")),
+        }
+    }
+}
+
 /// A row's fields as plain strings.
 fn field(record: &csv::StringRecord, i: usize) -> &str {
     record.get(i).unwrap_or("").trim()
@@ -252,24 +274,14 @@ impl ChangeLog {
     /// Validates every row of `path` against `sc` (first pass). With `skip`, bad rows are left
     /// out (and listed in the report); without, any bad row rejects the file.
     pub fn open(path: &Path, sc: &Scenario, skip: bool) -> Result<Self, DataError> {
-        let mut reader = open(path)?;
-        check_header(path, &mut reader, &CHANGES_HEADER)?;
         let mut report = RowReport::default();
         let mut last = vec![i64::MIN; sc.objects.len() * 2];
         let mut present = vec![false; sc.objects.len() * 2];
-        let mut row = csv::StringRecord::new();
-        let mut line = 1u64;
-        loop {
-            line += 1;
-            match reader.read_record(&mut row) {
-                Ok(false) => break,
-                Err(e) => {
-                    report.bad_row(line, format!("not CSV: {e}"));
-                    continue;
-                }
-                Ok(true) => {}
-            }
-            match parse_change(sc, &row) {
+        each_row(
+            path,
+            &CHANGES_HEADER,
+            &mut report,
+            |line, row, report| match parse_change(sc, row) {
                 Err(why) => report.bad_row(line, why),
                 Ok(c) => {
                     let q = queue_index(c.object, c.direction);
@@ -284,8 +296,8 @@ impl ChangeLog {
                         report.rows += 1;
                     }
                 }
-            }
-        }
+            },
+        )?;
         let report = report.into_result(path, skip)?;
         let streams = (0..present.len())
             .filter(|q| present[*q])
@@ -369,22 +381,9 @@ pub fn read_backlog(
     sc: &Scenario,
     skip: bool,
 ) -> Result<(Vec<InitialEntry>, RowReport), DataError> {
-    let mut reader = open(path)?;
-    check_header(path, &mut reader, &BACKLOG_HEADER)?;
     let mut report = RowReport::default();
     let mut entries = Vec::new();
-    let mut row = csv::StringRecord::new();
-    let mut line = 1u64;
-    loop {
-        line += 1;
-        match reader.read_record(&mut row) {
-            Ok(false) => break,
-            Err(e) => {
-                report.bad_row(line, format!("not CSV: {e}"));
-                continue;
-            }
-            Ok(true) => {}
-        }
+    each_row(path, &BACKLOG_HEADER, &mut report, |line, row, report| {
         let parsed = (|| -> Result<InitialEntry, String> {
             if row.len() != BACKLOG_HEADER.len() {
                 return Err(format!(
@@ -393,13 +392,13 @@ pub fn read_backlog(
                     BACKLOG_HEADER.len()
                 ));
             }
-            let object = parse_object(sc, field(&row, 0))?;
-            let record = parse_record(sc, object, field(&row, 1))?;
-            let stamp = parse_time(sc, field(&row, 2))?;
+            let object = parse_object(sc, field(row, 0))?;
+            let record = parse_record(sc, object, field(row, 1))?;
+            let stamp = parse_time(sc, field(row, 2))?;
             if stamp > 0 {
-                return Err(format!("stamp {} is after the scenario's start {}: a record pending at the start was stamped before it", field(&row, 2), sc.start));
+                return Err(format!("stamp {} is after the scenario's start {}: a record pending at the start was stamped before it", field(row, 2), sc.start));
             }
-            let direction = parse_direction(sc, object, field(&row, 3))?;
+            let direction = parse_direction(sc, object, field(row, 3))?;
             Ok(InitialEntry {
                 object,
                 direction,
@@ -414,7 +413,7 @@ pub fn read_backlog(
             }
             Err(why) => report.bad_row(line, why),
         }
-    }
+    })?;
     let report = report.into_result(path, skip)?;
     Ok((entries, report))
 }

@@ -1085,13 +1085,15 @@ impl<'a> Sim<'a> {
     /// The sync comes back (enabled again, or throughput above zero again) and looks at once:
     /// every idle worker tries to start a batch, even while others still finish theirs.
     fn resume(&mut self) {
-        if self.enabled
-            && self.throughput_micro > 0
-            && !self.wake_pending
-            && self.api_paused_since.is_none()
-        {
+        if self.can_work() && !self.wake_pending {
             self.start_cycle();
         }
+    }
+
+    /// Whether the sync may start batches now: enabled, with throughput, not paused by the
+    /// API budget.
+    fn can_work(&self) -> bool {
+        self.enabled && self.throughput_micro > 0 && self.api_paused_since.is_none()
     }
 
     /// The sync looks for work: every idle worker tries to start a batch.
@@ -1118,11 +1120,7 @@ impl<'a> Sim<'a> {
     }
 
     fn wait_for_next_cycle(&mut self) {
-        if self.enabled
-            && self.throughput_micro > 0
-            && !self.wake_pending
-            && self.api_paused_since.is_none()
-        {
+        if self.can_work() && !self.wake_pending {
             self.wake_pending = true;
             self.wake_generation += 1;
             let generation = self.wake_generation;
@@ -1136,10 +1134,7 @@ impl<'a> Sim<'a> {
     /// Worker `w` tries to start a batch; returns whether it did.
     fn look(&mut self, w: usize) -> bool {
         debug_assert!(!self.workers[w].busy, "a busy worker never looks for work");
-        if !self.enabled || self.throughput_micro == 0 || w >= self.active_workers {
-            return false;
-        }
-        if self.api_paused_since.is_some() {
+        if !self.can_work() || w >= self.active_workers {
             return false;
         }
         let per_call = self.sc.api.records_per_call as u64;
@@ -1486,7 +1481,7 @@ impl<'a> Sim<'a> {
     /// New work is due (released retries): the sync looks at once rather than at its next
     /// cycle, unless it is disabled, stalled or paused by the API budget.
     fn look_now(&mut self) {
-        if !self.enabled || self.throughput_micro == 0 || self.api_paused_since.is_some() {
+        if !self.can_work() {
             return;
         }
         if self.busy_workers > 0 {

@@ -192,21 +192,13 @@ impl Drop for AtomicFile {
 /// Writes one file the user named (e.g. `--junit results.xml`) atomically: a temporary name
 /// in the same folder, then a rename. Naming the file is consent to replace it.
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = fs::write(&tmp, bytes).and_then(|_| fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(OutputError::io(path, e));
-    }
-    Ok(())
+    let mut file = AtomicFile::create(path)?;
+    file.writer
+        .as_mut()
+        .expect("a fresh file has its writer")
+        .write_all(bytes)
+        .map_err(|e| OutputError::io(path, e))?;
+    file.commit()
 }
 
 #[cfg(test)]
