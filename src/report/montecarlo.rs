@@ -13,13 +13,13 @@ use crate::units::{format_duration, Millis, HOUR};
 /// The files a Monte Carlo run adds to those of replication 0.
 pub const FILES: [&str; 3] = ["replications.csv", "aggregate.csv", "bands.csv"];
 
-/// A number for CSV: integers without decimals, others with up to 6, trailing zeros dropped.
+/// A number for CSV, rounded exactly as in JSON ([`json_number`]): integers without decimals,
+/// others to at most 6 decimals in their shortest form.
 pub fn num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        return format!("{}", x as i64);
+    match json_number(x) {
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => String::new(),
     }
-    let s = fixed(x, 6);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn opt(x: Option<f64>) -> String {
