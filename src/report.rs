@@ -1,9 +1,10 @@
-//! Reports of one run: CSV tables, `summary.json` and the terminal summary.
+//! Reports of one run: CSV tables, `summary.json`, charts and the terminal summary.
 //!
 //! Writers take `impl Write` and hold no logic: every number comes from [`crate::metrics`].
 //! Column sets are documented in `docs/outputs.md`; numbers are written with fixed decimals so
 //! outputs are byte-identical across runs and platforms.
 
+pub mod charts;
 pub mod output;
 pub mod terminal;
 
