@@ -29,7 +29,8 @@ pub enum OutputError {
 }
 
 impl OutputError {
-    fn io(path: &Path, source: io::Error) -> Self {
+    /// An I/O failure on `path`, with a hint for the common causes.
+    pub fn io(path: &Path, source: io::Error) -> Self {
         let hint = match source.kind() {
             io::ErrorKind::PermissionDenied => {
                 " (permission denied: choose a folder you can write with --out)"

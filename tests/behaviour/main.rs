@@ -5,6 +5,7 @@ mod conservation;
 mod determinism;
 mod examples;
 mod hand_cases;
+mod reports;
 mod validation;
 
 use syncsim::engine::simulate;
