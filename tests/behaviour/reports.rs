@@ -1,8 +1,11 @@
-//! Charts (PNG, SVG) and the HTML dashboard written by `syncsim run`, and `--format`.
+//! Charts (PNG, SVG) and the HTML dashboard written by `syncsim run`, `--format`, and the
+//! dashboard rendered in a headless browser.
 
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Stdio};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use syncsim::metrics::dashboard;
@@ -328,5 +331,124 @@ fn charts_and_dashboard_are_byte_identical_across_runs() {
     assert_eq!(
         fs::read(first.join("dashboard.html")).unwrap(),
         fs::read(second.join("dashboard.html")).unwrap()
+    );
+}
+
+/// The Chromium binary, if installed.
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// Runs `cmd` with stdout and stderr sent to files; returns (success, stdout, stderr). Kills
+/// it after `limit`.
+fn run_limited(mut cmd: Process, dir: &Path, limit: Duration) -> (bool, String, String) {
+    let (out, err) = (dir.join("stdout.txt"), dir.join("stderr.txt"));
+    cmd.stdin(Stdio::null())
+        .stdout(fs::File::create(&out).unwrap())
+        .stderr(fs::File::create(&err).unwrap());
+    let mut child = cmd.spawn().expect("chromium starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let read = |p: &Path| String::from_utf8_lossy(&fs::read(p).unwrap()).into_owned();
+    (status.success(), read(&out), read(&err))
+}
+
+#[test]
+fn the_dashboard_renders_in_a_headless_browser() {
+    let Some(browser) = chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "CI is set but chromium is not installed; .ci/run installs it \
+                 (apt-get install -y chromium)"
+            );
+        }
+        eprintln!(
+            "note: chromium not found, so the headless browser test of dashboard.html is \
+             skipped (install chromium to run it; with CI set this is a failure)"
+        );
+        return;
+    };
+    let (dir, out) = run_reports(&[]);
+    let page = format!("file://{}", out.join("dashboard.html").display());
+    let browse = |extra: &[&str]| {
+        let work = tempfile::tempdir_in(dir.path()).unwrap();
+        let profile = work.path().join("profile");
+        let mut cmd = Process::new(&browser);
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1200,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(&page);
+        let result = run_limited(cmd, work.path(), Duration::from_secs(120));
+        (work, result)
+    };
+
+    // A screenshot: the page is drawn, with its stylesheet and its charts.
+    let shot = dir.path().join("dashboard.png");
+    let (_work, (ok, _, stderr)) = browse(&[&format!("--screenshot={}", shot.display())]);
+    assert!(ok, "chromium failed:\n{stderr}");
+    let (w, h, pixels) = decode_png(&shot);
+    assert_eq!((w, h), (1200, 1600));
+    assert_not_blank("dashboard screenshot", &pixels);
+    assert_eq!(
+        pixels[10 * 1200 + 10],
+        [0x3d, 0x55, 0x6e],
+        "the header is drawn with the inline stylesheet"
+    );
+    let lead = object_colour(0);
+    assert!(
+        pixels.contains(&[lead.0, lead.1, lead.2]),
+        "no chart or swatch in Lead's colour on screen"
+    );
+    // The page logged no console error and loaded nothing.
+    for line in stderr.lines() {
+        let bad = line.contains("CONSOLE")
+            || line.contains("Uncaught")
+            || line.contains("Failed to load resource")
+            || line.contains("net::ERR_");
+        assert!(!bad, "the page logged: {line}");
+    }
+
+    // The DOM as the browser built it is complete: every section, table and chart.
+    let (_work, (ok, dom, stderr)) = browse(&["--dump-dom"]);
+    assert!(ok, "chromium --dump-dom failed:\n{stderr}");
+    for part in [
+        "id=\"trend\"",
+        "id=\"objects\"",
+        "id=\"forecast\"",
+        "id=\"assumptions\"",
+        "</footer>",
+    ] {
+        assert!(dom.contains(part), "the DOM lacks {part}");
+    }
+    assert_eq!(dom.matches("<svg").count(), 4, "inline charts in the DOM");
+    assert!(dom.matches("<table").count() >= 5, "tables in the DOM");
+    assert!(
+        !dom.contains("<script>alert"),
+        "the scenario's description became markup"
     );
 }
