@@ -48,7 +48,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and write CSV files, summary.json and a terminal summary.
+    /// Run a scenario and write CSV files, summary.json, charts, an HTML dashboard and a
+    /// terminal summary.
     Run(run::RunArgs),
     /// Check a scenario file (and any --set overrides) without running it.
     Validate(validate::ValidateArgs),

@@ -1,10 +1,14 @@
-//! Reports of one run: CSV tables, `summary.json` and the terminal summary.
+//! Reports of one run: CSV tables, `summary.json`, charts (PNG, SVG), the HTML dashboard and
+//! the terminal summary.
 //!
 //! Writers take `impl Write` and hold no logic: every number comes from [`crate::metrics`].
 //! Column sets are documented in `docs/outputs.md`; numbers are written with fixed decimals so
 //! outputs are byte-identical across runs and platforms.
 
+pub mod charts;
 pub mod check;
+pub mod figures;
+pub mod html;
 pub mod montecarlo;
 pub mod output;
 pub mod terminal;
@@ -424,4 +428,112 @@ pub fn write_run(
 ) -> Result<(), output::OutputError> {
     write_tables(sc, r, out)?;
     out.write(SUMMARY_FILE, |w| write_summary(sc, r, w))
+}
+
+/// Which reports besides the CSV files and `summary.json` (always written) a run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    /// PNG charts.
+    pub png: bool,
+    /// SVG charts.
+    pub svg: bool,
+    /// `dashboard.html`.
+    pub html: bool,
+}
+
+impl Default for Formats {
+    /// Everything.
+    fn default() -> Self {
+        Formats {
+            png: true,
+            svg: true,
+            html: true,
+        }
+    }
+}
+
+impl Formats {
+    /// CSV files and `summary.json` only.
+    pub const CSV_ONLY: Formats = Formats {
+        png: false,
+        svg: false,
+        html: false,
+    };
+
+    /// Every file a run with these formats writes, in the order written (the manifest aside).
+    pub fn file_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = CSV_FILES.iter().map(|n| n.to_string()).collect();
+        names.push(SUMMARY_FILE.into());
+        for (on, format) in [
+            (self.png, charts::ChartFormat::Png),
+            (self.svg, charts::ChartFormat::Svg),
+        ] {
+            if on {
+                names.extend(
+                    figures::CHARTS
+                        .iter()
+                        .map(|stem| format!("{stem}.{}", format.extension())),
+                );
+            }
+        }
+        if self.html {
+            names.push(html::DASHBOARD_FILE.into());
+        }
+        names
+    }
+}
+
+/// Writes every report of a run into `out`: the CSV files and `summary.json`, then the charts
+/// and the HTML dashboard that `formats` asks for. Charts are rendered in parallel, then
+/// written one by one, each atomically.
+pub fn write_reports(
+    sc: &Scenario,
+    r: &RunResult,
+    out: &mut output::OutputDir,
+    formats: Formats,
+) -> Result<(), output::OutputError> {
+    use rayon::prelude::*;
+
+    write_run(sc, r, out)?;
+    if !(formats.png || formats.svg || formats.html) {
+        return Ok(());
+    }
+    let d = metrics::dashboard(r, sc.objects.len(), r.horizon);
+    let figures = figures::run_charts(sc, r, &d);
+    let mut jobs: Vec<(usize, charts::ChartFormat)> = Vec::new();
+    for i in 0..figures.len() {
+        if formats.svg || formats.html {
+            jobs.push((i, charts::ChartFormat::Svg));
+        }
+        if formats.png {
+            jobs.push((i, charts::ChartFormat::Png));
+        }
+    }
+    let rendered: Vec<Result<Vec<u8>, charts::ChartError>> = jobs
+        .par_iter()
+        .map(|&(i, format)| figures[i].chart.render(format, figures[i].size))
+        .collect();
+    let mut svgs: Vec<(&str, String)> = Vec::new();
+    for ((i, format), bytes) in jobs.iter().zip(rendered) {
+        let stem = figures[*i].stem;
+        let name = format!("{stem}.{}", format.extension());
+        let bytes = bytes
+            .map_err(|e| output::OutputError::io(&out.path().join(&name), io::Error::other(e)))?;
+        let wanted = match format {
+            charts::ChartFormat::Png => formats.png,
+            charts::ChartFormat::Svg => formats.svg,
+        };
+        if wanted {
+            out.write(&name, |w| w.write_all(&bytes))?;
+        }
+        if *format == charts::ChartFormat::Svg {
+            svgs.push((stem, String::from_utf8(bytes).expect("SVG is UTF-8")));
+        }
+    }
+    if formats.html {
+        out.write(html::DASHBOARD_FILE, |w| {
+            html::write_dashboard(sc, r, &d, &svgs, w)
+        })?;
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::run::{load_initial_backlog, single};
+use super::run::{load_initial_backlog, single, SingleRun};
 use super::{CliError, ScenarioArgs};
 use crate::data::ChangeLog;
 use crate::report::{self, output::OutputDir};
@@ -79,8 +79,19 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-replay", sc.name)));
     let out = OutputDir::open(&dir, args.force)?;
-    let mut names: Vec<&str> = report::CSV_FILES.to_vec();
-    names.push(report::SUMMARY_FILE);
-    out.check(&names)?;
-    single(&sc, sc.seed, out, args.quiet, None, Some(&log), &notes)
+    let formats = report::Formats::default();
+    let names = formats.file_names();
+    out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
+    single(
+        &sc,
+        sc.seed,
+        out,
+        SingleRun {
+            formats,
+            quiet: args.quiet,
+            export: None,
+            replay: Some(&log),
+            notes: &notes,
+        },
+    )
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{print, CliError, ScenarioArgs};
@@ -12,7 +12,7 @@ use crate::data::ChangeWriter;
 use crate::engine::{seeds, simulate_with, EditEvent, Inputs};
 use crate::replicate;
 use crate::report::output::{AtomicFile, OutputError};
-use crate::report::{self, montecarlo, output::OutputDir, terminal};
+use crate::report::{self, charts, montecarlo, output::OutputDir, terminal, Formats};
 use crate::scenario::Scenario;
 
 /// Arguments of `syncsim run`.
@@ -25,14 +25,25 @@ use crate::scenario::Scenario;
 
 Writes backlog.csv, throughput.csv, latency.csv, events.csv, dashboard.csv, trend.csv,
 counters.csv and summary.json; with several replications also replications.csv,
-aggregate.csv and bands.csv (the other files then describe replication 0). Columns:
-docs/outputs.md.")]
+aggregate.csv and bands.csv (the other files then describe replication 0). With the default
+--format also backlog, throughput, latency and trend charts (.png and .svg) and
+dashboard.html; with replications also the backlog fan chart. Columns: docs/outputs.md.")]
 pub struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
     /// Folder for the reports [default: output/<scenario name>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Reports to write, comma-separated. The CSV files and summary.json are always written;
+    /// png and svg add the charts, html adds dashboard.html (`--format csv`: no charts, no HTML).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "csv,png,svg,html"
+    )]
+    format: Vec<ReportFormat>,
     /// Overwrite files in the output folder that syncsim did not write.
     #[arg(long)]
     force: bool,
@@ -65,6 +76,34 @@ pub struct RunArgs {
     export_edits: Option<PathBuf>,
 }
 
+/// A report format of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// CSV files and summary.json (always written).
+    Csv,
+    /// PNG charts.
+    Png,
+    /// SVG charts.
+    Svg,
+    /// The one-file HTML dashboard.
+    Html,
+}
+
+impl RunArgs {
+    /// The resolved report formats.
+    pub fn formats(&self) -> Formats {
+        let has = |f| self.format.contains(&f);
+        Formats {
+            png: has(ReportFormat::Png),
+            svg: has(ReportFormat::Svg),
+            html: has(ReportFormat::Html),
+        }
+    }
+}
+
+/// The fan chart's file stem (Monte Carlo runs).
+const FAN_CHART: &str = "backlog_fan";
+
 /// Runs the scenario and writes its reports.
 pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let mut sc = args.scenario.load()?;
@@ -87,12 +126,13 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     let out = OutputDir::open(&dir, args.force)?;
-    let mut names: Vec<&str> = report::CSV_FILES.to_vec();
-    names.push(report::SUMMARY_FILE);
+    let formats = args.formats();
+    let mut names = formats.file_names();
     if args.replication.is_none() && count > 1 {
-        names.extend(montecarlo::FILES);
+        names.extend(montecarlo::FILES.iter().map(|f| f.to_string()));
+        names.extend(fan_chart_names(formats));
     }
-    out.check(&names)?;
+    out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
     if args.replication.is_none() && count > 1 {
         if args.export_edits.is_some() {
             return Err(CliError::Usage(
@@ -108,11 +148,22 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         &sc,
         seed,
         out,
-        args.quiet,
-        args.export_edits.as_deref(),
-        None,
-        &notes,
+        SingleRun {
+            formats,
+            quiet: args.quiet,
+            export: args.export_edits.as_deref(),
+            replay: None,
+            notes: &notes,
+        },
     )
+}
+
+fn fan_chart_names(formats: Formats) -> Vec<String> {
+    [(formats.png, "png"), (formats.svg, "svg")]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, ext)| format!("{FAN_CHART}.{ext}"))
+        .collect()
 }
 
 /// Replaces the scenario's initial backlog with the snapshot at `path`; returns a note on
@@ -129,15 +180,33 @@ pub(super) fn load_initial_backlog(
 
 /// One run: simulate (replaying `replay` if given, exporting edits to `export` if given),
 /// write the reports and print the summary.
+/// How a single run reports and what it takes besides the scenario and seed.
+pub(super) struct SingleRun<'a> {
+    /// Reports to write.
+    pub formats: Formats,
+    /// Print nothing.
+    pub quiet: bool,
+    /// Write the run's edits here.
+    pub export: Option<&'a Path>,
+    /// Replay this change log instead of generating edits.
+    pub replay: Option<&'a crate::data::ChangeLog>,
+    /// Lines printed after the summary.
+    pub notes: &'a [String],
+}
+
 pub(super) fn single(
     sc: &Scenario,
     seed: u64,
     mut out: OutputDir,
-    quiet: bool,
-    export: Option<&Path>,
-    replay: Option<&crate::data::ChangeLog>,
-    notes: &[String],
+    opts: SingleRun<'_>,
 ) -> Result<u8, CliError> {
+    let SingleRun {
+        formats,
+        quiet,
+        export,
+        replay,
+        notes,
+    } = opts;
     let replay = match replay {
         Some(log) => Some(log.sources(sc)?),
         None => None,
@@ -174,11 +243,11 @@ pub(super) fn single(
     if let (Some((mut file, writer)), Some(path)) = (exporter, export) {
         let inner = writer
             .finish_into_inner()
-            .map_err(|e| OutputError::io_error(path, e))?;
+            .map_err(|e| OutputError::io(path, e))?;
         file.writer = Some(inner);
         file.commit()?;
     }
-    report::write_run(sc, &result, &mut out)?;
+    report::write_reports(sc, &result, &mut out, formats)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
     if !quiet {
@@ -222,7 +291,44 @@ fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_millis() as u64;
     let aggs = reps.aggregates();
-    report::write_tables(sc, &reps.first, &mut out)?;
+    // Replication 0's files and charts; its summary.json is replaced by the aggregate below.
+    let formats = args.formats();
+    report::write_reports(sc, &reps.first, &mut out, formats)?;
+    if formats.png || formats.svg {
+        let total = reps.total_band();
+        let as_f64 = |v: &[u32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
+        let times: Vec<f64> = reps
+            .sample_times
+            .iter()
+            .map(|&t| t as f64 / crate::units::HOUR as f64)
+            .collect();
+        let mut fan = charts::FanChart::new(
+            format!(
+                "{}: total backlog across {} replications",
+                sc.name,
+                reps.runs.len()
+            ),
+            "pending records",
+            times,
+            as_f64(&total.p10),
+            as_f64(&total.p50),
+            as_f64(&total.p90),
+        );
+        fan.markers = report::figures::event_markers(sc);
+        let chart = charts::Chart::Fan(fan);
+        for (on, format) in [
+            (formats.png, charts::ChartFormat::Png),
+            (formats.svg, charts::ChartFormat::Svg),
+        ] {
+            if on {
+                let name = format!("{FAN_CHART}.{}", format.extension());
+                let bytes = chart.render(format, (1200, 600)).map_err(|e| {
+                    OutputError::io(&out.path().join(&name), std::io::Error::other(e))
+                })?;
+                out.write(&name, |w| w.write_all(&bytes))?;
+            }
+        }
+    }
     out.write("replications.csv", |w| {
         montecarlo::write_replications(&reps, w)
     })?;

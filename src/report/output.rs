@@ -30,11 +30,7 @@ pub enum OutputError {
 
 impl OutputError {
     /// An I/O failure on `path`, with a hint for the common causes.
-    pub fn io_error(path: &Path, source: io::Error) -> Self {
-        Self::io(path, source)
-    }
-
-    fn io(path: &Path, source: io::Error) -> Self {
+    pub fn io(path: &Path, source: io::Error) -> Self {
         let hint = match source.kind() {
             io::ErrorKind::PermissionDenied => {
                 " (permission denied: choose a folder you can write with --out)"
@@ -94,7 +90,8 @@ impl OutputDir {
         }
         for name in names {
             let path = self.dir.join(name);
-            if *name != MANIFEST && path.exists() && !self.ours.contains(*name) {
+            let ours = self.ours.contains(*name) || self.written.iter().any(|w| w == name);
+            if *name != MANIFEST && path.exists() && !ours {
                 return Err(OutputError::WouldClobber(path));
             }
         }

@@ -1,0 +1,696 @@
+//! `dashboard.html`: one self-contained page per run, laid out like the "Sync Backlog Metrics"
+//! admin page an admin already knows: the 4-hour backlog trend, the per-object table, then the
+//! forecast (clear and recovery times, latency, the highest backlog, where every edit went) and
+//! the scenario's key assumptions.
+//!
+//! The page has inline SVG charts and CSS only: no script, no external resource, no URL. All
+//! text from the scenario is escaped. Tables are semantic (`<caption>`, `<th scope>`), charts
+//! carry a `<title>` and `aria-label`, and a print stylesheet lays the page out on paper.
+//! Numbers come from [`crate::metrics`] and are formatted here, nothing is computed.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::charts::{escape_xml as esc, object_colour};
+use super::fixed;
+use super::terminal::thousands;
+use crate::metrics::{Dashboard, LatencySummary, RunResult, Status};
+use crate::scenario::{Direction, EventKind, Policy, RecordChoice, Scenario, Selection};
+use crate::units::{format_duration, human_duration, Millis, HOUR};
+
+/// The file name of the dashboard.
+pub const DASHBOARD_FILE: &str = "dashboard.html";
+
+const CSS: &str = r#"
+:root { --ink: #1f2933; --muted: #52606d; --line: #d9e2ec; --head: #f0f4f8; --accent: #3d556e;
+  --growing: #b42318; --growing-bg: #fdecea; --normal: #1e6b3a; --normal-bg: #e6f4ea; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f5f7fa; color: var(--ink);
+  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+header { background: var(--accent); color: #fff; padding: 18px 28px 14px; }
+header h1 { margin: 0 0 4px; font-size: 24px; font-weight: 600; }
+header p { margin: 2px 0; color: #e4ebf2; }
+header strong { color: #fff; }
+main { max-width: 1240px; margin: 0 auto; padding: 16px 20px 32px; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 6px;
+  padding: 14px 20px 18px; margin: 0 0 18px; }
+h2 { font-size: 19px; margin: 2px 0 10px; color: var(--accent); }
+h3 { font-size: 16px; margin: 20px 0 8px; }
+p.note { color: var(--muted); margin: 0 0 10px; }
+figure { margin: 8px 0 4px; }
+figure svg { display: block; width: 100%; height: auto; max-width: 1200px; }
+figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 4px; font-size: 13.5px; }
+caption { text-align: left; color: var(--muted); font-size: 13px; padding: 0 0 6px; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left;
+  vertical-align: top; }
+thead th { background: var(--head); font-weight: 600; border-bottom: 2px solid var(--line); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+.scroll { overflow-x: auto; }
+tbody th { font-weight: 600; white-space: nowrap; }
+tfoot th, tfoot td { font-weight: 600; border-top: 2px solid var(--line); }
+.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px;
+  margin-right: 7px; vertical-align: -1px; }
+.status { display: inline-block; padding: 1px 9px; border-radius: 10px; font-weight: 600;
+  font-size: 13px; }
+.status.growing { color: var(--growing); background: var(--growing-bg); }
+.status.normal { color: var(--normal); background: var(--normal-bg); }
+.fetch { display: flex; flex-wrap: wrap; gap: 6px 28px; color: var(--muted); margin: 0 0 6px; }
+.fetch b { color: var(--ink); font-weight: 600; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 6px 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
+.equation { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
+  font-size: 13px; color: var(--muted); }
+footer { color: var(--muted); font-size: 13px; text-align: center; padding: 0 20px 24px; }
+@media print {
+  @page { margin: 12mm; }
+  body { background: #fff; font-size: 10pt; }
+  header { background: none; color: #000; padding: 0 0 8px; border-bottom: 2px solid #000; }
+  header p, header strong { color: #000; }
+  main { max-width: none; padding: 8px 0; }
+  section { border: none; border-radius: 0; padding: 0; margin: 0 0 14px; }
+  h2 { color: #000; }
+  figure, table, dl.facts { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+  .status { border: 1px solid currentColor; }
+  thead th { background: #eee; }
+}
+"#;
+
+fn h(ms: Millis) -> String {
+    format!("{} h", fixed(ms as f64 / HOUR as f64, 2))
+}
+
+fn hours_or(ms: Option<Millis>, missing: &str) -> String {
+    ms.map_or_else(|| missing.to_string(), h)
+}
+
+fn minutes(ms: Millis) -> String {
+    fixed(ms as f64 / 60_000.0, 2)
+}
+
+fn utc(sc: &Scenario, t: Millis) -> String {
+    let s = sc.instant(t).to_string();
+    s.trim_end_matches('Z').replacen('T', " ", 1)
+}
+
+fn status_badge(s: Status) -> String {
+    let class = match s {
+        Status::Growing => "growing",
+        Status::Normal => "normal",
+    };
+    format!("<span class=\"status {class}\">{}</span>", s.label())
+}
+
+fn object_head(sc: &Scenario, o: usize) -> String {
+    format!(
+        "<th scope=\"row\"><span class=\"swatch\" style=\"background:{}\" aria-hidden=\"true\"></span>{}</th>",
+        object_colour(o).hex(),
+        esc(&sc.objects[o].name)
+    )
+}
+
+/// An inline SVG chart inside a `<figure>`: the `xmlns` attribute is dropped (HTML does not
+/// need it) so the page holds no URL at all.
+fn figure(out: &mut String, svgs: &[(&str, String)], stem: &str, caption: &str) {
+    if let Some((_, svg)) = svgs.iter().find(|(s, _)| *s == stem) {
+        let svg = svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
+        let _ = write!(
+            out,
+            "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",
+            esc(caption)
+        );
+    }
+}
+
+fn head_row(out: &mut String, cells: &[(&str, bool)]) {
+    out.push_str("<thead><tr>");
+    for (label, num) in cells {
+        let class = if *num { " class=\"num\"" } else { "" };
+        let _ = write!(out, "<th scope=\"col\"{class}>{label}</th>");
+    }
+    out.push_str("</tr></thead>\n");
+}
+
+fn num(out: &mut String, text: &str) {
+    let _ = write!(out, "<td class=\"num\">{}</td>", esc(text));
+}
+
+fn cell(out: &mut String, text: &str) {
+    let _ = write!(out, "<td>{}</td>", esc(text));
+}
+
+fn policy_text(sc: &Scenario) -> String {
+    let names = |order: &[usize]| {
+        order
+            .iter()
+            .map(|&o| sc.objects[o].name.as_str())
+            .collect::<Vec<_>>()
+            .join(" > ")
+    };
+    match &sc.sync.policy {
+        Policy::Fifo => "fifo: oldest edit first across all objects".into(),
+        Policy::RoundRobin { order, slice } => format!(
+            "round_robin: turns of up to {} records per object, in the order {}",
+            thousands(*slice as u64),
+            names(order)
+        ),
+        Policy::Priority { order } => format!("priority: {}", names(order)),
+        Policy::Weighted { weights } => format!(
+            "weighted: {}",
+            weights
+                .iter()
+                .enumerate()
+                .map(|(o, w)| format!("{} {w}", sc.objects[o].name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn record_choice_text(c: &RecordChoice) -> String {
+    match c {
+        RecordChoice::Uniform => "uniform".into(),
+        RecordChoice::HotSet { fraction, share } => format!(
+            "hot set: {}% of records get {}% of edits",
+            fixed(fraction * 100.0, 1),
+            fixed(share * 100.0, 1)
+        ),
+        RecordChoice::Zipf { exponent } => format!("Zipf, exponent {}", fixed(*exponent, 2)),
+    }
+}
+
+fn event_text(sc: &Scenario, kind: &EventKind) -> String {
+    match kind {
+        EventKind::BulkUpdate {
+            object,
+            direction,
+            count,
+            spread,
+            selection,
+            first_record,
+            synced_fields,
+        } => format!(
+            "{} {} records ({}), {}, spread over {}; {}",
+            thousands(*count as u64),
+            sc.objects[*object].name,
+            match selection {
+                Selection::Sequential => format!("ids from {}", thousands(*first_record as u64)),
+                Selection::Random => "picked at random".into(),
+            },
+            match direction {
+                Direction::ToMarketing => "CRM to marketing platform",
+                Direction::ToCrm => "marketing platform to CRM",
+            },
+            format_duration(*spread),
+            if *synced_fields {
+                "synced fields (updates)"
+            } else {
+                "hidden fields only (skips)"
+            }
+        ),
+        EventKind::EnableObject { object } => format!(
+            "{} joins the sync: all its records enter the queue",
+            sc.objects[*object].name
+        ),
+        EventKind::SyncDisabled { duration: Some(d) } => {
+            format!("sync disabled for {}", format_duration(*d))
+        }
+        EventKind::SyncDisabled { duration: None } => "sync disabled until enabled".into(),
+        EventKind::SyncEnabled => "sync enabled".into(),
+        EventKind::SetThroughput { throughput } => format!(
+            "throughput set to {} units per hour per worker",
+            thousands(throughput.round() as u64)
+        ),
+        EventKind::SetWorkers { workers } => format!("workers set to {workers}"),
+        EventKind::FixErrors { object } => format!(
+            "the cause of {}'s permanent errors is fixed",
+            sc.objects[*object].name
+        ),
+        EventKind::RetryErrored { object } => format!(
+            "every errored {} record is retried now",
+            sc.objects[*object].name
+        ),
+    }
+}
+
+fn latency_cells(out: &mut String, l: &Option<LatencySummary>) {
+    match l {
+        Some(l) => {
+            num(out, &thousands(l.count));
+            for v in [l.p50, l.p90, l.p99, l.max] {
+                num(out, &minutes(v));
+            }
+        }
+        None => {
+            num(out, "0");
+            for _ in 0..4 {
+                num(out, "-");
+            }
+        }
+    }
+}
+
+/// Writes the dashboard of a run. `svgs` holds the rendered SVG charts by stem (`trend`,
+/// `backlog`, `latency`, `throughput`); a chart missing from it is left out of the page.
+pub fn write_dashboard(
+    sc: &Scenario,
+    r: &RunResult,
+    d: &Dashboard,
+    svgs: &[(&str, String)],
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    w.write_all(render(sc, r, d, svgs).as_bytes())
+}
+
+/// The dashboard as a string (see [`write_dashboard`]).
+pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(256 * 1024);
+    let o = &mut out;
+    let name = esc(&sc.name);
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Sync Backlog Metrics: {name}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+    );
+
+    // Header: what was simulated.
+    let _ = write!(
+        o,
+        "<header>\n<h1>Sync Backlog Metrics</h1>\n<p>Scenario <strong>{name}</strong>{}</p>\n\
+         <p>Simulated {} to {} UTC ({}), seed {}, policy {}. Overall status {} with {} records \
+         pending at the last fetch.</p>\n</header>\n<main>\n",
+        if sc.description.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", esc(&sc.description))
+        },
+        utc(sc, 0),
+        utc(sc, r.horizon),
+        format_duration(r.horizon),
+        r.seed,
+        sc.sync.policy.name(),
+        d.status.label(),
+        thousands(d.total_backlog),
+    );
+
+    // The trend, as on the admin page.
+    let _ = write!(
+        o,
+        "<section id=\"trend\" aria-labelledby=\"trend-h\">\n<h2 id=\"trend-h\">Sync Backlog Trend</h2>\n\
+         <p class=\"note\">Total backlog at each 4-hour boundary, the last {} before {} UTC.</p>\n",
+        d.trend.len(),
+        utc(sc, d.at)
+    );
+    figure(
+        o,
+        svgs,
+        "trend",
+        "Sync backlog trend: bars are the total records pending, both directions, every 4 hours.",
+    );
+    o.push_str("</section>\n");
+
+    // The per-object table.
+    let _ = write!(
+        o,
+        "<section id=\"objects\" aria-labelledby=\"objects-h\">\n<h2 id=\"objects-h\">Sync backlog by object</h2>\n\
+         <p class=\"fetch\"><span>Backlog last fetched: <b>{} UTC</b></span><span>Next fetch: <b>{} UTC</b></span>\
+         <span>Records synced per hour over the last <b>{} hours</b></span></p>\n<div class=\"scroll\"><table>\n\
+         <caption>Records synced (updates and skips) per hour, the backlog in both directions at \
+         the last fetch, and the estimated time to clear it at the average rate. Growing: the \
+         backlog is above its level 6 hours before.</caption>\n",
+        utc(sc, d.last_fetch),
+        utc(sc, d.next_fetch),
+        d.hours_considered
+    );
+    head_row(
+        o,
+        &[
+            ("Object", false),
+            ("Max Records Synced Per Hour", true),
+            ("Min Records Synced Per Hour", true),
+            ("Average Records Synced Per Hour", true),
+            ("Sync Backlog", true),
+            ("Estimated Backlog Time", true),
+            ("Backlog Last Fetched", false),
+            ("Next Fetch", false),
+            ("Status", false),
+        ],
+    );
+    o.push_str("<tbody>\n");
+    for row in &d.rows {
+        o.push_str("<tr>");
+        o.push_str(&object_head(sc, row.object));
+        num(o, &thousands(row.max_per_hour));
+        num(o, &thousands(row.min_per_hour));
+        num(o, &thousands(row.avg_per_hour.round() as u64));
+        num(o, &thousands(row.backlog));
+        num(
+            o,
+            &row.est_backlog_hours
+                .map_or_else(|| "never".to_string(), |x| format!("{} h", fixed(x, 2))),
+        );
+        cell(o, &utc(sc, d.last_fetch));
+        cell(o, &utc(sc, d.next_fetch));
+        let _ = writeln!(o, "<td>{}</td></tr>", status_badge(row.status));
+    }
+    let _ = write!(
+        o,
+        "</tbody>\n<tfoot><tr><th scope=\"row\">Total</th><td></td><td></td><td></td>\
+         <td class=\"num\">{}</td><td></td><td></td><td></td><td>{}</td></tr></tfoot>\n</table></div>\n</section>\n",
+        thousands(d.total_backlog),
+        status_badge(d.status)
+    );
+
+    // The forecast.
+    o.push_str(
+        "<section id=\"forecast\" aria-labelledby=\"forecast-h\">\n<h2 id=\"forecast-h\">Forecast</h2>\n",
+    );
+    let pending_end: u64 = r.pending_end.iter().map(|p| p.queued + p.in_flight).sum();
+    let oldest = r.pending_end.iter().filter_map(|p| p.oldest_age).max();
+    let _ = write!(
+        o,
+        "<dl class=\"facts\">\n<dt>Max backlog</dt><dd>{} records at {} ({} UTC)</dd>\n\
+         <dt>Pending at the end</dt><dd>{} records{}</dd>\n</dl>\n",
+        thousands(r.max_backlog),
+        h(r.max_backlog_at),
+        utc(sc, r.max_backlog_at),
+        thousands(pending_end),
+        oldest.map_or(String::new(), |a| format!(
+            ", the oldest waiting {}",
+            human_duration(a)
+        )),
+    );
+    o.push_str("<h3 id=\"events-h\">Clear and recovery time per event</h3>\n");
+    if r.events.is_empty() {
+        o.push_str(
+            "<p class=\"note\">The scenario has no bulk update and enables no object.</p>\n",
+        );
+    } else {
+        o.push_str(
+            "<div class=\"scroll\"><table>\n<caption>Clear: none of the event's records is pending any more. Recovery: \
+             the total backlog is back to its level just before the event. Both from the event's \
+             first edit.</caption>\n",
+        );
+        head_row(
+            o,
+            &[
+                ("Event", false),
+                ("Kind", false),
+                ("Object", false),
+                ("Edits", true),
+                ("First edit (UTC)", false),
+                ("Clear time", true),
+                ("Cleared at (UTC)", false),
+                ("Recovery time", true),
+                ("Synced", true),
+                ("Skipped", true),
+                ("Still pending", true),
+            ],
+        );
+        o.push_str("<tbody>\n");
+        for e in &r.events {
+            let _ = write!(o, "<tr><th scope=\"row\">{}</th>", esc(&e.name));
+            cell(o, e.kind);
+            cell(o, &sc.objects[e.object].name);
+            num(o, &thousands(e.edits));
+            cell(o, &utc(sc, e.first_edit));
+            num(o, &hours_or(e.clear_time(), "not within the horizon"));
+            cell(o, &e.clear.map_or_else(|| "-".to_string(), |t| utc(sc, t)));
+            num(o, &hours_or(e.recovery_time(), "not within the horizon"));
+            num(o, &thousands(e.synced));
+            num(o, &thousands(e.skipped));
+            num(o, &thousands(e.still_pending));
+            o.push_str("</tr>\n");
+        }
+        o.push_str("</tbody>\n</table></div>\n");
+    }
+    o.push_str("<h3>Backlog over time</h3>\n");
+    figure(
+        o,
+        svgs,
+        "backlog",
+        "Records pending, stacked by object; dashed lines mark the scenario's events, shaded spans \
+         the sync outages.",
+    );
+
+    o.push_str("<h3>Latency per object</h3>\n<div class=\"scroll\"><table>\n<caption>Minutes from the edit to the end of the batch that synced it, synced updates only (skips and records still pending are not included).</caption>\n");
+    head_row(
+        o,
+        &[
+            ("Object", false),
+            ("Synced updates", true),
+            ("p50 (min)", true),
+            ("p90 (min)", true),
+            ("p99 (min)", true),
+            ("Max (min)", true),
+            ("Pending at the end", true),
+            ("Oldest pending", true),
+        ],
+    );
+    o.push_str("<tbody>\n");
+    for (i, _) in sc.objects.iter().enumerate() {
+        o.push_str("<tr>");
+        o.push_str(&object_head(sc, i));
+        latency_cells(o, &r.latency_by_object[i]);
+        let queues = &r.pending_end[i * 2..i * 2 + 2];
+        num(
+            o,
+            &thousands(queues.iter().map(|p| p.queued + p.in_flight).sum()),
+        );
+        num(
+            o,
+            &queues
+                .iter()
+                .filter_map(|p| p.oldest_age)
+                .max()
+                .map_or_else(|| "-".to_string(), human_duration),
+        );
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</tbody>\n</table></div>\n");
+    figure(
+        o,
+        svgs,
+        "latency",
+        "Latency percentiles per object, minutes on a logarithmic scale.",
+    );
+    o.push_str("<h3>Records synced per hour</h3>\n");
+    figure(
+        o,
+        svgs,
+        "throughput",
+        "Records completed (synced or skipped) in each hour, per object.",
+    );
+
+    // Conservation.
+    o.push_str("<h3>Where every edit went</h3>\n<div class=\"scroll\"><table>\n<caption>Conservation counters per object and direction: edits = filtered + coalesced + entries; entries = synced + skipped + queued + in flight.</caption>\n");
+    head_row(
+        o,
+        &[
+            ("Object", false),
+            ("Direction", false),
+            ("Edits", true),
+            ("Filtered", true),
+            ("Coalesced", true),
+            ("Entries", true),
+            ("Synced", true),
+            ("Skipped", true),
+            ("Queued at end", true),
+            ("In flight at end", true),
+        ],
+    );
+    o.push_str("<tbody>\n");
+    for (i, object) in sc.objects.iter().enumerate() {
+        for dir in Direction::ALL {
+            if !object.syncs[dir as usize] {
+                continue;
+            }
+            let q = i * 2 + dir as usize;
+            let c = &r.counters[q];
+            let p = &r.pending_end[q];
+            o.push_str("<tr>");
+            o.push_str(&object_head(sc, i));
+            cell(o, dir.name());
+            for v in [
+                c.edits,
+                c.filtered,
+                c.coalesced,
+                c.entries_created,
+                c.synced,
+                c.skipped,
+                p.queued,
+                p.in_flight,
+            ] {
+                num(o, &thousands(v));
+            }
+            o.push_str("</tr>\n");
+        }
+    }
+    let t = r.totals();
+    let in_flight: u64 = r.pending_end.iter().map(|p| p.in_flight).sum();
+    let _ = write!(
+        o,
+        "</tbody>\n<tfoot><tr><th scope=\"row\">Total</th><td></td>{}</tr></tfoot>\n</table></div>\n",
+        [
+            t.edits,
+            t.filtered,
+            t.coalesced,
+            t.entries_created,
+            t.synced,
+            t.skipped,
+            pending_end - in_flight,
+            in_flight
+        ]
+        .iter()
+        .map(|v| format!("<td class=\"num\">{}</td>", thousands(*v)))
+        .collect::<String>()
+    );
+    let _ = write!(
+        o,
+        "<p class=\"equation\">{} edits = {} filtered + {} coalesced + {} entries; {} entries = \
+         {} synced + {} skipped + {} pending</p>\n</section>\n",
+        thousands(t.edits),
+        thousands(t.filtered),
+        thousands(t.coalesced),
+        thousands(t.entries_created),
+        thousands(t.entries_created),
+        thousands(t.synced),
+        thousands(t.skipped),
+        thousands(pending_end)
+    );
+
+    // Assumptions.
+    let s = &sc.sync;
+    let gates: Vec<String> = s
+        .gates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| {
+            g.map(|g| {
+                format!(
+                    "{} waits while {} has backlog",
+                    sc.objects[i].name, sc.objects[g].name
+                )
+            })
+        })
+        .collect();
+    let _ = write!(
+        o,
+        "<section id=\"assumptions\" aria-labelledby=\"assumptions-h\">\n<h2 id=\"assumptions-h\">Key assumptions</h2>\n\
+         <dl class=\"facts\">\n<dt>Preset</dt><dd>{}</dd>\n<dt>Policy</dt><dd>{}</dd>\n\
+         <dt>Workers</dt><dd>{}</dd>\n<dt>Throughput</dt><dd>{} units per hour per worker (an update costs 1, a skip {})</dd>\n\
+         <dt>Batch size</dt><dd>{} records</dd>\n<dt>Batch overhead</dt><dd>{}</dd>\n\
+         <dt>Cycle wait</dt><dd>{}</dd>\n<dt>Requeue on re-edit</dt><dd>{}</dd>\n<dt>Gates</dt><dd>{}</dd>\n\
+         <dt>Start, horizon</dt><dd>{} UTC, {}</dd>\n<dt>Seed</dt><dd>{}</dd>\n<dt>Backlog sampled every</dt><dd>{}</dd>\n</dl>\n",
+        sc.preset.map_or("none", |p| p.name()),
+        esc(&policy_text(sc)),
+        s.workers,
+        thousands(s.throughput.round() as u64),
+        fixed(s.skip_cost, 2),
+        thousands(s.batch_size as u64),
+        human_duration(s.batch_overhead),
+        human_duration(s.cycle_wait),
+        if s.requeue { "yes: a re-edited pending record moves behind newer entries" } else { "no" },
+        if gates.is_empty() { "none".to_string() } else { esc(&gates.join("; ")) },
+        utc(sc, 0),
+        format_duration(sc.horizon),
+        r.seed,
+        human_duration(sc.sample_interval),
+    );
+    o.push_str("<div class=\"scroll\"><table>\n<caption>Objects: records, background edits per hour in each direction, and how edits pick records.</caption>\n");
+    head_row(
+        o,
+        &[
+            ("Object", false),
+            ("Records", true),
+            ("Syncs", false),
+            ("Edits/h to marketing", true),
+            ("Edits/h to CRM", true),
+            ("Synced fields", true),
+            ("Passes filter", true),
+            ("Record choice", false),
+            ("Rate varies", false),
+            ("In sync at start", false),
+        ],
+    );
+    o.push_str("<tbody>\n");
+    for (i, ob) in sc.objects.iter().enumerate() {
+        o.push_str("<tr>");
+        o.push_str(&object_head(sc, i));
+        num(o, &thousands(ob.records as u64));
+        cell(
+            o,
+            match ob.syncs {
+                [true, true] => "both",
+                [true, false] => "to_marketing",
+                [false, true] => "to_crm",
+                [false, false] => "none",
+            },
+        );
+        for dir in Direction::ALL {
+            num(
+                o,
+                &thousands(ob.edits_per_hour[dir as usize].round() as u64),
+            );
+        }
+        num(o, &format!("{}%", fixed(ob.synced_fraction * 100.0, 1)));
+        num(o, &format!("{}%", fixed(ob.filter_pass * 100.0, 1)));
+        cell(o, &record_choice_text(&ob.record_choice));
+        let mut varies = Vec::new();
+        if ob.hour_profile.is_some() {
+            varies.push("by hour of day".to_string());
+        }
+        if ob.weekend_factor != 1.0 {
+            varies.push(format!("weekends x{}", fixed(ob.weekend_factor, 2)));
+        }
+        cell(
+            o,
+            &if varies.is_empty() {
+                "no".to_string()
+            } else {
+                varies.join(", ")
+            },
+        );
+        cell(o, if ob.enabled { "yes" } else { "no" });
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</tbody>\n</table></div>\n");
+    o.push_str("<h3>Events</h3>\n");
+    if sc.events.is_empty() {
+        o.push_str("<p class=\"note\">No timed events.</p>\n");
+    } else {
+        o.push_str("<div class=\"scroll\"><table>\n<caption>Timed events of the scenario, in time order.</caption>\n");
+        head_row(
+            o,
+            &[
+                ("Event", false),
+                ("At", true),
+                ("At (UTC)", false),
+                ("Kind", false),
+                ("What it does", false),
+            ],
+        );
+        o.push_str("<tbody>\n");
+        for e in &sc.events {
+            let _ = write!(o, "<tr><th scope=\"row\">{}</th>", esc(&e.name));
+            num(o, &h(e.at));
+            cell(o, &utc(sc, e.at));
+            cell(o, e.kind.name());
+            cell(o, &event_text(sc, &e.kind));
+            o.push_str("</tr>\n");
+        }
+        o.push_str("</tbody>\n</table></div>\n");
+    }
+    o.push_str("</section>\n</main>\n");
+    let _ = write!(
+        o,
+        "<footer>Written by syncsim {}. The same scenario, seed and program version give the same \
+         numbers; the CSV files beside this page hold every series.</footer>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    out
+}
