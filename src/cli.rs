@@ -4,7 +4,9 @@
 //! Exit codes (`docs/cli.md`): 0 success; 1 an expectation failed (`check`); 2 bad input (a
 //! scenario or an argument); 3 output could not be written; 130 interrupted.
 
+pub mod merge;
 pub mod run;
+pub mod sweep;
 pub mod validate;
 
 use std::io::{self, Write};
@@ -12,7 +14,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::planner::PlannerError;
 use crate::report::output::OutputError;
 use crate::scenario::{self, Scenario, ScenarioError};
 
@@ -50,6 +54,10 @@ pub enum Command {
     Run(run::RunArgs),
     /// Check a scenario file (and any --set overrides) without running it.
     Validate(validate::ValidateArgs),
+    /// Run a grid of scenario values (--set PATH=v1,v2 or lo..hi:step) and tabulate the metrics.
+    Sweep(sweep::SweepArgs),
+    /// Join the CSV files of a sharded sweep or schedule into the single-run file.
+    Merge(merge::MergeArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -73,6 +81,13 @@ pub struct ScenarioArgs {
 impl ScenarioArgs {
     /// Loads and validates the scenario with every override applied.
     pub fn load(&self) -> Result<Scenario, ScenarioError> {
+        let mut overrides = self.shorthands();
+        overrides.extend(self.set.iter().cloned());
+        scenario::load(&self.file, &overrides)
+    }
+
+    /// `--seed` and `--horizon` as the assignments they stand for, applied before `--set`.
+    pub fn shorthands(&self) -> Vec<String> {
         let mut overrides = Vec::new();
         if let Some(seed) = self.seed {
             overrides.push(format!("seed={seed}"));
@@ -80,9 +95,49 @@ impl ScenarioArgs {
         if let Some(h) = &self.horizon {
             overrides.push(format!("horizon=\"{}\"", h.replace('"', "")));
         }
-        overrides.extend(self.set.iter().cloned());
-        scenario::load(&self.file, &overrides)
+        overrides
     }
+}
+
+/// A progress bar on stderr counting `unit`, drawn only when stderr is a terminal and not
+/// `quiet`.
+pub fn progress_bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {unit}  {{elapsed}} elapsed, ETA {{eta}}"
+        ))
+        .expect("a valid template"),
+    );
+    bar
+}
+
+/// Runs `work` on a pool of `threads` threads, or on rayon's global pool (all cores, or
+/// RAYON_NUM_THREADS) when `None`.
+pub fn with_threads<T: Send>(
+    threads: Option<u64>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, CliError> {
+    match threads {
+        None => Ok(work()),
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build()
+            .map_err(|e| CliError::Usage(format!("cannot start {n} threads: {e}")))?
+            .install(work)),
+    }
+}
+
+/// How many simulations run at once: `threads` (default: the pool's size) but no more than
+/// there are simulations.
+pub fn parallelism(threads: Option<u64>, simulations: u64) -> u64 {
+    simulations
+        .min(threads.unwrap_or_else(|| rayon::current_num_threads() as u64))
+        .max(1)
 }
 
 /// A memory size: `512MiB`, `8GiB`, `2G`, `1500M`, or a number of bytes.
@@ -155,13 +210,16 @@ pub enum CliError {
     /// Output not written.
     #[error("{0}")]
     Output(#[from] OutputError),
+    /// A bad planning request (sweep, solve, schedule, merge).
+    #[error("{0}")]
+    Planner(#[from] PlannerError),
 }
 
 impl CliError {
     /// The documented exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Scenario(_) | CliError::Usage(_) => EXIT_BAD_INPUT,
+            CliError::Scenario(_) | CliError::Usage(_) | CliError::Planner(_) => EXIT_BAD_INPUT,
             CliError::Output(_) => EXIT_OUTPUT,
         }
     }
@@ -172,6 +230,8 @@ pub fn main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Merge(args) => merge::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

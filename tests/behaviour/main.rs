@@ -6,6 +6,7 @@ mod determinism;
 mod examples;
 mod hand_cases;
 mod montecarlo;
+mod planner;
 mod retries;
 mod validation;
 
