@@ -6,6 +6,7 @@
 
 pub mod merge;
 pub mod run;
+pub mod solve;
 pub mod sweep;
 pub mod validate;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run a grid of scenario values (--set PATH=v1,v2 or lo..hi:step) and tabulate the metrics.
     Sweep(sweep::SweepArgs),
+    /// Find the least (or greatest) value of a knob for which a target holds.
+    Solve(solve::SolveArgs),
     /// Join the CSV files of a sharded sweep or schedule into the single-run file.
     Merge(merge::MergeArgs),
 }
@@ -231,6 +234,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Solve(args) => solve::run(&args),
         Command::Merge(args) => merge::run(&args),
     };
     match result {

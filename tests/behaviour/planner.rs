@@ -3,6 +3,8 @@
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
+use syncsim::planner::grid::{DefaultStep, Range};
+use syncsim::planner::solve::{self, Answer, Solution, SolveSpec};
 
 fn syncsim() -> Command {
     Command::cargo_bin("syncsim").unwrap()
@@ -119,4 +121,273 @@ fn sweep_points_share_replication_seeds() {
         values.iter().all(|r| r[edits] == values[0][edits]),
         "{text}"
     );
+}
+
+/// No background edits and no randomness: a bulk of `count` Lead updates at 10 m, picked up
+/// at once, batches of 200. A batch of 200 updates at throughput T lasts
+/// ceil(200 * 3,600,000 / T) ms (plus the batch overhead).
+fn deterministic(count: u32, sync: &str) -> String {
+    format!(
+        r#"
+name = "deterministic"
+start = "2026-11-23T00:00:00Z"
+horizon = "2d"
+[objects.Lead]
+records = {count}
+[sync]
+batch_size = 200
+{sync}
+[events.bulk]
+kind = "bulk_update"
+at = "10m"
+object = "Lead"
+count = {count}
+"#
+    )
+}
+
+fn base(text: &str) -> syncsim::planner::Base {
+    syncsim::planner::Base {
+        file: syncsim::scenario::ScenarioText {
+            text: text.into(),
+            source: "test.toml".into(),
+            default_name: "test".into(),
+        },
+        overrides: vec![],
+    }
+}
+
+fn solve_least(text: &str, path: &str, range: &str, target: &str) -> (String, Solution) {
+    let (lo, hi) = range.split_once("..").unwrap();
+    let spec = SolveSpec {
+        path: path.into(),
+        range: Range::parse(&format!("{lo}..{hi}"), None, DefaultStep::Divisions(1000))
+            .unwrap()
+            .unwrap(),
+        target: syncsim::expr::parse(target).unwrap(),
+        greatest: false,
+        replications: 2,
+    };
+    let solution = solve::solve(&base(text), &spec, &|| {}).unwrap();
+    let k = solution.answer_k().expect("an answer");
+    (spec.range.text(k), solution)
+}
+
+#[test]
+fn solve_finds_the_least_throughput_that_clears_in_24_hours() {
+    // 240,000 updates = 1,200 batches of 200. Clear within 24 h = 86,400,000 ms needs
+    // ceil(720,000,000 / T) <= 72,000 ms per batch, so T >= 10,000 per hour; at 9,999 a
+    // batch takes 72,008 ms and the update clears 9.6 s late.
+    let text = deterministic(240_000, "");
+    let (answer, solution) = solve_least(
+        &text,
+        "sync.throughput",
+        "1000..100000",
+        "event.bulk.clear_h p90 <= 24h",
+    );
+    assert_eq!(answer, "10000");
+    assert!(matches!(solution.answer, Answer::Found { .. }));
+    assert!(solution.warnings.is_empty(), "{:?}", solution.warnings);
+    // The evidence holds the boundary: 10,000 passes at exactly 24 h, 9,999 fails.
+    let at = |v: &str| solution.candidates.iter().find(|c| c.value == v).unwrap();
+    assert_eq!(
+        (at("10000").pass, at("10000").verdicts[0].actual),
+        (true, Some(24.0))
+    );
+    assert!(!at("9999").pass);
+}
+
+#[test]
+fn solve_counts_the_batch_overhead() {
+    // With 1 s per batch: 1,200 * (ceil(720,000,000 / T) + 1,000) <= 86,400,000 needs
+    // ceil(720,000,000 / T) <= 71,000, so T >= 10,140.85: 10,141 (a batch of 71,000 ms);
+    // at 10,140 a batch takes 71,006 ms.
+    let text = deterministic(240_000, "batch_overhead = \"1s\"");
+    let (answer, _) = solve_least(
+        &text,
+        "sync.throughput",
+        "1000..100000",
+        "event.bulk.clear_h p90 <= 24h",
+    );
+    assert_eq!(answer, "10141");
+}
+
+#[test]
+fn solve_finds_the_least_number_of_workers() {
+    // 1,200 batches of 72 s at 10,000/h: 24 h on one worker, 6 h on four, 8 h on three.
+    let text = deterministic(240_000, "throughput = 10_000");
+    let (answer, _) = solve_least(&text, "sync.workers", "1..64", "event.bulk.clear_h <= 6h");
+    assert_eq!(answer, "4");
+}
+
+fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn solve_agrees_with_a_sweep_over_the_same_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "det.toml",
+        &deterministic(240_000, "batch_overhead = \"1s\""),
+    );
+    let out = dir.path().join("out");
+    syncsim()
+        .arg("sweep")
+        .arg(&file)
+        .args([
+            "--set",
+            "sync.throughput=9000..11000:100",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = csv_rows(&out.join("sweep.csv"));
+    let p90 = header
+        .iter()
+        .position(|h| h == "event.bulk.clear_h:p90")
+        .unwrap();
+    let first_passing = rows
+        .iter()
+        .find(|r| r[p90] != "never" && r[p90].parse::<f64>().unwrap() <= 24.0)
+        .map(|r| r[1].clone())
+        .unwrap();
+    assert_eq!(first_passing, "10200", "the grid point after 10,141");
+    let assert = syncsim()
+        .arg("solve")
+        .arg(&file)
+        .args([
+            "--vary",
+            "sync.throughput",
+            "--range",
+            "9000..11000",
+            "--step",
+            "100",
+            "--target",
+            "event.bulk.clear_h p90 <= 24h",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("Answer: sync.throughput = 10200 is the least value"),
+        "{stdout}"
+    );
+    let (header, rows) = csv_rows(&out.join("solve.csv"));
+    assert_eq!(
+        header,
+        [
+            "order",
+            "sync.throughput",
+            "event.bulk.clear_h p90 <= 24h",
+            "result",
+            "answer"
+        ]
+    );
+    let answer: Vec<&Vec<String>> = rows.iter().filter(|r| r[4] == "yes").collect();
+    assert_eq!(answer.len(), 1);
+    assert_eq!(
+        (answer[0][1].as_str(), answer[0][3].as_str()),
+        ("10200", "pass")
+    );
+    // Every candidate solve ran agrees with the sweep's row for that value.
+    for r in &rows {
+        let row = rows_by_value(&out.join("sweep.csv"), &r[1]);
+        assert_eq!(row[p90], r[2], "value {}", r[1]);
+    }
+}
+
+fn rows_by_value(path: &Path, value: &str) -> Vec<String> {
+    csv_rows(path)
+        .1
+        .into_iter()
+        .find(|r| r[1] == value)
+        .unwrap()
+}
+
+#[test]
+fn solve_says_when_the_target_holds_nowhere_or_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "det.toml",
+        &deterministic(24_000, "throughput = 10_000"),
+    );
+    let run = |target: &str| {
+        let assert = syncsim()
+            .arg("solve")
+            .arg(&file)
+            .args([
+                "--vary",
+                "sync.workers",
+                "--range",
+                "1..8",
+                "--target",
+                target,
+            ])
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .assert()
+            .success();
+        String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+    };
+    // 120 batches of 72 s: 2.4 h on one worker, 0.3 h on eight.
+    let nowhere = run("event.bulk.clear_h <= 10m");
+    assert!(nowhere.contains("holds nowhere in the range"), "{nowhere}");
+    assert!(!nowhere.contains("Answer:"), "{nowhere}");
+    let everywhere = run("event.bulk.clear_h <= 3h");
+    assert!(
+        everywhere.contains("holds everywhere in the range"),
+        "{everywhere}"
+    );
+    assert!(
+        everywhere.contains("Answer: sync.workers = 1"),
+        "{everywhere}"
+    );
+}
+
+#[test]
+fn bad_targets_and_ranges_are_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "det.toml", &deterministic(1000, ""));
+    for (range, target, message) in [
+        ("1..8", "event.bulk.clear_h p90 <= soon", "not a number"),
+        ("1..8", "event.bulk.clear_h ~ 2h", "not an operator"),
+        ("8..1", "event.bulk.clear_h <= 2h", "8 is above 1"),
+        ("1..x", "event.bulk.clear_h <= 2h", "not a range"),
+        (
+            "1..8",
+            "event.bluk.clear_h <= 2h",
+            "unknown metric 'event.bluk.clear_h'",
+        ),
+    ] {
+        let assert = syncsim()
+            .arg("solve")
+            .arg(&file)
+            .args([
+                "--vary",
+                "sync.workers",
+                "--range",
+                range,
+                "--target",
+                target,
+            ])
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(err.contains(message), "{range} {target}: {err}");
+    }
 }
