@@ -6,6 +6,7 @@
 
 pub mod merge;
 pub mod run;
+pub mod schedule;
 pub mod solve;
 pub mod sweep;
 pub mod validate;
@@ -59,6 +60,8 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Find the least (or greatest) value of a knob for which a target holds.
     Solve(solve::SolveArgs),
+    /// Search start times and splits of a bulk update for the plan with the least impact.
+    Schedule(schedule::ScheduleArgs),
     /// Join the CSV files of a sharded sweep or schedule into the single-run file.
     Merge(merge::MergeArgs),
 }
@@ -235,6 +238,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Solve(args) => solve::run(&args),
+        Command::Schedule(args) => schedule::run(&args),
         Command::Merge(args) => merge::run(&args),
     };
     match result {

@@ -17,6 +17,7 @@
 
 pub mod grid;
 pub mod merge;
+pub mod schedule;
 pub mod solve;
 pub mod sweep;
 

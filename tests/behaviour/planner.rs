@@ -391,3 +391,183 @@ fn bad_targets_and_ranges_are_bad_input() {
         assert!(err.contains(message), "{range} {target}: {err}");
     }
 }
+
+/// Leads edited 9,000 an hour from 08:00 to 20:00 UTC and not at all at night; they drain
+/// first (priority). Throughput 10,000 an hour leaves about 1,000 an hour for the bulk of
+/// 20,000 Opportunities by day and all of it at night: started at night the bulk clears in
+/// about 2 h; started at 08:00 it waits for the evening (about 12.8 h).
+const DAY_AND_NIGHT: &str = r#"
+name = "day-and-night"
+start = "2026-11-23T00:00:00Z"
+horizon = "2d"
+replications = 3
+[objects.Lead]
+records = 100000
+edits_per_hour = 9000
+hour_profile = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0]
+[objects.Opportunity]
+records = 20000
+[sync]
+policy = "priority"
+order = ["Lead", "Opportunity"]
+throughput = 10_000
+[events.bulk]
+kind = "bulk_update"
+at = "12h"
+object = "Opportunity"
+count = 20000
+"#;
+
+fn schedule(dir: &Path, out: &str, extra: &[&str]) -> String {
+    let file = write(dir, "day.toml", DAY_AND_NIGHT);
+    let assert = syncsim()
+        .arg("schedule")
+        .arg(&file)
+        .args(["--event", "bulk", "--out"])
+        .arg(dir.join(out))
+        .args(extra)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+#[test]
+fn schedule_prefers_the_night_window_when_days_are_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    // Start times every 2 h from 08:00 on the first day to 06:00 on the next.
+    let stdout = schedule(dir.path(), "out", &["--window", "8h..32h", "--every", "2h"]);
+    let (header, rows) = csv_rows(&dir.path().join("out/schedule.csv"));
+    assert_eq!(
+        header,
+        [
+            "plan",
+            "start",
+            "start_utc",
+            "part_size",
+            "spacing",
+            "parts",
+            "meets",
+            "plan.clear_h p50",
+            "backlog.max p50"
+        ]
+    );
+    assert_eq!(rows.len(), 12);
+    let clear = |r: &Vec<String>| r[7].parse::<f64>().unwrap();
+    let hour = |r: &Vec<String>| r[2][11..13].parse::<u32>().unwrap();
+    for r in &rows {
+        if (8..=16).contains(&hour(r)) {
+            assert!(clear(r) > 4.0, "a day start clears fast: {r:?}");
+        }
+    }
+    let best = rows
+        .iter()
+        .min_by(|a, b| clear(a).total_cmp(&clear(b)))
+        .unwrap();
+    assert!(clear(best) < 2.1, "{best:?}");
+    // The recommendation is a night start, and the snippet says so.
+    let snippet = read(&dir.path().join("out/recommended.toml"));
+    let table: toml::Table = toml::from_str(&snippet).unwrap();
+    let at = table["events"]["bulk"]["at"].as_str().unwrap();
+    let h: u32 = at[11..13].parse().unwrap();
+    assert!(
+        !(7..20).contains(&h),
+        "recommended start {at} is not at night"
+    );
+    assert!(stdout.contains(&format!("Best: start {at}")), "{stdout}");
+}
+
+#[test]
+fn a_recommended_split_pastes_into_the_scenario() {
+    use syncsim::expr::Stat;
+    use syncsim::planner::schedule::{self, Bulk, PlanResult, ScheduleSpec};
+    use syncsim::units::HOUR;
+    let b = base(DAY_AND_NIGHT);
+    let sc = b.scenario().unwrap();
+    let spec = ScheduleSpec {
+        bulk: Bulk::find(&sc, "bulk").unwrap(),
+        starts: vec![20 * HOUR],
+        part_sizes: vec![7000],
+        spacings: vec![3 * HOUR],
+        constraints: None,
+        rank_by: ("plan.clear_h".into(), Stat::Percentile(50.0)),
+        replications: 1,
+    };
+    let plan = spec.plans()[1];
+    assert_eq!(plan.parts, 3);
+    let result = PlanResult {
+        plan,
+        verdicts: vec![],
+        meets: true,
+        rank: Some(1.0),
+        tie: Some(1.0),
+    };
+    let snippet = schedule::snippet(&spec, &sc, Some(&result));
+    let cut = DAY_AND_NIGHT.find("[events.bulk]").unwrap();
+    let pasted = format!("{}{snippet}", &DAY_AND_NIGHT[..cut]);
+    let from_snippet = syncsim::scenario::from_str(&pasted, "pasted.toml", "x", &[])
+        .unwrap_or_else(|e| panic!("{e}\n{pasted}"));
+    let planned = spec.scenario(&b, &plan).unwrap();
+    assert_eq!(from_snippet.events, planned.events);
+    let names: Vec<&str> = planned.events.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["bulk", "bulk_part2", "bulk_part3"]);
+    // The whole update clears when its last part does: plan.clear_h spans the parts.
+    let r = syncsim::engine::simulate(&planned, planned.seed);
+    let metrics = schedule::plan_metrics("bulk")(&planned, &r);
+    let last_clear = r.events.iter().filter_map(|e| e.clear).max().unwrap();
+    assert_eq!(
+        metrics[0],
+        (
+            "plan.clear_h".to_string(),
+            Some((last_clear - 20 * HOUR) as f64 / HOUR as f64)
+        )
+    );
+}
+
+#[test]
+fn schedule_shards_merge_and_a_plan_nobody_meets_is_said_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--window",
+        "18h..26h",
+        "--every",
+        "4h",
+        "--split-sizes",
+        "10000",
+        "--spacing",
+        "2h",
+        "--replications",
+        "2",
+    ];
+    schedule(dir.path(), "whole", &args);
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let mut a = args.to_vec();
+        a.extend(["--shard", &shard, "--quiet"]);
+        schedule(dir.path(), &format!("s{k}"), &a);
+        assert!(!dir.path().join(format!("s{k}/recommended.toml")).exists());
+        shards.push(dir.path().join(format!("s{k}/schedule.shard-{k}-of-3.csv")));
+    }
+    let merged = dir.path().join("merged.csv");
+    syncsim()
+        .arg("merge")
+        .arg(&merged)
+        .args(&shards)
+        .assert()
+        .success();
+    assert_eq!(read(&merged), read(&dir.path().join("whole/schedule.csv")));
+    let stdout = schedule(
+        dir.path(),
+        "none",
+        &[
+            "--window",
+            "8h..12h",
+            "--every",
+            "2h",
+            "--constraint",
+            "plan.clear_h p50 <= 1h",
+        ],
+    );
+    assert!(stdout.contains("No plan meets the constraints"), "{stdout}");
+    assert!(read(&dir.path().join("none/recommended.toml")).contains("no plan"));
+}
