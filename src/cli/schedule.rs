@@ -15,7 +15,7 @@ use crate::planner::{Base, PlannerError};
 use crate::report::output::OutputDir;
 use crate::report::terminal::thousands;
 use crate::scenario;
-use crate::units::{format_duration, parse_duration, Millis};
+use crate::units::{parse_duration, Millis};
 
 /// The file the recommended plan is written to.
 pub const SNIPPET_FILE: &str = "recommended.toml";
@@ -23,8 +23,8 @@ pub const SNIPPET_FILE: &str = "recommended.toml";
 /// Arguments of `syncsim schedule`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  # Which hour of the coming week should the mass update start, keeping Leads fresh?
-  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..7d --every 1h \\
+  # Which hour of the first four days should the mass update start, keeping Leads fresh?
+  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 1h \\
       --constraint \"latency.Lead.p95_min p90 <= 30m\" --replications 10
   # Also try splitting it into parts of 50K or 100K records, 2 or 6 hours apart
   syncsim schedule scenarios/reference.toml --event opportunity_bulk \\
@@ -229,9 +229,9 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
         let best = &ranked[0].plan;
         writeln!(
             w,
-            "\nBest: start {} ({} after the start), split {}.",
+            "\nBest: start {} ({}), split {}.",
             sc.instant(best.start),
-            format_duration(best.start),
+            schedule::after_start(best.start),
             best.split_text()
         )?;
         if shard.is_whole() {
