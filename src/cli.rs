@@ -41,7 +41,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
                   policy and timed events such as a mass update) in a deterministic discrete-event \
                   simulation, and reports how high the backlog climbs, when it clears, which objects \
                   starve and how stale records get.",
-    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 130 interrupted.\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md."
+    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n  syncsim sweep scenarios/reference.toml --set sync.workers=1..4 --replications 20\n  syncsim solve scenarios/reference.toml --vary sync.throughput --range 10000..100000 --target \"event.opportunity_bulk.clear_h p90 <= 8h\"\n  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 2h\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 130 interrupted.\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md. Planning: docs/planner.md."
 )]
 pub struct Cli {
     /// What to do.
