@@ -5,8 +5,12 @@
 //! scenario or an argument); 3 output could not be written; 130 interrupted.
 
 pub mod check;
+pub mod merge;
 pub mod replay;
 pub mod run;
+pub mod schedule;
+pub mod solve;
+pub mod sweep;
 pub mod validate;
 
 use std::io::{self, Write};
@@ -14,7 +18,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::planner::PlannerError;
 use crate::report::output::OutputError;
 use crate::scenario::{self, Scenario, ScenarioError};
 
@@ -37,7 +43,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
                   policy and timed events such as a mass update) in a deterministic discrete-event \
                   simulation, and reports how high the backlog climbs, when it clears, which objects \
                   starve and how stale records get.",
-    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 130 interrupted.\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md."
+    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n  syncsim sweep scenarios/reference.toml --set sync.workers=1..4 --replications 20\n  syncsim solve scenarios/reference.toml --vary sync.throughput --range 10000..100000 --target \"event.opportunity_bulk.clear_h p90 <= 8h\"\n  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 2h\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 130 interrupted.\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md. Planning: docs/planner.md."
 )]
 pub struct Cli {
     /// What to do.
@@ -57,6 +63,14 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Run a scenario with a recorded change log in place of its generated edits.
     Replay(replay::ReplayArgs),
+    /// Run a grid of scenario values (--set PATH=v1,v2 or lo..hi:step) and tabulate the metrics.
+    Sweep(sweep::SweepArgs),
+    /// Find the least (or greatest) value of a knob for which a target holds.
+    Solve(solve::SolveArgs),
+    /// Search start times and splits of a bulk update for the plan with the least impact.
+    Schedule(schedule::ScheduleArgs),
+    /// Join the CSV files of a sharded sweep or schedule into the single-run file.
+    Merge(merge::MergeArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -80,6 +94,13 @@ pub struct ScenarioArgs {
 impl ScenarioArgs {
     /// Loads and validates the scenario with every override applied.
     pub fn load(&self) -> Result<Scenario, ScenarioError> {
+        let mut overrides = self.shorthands();
+        overrides.extend(self.set.iter().cloned());
+        scenario::load(&self.file, &overrides)
+    }
+
+    /// `--seed` and `--horizon` as the assignments they stand for, applied before `--set`.
+    pub fn shorthands(&self) -> Vec<String> {
         let mut overrides = Vec::new();
         if let Some(seed) = self.seed {
             overrides.push(format!("seed={seed}"));
@@ -87,9 +108,49 @@ impl ScenarioArgs {
         if let Some(h) = &self.horizon {
             overrides.push(format!("horizon=\"{}\"", h.replace('"', "")));
         }
-        overrides.extend(self.set.iter().cloned());
-        scenario::load(&self.file, &overrides)
+        overrides
     }
+}
+
+/// A progress bar on stderr counting `unit`, drawn only when stderr is a terminal and not
+/// `quiet`.
+pub fn progress_bar(len: u64, quiet: bool, unit: &str) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {unit}  {{elapsed}} elapsed, ETA {{eta}}"
+        ))
+        .expect("a valid template"),
+    );
+    bar
+}
+
+/// Runs `work` on a pool of `threads` threads, or on rayon's global pool (all cores, or
+/// RAYON_NUM_THREADS) when `None`.
+pub fn with_threads<T: Send>(
+    threads: Option<u64>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, CliError> {
+    match threads {
+        None => Ok(work()),
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build()
+            .map_err(|e| CliError::Usage(format!("cannot start {n} threads: {e}")))?
+            .install(work)),
+    }
+}
+
+/// How many simulations run at once: `threads` (default: the pool's size) but no more than
+/// there are simulations.
+pub fn parallelism(threads: Option<u64>, simulations: u64) -> u64 {
+    simulations
+        .min(threads.unwrap_or_else(|| rayon::current_num_threads() as u64))
+        .max(1)
 }
 
 /// A memory size: `512MiB`, `8GiB`, `2G`, `1500M`, or a number of bytes.
@@ -165,13 +226,19 @@ pub enum CliError {
     /// A data file (change log, backlog snapshot) that cannot be used.
     #[error("{0}")]
     Data(#[from] crate::data::DataError),
+    /// A bad planning request (sweep, solve, schedule, merge).
+    #[error("{0}")]
+    Planner(#[from] PlannerError),
 }
 
 impl CliError {
     /// The documented exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Scenario(_) | CliError::Usage(_) | CliError::Data(_) => EXIT_BAD_INPUT,
+            CliError::Scenario(_)
+            | CliError::Usage(_)
+            | CliError::Data(_)
+            | CliError::Planner(_) => EXIT_BAD_INPUT,
             CliError::Output(_) => EXIT_OUTPUT,
         }
     }
@@ -184,6 +251,10 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Solve(args) => solve::run(&args),
+        Command::Schedule(args) => schedule::run(&args),
+        Command::Merge(args) => merge::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -3,7 +3,8 @@
 //!
 //! Data flows one way: [`scenario`] (a TOML file, validated) -> [`engine`] (one replication,
 //! a pure function of scenario and seed) -> [`metrics`] (what the run measured) -> [`report`]
-//! (CSV, JSON, terminal). The engine reads no file, clock or environment.
+//! (CSV, JSON, terminal). The engine reads no file, clock or environment; [`planner`] asks
+//! questions of many runs (sweep, solve, schedule).
 #![warn(missing_docs)]
 
 pub mod check;
@@ -12,6 +13,7 @@ pub mod data;
 pub mod engine;
 pub mod expr;
 pub mod metrics;
+pub mod planner;
 pub mod replicate;
 pub mod report;
 pub mod scenario;

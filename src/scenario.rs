@@ -505,10 +505,48 @@ impl fmt::Display for ScenarioError {
 /// Largest scenario file read, so a huge file is refused before it is parsed.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// A scenario file read from disk (size and encoding checked), not yet parsed: what the
+/// planner needs to validate many variants of one file without reading it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioText {
+    /// The file's text.
+    pub text: String,
+    /// How errors name it (the path as given).
+    pub source: String,
+    /// The name used when the file sets no `name` (its stem, made folder-safe).
+    pub default_name: String,
+    /// The file's folder, against which `initial_backlog_file` is resolved.
+    pub dir: std::path::PathBuf,
+}
+
+impl ScenarioText {
+    /// Parses, overrides and validates the text (see [`from_str`]).
+    pub fn scenario(&self, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+        let mut scenario = from_str(&self.text, &self.source, &self.default_name, overrides)?;
+        if let Some(file) = scenario.initial_backlog_file.clone() {
+            let path = self.dir.join(&file);
+            let (entries, _) =
+                crate::data::read_backlog(&path, &scenario, false).map_err(|e| ScenarioError {
+                    source: self.source.clone(),
+                    location: Location::Key("initial_backlog_file".into()),
+                    message: e.to_string(),
+                })?;
+            scenario.initial = entries;
+        }
+        Ok(scenario)
+    }
+}
+
 /// Reads, overrides and validates the scenario file at `path`.
 ///
 /// `overrides` are `PATH=VALUE` strings as given to `--set`.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    read(path)?.scenario(overrides)
+}
+
+/// Reads the scenario file at `path`, refusing a folder, a file above [`MAX_FILE_BYTES`] and
+/// text that is not UTF-8.
+pub fn read(path: &Path) -> Result<ScenarioText, ScenarioError> {
     let source = path.display().to_string();
     let file_error = |message: String| ScenarioError {
         source: source.clone(),
@@ -567,18 +605,12 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
         })
         .filter(|s: &String| !s.is_empty())
         .unwrap_or_else(|| "scenario".into());
-    let mut scenario = from_str(&text, &source, &default_name, overrides)?;
-    if let Some(file) = scenario.initial_backlog_file.clone() {
-        let path = path.parent().unwrap_or(Path::new(".")).join(&file);
-        let (entries, _) =
-            crate::data::read_backlog(&path, &scenario, false).map_err(|e| ScenarioError {
-                source: source.clone(),
-                location: Location::Key("initial_backlog_file".into()),
-                message: e.to_string(),
-            })?;
-        scenario.initial = entries;
-    }
-    Ok(scenario)
+    Ok(ScenarioText {
+        text,
+        source,
+        default_name,
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    })
 }
 
 /// Parses, overrides and validates scenario `text`; `source` names it in errors and

@@ -8,6 +8,7 @@ mod determinism;
 mod examples;
 mod hand_cases;
 mod montecarlo;
+mod planner;
 mod reports;
 mod retries;
 mod validation;

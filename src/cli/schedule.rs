@@ -1,0 +1,245 @@
+//! `syncsim schedule FILE --event NAME --window START..END`: search start times and splits
+//! of a bulk update for the plan that meets the constraints with the least impact.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::{print, CliError, ScenarioArgs};
+use crate::engine::memory_estimate;
+use crate::expr::{self, Expr};
+use crate::planner::grid::Shard;
+use crate::planner::schedule::{self, Bulk, ScheduleSpec};
+use crate::planner::{Base, PlannerError};
+use crate::report::output::OutputDir;
+use crate::report::terminal::thousands;
+use crate::scenario;
+use crate::units::{parse_duration, Millis};
+
+/// The file the recommended plan is written to.
+pub const SNIPPET_FILE: &str = "recommended.toml";
+
+/// Arguments of `syncsim schedule`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  # Which hour of the first four days should the mass update start, keeping Leads fresh?
+  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 1h \\
+      --constraint \"latency.Lead.p95_min p90 <= 30m\" --replications 10
+  # Also try splitting it into parts of 50K or 100K records, 2 or 6 hours apart
+  syncsim schedule scenarios/reference.toml --event opportunity_bulk \\
+      --window 2026-11-23T18:00:00Z..2026-11-24T06:00:00Z --every 2h \\
+      --split-sizes 50000,100000 --spacing 2h,6h \\
+      --constraint \"plan.clear_at_h p90 <= 56h\" --rank-by \"backlog.max p90\"
+
+Plans: every start time of the window (END excluded), each unsplit and split into parts of
+each size at each spacing (time between the starts of consecutive parts; parts named
+<event>_part2, ...). plan.clear_h is the whole update's clear time, plan.clear_at_h when it
+clears (hours after the scenario's start). Plans meeting every constraint are ranked by
+--rank-by [default: plan.clear_h p50], then backlog.max p50, then earliest; lower is better.
+Prints the best 5, writes recommended.toml (tables to paste into the scenario) and
+schedule.csv (every plan). Details: docs/planner.md.")]
+pub struct ScheduleArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// The bulk_update event to move (and split).
+    #[arg(long, value_name = "NAME")]
+    event: String,
+    /// Start times to try: START..END, each a time after the scenario's start (0..7d) or an
+    /// RFC 3339 instant; END is excluded.
+    #[arg(long, value_name = "START..END")]
+    window: String,
+    /// Spacing of the start times.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    every: String,
+    /// Records per part to try, comma-separated (e.g. 50000,100000); needs --spacing.
+    #[arg(long, value_name = "N,...", value_delimiter = ',', value_parser = parse_count)]
+    split_sizes: Vec<u32>,
+    /// Times between the starts of consecutive parts to try, comma-separated (e.g. 2h,6h).
+    #[arg(long, value_name = "DURATION,...", value_delimiter = ',', value_parser = parse_spacing)]
+    spacing: Vec<Millis>,
+    /// What every plan must meet, e.g. "latency.Lead.p95_min p90 <= 15m". Repeatable: all
+    /// must hold.
+    #[arg(long, value_name = "EXPR")]
+    constraint: Vec<String>,
+    /// What ranks the plans that meet the constraints, lower first: METRIC [STAT]
+    /// [default: plan.clear_h p50].
+    #[arg(long, value_name = "METRIC")]
+    rank_by: Option<String>,
+    /// How many of the best plans to print.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    top: usize,
+    /// Replications per plan, the same seeds for every plan [default: the scenario's
+    /// `replications`, or 1].
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    replications: Option<u64>,
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Run only shard K of N: the plans whose index modulo N is K-1 (merge the shards'
+    /// schedule files with `syncsim merge`).
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
+    /// Folder for schedule.csv and recommended.toml [default: output/<scenario name>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Overwrite files in the output folder that syncsim did not write.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but errors (no table, no progress bar).
+    #[arg(short, long)]
+    quiet: bool,
+    /// Refuse to start when the estimated memory is above SIZE (e.g. 8GiB) [default: half of
+    /// physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
+    max_memory: Option<u64>,
+}
+
+fn parse_count(text: &str) -> Result<u32, String> {
+    text.trim()
+        .replace('_', "")
+        .parse::<u32>()
+        .map_err(|_| format!("'{text}' is not a number of records"))
+}
+
+fn parse_spacing(text: &str) -> Result<Millis, String> {
+    parse_duration(text.trim()).map_err(|e| e.to_string())
+}
+
+/// Searches the plans and writes the table and the recommendation.
+pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
+    let mut overrides = args.scenario.shorthands();
+    overrides.extend(args.scenario.set.iter().cloned());
+    let base = Base {
+        file: scenario::read(&args.scenario.file)?,
+        overrides,
+    };
+    let sc = base.scenario()?;
+    let bulk = Bulk::find(&sc, args.event.trim())?;
+    let starts = schedule::window(&args.window, &args.every, sc.start)?;
+    let mut constraints: Option<Expr> = None;
+    for text in &args.constraint {
+        let e = expr::parse(text).map_err(PlannerError::from)?;
+        match &mut constraints {
+            None => constraints = Some(e),
+            Some(all) => all.conditions.extend(e.conditions),
+        }
+    }
+    let rank_by = schedule::rank_by(args.rank_by.as_deref().unwrap_or(schedule::DEFAULT_RANK))?;
+    let spec = ScheduleSpec {
+        bulk,
+        starts,
+        part_sizes: args.split_sizes.clone(),
+        spacings: args.spacing.clone(),
+        constraints,
+        rank_by,
+        replications: args.replications.unwrap_or(sc.replications as u64),
+    };
+    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    let prepared = schedule::prepare(&base, &spec, shard)?;
+    let simulations = prepared.plans.len() as u64 * spec.replications;
+    let largest = prepared
+        .scenarios
+        .iter()
+        .max_by_key(|s| memory_estimate(s))
+        .unwrap_or(&sc);
+    super::check_memory(
+        largest,
+        super::parallelism(args.threads, simulations),
+        args.max_memory,
+    )?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
+    let mut out = OutputDir::open(&dir, args.force)?;
+    let table_file = shard.file_name("schedule");
+    let mut files = vec![table_file.as_str()];
+    if shard.is_whole() {
+        files.push(SNIPPET_FILE);
+    }
+    out.check(&files)?;
+
+    let bar = super::progress_bar(simulations, args.quiet, "simulations");
+    let started = Instant::now();
+    let tick = || bar.inc(1);
+    let results = super::with_threads(args.threads, || schedule::run(&spec, &prepared, &tick))??;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let ranked = schedule::ranking(&results);
+    out.write(&table_file, |w| {
+        schedule::write_csv(&spec, sc.start, &results, w)
+    })?;
+    let snippet = schedule::snippet(&spec, &sc, ranked.first().copied());
+    if shard.is_whole() {
+        out.write(SNIPPET_FILE, |w| w.write_all(snippet.as_bytes()))?;
+    }
+    let shown = |name: &str| out.path().join(name).display().to_string();
+    let (table_shown, snippet_shown) = (shown(&table_file), shown(SNIPPET_FILE));
+    out.finish()?;
+    if args.quiet {
+        return Ok(0);
+    }
+    let b = &spec.bulk;
+    let splits = prepared.total / spec.starts.len();
+    let _ = print(|w| {
+        writeln!(
+            w,
+            "{}: schedule of event {} ({} {} records): {} plans ({} start times x {} split{}), {} replication{} each, the same seeds for every plan (ran in {elapsed:.2} s)",
+            sc.name,
+            b.name,
+            thousands(b.count as u64),
+            b.object,
+            prepared.total,
+            spec.starts.len(),
+            splits,
+            if splits == 1 { "" } else { "s" },
+            spec.replications,
+            if spec.replications == 1 { "" } else { "s" },
+        )?;
+        if !shard.is_whole() {
+            writeln!(
+                w,
+                "Shard {shard}: {} plans; the ranking below covers this shard only (merge the shards' tables with `syncsim merge`).",
+                prepared.plans.len()
+            )?;
+        }
+        match &spec.constraints {
+            Some(e) => writeln!(w, "Constraints: {e}")?,
+            None => writeln!(w, "Constraints: none")?,
+        }
+        writeln!(
+            w,
+            "Ranked by {} {}, then {} p50, then the earliest plan (lower is better); {} of {} plans meet the constraints.",
+            spec.rank_by.0,
+            spec.rank_by.1,
+            schedule::TIE_BREAK,
+            ranked.len(),
+            results.len()
+        )?;
+        if ranked.is_empty() {
+            writeln!(
+                w,
+                "\nNo plan meets the constraints. {table_shown} holds every plan's statistics: relax a constraint, widen --window or try other splits."
+            )?;
+            return Ok(());
+        }
+        writeln!(w)?;
+        schedule::write_ranking(&spec, sc.start, &ranked, args.top, w)?;
+        let best = &ranked[0].plan;
+        writeln!(
+            w,
+            "\nBest: start {} ({}), split {}.",
+            sc.instant(best.start),
+            schedule::after_start(best.start),
+            best.split_text()
+        )?;
+        if shard.is_whole() {
+            writeln!(w, "Scenario tables to paste, in {snippet_shown}:\n")?;
+            write!(w, "{snippet}")?;
+            writeln!(w)?;
+        }
+        writeln!(w, "Every plan in {table_shown}")
+    });
+    Ok(0)
+}

@@ -1,0 +1,139 @@
+//! `syncsim sweep FILE --set PATH=v1,v2,... --set PATH=lo..hi:step`: run every point of a grid
+//! over scenario values and write one row of aggregated metrics per point.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::{print, CliError, ScenarioArgs};
+use crate::engine::memory_estimate;
+use crate::planner::grid::{self, Grid, SetArg, Shard};
+use crate::planner::{sweep, Base};
+use crate::report::output::OutputDir;
+use crate::scenario;
+
+/// Arguments of `syncsim sweep`.
+#[derive(Debug, Args)]
+#[command(after_help = "A --set with several values makes an axis of the grid:
+  --set PATH=v1,v2,...        the values listed (commas inside quotes or [...] do not split)
+  --set PATH=lo..hi           integers lo, lo+1, ..., hi
+  --set PATH=lo..hi:step      numbers or durations from lo by step; hi is always the last point
+A --set with one value overrides that key at every point, as in `syncsim run`.
+Points run in nested-loop order: the first axis varies slowest, the last fastest.
+
+Examples:
+  syncsim sweep scenarios/reference.toml --set sync.workers=1..4 --replications 20
+  syncsim sweep scenarios/reference.toml --set sync.throughput=20000..80000:10000 \\
+      --set sync.policy=fifo,priority --out output/ref-sweep
+  syncsim sweep scenarios/reference.toml --set events.opportunity_bulk.at=0..48h:6h
+  syncsim sweep scenarios/reference.toml --set sync.workers=1..8 --shard 2/4 --out shards/2
+  syncsim merge output/sweep.csv shards/*/sweep.shard-*-of-4.csv
+
+Writes sweep.csv (sweep.shard-K-of-N.csv with --shard): one row per point, columns point,
+the swept keys, then <metric>:mean, :mean_ci_low, :mean_ci_high, :p50, :p90 for every scalar
+metric. Details: docs/planner.md.")]
+pub struct SweepArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Replications per point, the same seeds at every point [default: the scenario's
+    /// `replications`, or 1].
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    replications: Option<u64>,
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Run only shard K of N: the points whose index modulo N is K-1 (then merge the shards'
+    /// files with `syncsim merge`).
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
+    /// Folder for sweep.csv [default: output/<scenario name>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Overwrite a file in the output folder that syncsim did not write.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but errors (no table, no progress bar).
+    #[arg(short, long)]
+    quiet: bool,
+    /// Refuse to start when the estimated memory is above SIZE (e.g. 8GiB) [default: half of
+    /// physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
+    max_memory: Option<u64>,
+}
+
+/// Runs the sweep and writes its table.
+pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
+    let mut overrides = args.scenario.shorthands();
+    let mut axes = Vec::new();
+    for set in &args.scenario.set {
+        match grid::parse_set(set).map_err(CliError::Usage)? {
+            SetArg::One(assignment) => overrides.push(assignment),
+            SetArg::Many(axis) => axes.push(axis),
+        }
+    }
+    if axes.is_empty() {
+        return Err(CliError::Usage(
+            "nothing to sweep: give at least one --set with several values, e.g. \
+             --set sync.workers=1,2,4 or --set sync.throughput=10000..50000:10000 \
+             (to run one scenario, use `syncsim run`)"
+                .into(),
+        ));
+    }
+    let base = Base {
+        file: scenario::read(&args.scenario.file)?,
+        overrides,
+    };
+    let grid = Grid::new(axes).map_err(CliError::Usage)?;
+    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    let prepared = sweep::prepare(&base, grid, shard)?;
+    let first = &prepared.first;
+    let replications = args.replications.unwrap_or(first.replications as u64);
+    let simulations = prepared.points.len() as u64 * replications;
+    let largest = prepared
+        .scenarios
+        .iter()
+        .max_by_key(|sc| memory_estimate(sc))
+        .unwrap_or(first);
+    super::check_memory(
+        largest,
+        super::parallelism(args.threads, simulations),
+        args.max_memory,
+    )?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&first.name));
+    let mut out = OutputDir::open(&dir, args.force)?;
+    let file = shard.file_name("sweep");
+    out.check(&[&file])?;
+
+    let bar = super::progress_bar(simulations, args.quiet, "simulations");
+    let started = Instant::now();
+    let tick = || bar.inc(1);
+    let table = super::with_threads(args.threads, || sweep::run(&prepared, replications, &tick))??;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    out.write(&file, |w| sweep::write_csv(&table, w))?;
+    let shown = out.path().join(&file).display().to_string();
+    out.finish()?;
+    if !args.quiet {
+        let _ = print(|w| {
+            write!(
+                w,
+                "{}: sweep of {} point{} x {replications} replication{}",
+                first.name,
+                prepared.grid.len(),
+                if prepared.grid.len() == 1 { "" } else { "s" },
+                if replications == 1 { "" } else { "s" },
+            )?;
+            if !shard.is_whole() {
+                write!(w, ", shard {shard}: {} points", prepared.points.len())?;
+            }
+            writeln!(w, " (ran in {elapsed:.2} s)")?;
+            sweep::write_terminal(&table, 40, w)?;
+            writeln!(w, "Table in {shown}")
+        });
+    }
+    Ok(0)
+}
