@@ -5,6 +5,7 @@
 //! scenario or an argument); 3 output could not be written; 130 interrupted.
 
 pub mod check;
+pub mod fit;
 pub mod replay;
 pub mod run;
 pub mod validate;
@@ -56,6 +57,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Run a scenario with a recorded change log in place of its generated edits.
     Replay(replay::ReplayArgs),
+    /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
+    Fit(fit::FitArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -183,6 +186,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Fit(args) => fit::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

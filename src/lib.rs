@@ -6,6 +6,7 @@
 //! (CSV, JSON, terminal). The engine reads no file, clock or environment.
 #![warn(missing_docs)]
 
+pub mod calibrate;
 pub mod check;
 pub mod cli;
 pub mod data;
