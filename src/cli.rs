@@ -5,6 +5,7 @@
 //! scenario or an argument); 3 output could not be written; 130 interrupted.
 
 pub mod check;
+pub mod fit;
 pub mod merge;
 pub mod replay;
 pub mod run;
@@ -71,6 +72,8 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Join the CSV files of a sharded sweep or schedule into the single-run file.
     Merge(merge::MergeArgs),
+    /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
+    Fit(fit::FitArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -255,6 +258,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Solve(args) => solve::run(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Fit(args) => fit::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -54,7 +54,7 @@ pub enum DataError {
     },
 }
 
-fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>, DataError> {
+pub(crate) fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>, DataError> {
     let file = File::open(path).map_err(|source| DataError::Io {
         path: path.into(),
         source,
@@ -65,7 +65,7 @@ fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>, DataError> {
         .from_reader(BufReader::new(file)))
 }
 
-fn check_header(
+pub(crate) fn check_header(
     path: &Path,
     reader: &mut csv::Reader<BufReader<File>>,
     expected: &[&str],
@@ -110,7 +110,7 @@ fn each_row(
 }
 
 /// A row's fields as plain strings.
-fn field(record: &csv::StringRecord, i: usize) -> &str {
+pub(crate) fn field(record: &csv::StringRecord, i: usize) -> &str {
     record.get(i).unwrap_or("").trim()
 }
 
@@ -159,7 +159,7 @@ fn parse_time(sc: &Scenario, text: &str) -> Result<i64, String> {
         .map_err(|e| e.to_string())
 }
 
-fn parse_bool(text: &str) -> Result<bool, String> {
+pub(crate) fn parse_bool(text: &str) -> Result<bool, String> {
     match text {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
@@ -181,14 +181,14 @@ pub struct RowReport {
 }
 
 impl RowReport {
-    fn bad_row(&mut self, line: u64, why: String) {
+    pub(crate) fn bad_row(&mut self, line: u64, why: String) {
         self.bad.insert(line);
         if self.messages.len() < 10 {
             self.messages.push(format!("  line {line}: {why}"));
         }
     }
 
-    fn into_result(self, path: &Path, skip: bool) -> Result<Self, DataError> {
+    pub(crate) fn into_result(self, path: &Path, skip: bool) -> Result<Self, DataError> {
         if self.bad.is_empty() || skip {
             return Ok(self);
         }

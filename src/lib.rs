@@ -7,6 +7,7 @@
 //! questions of many runs (sweep, solve, schedule).
 #![warn(missing_docs)]
 
+pub mod calibrate;
 pub mod check;
 pub mod cli;
 pub mod data;

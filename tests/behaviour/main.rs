@@ -6,6 +6,7 @@ mod conservation;
 mod data;
 mod determinism;
 mod examples;
+mod fit;
 mod hand_cases;
 mod montecarlo;
 mod planner;

@@ -1,0 +1,231 @@
+//! `syncsim fit`: calibrate a scenario from real data. `fit CHANGES.csv` estimates rates,
+//! profiles and record choice from a change log and writes a commented scenario;
+//! `fit --dashboard FIGURES.csv` bounds the sync's throughput from the admin page's figures,
+//! and `--scenario FILE --trend TREND.csv` compares a scenario's backlog with the page's trend.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{print, CliError};
+use crate::calibrate::{self, FitOptions};
+use crate::engine::simulate;
+use crate::report::output::write_file_atomic;
+use crate::scenario;
+use crate::units::Instant;
+
+/// Arguments of `syncsim fit`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  syncsim fit day.csv --records Lead=120000,Contact=80000 --out fitted.toml
+  syncsim fit week.csv --start 2026-11-23T00:00:00Z --skip-bad-rows > fitted.toml
+  syncsim fit --dashboard figures.csv
+  syncsim fit --dashboard figures.csv --scenario fitted.toml --trend trend.csv
+  syncsim fit --scenario fitted.toml --trend trend.csv --throughput-range 10000..100000
+
+A change log's columns: time_utc,object,record,direction,synced. The admin page's figures:
+object,max_per_h,min_per_h,avg_per_h,backlog. A trend: time_utc,backlog (a run's trend.csv
+and dashboard.csv read as they are). Formats and estimators: docs/data.md.")]
+pub struct FitArgs {
+    /// The change log to fit (CSV).
+    #[arg(value_name = "CHANGES.csv", conflicts_with_all = ["dashboard", "trend"])]
+    changes: Option<PathBuf>,
+    /// Record population per object, e.g. `Lead=120000,Contact=80000` [default: highest id
+    /// seen + 1, a lower bound].
+    #[arg(long, value_name = "OBJECT=N,...", value_delimiter = ',')]
+    records: Vec<String>,
+    /// Start of the observed span (RFC 3339); earlier rows are left out [default: the first
+    /// edit's whole hour].
+    #[arg(long, value_name = "INSTANT")]
+    start: Option<String>,
+    /// Write the scenario to FILE (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE.toml")]
+    out: Option<PathBuf>,
+    /// Leave out bad rows (reported) instead of refusing the file.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// The admin page's per-object figures (CSV), to bound the throughput.
+    #[arg(long, value_name = "FIGURES.csv")]
+    dashboard: Option<PathBuf>,
+    /// A scenario to compare with the observed trend.
+    #[arg(long, value_name = "FILE", requires = "trend")]
+    scenario: Option<PathBuf>,
+    /// The admin page's backlog trend (CSV: time_utc,backlog).
+    #[arg(long, value_name = "TREND.csv", requires = "scenario")]
+    trend: Option<PathBuf>,
+    /// Override scenario values, as in `run` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", requires = "scenario")]
+    set: Vec<String>,
+    /// Also search sync.throughput in LO..HI for the least mean absolute error.
+    #[arg(long, value_name = "LO..HI", requires = "trend")]
+    throughput_range: Option<String>,
+    /// Throughput values tried by --throughput-range (geometric grid).
+    #[arg(long, value_name = "N", default_value_t = 25, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    steps: u32,
+}
+
+/// Runs `fit`.
+pub fn run(args: &FitArgs) -> Result<u8, CliError> {
+    if let Some(changes) = &args.changes {
+        return fit_log(args, changes);
+    }
+    if args.dashboard.is_none() && args.trend.is_none() {
+        return Err(CliError::Usage(
+            "fit needs a change log (`syncsim fit CHANGES.csv`), --dashboard FIGURES.csv, or \
+             --scenario FILE --trend TREND.csv"
+                .into(),
+        ));
+    }
+    let mut text = String::new();
+    if let Some(path) = &args.dashboard {
+        let rows = calibrate::read_figures(path)?;
+        let b = calibrate::throughput_bounds(&rows);
+        text.push_str(&format!(
+            "Throughput from {} ({} objects), records per hour, all workers together:\n\
+             \x20 largest single object's max per hour   {:>12.0}  (the sync did this in one hour)\n\
+             \x20 sum of the objects' averages           {:>12.0}  (its average over the 24 hours)\n\
+             \x20 sum of the objects' maxima             {:>12.0}  (no hour did more)\n\
+             Throughput is at least {:.0} records/h.\n",
+            path.display(),
+            rows.len(),
+            b.max_single,
+            b.sum_avg,
+            b.sum_max,
+            b.lower
+        ));
+        if b.busy {
+            text.push_str(&format!(
+                "A backlog of {:.0} was waiting: if it waited all 24 hours the sync ran at capacity, \
+                 so throughput is about {:.0} records/h (sync.throughput x sync.workers; skips \
+                 cost less than updates, so a skip-heavy day overstates it).\n",
+                b.backlog, b.lower
+            ));
+        } else {
+            text.push_str(
+                "No backlog was waiting: the sync may have idled, so this is only a lower bound.\n",
+            );
+        }
+    }
+    if let (Some(file), Some(trend)) = (&args.scenario, &args.trend) {
+        let sc = scenario::load(file, &args.set)?;
+        super::check_memory(&sc, 1, None)?;
+        let observed = calibrate::read_trend(trend)?;
+        let result = simulate(&sc, sc.seed);
+        let c = calibrate::compare_trend(&sc, &result, &observed, trend)?;
+        text.push_str(&format!(
+            "\nBacklog trend: {} simulated (seed {}) against {}\n",
+            file.display(),
+            sc.seed,
+            trend.display()
+        ));
+        text.push_str(&calibrate::write_comparison(&c));
+        if let Some(range) = &args.throughput_range {
+            let (lo, hi) = parse_range(range)?;
+            let mut best: Option<(f64, f64)> = None;
+            text.push_str("\nthroughput        MAE\n");
+            for i in 0..args.steps {
+                let v = lo * (hi / lo).powf(i as f64 / (args.steps - 1) as f64);
+                let v = v.round().max(1.0);
+                let mut overrides = args.set.clone();
+                overrides.push(format!("sync.throughput={v}"));
+                let sc = scenario::load(file, &overrides)?;
+                let r = simulate(&sc, sc.seed);
+                let c = calibrate::compare_trend(&sc, &r, &observed, trend)?;
+                text.push_str(&format!("{v:>10.0} {:>10.1}\n", c.mae));
+                if best.is_none_or(|(_, m)| c.mae < m) {
+                    best = Some((v, c.mae));
+                }
+            }
+            if let Some((v, m)) = best {
+                text.push_str(&format!(
+                    "Best sync.throughput = {v:.0} (mean absolute error {m:.1} records); the first \
+                     of equal errors is kept.\n"
+                ));
+            }
+        }
+    }
+    let _ = print(|w| w.write_all(text.as_bytes()));
+    Ok(0)
+}
+
+fn parse_range(text: &str) -> Result<(f64, f64), CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "--throughput-range '{text}': write LO..HI with 0 < LO < HI, e.g. 10000..100000"
+        ))
+    };
+    let (lo, hi) = text.split_once("..").ok_or_else(bad)?;
+    let lo: f64 = lo.trim().replace('_', "").parse().map_err(|_| bad())?;
+    let hi: f64 = hi.trim().replace('_', "").parse().map_err(|_| bad())?;
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return Err(bad());
+    }
+    Ok((lo, hi))
+}
+
+fn fit_log(args: &FitArgs, changes: &std::path::Path) -> Result<u8, CliError> {
+    let mut records = Vec::new();
+    for item in &args.records {
+        let parsed = item.split_once('=').and_then(|(o, n)| {
+            let n: u32 = n.trim().replace('_', "").parse().ok()?;
+            (n >= 1).then(|| (o.trim().to_string(), n))
+        });
+        match parsed {
+            Some(p) => records.push(p),
+            None => {
+                return Err(CliError::Usage(format!(
+                    "--records '{item}': write OBJECT=N with N at least 1, e.g. Lead=120000"
+                )))
+            }
+        }
+    }
+    let start = match &args.start {
+        None => None,
+        Some(s) => Some(Instant::parse(s).map_err(|e| CliError::Usage(format!("--start: {e}")))?),
+    };
+    let options = FitOptions {
+        records,
+        start,
+        skip_bad_rows: args.skip_bad_rows,
+    };
+    let fit = calibrate::fit_changes(changes, &options)?;
+    let source = changes.file_name().map_or_else(
+        || "a change log".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let text = calibrate::write_scenario(&fit, &source);
+    // The fitted file must be a valid scenario (e.g. a rate above the scenario's limits is
+    // refused here rather than written).
+    if let Err(e) = scenario::from_str(&text, "fitted scenario", "fitted", &[]) {
+        return Err(CliError::Usage(format!(
+            "the fitted scenario would not validate: {e}"
+        )));
+    }
+    match &args.out {
+        Some(path) => {
+            write_file_atomic(path, text.as_bytes())?;
+            let note = fit.report.note(changes);
+            let _ = print(|w| {
+                if let Some(note) = note {
+                    writeln!(w, "Note: {note}")?;
+                }
+                writeln!(
+                    w,
+                    "Fitted {} objects from {} edits over {:.1} h; scenario written to {}",
+                    fit.objects.len(),
+                    fit.report.rows,
+                    fit.span_hours(),
+                    path.display()
+                )
+            });
+        }
+        None => {
+            if let Some(note) = fit.report.note(changes) {
+                let _ = writeln!(std::io::stderr(), "Note: {note}");
+            }
+            let _ = print(|w| w.write_all(text.as_bytes()));
+        }
+    }
+    Ok(0)
+}
