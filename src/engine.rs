@@ -51,11 +51,12 @@ struct PendingIndex {
 }
 
 impl PendingIndex {
-    fn new(records: u32) -> Self {
-        PendingIndex {
-            bits: vec![0; (records as usize).div_ceil(64)],
-            slots: vec![0; records as usize],
-        }
+    /// Makes this an empty index of `records` records, reusing its memory. Only the bitmap
+    /// is cleared: a slot is read only when its bit is set, after it was written.
+    fn reset(&mut self, records: u32) {
+        self.bits.clear();
+        self.bits.resize((records as usize).div_ceil(64), 0);
+        self.slots.resize(records as usize, 0);
     }
 
     /// The queued entry of `record`, if any.
@@ -271,7 +272,30 @@ enum Source<'a> {
 
 /// Runs one replication with replayed edits and/or an edit observer (see [`Inputs`]).
 pub fn simulate_with<'a>(scenario: &'a Scenario, seed: u64, inputs: Inputs<'a>) -> RunResult {
-    Sim::new(scenario, seed, inputs).run()
+    simulate_in(&mut Workspace::default(), scenario, seed, inputs)
+}
+
+/// Runs one replication in `workspace`'s buffers (see [`Workspace`]). The result is the same
+/// as [`simulate_with`]'s whatever runs the workspace served before.
+pub fn simulate_in<'a>(
+    workspace: &mut Workspace,
+    scenario: &'a Scenario,
+    seed: u64,
+    inputs: Inputs<'a>,
+) -> RunResult {
+    Sim::new(scenario, seed, inputs, workspace).run(workspace)
+}
+
+/// The large buffers of a run (record indexes, the entry table, latency samples), kept
+/// between runs so that many replications on one thread allocate and fault in their memory
+/// once instead of once per run. A fresh workspace is empty; a run resets what it borrows, so
+/// results never depend on what a workspace held before (tested).
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pending: Vec<PendingIndex>,
+    entries: Vec<Entry>,
+    free: Vec<u32>,
+    latencies: Vec<Vec<Millis>>,
 }
 
 struct Sim<'a> {
@@ -381,19 +405,22 @@ fn key(time: Millis, seq: u64) -> u128 {
 const UPDATE_COST_MICRO: u64 = 1_000_000;
 
 impl<'a> Sim<'a> {
-    fn new(sc: &'a Scenario, seed: u64, inputs: Inputs<'a>) -> Self {
+    fn new(sc: &'a Scenario, seed: u64, inputs: Inputs<'a>, ws: &mut Workspace) -> Self {
         let n_objects = sc.objects.len();
         let nq = n_objects * 2;
-        let pending = (0..nq)
-            .map(|q| {
-                let o = &sc.objects[q / 2];
-                if o.syncs[q % 2] {
-                    PendingIndex::new(o.records)
-                } else {
-                    PendingIndex::default()
-                }
-            })
-            .collect();
+        let mut pending = std::mem::take(&mut ws.pending);
+        pending.resize_with(nq, PendingIndex::default);
+        for (q, index) in pending.iter_mut().enumerate() {
+            let o = &sc.objects[q / 2];
+            index.reset(if o.syncs[q % 2] { o.records } else { 0 });
+        }
+        let mut entries = std::mem::take(&mut ws.entries);
+        entries.clear();
+        let mut free = std::mem::take(&mut ws.free);
+        free.clear();
+        let mut latencies = std::mem::take(&mut ws.latencies);
+        latencies.resize_with(nq, Vec::new);
+        latencies.iter_mut().for_each(Vec::clear);
         let hours = sc.horizon.div_ceil(HOUR) as usize;
         let mut sim = Sim {
             sc,
@@ -403,8 +430,8 @@ impl<'a> Sim<'a> {
             heap: BinaryHeap::with_capacity(64),
             seq: 0,
             pending,
-            entries: Vec::new(),
-            free: Vec::new(),
+            entries,
+            free,
             queues: (0..nq).map(|_| Queue::default()).collect(),
             next_order: 0,
             object_backlog: vec![0; n_objects],
@@ -443,7 +470,7 @@ impl<'a> Sim<'a> {
             tracked: Vec::new(),
             tracked_of_event: vec![None; sc.events.len()],
             counters: vec![QueueCounters::default(); nq],
-            latencies: vec![Vec::new(); nq],
+            latencies,
             sample_times: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
             samples: Vec::with_capacity(((sc.horizon / sc.sample_interval) as usize + 1) * nq),
             next_sample: 0,
@@ -587,7 +614,7 @@ impl<'a> Sim<'a> {
         }));
     }
 
-    fn run(mut self) -> RunResult {
+    fn run(mut self, ws: &mut Workspace) -> RunResult {
         let horizon = self.sc.horizon;
         loop {
             // The earliest stream edit, by (time, sequence) packed into one key.
@@ -645,7 +672,7 @@ impl<'a> Sim<'a> {
         }
         self.now = horizon;
         self.observe_until(horizon);
-        self.finish()
+        self.finish(ws)
     }
 
     /// Records the samples and hourly snapshots due at or before `t`, each reflecting every
@@ -1648,7 +1675,7 @@ impl<'a> Sim<'a> {
         None
     }
 
-    fn finish(mut self) -> RunResult {
+    fn finish(mut self, ws: &mut Workspace) -> RunResult {
         let nq = self.queues.len();
         let mut pending_end = vec![PendingAtEnd::default(); nq];
         for (q, queue) in self.queues.iter().enumerate() {
@@ -1703,7 +1730,7 @@ impl<'a> Sim<'a> {
         };
         let mut latency = Vec::with_capacity(nq);
         let mut latency_by_object = Vec::with_capacity(nq / 2);
-        let mut latencies = self.latencies;
+        let mut latencies = std::mem::take(&mut self.latencies);
         for pair in latencies.chunks_mut(2) {
             let to_marketing = LatencySummary::from_samples(&mut pair[0]);
             let to_crm = LatencySummary::from_samples(&mut pair[1]);
@@ -1720,6 +1747,10 @@ impl<'a> Sim<'a> {
             latency.push(to_crm);
             latency_by_object.push(both);
         }
+        ws.latencies = latencies;
+        ws.pending = std::mem::take(&mut self.pending);
+        ws.entries = std::mem::take(&mut self.entries);
+        ws.free = std::mem::take(&mut self.free);
         RunResult {
             seed: self.seed,
             horizon: self.sc.horizon,

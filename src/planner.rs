@@ -25,7 +25,7 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
-use crate::engine::{seeds, simulate};
+use crate::engine::{seeds, simulate_in, Inputs, Workspace};
 use crate::expr::{self, Expr, ExprError, Verdict};
 use crate::metrics::{self, RunResult, Scalar};
 use crate::replicate::{self, Aggregate};
@@ -145,9 +145,10 @@ pub fn evaluate(
     let r = replications as usize;
     let rows: Vec<Vec<Scalar>> = (0..candidates.len() * r)
         .into_par_iter()
-        .map(|k| {
+        .map_init(Workspace::default, |ws, k| {
             let sc = &candidates[k / r];
-            let result = simulate(sc, seeds::replication_seed(sc.seed, (k % r) as u64));
+            let seed = seeds::replication_seed(sc.seed, (k % r) as u64);
+            let result = simulate_in(ws, sc, seed, Inputs::default());
             let mut scalars = metrics::scalars(sc, &result);
             if let Some(d) = derive {
                 scalars.extend(d(sc, &result));

@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use crate::engine::{seeds, simulate};
+use crate::engine::{seeds, simulate_in, Inputs, Workspace};
 use crate::metrics::{self, nearest_rank_f64, RunResult};
 use crate::scenario::Scenario;
 use crate::units::Millis;
@@ -73,13 +73,18 @@ pub fn summarize(
 /// finished replication (from any thread).
 pub fn run(scenario: &Scenario, count: u64, progress: &(dyn Fn() + Sync)) -> Replications {
     assert!(count >= 1, "at least one replication");
-    let first = simulate(scenario, seeds::replication_seed(scenario.seed, 0));
+    let run_one = |ws: &mut Workspace, i: u64| {
+        let seed = seeds::replication_seed(scenario.seed, i);
+        simulate_in(ws, scenario, seed, Inputs::default())
+    };
+    let first = run_one(&mut Workspace::default(), 0);
     let (names, first_summary) = summarize(scenario, 0, &first);
     progress();
+    // Each of rayon's jobs keeps one workspace for the replications it runs.
     let rest: Vec<ReplicationSummary> = (1..count)
         .into_par_iter()
-        .map(|i| {
-            let r = simulate(scenario, seeds::replication_seed(scenario.seed, i));
+        .map_init(Workspace::default, |ws, i| {
+            let r = run_one(ws, i);
             let (_, s) = summarize(scenario, i, &r);
             progress();
             s
