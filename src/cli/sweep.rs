@@ -34,10 +34,10 @@ Examples:
 
 Writes sweep.csv (sweep.shard-K-of-N.csv with --shard): one row per point, columns point,
 the swept keys, then <metric>:mean, :mean_ci_low, :mean_ci_high, :p50, :p90 for every scalar
-metric. With the default --format also sweep.png and sweep.svg: the --metric against the first
-numeric swept key (durations in hours), one line per value of the other keys (at most 10
-lines), error bars the 95% confidence interval, a gap where the value is undefined. No chart
-with --shard. Details: docs/planner.md.")]
+metric. With the default --format also sweep.png and sweep.svg: the --metric against the
+numeric swept key with the most values (durations in hours), one line per value of the other
+keys (at most 10 lines), error bars the 95% confidence interval, a gap where the value is
+undefined. No chart with --shard. Details: docs/planner.md.")]
 pub struct SweepArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
