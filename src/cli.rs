@@ -22,7 +22,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::planner::PlannerError;
-use crate::report::output::OutputError;
+use crate::report::charts::{Chart, ChartFormat, DEFAULT_SIZE};
+use crate::report::output::{OutputDir, OutputError};
+use crate::report::Formats;
 use crate::scenario::{self, Scenario, ScenarioError};
 
 /// Exit code: an expectation failed.
@@ -146,6 +148,41 @@ pub fn with_threads<T: Send>(
             .map_err(|e| CliError::Usage(format!("cannot start {n} threads: {e}")))?
             .install(work)),
     }
+}
+
+/// The files of chart `stem` in `formats`: `stem.png`, `stem.svg`.
+pub fn chart_names(stem: &str, formats: Formats) -> Vec<String> {
+    [
+        (formats.png, ChartFormat::Png),
+        (formats.svg, ChartFormat::Svg),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, format)| format!("{stem}.{}", format.extension()))
+    .collect()
+}
+
+/// Renders `chart` at the default size and writes it to `out` as `stem.png` and `stem.svg`,
+/// as `formats` asks.
+pub fn write_chart(
+    out: &mut OutputDir,
+    stem: &str,
+    chart: &Chart,
+    formats: Formats,
+) -> Result<(), CliError> {
+    for (on, format) in [
+        (formats.png, ChartFormat::Png),
+        (formats.svg, ChartFormat::Svg),
+    ] {
+        if on {
+            let name = format!("{stem}.{}", format.extension());
+            let bytes = chart
+                .render(format, DEFAULT_SIZE)
+                .map_err(|e| OutputError::io(&out.path().join(&name), io::Error::other(e)))?;
+            out.write(&name, |w| w.write_all(&bytes))?;
+        }
+    }
+    Ok(())
 }
 
 /// How many simulations run at once: `threads` (default: the pool's size) but no more than

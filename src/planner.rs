@@ -183,7 +183,7 @@ pub fn check_metrics(e: &Expr, names: &[String]) -> Result<(), PlannerError> {
 }
 
 /// A few metric names close to `wanted`: those sharing its first dotted key, or its last.
-fn suggest(wanted: &str, names: &[String]) -> String {
+pub(crate) fn suggest(wanted: &str, names: &[String]) -> String {
     let first = wanted.split('.').next().unwrap_or("");
     let last = wanted.rsplit('.').next().unwrap_or("");
     let mut close: Vec<&str> = names

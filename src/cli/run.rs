@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{print, CliError, ScenarioArgs};
 use crate::data::ChangeWriter;
@@ -89,15 +88,22 @@ pub enum ReportFormat {
     Html,
 }
 
-impl RunArgs {
-    /// The resolved report formats.
-    pub fn formats(&self) -> Formats {
-        let has = |f| self.format.contains(&f);
+impl ReportFormat {
+    /// The formats in a `--format` list, resolved.
+    pub fn resolve(list: &[ReportFormat]) -> Formats {
+        let has = |f| list.contains(&f);
         Formats {
             png: has(ReportFormat::Png),
             svg: has(ReportFormat::Svg),
             html: has(ReportFormat::Html),
         }
+    }
+}
+
+impl RunArgs {
+    /// The resolved report formats.
+    pub fn formats(&self) -> Formats {
+        ReportFormat::resolve(&self.format)
     }
 }
 
@@ -130,7 +136,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let mut names = formats.file_names();
     if args.replication.is_none() && count > 1 {
         names.extend(montecarlo::FILES.iter().map(|f| f.to_string()));
-        names.extend(fan_chart_names(formats));
+        names.extend(super::chart_names(FAN_CHART, formats));
     }
     out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
     if args.replication.is_none() && count > 1 {
@@ -156,14 +162,6 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             notes: &notes,
         },
     )
-}
-
-fn fan_chart_names(formats: Formats) -> Vec<String> {
-    [(formats.png, "png"), (formats.svg, "svg")]
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, ext)| format!("{FAN_CHART}.{ext}"))
-        .collect()
 }
 
 /// Replaces the scenario's initial backlog with the snapshot at `path`; returns a note on
@@ -266,28 +264,10 @@ pub(super) fn single(
 }
 
 fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result<u8, CliError> {
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        // Draws only when stderr is a terminal.
-        ProgressBar::with_draw_target(Some(count), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} replications  {elapsed} elapsed, ETA {eta}",
-        )
-        .expect("a valid template"),
-    );
+    let bar = super::progress_bar(count, args.quiet, "replications");
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let reps = match args.threads {
-        None => replicate::run(sc, count, &tick),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n as usize)
-            .build()
-            .map_err(|e| CliError::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(|| replicate::run(sc, count, &tick)),
-    };
+    let reps = super::with_threads(args.threads, || replicate::run(sc, count, &tick))?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_millis() as u64;
     let aggs = reps.aggregates();
@@ -315,19 +295,7 @@ fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result
             as_f64(&total.p90),
         );
         fan.markers = report::figures::event_markers(sc);
-        let chart = charts::Chart::Fan(fan);
-        for (on, format) in [
-            (formats.png, charts::ChartFormat::Png),
-            (formats.svg, charts::ChartFormat::Svg),
-        ] {
-            if on {
-                let name = format!("{FAN_CHART}.{}", format.extension());
-                let bytes = chart.render(format, (1200, 600)).map_err(|e| {
-                    OutputError::io(&out.path().join(&name), std::io::Error::other(e))
-                })?;
-                out.write(&name, |w| w.write_all(&bytes))?;
-            }
-        }
+        super::write_chart(&mut out, FAN_CHART, &charts::Chart::Fan(fan), formats)?;
     }
     out.write("replications.csv", |w| {
         montecarlo::write_replications(&reps, w)

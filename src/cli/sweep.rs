@@ -6,9 +6,11 @@ use std::time::Instant;
 
 use clap::Args;
 
+use super::run::ReportFormat;
 use super::{print, CliError, ScenarioArgs};
 use crate::engine::memory_estimate;
 use crate::planner::grid::{self, Grid, SetArg, Shard};
+use crate::planner::sweep::chart::{self, MetricChoice, SweepChart, CHART};
 use crate::planner::{sweep, Base};
 use crate::report::output::OutputDir;
 use crate::scenario;
@@ -32,7 +34,10 @@ Examples:
 
 Writes sweep.csv (sweep.shard-K-of-N.csv with --shard): one row per point, columns point,
 the swept keys, then <metric>:mean, :mean_ci_low, :mean_ci_high, :p50, :p90 for every scalar
-metric. Details: docs/planner.md.")]
+metric. With the default --format also sweep.png and sweep.svg: the --metric against the
+numeric swept key with the most values (durations in hours), one line per value of the other
+keys (at most 10 lines), error bars the 95% confidence interval, a gap where the value is
+undefined. No chart with --shard. Details: docs/planner.md.")]
 pub struct SweepArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
@@ -47,9 +52,24 @@ pub struct SweepArgs {
     /// files with `syncsim merge`).
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
     shard: Option<Shard>,
-    /// Folder for sweep.csv [default: output/<scenario name>].
+    /// Folder for sweep.csv and the chart [default: output/<scenario name>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Files to write, comma-separated: sweep.csv is always written; png and svg add the
+    /// chart (`--format csv`: no chart). A sweep has no HTML report.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "csv,png,svg"
+    )]
+    format: Vec<ReportFormat>,
+    /// The metric the chart shows: NAME (its mean, error bars its 95% confidence interval),
+    /// NAME:p90 (error bars its 95% confidence interval) or NAME:p50 [default: the first
+    /// event's clear_h, or backlog.max without events].
+    #[arg(long, value_name = "NAME[:STAT]", value_parser = MetricChoice::parse, conflicts_with = "shard")]
+    metric: Option<MetricChoice>,
     /// Overwrite a file in the output folder that syncsim did not write.
     #[arg(long)]
     force: bool,
@@ -64,6 +84,12 @@ pub struct SweepArgs {
 
 /// Runs the sweep and writes its table.
 pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
+    let formats = ReportFormat::resolve(&args.format);
+    if formats.html {
+        return Err(CliError::Usage(
+            "a sweep writes no HTML report; --format takes csv, png and svg".into(),
+        ));
+    }
     let mut overrides = args.scenario.shorthands();
     let mut axes = Vec::new();
     for set in &args.scenario.set {
@@ -106,7 +132,15 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
         .unwrap_or_else(|| PathBuf::from("output").join(&first.name));
     let mut out = OutputDir::open(&dir, args.force)?;
     let file = shard.file_name("sweep");
-    out.check(&[&file])?;
+    // A shard holds part of the grid: the chart is the merged table's.
+    let charts = if shard.is_whole() {
+        super::chart_names(CHART, formats)
+    } else {
+        Vec::new()
+    };
+    let mut names = vec![file.clone()];
+    names.extend(charts.iter().cloned());
+    out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
 
     let bar = super::progress_bar(simulations, args.quiet, "simulations");
     let started = Instant::now();
@@ -114,7 +148,28 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let table = super::with_threads(args.threads, || sweep::run(&prepared, replications, &tick))??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
+    // Checked before any file is written: a misspelt --metric leaves the folder as it was.
+    if let Some(choice) = &args.metric {
+        chart::check(&table, choice)?;
+    }
+    let drawn = if charts.is_empty() {
+        None
+    } else {
+        let choice = args
+            .metric
+            .clone()
+            .unwrap_or_else(|| MetricChoice::default_for(&table.metrics));
+        Some(chart::chart(&table, &first.name, &choice)?)
+    };
     out.write(&file, |w| sweep::write_csv(&table, w))?;
+    let chart_note = match &drawn {
+        Some(SweepChart::Drawn { chart, note }) => {
+            super::write_chart(&mut out, CHART, chart, formats)?;
+            Some(format!("Chart in {}: {note}", charts.join(", ")))
+        }
+        Some(SweepChart::Skipped { note }) => Some(format!("Note: {note}")),
+        None => None,
+    };
     let shown = out.path().join(&file).display().to_string();
     out.finish()?;
     if !args.quiet {
@@ -132,7 +187,11 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
             }
             writeln!(w, " (ran in {elapsed:.2} s)")?;
             sweep::write_terminal(&table, 40, w)?;
-            writeln!(w, "Table in {shown}")
+            writeln!(w, "Table in {shown}")?;
+            match &chart_note {
+                Some(note) => writeln!(w, "{note}"),
+                None => Ok(()),
+            }
         });
     }
     Ok(0)

@@ -4,6 +4,10 @@
 //! The columns of every row are the metrics of point 0, in its order, so all points and all
 //! shards share one header. Points must therefore keep the scenario's shape (objects, their
 //! directions, the events that make edits); a sweep over values always does.
+//!
+//! The chart of one metric against the swept keys is drawn in [`chart`].
+
+pub mod chart;
 
 use std::io::{self, Write};
 

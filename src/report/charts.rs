@@ -112,7 +112,8 @@ pub struct Series {
     pub name: String,
     /// Line and fill colour.
     pub colour: Colour,
-    /// (x, y) points, x ascending.
+    /// (x, y) points, x ascending. A point whose y is NaN is not drawn and breaks the line
+    /// (a gap where the value is undefined, e.g. an event that never cleared).
     pub points: Vec<(f64, f64)>,
     /// Error bars: empty, or one (low, high) per point (e.g. a 95% confidence interval).
     pub errors: Vec<(f64, f64)>,
@@ -157,6 +158,9 @@ pub struct LineChart {
     pub y_label: String,
     /// Unit of the horizontal axis.
     pub x_axis: XAxis,
+    /// Names of the horizontal axis's categories, when it has categories rather than numbers:
+    /// x values are then indices into this list, and the ticks are the names. Empty: numbers.
+    pub x_categories: Vec<String>,
     /// The lines, drawn in order (stacked: the first at the bottom).
     pub series: Vec<Series>,
     /// Stack the series as filled bands (their y values add up).
@@ -272,50 +276,129 @@ pub struct ParameterPoint {
     pub ci: Option<(f64, f64)>,
 }
 
+/// One named curve of a metric-versus-parameter chart (e.g. the value of a second swept key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterSeries {
+    /// Legend text.
+    pub name: String,
+    /// The curve's points, parameter ascending.
+    pub points: Vec<ParameterPoint>,
+}
+
+/// The horizontal axis of a metric-versus-parameter chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterAxis {
+    /// Label, with its unit.
+    pub label: String,
+    /// Plain numbers or hours (ignored when there are categories).
+    pub unit: XAxis,
+    /// Category names, when the parameter is not a number (e.g. policy names): a point's
+    /// `parameter` is then its index in this list. Empty: the parameter is a number.
+    pub categories: Vec<String>,
+}
+
+impl ParameterAxis {
+    /// A numeric axis of plain numbers.
+    pub fn number(label: impl Into<String>) -> Self {
+        ParameterAxis {
+            label: label.into(),
+            unit: XAxis::Number,
+            categories: Vec::new(),
+        }
+    }
+}
+
 /// A metric against a parameter (a planner's sweep): a line with dots and, where given, error
-/// bars. Points without a metric are left out.
+/// bars. Points without a metric leave a gap in the line.
 pub fn metric_vs_parameter(
     title: &str,
     parameter_label: &str,
     metric_label: &str,
     points: &[ParameterPoint],
 ) -> Chart {
-    let kept: Vec<&ParameterPoint> = points.iter().filter(|p| p.metric.is_some()).collect();
-    let with_ci = kept.iter().any(|p| p.ci.is_some());
-    let series = Series {
-        name: metric_label.to_string(),
-        colour: NEUTRAL,
-        points: kept
-            .iter()
-            .map(|p| (p.parameter, p.metric.unwrap_or(0.0)))
-            .collect(),
-        errors: if with_ci {
-            kept.iter()
-                .map(|p| {
-                    let m = p.metric.unwrap_or(0.0);
-                    p.ci.unwrap_or((m, m))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
-        dots: true,
+    metric_vs_parameters(
+        title,
+        &ParameterAxis::number(parameter_label),
+        metric_label,
+        &[ParameterSeries {
+            name: metric_label.to_string(),
+            points: points.to_vec(),
+        }],
+    )
+}
+
+/// A metric against a parameter with one curve per series (e.g. one per value of a second
+/// swept key). One series is drawn in the neutral colour; several take the palette colours in
+/// order, series `k` in `PALETTE[k % 10]`, as objects do. Points without a metric leave a gap
+/// in their line; the alternative text says how many.
+pub fn metric_vs_parameters(
+    title: &str,
+    axis: &ParameterAxis,
+    metric_label: &str,
+    series: &[ParameterSeries],
+) -> Chart {
+    let total: usize = series.iter().map(|s| s.points.len()).sum();
+    let gaps = series
+        .iter()
+        .flat_map(|s| &s.points)
+        .filter(|p| p.metric.is_none())
+        .count();
+    let with_ci = series
+        .iter()
+        .flat_map(|s| &s.points)
+        .any(|p| p.metric.is_some() && p.ci.is_some());
+    let lines = series
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let colour = if series.len() == 1 {
+                NEUTRAL
+            } else {
+                object_colour(k)
+            };
+            let y = |p: &ParameterPoint| p.metric.unwrap_or(f64::NAN);
+            Series {
+                name: s.name.clone(),
+                colour,
+                points: s.points.iter().map(|p| (p.parameter, y(p))).collect(),
+                errors: if with_ci {
+                    s.points
+                        .iter()
+                        .map(|p| p.ci.filter(|_| p.metric.is_some()).unwrap_or((y(p), y(p))))
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                dots: true,
+            }
+        })
+        .collect();
+    let curves = if series.len() > 1 {
+        format!(" in {} series", series.len())
+    } else {
+        String::new()
+    };
+    let missing = match gaps {
+        0 => String::new(),
+        1 => " 1 point has no value and leaves a gap.".to_string(),
+        n => format!(" {n} points have no value and leave gaps."),
     };
     Chart::Line(LineChart {
         title: title.to_string(),
         alt: format!(
-            "{title}: {metric_label} against {parameter_label}, {} points{}.",
-            kept.len(),
+            "{title}: {metric_label} against {}, {total} points{curves}{}.{missing}",
+            axis.label,
             if with_ci {
                 " with confidence intervals"
             } else {
                 ""
             }
         ),
-        x_label: parameter_label.to_string(),
+        x_label: axis.label.clone(),
         y_label: metric_label.to_string(),
-        x_axis: XAxis::Number,
-        series: vec![series],
+        x_axis: axis.unit,
+        x_categories: axis.categories.clone(),
+        series: lines,
         stacked: false,
         markers: Vec::new(),
     })
@@ -522,6 +605,7 @@ mod tests {
             x_label: "time since start (hours)".into(),
             y_label: "records".into(),
             x_axis: XAxis::Hours,
+            x_categories: Vec::new(),
             series: vec![
                 Series::new(
                     "Lead",
@@ -638,7 +722,7 @@ mod tests {
     }
 
     #[test]
-    fn metric_vs_parameter_leaves_out_missing_points_and_draws_error_bars() {
+    fn metric_vs_parameter_leaves_gaps_for_missing_points_and_draws_error_bars() {
         let points = [
             ParameterPoint {
                 parameter: 1.0,
@@ -670,14 +754,11 @@ mod tests {
         let Chart::Line(line) = &chart else {
             panic!("a line chart")
         };
-        assert_eq!(
-            line.series[0].points,
-            vec![(2.0, 30.0), (4.0, 14.0), (8.0, 7.5)]
-        );
-        assert_eq!(
-            line.series[0].errors,
-            vec![(25.0, 36.0), (12.0, 17.0), (7.5, 7.5)]
-        );
+        let s = &line.series[0];
+        assert!(s.points[0].1.is_nan() && s.errors[0].0.is_nan());
+        assert_eq!(s.points[1..], [(2.0, 30.0), (4.0, 14.0), (8.0, 7.5)]);
+        assert_eq!(s.errors[1..], [(25.0, 36.0), (12.0, 17.0), (7.5, 7.5)]);
+        assert!(line.alt.contains("1 point has no value"), "{}", line.alt);
         let svg = chart.render_svg((640, 400)).unwrap();
         roxmltree::Document::parse(&svg).unwrap();
         assert!(svg.contains("clear time (h)") && svg.contains("workers"));
@@ -686,6 +767,81 @@ mod tests {
             panic!("a line chart")
         };
         assert!(line.series[0].errors.is_empty());
+    }
+
+    #[test]
+    fn a_gap_breaks_the_line() {
+        // Two points either side of a gap: no stroke joins them across it.
+        let point = |parameter, metric| ParameterPoint {
+            parameter,
+            metric,
+            ci: None,
+        };
+        let with_gap = [
+            point(0.0, Some(5.0)),
+            point(1.0, None),
+            point(2.0, Some(5.0)),
+        ];
+        let joined = [point(0.0, Some(5.0)), point(2.0, Some(5.0))];
+        let middle_ink = |points: &[ParameterPoint]| {
+            let png = metric_vs_parameter("", "x", "y", points)
+                .render_png((400, 300))
+                .unwrap();
+            let (w, h, rgb) = decode(&png);
+            // Columns around the middle of the plot (x = 1), left of the legend.
+            let (w, h) = (w as usize, h as usize);
+            (w * 55 / 100..w * 66 / 100)
+                .flat_map(|x| (0..h).map(move |y| (y * w + x) * 3))
+                .filter(|&i| rgb[i..i + 3] == [NEUTRAL.0, NEUTRAL.1, NEUTRAL.2])
+                .count()
+        };
+        assert!(middle_ink(&joined) > 0);
+        assert_eq!(middle_ink(&with_gap), 0);
+    }
+
+    #[test]
+    fn several_series_take_palette_colours_and_categories_label_the_axis() {
+        let series: Vec<ParameterSeries> = ["fifo", "priority"]
+            .iter()
+            .enumerate()
+            .map(|(k, name)| ParameterSeries {
+                name: format!("sync.policy={name}"),
+                points: (0..3)
+                    .map(|i| ParameterPoint {
+                        parameter: i as f64,
+                        metric: Some((i + k) as f64),
+                        ci: None,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let axis = ParameterAxis {
+            label: "region".into(),
+            unit: XAxis::Number,
+            categories: vec!["eu".into(), "us".into(), "apac".into()],
+        };
+        let chart = metric_vs_parameters("t", &axis, "backlog.max mean", &series);
+        let Chart::Line(line) = &chart else {
+            panic!("a line chart")
+        };
+        let colours: Vec<Colour> = line.series.iter().map(|s| s.colour).collect();
+        assert_eq!(colours, [object_colour(0), object_colour(1)]);
+        let svg = chart.render_svg((640, 400)).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let texts: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text().map(str::trim))
+            .collect();
+        for expected in [
+            "eu",
+            "us",
+            "apac",
+            "sync.policy=fifo",
+            "sync.policy=priority",
+        ] {
+            assert!(texts.contains(&expected), "{expected:?} in {texts:?}");
+        }
     }
 
     #[test]

@@ -123,6 +123,129 @@ fn sweep_points_share_replication_seeds() {
     );
 }
 
+/// The texts of an SVG document, which must parse, and be an image with a title.
+fn svg_texts(path: &Path) -> Vec<String> {
+    let svg = read(path);
+    let doc = roxmltree::Document::parse(&svg)
+        .unwrap_or_else(|e| panic!("{} is not XML: {e}", path.display()));
+    assert_eq!(doc.root_element().attribute("role"), Some("img"));
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text") || n.has_tag_name("title"))
+        .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn a_sweep_charts_its_metric_against_the_swept_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "noisy.toml", NOISY);
+    let out = dir.path().join("out");
+    sweep(&file, &out, &[]);
+    let (w, h, pixels) = crate::reports::decode_png(&out.join("sweep.png"));
+    assert_eq!((w, h), (1200, 600));
+    crate::reports::assert_not_blank("sweep.png", &pixels);
+    // The default metric: the event's mean clear time, against the key with the most values
+    // (workers), one line per throughput.
+    let texts = svg_texts(&out.join("sweep.svg"));
+    for expected in [
+        "event.bulk.clear_h mean (hours)",
+        "sync.workers",
+        "sync.throughput=6000",
+        "sync.throughput=12000",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == expected),
+            "{expected:?} in {texts:?}"
+        );
+    }
+    // --metric picks another metric and statistic.
+    let other = dir.path().join("other");
+    sweep(&file, &other, &["--metric", "backlog.max:p90"]);
+    let texts = svg_texts(&other.join("sweep.svg"));
+    assert!(texts.iter().any(|t| t == "backlog.max p90"), "{texts:?}");
+}
+
+#[test]
+fn sweep_format_csv_writes_no_chart_and_bad_metrics_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "noisy.toml", NOISY);
+    let out = dir.path().join("out");
+    sweep(&file, &out, &["--format", "csv"]);
+    assert!(out.join("sweep.csv").exists());
+    assert!(!out.join("sweep.png").exists() && !out.join("sweep.svg").exists());
+    // A misspelt metric is bad input, named with its neighbours, and no file is written.
+    let bad = dir.path().join("bad");
+    let assert = syncsim()
+        .arg("sweep")
+        .arg(&file)
+        .args([
+            "--set",
+            "sync.workers=1,2",
+            "--metric",
+            "event.bluk.clear_h",
+        ])
+        .arg("--out")
+        .arg(&bad)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(err.contains("event.bulk.clear_h"), "{err}");
+    assert!(!bad.join("sweep.csv").exists());
+    // A sweep has no HTML report.
+    syncsim()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--set", "sync.workers=1,2", "--format", "csv,html"])
+        .arg("--out")
+        .arg(&bad)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn sweep_files_are_byte_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "noisy.toml", NOISY);
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    sweep(&file, &one, &["--threads", "1"]);
+    sweep(&file, &two, &["--threads", "2"]);
+    for name in ["sweep.csv", "sweep.png", "sweep.svg"] {
+        let bytes = |d: &Path| std::fs::read(d.join(name)).unwrap();
+        assert!(bytes(&one) == bytes(&two), "{name} differs");
+    }
+}
+
+#[test]
+fn points_where_the_event_never_clears_leave_gaps_and_say_so() {
+    // 8,000 Contact updates at 1 h: at 2,000 records an hour they cannot clear by 3 h.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "noisy.toml", NOISY);
+    let out = dir.path().join("out");
+    let assert = syncsim()
+        .arg("sweep")
+        .arg(&file)
+        .args([
+            "--horizon",
+            "3h",
+            "--set",
+            "sync.throughput=2000,40000,60000",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("1 of 3 points have no value") && stdout.contains("leave gaps"),
+        "{stdout}"
+    );
+    let texts = svg_texts(&out.join("sweep.svg"));
+    assert!(
+        texts.iter().any(|t| t.contains("1 point has no value")),
+        "{texts:?}"
+    );
+}
+
 /// No background edits and no randomness: a bulk of `count` Lead updates at 10 m, picked up
 /// at once, batches of 200. A batch of 200 updates at throughput T lasts
 /// ceil(200 * 3,600,000 / T) ms (plus the batch overhead).

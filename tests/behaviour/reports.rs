@@ -63,7 +63,7 @@ fn run_reports(args: &[&str]) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Decodes a PNG: (width, height, RGB or RGBA pixels as RGB triples).
-fn decode_png(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
+pub(crate) fn decode_png(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
     let decoder = png::Decoder::new(fs::File::open(path).unwrap());
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
@@ -82,7 +82,7 @@ fn decode_png(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 }
 
 /// Panics unless the image has many colours and a good share of non-background pixels.
-fn assert_not_blank(name: &str, pixels: &[[u8; 3]]) {
+pub(crate) fn assert_not_blank(name: &str, pixels: &[[u8; 3]]) {
     let distinct: HashSet<[u8; 3]> = pixels.iter().copied().collect();
     assert!(
         distinct.len() >= 40,

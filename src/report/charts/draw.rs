@@ -130,6 +130,16 @@ fn number(v: f64, decimals: usize) -> String {
     }
 }
 
+/// The name of the category at x position `v` (its index), or nothing between categories.
+fn category(names: &[String], v: f64) -> String {
+    let i = v.round();
+    if i >= 0.0 && (i as usize) < names.len() && (v - i).abs() < 1e-9 {
+        names[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// A short value label: 3 significant digits below 100, whole numbers above.
 fn short_value(v: f64) -> String {
     let a = v.abs();
@@ -165,7 +175,10 @@ fn y_scale(min: f64, max: f64, headroom: f64) -> (f64, f64, Vec<f64>, f64) {
     (lo, top, ticks(lo, top, step), step)
 }
 
-fn x_scale(axis: XAxis, lo: f64, hi: f64) -> (f64, f64, Vec<f64>, f64) {
+/// The x range and ticks for data from `lo` to `hi`. Hours span whole steps; numbers get a
+/// little room at both ends (for dots and error bars), and whole-number steps when every x is
+/// whole (`whole`: workers, batch sizes).
+fn x_scale(axis: XAxis, lo: f64, hi: f64, whole: bool) -> (f64, f64, Vec<f64>, f64) {
     let (lo, hi) = if hi > lo { (lo, hi) } else { (lo, lo + 1.0) };
     match axis {
         XAxis::Hours => {
@@ -176,6 +189,9 @@ fn x_scale(axis: XAxis, lo: f64, hi: f64) -> (f64, f64, Vec<f64>, f64) {
         }
         XAxis::Number => {
             let step = nice_step(hi - lo, 10);
+            let step = if whole { step.max(1.0) } else { step };
+            let pad = (hi - lo) * 0.03;
+            let (lo, hi) = (lo - pad, hi + pad);
             (lo, hi, ticks(lo, hi, step), step)
         }
     }
@@ -304,7 +320,23 @@ pub(super) fn lines<DB: DrawingBackend>(
         .chain(tops.last().into_iter().flatten().copied())
         .fold((0.0f64, 0.0f64), |(a, b), y| (a.min(y), b.max(y)));
     let headroom = if c.markers.is_empty() { 1.05 } else { 1.2 };
-    let (x0, x1, xt, xstep) = x_scale(c.x_axis, xmin, xmax);
+    let (x0, x1, xt, xstep) = if c.x_categories.is_empty() {
+        let whole = c
+            .series
+            .iter()
+            .flat_map(|s| &s.points)
+            .all(|p| p.0.fract() == 0.0);
+        x_scale(c.x_axis, xmin, xmax, whole)
+    } else {
+        // One slot per category, a tick at its middle.
+        let n = c.x_categories.len();
+        (
+            -0.5,
+            n as f64 - 0.5,
+            (0..n).map(|i| i as f64).collect(),
+            1.0,
+        )
+    };
     let (y0, y1, yt, ystep) = y_scale(ymin, ymax, headroom);
     let mut chart = ChartBuilder::on(root)
         .caption(&c.title, title_font())
@@ -313,7 +345,13 @@ pub(super) fn lines<DB: DrawingBackend>(
         .x_label_area_size(58)
         .y_label_area_size(104)
         .build_cartesian_2d(Axis::new(x0, x1, xt), Axis::new(y0, y1, yt))?;
-    let xf = |v: &f64| tick_label(*v, xstep);
+    let xf = |v: &f64| {
+        if c.x_categories.is_empty() {
+            tick_label(*v, xstep)
+        } else {
+            category(&c.x_categories, *v)
+        }
+    };
     let yf = |v: &f64| tick_label(*v, ystep);
     chart
         .configure_mesh()
@@ -349,15 +387,39 @@ pub(super) fn lines<DB: DrawingBackend>(
     } else {
         for s in &c.series {
             let colour = s.colour.rgb();
-            let keep = thin(s.points.len(), MAX_POINTS, |i| s.points[i].1);
-            let points: Vec<(f64, f64)> = keep.iter().map(|&i| s.points[i]).collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
-                });
-            for (&(px, _), &(lo, hi)) in s.points.iter().zip(&s.errors) {
+            // A NaN y breaks the line: each run of defined points is drawn alone, the first
+            // (even if empty) carrying the legend entry.
+            let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+            for &p in &s.points {
+                if p.1.is_nan() {
+                    if runs.last().is_some_and(|r| !r.is_empty()) {
+                        runs.push(Vec::new());
+                    }
+                } else if let Some(run) = runs.last_mut() {
+                    run.push(p);
+                }
+            }
+            for (r, run) in runs.iter().enumerate() {
+                let keep = thin(run.len(), MAX_POINTS, |i| run[i].1);
+                let points: Vec<(f64, f64)> = keep.iter().map(|&i| run[i]).collect();
+                let drawn =
+                    chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))?;
+                if r == 0 {
+                    drawn.label(s.name.as_str()).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
+                    });
+                }
+                if s.dots {
+                    chart
+                        .draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
+                }
+            }
+            let bars = s
+                .points
+                .iter()
+                .zip(&s.errors)
+                .filter(|((_, y), (lo, hi))| !y.is_nan() && lo.is_finite() && hi.is_finite());
+            for (&(px, _), &(lo, hi)) in bars {
                 chart.draw_series(std::iter::once(PathElement::new(
                     vec![(px, lo), (px, hi)],
                     colour.stroke_width(2),
@@ -368,9 +430,6 @@ pub(super) fn lines<DB: DrawingBackend>(
                             + PathElement::new(vec![(-6, 0), (6, 0)], colour.stroke_width(2)),
                     ))?;
                 }
-            }
-            if s.dots {
-                chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
             }
         }
     }
@@ -475,14 +534,7 @@ pub(super) fn bars<DB: DrawingBackend>(
         .x_label_area_size(58)
         .y_label_area_size(104)
         .build_cartesian_2d(Axis::new(-0.5, n as f64 - 0.5, xt), Axis::new(y0, y1, yt))?;
-    let xf = |v: &f64| {
-        let i = v.round();
-        if i >= 0.0 && (i as usize) < c.categories.len() {
-            c.categories[i as usize].clone()
-        } else {
-            String::new()
-        }
-    };
+    let xf = |v: &f64| category(&c.categories, *v);
     let yf = move |v: &f64| {
         if log {
             log_tick(10f64.powf(*v))
@@ -558,7 +610,7 @@ pub(super) fn fan<DB: DrawingBackend>(
     let ymin = c.p10.iter().chain(&c.p50).copied().fold(0.0, f64::min);
     let ymax = c.p90.iter().chain(&c.p50).copied().fold(0.0, f64::max);
     let headroom = if c.markers.is_empty() { 1.05 } else { 1.2 };
-    let (x0, x1, xt, xstep) = x_scale(XAxis::Hours, xmin, xmax);
+    let (x0, x1, xt, xstep) = x_scale(XAxis::Hours, xmin, xmax, false);
     let (y0, y1, yt, ystep) = y_scale(ymin, ymax, headroom);
     let mut chart = ChartBuilder::on(root)
         .caption(&c.title, title_font())
@@ -625,10 +677,19 @@ mod tests {
         assert_eq!(hour_step(120.0, 12), 12.0);
         assert_eq!(hour_step(30.0, 12), 3.0);
         assert_eq!(hour_step(24.0 * 30.0, 12), 72.0);
-        let (lo, hi, t, _) = x_scale(XAxis::Hours, 0.5, 119.5);
+        let (lo, hi, t, _) = x_scale(XAxis::Hours, 0.5, 119.5, false);
         assert_eq!((lo, hi), (0.0, 120.0));
         assert_eq!(t.first(), Some(&0.0));
         assert_eq!(t.last(), Some(&120.0));
+    }
+
+    #[test]
+    fn whole_numbers_get_whole_ticks_and_room_at_the_ends() {
+        let (lo, hi, t, step) = x_scale(XAxis::Number, 1.0, 3.0, true);
+        assert_eq!(step, 1.0);
+        assert_eq!(t, [1.0, 2.0, 3.0]);
+        assert!(lo < 1.0 && hi > 3.0);
+        assert_eq!(x_scale(XAxis::Number, 1.0, 3.0, false).3, 0.2);
     }
 
     #[test]
