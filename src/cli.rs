@@ -96,6 +96,43 @@ pub struct ScenarioArgs {
     pub set: Vec<String>,
 }
 
+/// How the planner commands (`sweep`, `solve`, `schedule`) run their simulations and where
+/// their tables go.
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Replications per point, candidate or plan, the same seeds for each [default: the
+    /// scenario's `replications`, or 1].
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub replications: Option<u64>,
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Folder for the table and the files that go with it [default: output/<scenario name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Overwrite files in the output folder that syncsim did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors (no table, no progress bar).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Refuse to start when the estimated memory is above SIZE (e.g. 8GiB) [default: half of
+    /// physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+}
+
+impl PlanArgs {
+    /// Opens the output folder: `--out`, or `output/<scenario name>`.
+    pub fn output_dir(&self, scenario_name: &str) -> Result<OutputDir, CliError> {
+        let dir = self
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("output").join(scenario_name));
+        Ok(OutputDir::open(&dir, self.force)?)
+    }
+}
+
 impl ScenarioArgs {
     /// Loads and validates the scenario with every override applied.
     pub fn load(&self) -> Result<Scenario, ScenarioError> {

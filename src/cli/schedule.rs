@@ -1,18 +1,16 @@
 //! `syncsim schedule FILE --event NAME --window START..END`: search start times and splits
 //! of a bulk update for the plan that meets the constraints with the least impact.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
 
-use super::{print, CliError, ScenarioArgs};
+use super::{print, CliError, PlanArgs, ScenarioArgs};
 use crate::engine::memory_estimate;
 use crate::expr::{self, Expr};
 use crate::planner::grid::Shard;
 use crate::planner::schedule::{self, Bulk, ScheduleSpec};
 use crate::planner::{Base, PlannerError};
-use crate::report::output::OutputDir;
 use crate::report::terminal::thousands;
 use crate::scenario;
 use crate::units::{parse_duration, Millis};
@@ -69,30 +67,12 @@ pub struct ScheduleArgs {
     /// How many of the best plans to print.
     #[arg(long, value_name = "N", default_value_t = 5)]
     top: usize,
-    /// Replications per plan, the same seeds for every plan [default: the scenario's
-    /// `replications`, or 1].
-    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-    replications: Option<u64>,
-    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    threads: Option<u64>,
+    #[command(flatten)]
+    plan: PlanArgs,
     /// Run only shard K of N: the plans whose index modulo N is K-1 (merge the shards'
     /// schedule files with `syncsim merge`).
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
     shard: Option<Shard>,
-    /// Folder for schedule.csv and recommended.toml [default: output/<scenario name>].
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Overwrite files in the output folder that syncsim did not write.
-    #[arg(long)]
-    force: bool,
-    /// Print nothing but errors (no table, no progress bar).
-    #[arg(short, long)]
-    quiet: bool,
-    /// Refuse to start when the estimated memory is above SIZE (e.g. 8GiB) [default: half of
-    /// physical memory].
-    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
-    max_memory: Option<u64>,
 }
 
 fn parse_count(text: &str) -> Result<u32, String> {
@@ -133,7 +113,7 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
         spacings: args.spacing.clone(),
         constraints,
         rank_by,
-        replications: args.replications.unwrap_or(sc.replications as u64),
+        replications: args.plan.replications.unwrap_or(sc.replications as u64),
     };
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let prepared = schedule::prepare(&base, &spec, shard)?;
@@ -145,14 +125,10 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
         .unwrap_or(&sc);
     super::check_memory(
         largest,
-        super::parallelism(args.threads, simulations),
-        args.max_memory,
+        super::parallelism(args.plan.threads, simulations),
+        args.plan.max_memory,
     )?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
-    let mut out = OutputDir::open(&dir, args.force)?;
+    let mut out = args.plan.output_dir(&sc.name)?;
     let table_file = shard.file_name("schedule");
     let mut files = vec![table_file.as_str()];
     if shard.is_whole() {
@@ -160,10 +136,11 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     }
     out.check(&files)?;
 
-    let bar = super::progress_bar(simulations, args.quiet, "simulations");
+    let bar = super::progress_bar(simulations, args.plan.quiet, "simulations");
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let results = super::with_threads(args.threads, || schedule::run(&spec, &prepared, &tick))??;
+    let results =
+        super::with_threads(args.plan.threads, || schedule::run(&spec, &prepared, &tick))??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let ranked = schedule::ranking(&results);
@@ -177,7 +154,7 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     let shown = |name: &str| out.path().join(name).display().to_string();
     let (table_shown, snippet_shown) = (shown(&table_file), shown(SNIPPET_FILE));
     out.finish()?;
-    if args.quiet {
+    if args.plan.quiet {
         return Ok(0);
     }
     let b = &spec.bulk;

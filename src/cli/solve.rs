@@ -1,18 +1,16 @@
 //! `syncsim solve FILE --vary PATH --range LO..HI --target EXPR`: the least (or greatest)
 //! value of a knob for which a target holds, by bisection with common random numbers.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
 
-use super::{print, CliError, ScenarioArgs};
+use super::{print, CliError, PlanArgs, ScenarioArgs};
 use crate::engine::memory_estimate;
 use crate::expr;
 use crate::planner::grid::{DefaultStep, Kind, Range};
 use crate::planner::solve::{self, SolveSpec};
 use crate::planner::Base;
-use crate::report::output::OutputDir;
 use crate::scenario;
 
 /// Arguments of `syncsim solve`.
@@ -55,26 +53,8 @@ pub struct SolveArgs {
     /// Grid spacing, the answer's tolerance [default: 1 for whole numbers, else (HI-LO)/1000].
     #[arg(long, value_name = "S")]
     step: Option<String>,
-    /// Replications per candidate, the same seeds for every candidate [default: the
-    /// scenario's `replications`, or 1].
-    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-    replications: Option<u64>,
-    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    threads: Option<u64>,
-    /// Folder for solve.csv [default: output/<scenario name>].
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Overwrite a file in the output folder that syncsim did not write.
-    #[arg(long)]
-    force: bool,
-    /// Print nothing but errors (no table, no progress bar).
-    #[arg(short, long)]
-    quiet: bool,
-    /// Refuse to start when the estimated memory is above SIZE (e.g. 8GiB) [default: half of
-    /// physical memory].
-    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
-    max_memory: Option<u64>,
+    #[command(flatten)]
+    plan: PlanArgs,
 }
 
 /// Reads `--range` (and `--step`, `--integer`) into a grid.
@@ -128,7 +108,7 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     // Both ends are validated before anything runs, so a bad range costs nothing.
     let lo = spec.scenario(&base, 0)?;
     let hi = spec.scenario(&base, spec.last())?;
-    spec.replications = args.replications.unwrap_or(lo.replications as u64);
+    spec.replications = args.plan.replications.unwrap_or(lo.replications as u64);
     let largest = if memory_estimate(&hi) > memory_estimate(&lo) {
         &hi
     } else {
@@ -136,30 +116,26 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     };
     super::check_memory(
         largest,
-        super::parallelism(args.threads, spec.replications),
-        args.max_memory,
+        super::parallelism(args.plan.threads, spec.replications),
+        args.plan.max_memory,
     )?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&lo.name));
-    let mut out = OutputDir::open(&dir, args.force)?;
+    let mut out = args.plan.output_dir(&lo.name)?;
     out.check(&["solve.csv"])?;
 
     let bar = super::progress_bar(
         solve::max_candidates(&spec) * spec.replications,
-        args.quiet,
+        args.plan.quiet,
         "simulations (at most)",
     );
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let solution = super::with_threads(args.threads, || solve::solve(&base, &spec, &tick))??;
+    let solution = super::with_threads(args.plan.threads, || solve::solve(&base, &spec, &tick))??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     out.write("solve.csv", |w| solve::write_csv(&spec, &solution, w))?;
     let shown = out.path().join("solve.csv").display().to_string();
     out.finish()?;
-    if !args.quiet {
+    if !args.plan.quiet {
         let _ = print(|w| {
             writeln!(
                 w,

@@ -1,18 +1,16 @@
 //! `syncsim sweep FILE --set PATH=v1,v2,... --set PATH=lo..hi:step`: run every point of a grid
 //! over scenario values and write one row of aggregated metrics per point.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
 
 use super::run::ReportFormat;
-use super::{print, CliError, ScenarioArgs};
+use super::{print, CliError, PlanArgs, ScenarioArgs};
 use crate::engine::memory_estimate;
 use crate::planner::grid::{self, Grid, SetArg, Shard};
 use crate::planner::sweep::chart::{self, MetricChoice, SweepChart, CHART};
 use crate::planner::{sweep, Base};
-use crate::report::output::OutputDir;
 use crate::scenario;
 
 /// Arguments of `syncsim sweep`.
@@ -41,20 +39,12 @@ undefined. No chart with --shard. Details: docs/planner.md.")]
 pub struct SweepArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
-    /// Replications per point, the same seeds at every point [default: the scenario's
-    /// `replications`, or 1].
-    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-    replications: Option<u64>,
-    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    threads: Option<u64>,
+    #[command(flatten)]
+    plan: PlanArgs,
     /// Run only shard K of N: the points whose index modulo N is K-1 (then merge the shards'
     /// files with `syncsim merge`).
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
     shard: Option<Shard>,
-    /// Folder for sweep.csv and the chart [default: output/<scenario name>].
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
     /// Files to write, comma-separated: sweep.csv is always written; png and svg add the
     /// chart (`--format csv`: no chart). A sweep has no HTML report.
     #[arg(
@@ -70,16 +60,6 @@ pub struct SweepArgs {
     /// event's clear_h, or backlog.max without events].
     #[arg(long, value_name = "NAME[:STAT]", value_parser = MetricChoice::parse, conflicts_with = "shard")]
     metric: Option<MetricChoice>,
-    /// Overwrite a file in the output folder that syncsim did not write.
-    #[arg(long)]
-    force: bool,
-    /// Print nothing but errors (no table, no progress bar).
-    #[arg(short, long)]
-    quiet: bool,
-    /// Refuse to start when the estimated memory is above SIZE (e.g. 8GiB) [default: half of
-    /// physical memory].
-    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
-    max_memory: Option<u64>,
 }
 
 /// Runs the sweep and writes its table.
@@ -114,7 +94,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let prepared = sweep::prepare(&base, grid, shard)?;
     let first = &prepared.first;
-    let replications = args.replications.unwrap_or(first.replications as u64);
+    let replications = args.plan.replications.unwrap_or(first.replications as u64);
     let simulations = prepared.points.len() as u64 * replications;
     let largest = prepared
         .scenarios
@@ -123,14 +103,10 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
         .unwrap_or(first);
     super::check_memory(
         largest,
-        super::parallelism(args.threads, simulations),
-        args.max_memory,
+        super::parallelism(args.plan.threads, simulations),
+        args.plan.max_memory,
     )?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&first.name));
-    let mut out = OutputDir::open(&dir, args.force)?;
+    let mut out = args.plan.output_dir(&first.name)?;
     let file = shard.file_name("sweep");
     // A shard holds part of the grid: the chart is the merged table's.
     let charts = if shard.is_whole() {
@@ -142,10 +118,12 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     names.extend(charts.iter().cloned());
     out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
 
-    let bar = super::progress_bar(simulations, args.quiet, "simulations");
+    let bar = super::progress_bar(simulations, args.plan.quiet, "simulations");
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let table = super::with_threads(args.threads, || sweep::run(&prepared, replications, &tick))??;
+    let table = super::with_threads(args.plan.threads, || {
+        sweep::run(&prepared, replications, &tick)
+    })??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     // Checked before any file is written: a misspelt --metric leaves the folder as it was.
@@ -172,7 +150,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     };
     let shown = out.path().join(&file).display().to_string();
     out.finish()?;
-    if !args.quiet {
+    if !args.plan.quiet {
         let _ = print(|w| {
             write!(
                 w,
