@@ -1,12 +1,13 @@
 //! Engine benchmarks on the reference scenario (`scenarios/reference.toml`):
 //! one replication; the edit path alone (sync disabled, so edits only queue); the drain path
 //! alone (a backlog loaded at once, no background edits); and 100 replications at one tenth
-//! scale. Figures and commands: `docs/performance.md`.
+//! scale on one and on two threads. Figures and commands: `docs/performance.md`.
 
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use syncsim::engine::{seeds, simulate};
+use syncsim::engine::simulate;
+use syncsim::replicate;
 use syncsim::scenario::{self, Scenario};
 
 fn reference(overrides: &[&str]) -> Scenario {
@@ -51,13 +52,16 @@ fn engine(c: &mut Criterion) {
         "events.opportunity_bulk.count=30000",
         "sync.throughput=5000",
     ]);
-    group.bench_function("100_at_one_tenth_scale", |b| {
-        b.iter(|| {
-            (0..100)
-                .map(|i| simulate(&tenth, seeds::replication_seed(tenth.seed, i)).max_backlog)
-                .sum::<u64>()
-        })
-    });
+    // As `syncsim run --replications 100` runs them: rayon, one engine workspace per job.
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool");
+        group.bench_function(format!("100_at_one_tenth_scale/{threads}_threads"), |b| {
+            b.iter(|| pool.install(|| replicate::run(&tenth, 100, &|| {}).runs.len()))
+        });
+    }
     group.finish();
 }
 
