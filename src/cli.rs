@@ -73,15 +73,25 @@ pub struct ScenarioArgs {
 impl ScenarioArgs {
     /// Loads and validates the scenario with every override applied.
     pub fn load(&self) -> Result<Scenario, ScenarioError> {
+        // The flags become overrides; an error names them as the user typed them.
         let mut overrides = Vec::new();
+        let mut flags = Vec::new();
         if let Some(seed) = self.seed {
             overrides.push(format!("seed={seed}"));
+            flags.push(format!("--seed {seed}"));
         }
         if let Some(h) = &self.horizon {
             overrides.push(format!("horizon=\"{}\"", h.replace('"', "")));
+            flags.push(format!("--horizon {h}"));
         }
+        let generated: Vec<String> = overrides.iter().map(|o| format!("--set {o}")).collect();
         overrides.extend(self.set.iter().cloned());
-        scenario::load(&self.file, &overrides)
+        scenario::load(&self.file, &overrides).map_err(|mut e| {
+            for (generated, flag) in generated.iter().zip(&flags) {
+                e.source = e.source.replace(generated, flag);
+            }
+            e
+        })
     }
 }
 

@@ -20,6 +20,8 @@ use raw::{RawEvent, RawObject, RawScenario, RawSync};
 pub const MAX_RECORDS: u64 = 1 << 31;
 /// The most edit-producing events (bulk updates, objects enabled) whose clear time is tracked.
 pub const MAX_TRACKED_EVENTS: usize = 64;
+/// The most object types a scenario may have.
+pub const MAX_OBJECTS: usize = 1_000;
 /// The longest horizon accepted.
 pub const MAX_HORIZON: Millis = 3_660 * DAY;
 
@@ -41,6 +43,14 @@ impl Direction {
         match self {
             Direction::ToMarketing => "to_marketing",
             Direction::ToCrm => "to_crm",
+        }
+    }
+
+    /// The opposite direction.
+    pub fn other(self) -> Self {
+        match self {
+            Direction::ToMarketing => Direction::ToCrm,
+            Direction::ToCrm => Direction::ToMarketing,
         }
     }
 
@@ -370,24 +380,70 @@ impl std::error::Error for ScenarioError {}
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Messages echo what the user wrote; keep them on one screen whatever it was.
+        let source = screen_text(&self.source);
+        let message = screen_text(&self.message);
         match &self.location {
-            Location::File => write!(f, "scenario '{}': {}", self.source, self.message),
+            Location::File => write!(f, "scenario '{source}': {message}"),
             Location::Key(key) => {
-                write!(f, "scenario '{}': {key}: {}", self.source, self.message)
+                write!(f, "scenario '{source}': {}: {message}", screen_text(key))
             }
             Location::LineColumn { line, column, text } => {
                 let gutter = line.to_string().len();
                 writeln!(
                     f,
-                    "scenario '{}': line {line}, column {column}: {}",
-                    self.source, self.message
+                    "scenario '{source}': line {line}, column {column}: {message}"
                 )?;
+                // Control characters (a NUL of UTF-16 text, a stray escape) would garble the
+                // terminal; one replacement character each keeps the caret's column right.
+                let text: String = text
+                    .chars()
+                    .map(|ch| match ch {
+                        '\t' => ' ',
+                        ch if ch.is_control() => '\u{fffd}',
+                        ch => ch,
+                    })
+                    .collect();
                 writeln!(f, "{:gutter$} |", "")?;
                 writeln!(f, "{line} | {text}")?;
                 write!(f, "{:gutter$} | {:>column$}", "", "^")
             }
         }
     }
+}
+
+/// The longest run of non-blank characters an error message shows whole.
+const MAX_SHOWN_WORD: usize = 80;
+
+/// `text` made safe for a one-screen message: control characters (newlines of a multi-line
+/// string, for one) escaped, and any run of more than [`MAX_SHOWN_WORD`] non-blank
+/// characters (a 100,000-character key, say) shortened around an ellipsis.
+fn screen_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(1024));
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let n = word.chars().count();
+        if n > MAX_SHOWN_WORD {
+            let head: String = word.chars().take(40).collect();
+            let tail: String = word.chars().skip(n - 20).collect();
+            out.push_str(&format!("{head}...({} characters)...{tail}", n - 60));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for ch in text.chars() {
+        if ch == ' ' {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        } else if ch.is_control() {
+            word.extend(ch.escape_default());
+        } else {
+            word.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// Largest scenario file read, so a huge file is refused before it is parsed.
@@ -409,11 +465,30 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(file_error(format!(
-            "is {} bytes; a scenario file may be at most {MAX_FILE_BYTES} bytes",
+            "is {} bytes; a scenario file may be at most {MAX_FILE_BYTES} bytes (4 MiB)",
             meta.len()
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| file_error(format!("cannot read it: {e}")))?;
+    // The size in the metadata is not the last word: a device or a pipe (`/dev/zero`,
+    // `<(cmd)`) reports 0 and a file may grow, so reading stops one byte past the limit.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            use std::io::Read;
+            file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| file_error(format!("cannot read it: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(file_error(format!(
+            "is more than {MAX_FILE_BYTES} bytes; a scenario file may be at most \
+             {MAX_FILE_BYTES} bytes (4 MiB)"
+        )));
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(file_error(
+            "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into(),
+        ));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|b| **b == b'\n').count() + 1;
@@ -472,7 +547,10 @@ pub fn from_str(
     if !overrides.is_empty() {
         let mut table: toml::Table = toml::from_str(text).map_err(syntax)?;
         for assignment in overrides {
-            apply_override(&mut table, assignment)?;
+            apply_override(&mut table, assignment).map_err(|e| ScenarioError {
+                source: format!("{source} with --set {assignment}"),
+                ..e
+            })?;
         }
         raw = match RawScenario::deserialize_table(table) {
             Ok(raw) => raw,
@@ -488,7 +566,33 @@ pub fn from_str(
                 .into(),
         });
     }
-    validate(raw, source, default_name)
+    validate(raw, source, default_name).map_err(|e| blame_override(e, overrides))
+}
+
+/// Names the `--set` that gave a refused key its value: the last one whose path is the key,
+/// inside it or around it (`--set sync.gates={A="B"}` for `sync.gates.A`).
+fn blame_override(mut error: ScenarioError, overrides: &[String]) -> ScenarioError {
+    let Location::Key(key) = &error.location else {
+        return error;
+    };
+    let key = key.split('[').next().unwrap_or_default();
+    let within = |inner: &str, outer: &str| {
+        inner == outer
+            || inner
+                .strip_prefix(outer)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    // An event refused for falling outside the horizon is as much the horizon's doing.
+    let horizon_too = key.starts_with("events.") && error.message.contains("the horizon");
+    let culprit = overrides.iter().rev().find(|assignment| {
+        let path = assignment.split('=').next().unwrap_or_default().trim();
+        let path: String = path.split('.').map(str::trim).collect::<Vec<_>>().join(".");
+        within(key, &path) || within(&path, key) || (horizon_too && path == "horizon")
+    });
+    if let Some(assignment) = culprit {
+        error.source = format!("{} with --set {assignment}", error.source);
+    }
+    error
 }
 
 impl RawScenario {
@@ -522,19 +626,85 @@ fn override_type_error(
                         .trim()
                         .to_string(),
                 ),
-                message: e.message().trim().to_string(),
+                message: plain_toml_message(e.message()),
             };
         }
     }
     ScenarioError {
         source: format!("{source} with --set {}", overrides.join(" --set ")),
         location: Location::File,
-        message: error.message().trim().to_string(),
+        message: plain_toml_message(error.message()),
     }
 }
 
+/// The TOML library's message in a planner's words: on one line, with Rust type names
+/// replaced by the TOML they stand for, and what is allowed where the library does not say.
+fn plain_toml_message(message: &str) -> String {
+    let mut text = message
+        .trim()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    for (rust, toml) in [
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        (
+            "expected a sequence",
+            "expected an array such as [\"Lead\", \"Contact\"]",
+        ),
+        ("expected a map", "expected a table"),
+        (
+            "expected struct RawEvent",
+            "expected an event table ([events.<name>] with kind, at, ...)",
+        ),
+        (
+            "expected struct RawObject",
+            "expected an object table ([objects.<Name>] with records, ...)",
+        ),
+        ("expected struct RawSync", "expected the [sync] table"),
+        ("expected struct RawScenario", "expected a table"),
+        ("floating point", "float"),
+    ] {
+        text = text.replace(rust, toml);
+    }
+    if text.contains("recursion limit exceeded") {
+        return format!(
+            "{}; values are nested too deeply: arrays, inline tables and dotted keys may nest \
+             fewer than 80 levels",
+            text.replace("; recursion limit exceeded", "")
+                .replace("recursion limit exceeded", "")
+                .trim_end_matches("; ")
+        )
+        .trim_start_matches("; ")
+        .to_string();
+    }
+    if text.starts_with("invalid string; expected `\"`, `'`") {
+        return "expected a value: a number, true or false, a date-time, an array `[...]`, an \
+                inline table `{...}` or a quoted string (words need quotes: `policy = \"fifo\"`)"
+            .into();
+    }
+    if text.starts_with("invalid table header; expected") {
+        return "invalid table header: a header is names joined by dots, in brackets, on one \
+                line, e.g. `[objects.Lead]` or `[events.currency_update]`"
+            .into();
+    }
+    if text == "invalid basic string" || text == "invalid literal string" {
+        return format!(
+            "{text}: a string must close on the line it opens, and a backslash in \"...\" \
+             starts an escape such as \\n or \\\\"
+        );
+    }
+    if text.starts_with("number too large to fit in target type") {
+        return "the number is too large: whole numbers are at most 9223372036854775807".into();
+    }
+    text
+}
+
 fn syntax_error(text: &str, source: &str, e: &toml::de::Error) -> ScenarioError {
-    let message = e.message().trim().to_string();
+    let message = plain_toml_message(e.message());
     let Some(span) = e.span() else {
         return ScenarioError {
             source: source.into(),
@@ -561,6 +731,10 @@ fn syntax_error(text: &str, source: &str, e: &toml::de::Error) -> ScenarioError 
     }
 }
 
+/// The most keys a `--set` path may have; the deepest scenario key has three
+/// (`objects.Lead.records`), and a deep path would build a tree as deep.
+pub const MAX_SET_PATH_KEYS: usize = 8;
+
 /// Applies one `--set PATH=VALUE` to the TOML tree. VALUE is read as TOML (`2`, `0.5`,
 /// `true`, `"x"`, `[1, 2]`), and as a bare string when it is not valid TOML (`4h`, `fifo`).
 pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<(), ScenarioError> {
@@ -574,6 +748,13 @@ pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<(), S
         .ok_or_else(|| err("expected PATH=VALUE, e.g. `--set sync.workers=2`".into()))?;
     let path = path.trim();
     let keys: Vec<&str> = path.split('.').map(str::trim).collect();
+    if keys.len() > MAX_SET_PATH_KEYS {
+        return Err(err(format!(
+            "'{path}' has {} keys; a key path has at most {MAX_SET_PATH_KEYS}, e.g. \
+             `objects.Lead.records`",
+            keys.len()
+        )));
+    }
     if keys.iter().any(|k| k.is_empty()) {
         return Err(err(format!(
             "'{path}' is not a key path; write keys joined by dots, e.g. `objects.Lead.records`"
@@ -605,6 +786,30 @@ fn parse_override_value(text: &str) -> toml::Value {
         .unwrap_or_else(|| toml::Value::String(text.to_string()))
 }
 
+/// What a time value must be, for [`Checker::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// A duration (`4h`).
+    Duration,
+    /// An instant (`2026-11-23T00:00:00Z`).
+    Instant,
+    /// A time after start (`24h`) or an instant.
+    Either,
+}
+
+/// A TOML value's kind, as a planner would name it.
+fn toml_kind(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(_) => "a string".into(),
+        toml::Value::Integer(n) => format!("the whole number {n}"),
+        toml::Value::Float(x) => format!("the number {x}"),
+        toml::Value::Boolean(b) => format!("{b}"),
+        toml::Value::Datetime(_) => "a date-time".into(),
+        toml::Value::Array(_) => "an array".into(),
+        toml::Value::Table(_) => "a table".into(),
+    }
+}
+
 /// Collects the key-named errors of one validation pass; the first is reported.
 struct Checker<'a> {
     source: &'a str,
@@ -624,21 +829,38 @@ impl Checker<'_> {
     }
 
     /// The text of a duration or instant value: a string, a bare `0`, or a TOML date-time.
-    fn text(&self, key: &str, value: &toml::Value) -> Result<String, ScenarioError> {
+    fn text(
+        &self,
+        key: &str,
+        value: &toml::Value,
+        expect: Expect,
+    ) -> Result<String, ScenarioError> {
+        let example = match expect {
+            Expect::Duration => "a duration such as \"4h\" or \"1d12h\"",
+            Expect::Instant => "an RFC 3339 UTC instant such as \"2026-11-23T00:00:00Z\"",
+            Expect::Either => {
+                "a time after start such as \"24h\" or an RFC 3339 UTC instant such as \
+                 \"2026-11-24T00:00:00Z\""
+            }
+        };
         match value {
             toml::Value::String(s) => Ok(s.clone()),
-            toml::Value::Integer(0) => Ok("0".into()),
-            toml::Value::Integer(n) => self.fail(
+            toml::Value::Integer(0) if expect != Expect::Instant => Ok("0".into()),
+            toml::Value::Integer(n) if expect != Expect::Instant => self.fail(
                 key,
                 format!("{n} has no unit; write a duration such as \"{n}s\", \"{n}m\" or \"{n}h\""),
+            ),
+            toml::Value::Float(x) if expect != Expect::Instant => self.fail(
+                key,
+                format!(
+                    "{x} is not a duration: write a whole number and a unit, in quotes, such \
+                     as \"4h\" or \"4h30m\""
+                ),
             ),
             toml::Value::Datetime(dt) => Ok(dt.to_string()),
             other => self.fail(
                 key,
-                format!(
-                    "expected a duration such as \"4h\" or an instant such as \"2026-11-23T00:00:00Z\" (got a {})",
-                    other.type_str()
-                ),
+                format!("expected {example} (got {})", toml_kind(other)),
             ),
         }
     }
@@ -772,13 +994,15 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
     let start = match raw.start.as_ref() {
         None => return c.fail("start", "is required: the UTC instant the simulation starts, e.g. `start = \"2026-11-23T00:00:00Z\"`"),
         Some(value) => {
-            let text = c.text("start", value)?;
+            let text = c.text("start", value, Expect::Instant)?;
             Instant::parse(&text).or_else(|e| c.fail("start", e.to_string()))?
         }
     };
     let horizon = match raw.horizon.as_ref() {
         None => defaults::HORIZON,
-        Some(value) => c.positive_duration("horizon", &c.text("horizon", value)?)?,
+        Some(value) => {
+            c.positive_duration("horizon", &c.text("horizon", value, Expect::Duration)?)?
+        }
     };
     if horizon > MAX_HORIZON {
         return c.fail(
@@ -791,9 +1015,10 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
     }
     let sample_interval = match raw.sample_interval.as_ref() {
         None => defaults::SAMPLE_INTERVAL,
-        Some(value) => {
-            c.positive_duration("sample_interval", &c.text("sample_interval", value)?)?
-        }
+        Some(value) => c.positive_duration(
+            "sample_interval",
+            &c.text("sample_interval", value, Expect::Duration)?,
+        )?,
     };
     if horizon / sample_interval > 1_000_000 {
         return c.fail(
@@ -809,6 +1034,15 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         Some(r) => c.int_in("replications", r, 1, 1_000_000)? as u32,
     };
 
+    if raw.objects.len() > MAX_OBJECTS {
+        return c.fail(
+            "objects",
+            format!(
+                "the scenario has {} objects; at most {MAX_OBJECTS} are allowed",
+                raw.objects.len()
+            ),
+        );
+    }
     if raw.objects.is_empty() {
         return c.fail(
             "objects",
@@ -821,7 +1055,7 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
     }
     let sync = validate_sync(&c, &raw.sync, preset, &objects)?;
     let events = validate_events(&c, &raw.events, &mut objects, start, horizon)?;
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         description: raw.description.unwrap_or_default(),
         preset,
@@ -833,7 +1067,169 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         objects,
         sync,
         events,
-    })
+    };
+    let memory = MemoryEstimate::of(&scenario);
+    if memory.total() > MAX_MEMORY_BYTES {
+        return Err(ScenarioError {
+            source: source.into(),
+            location: Location::File,
+            message: format!(
+                "a run would need about {} of memory ({}); at most {} is allowed: use fewer \
+                 records, lower edit rates or throughput, a shorter horizon or a longer \
+                 sample_interval",
+                bytes_text(memory.total()),
+                memory.parts_text(),
+                bytes_text(MAX_MEMORY_BYTES)
+            ),
+        });
+    }
+    Ok(scenario)
+}
+
+/// The most memory a scenario's run may be estimated to need (see [`MemoryEstimate`]).
+pub const MAX_MEMORY_BYTES: f64 = 8.0 * GIB;
+
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// Bytes as a planner reads them: `312.5 GiB`, `40.0 MiB`.
+fn bytes_text(bytes: f64) -> String {
+    if bytes >= GIB {
+        format!("{:.1} GiB", bytes / GIB)
+    } else {
+        format!("{:.1} MiB", bytes / (1u64 << 20) as f64)
+    }
+}
+
+/// An upper estimate of the memory one run of a scenario takes, so that a scenario too big
+/// for the machine is refused up front with the estimate rather than failing hours in.
+///
+/// The per-item sizes mirror the engine's data structures (a `u32` slot and a bit per record
+/// and synced direction; an entry and its queue slot per pending record; a latency sample per
+/// synced update; `u32` backlog samples and hourly counters per queue); change them with the
+/// engine. Edits and completions are bounded from above: the peak background rate over the
+/// whole horizon plus every bulk edit, and what the sync could complete at its highest
+/// throughput and worker count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemoryEstimate {
+    /// The per-record index of pending entries.
+    pub index: f64,
+    /// Entries of pending or in-flight records.
+    pub entries: f64,
+    /// Latency samples of completed updates.
+    pub latency: f64,
+    /// Backlog samples and hourly counters.
+    pub series: f64,
+}
+
+impl MemoryEstimate {
+    /// Bytes per record and synced direction of the pending index.
+    const INDEX_PER_RECORD: f64 = 4.125;
+    /// Bytes per pending entry (the entry, its queue slot, and room for vector growth).
+    const PER_ENTRY: f64 = 96.0;
+    /// Bytes per latency sample, with room for vector growth.
+    const PER_LATENCY: f64 = 16.0;
+    /// Bytes per queue and sample point.
+    const PER_SAMPLE: f64 = 4.0;
+    /// Bytes per queue and hour.
+    const PER_HOUR: f64 = 12.0;
+
+    /// The estimate for `sc`.
+    pub fn of(sc: &Scenario) -> Self {
+        let hours = sc.horizon as f64 / crate::units::HOUR as f64;
+        let queues = 2.0 * sc.objects.len() as f64;
+        let mut index = 0.0;
+        let mut entries = 0.0;
+        let mut edits = 0.0;
+        for (o, object) in sc.objects.iter().enumerate() {
+            let peak = object
+                .hour_profile
+                .map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
+                * object.weekend_factor.max(1.0);
+            for d in Direction::ALL {
+                if !object.syncs[d as usize] {
+                    continue;
+                }
+                let records = object.records as f64;
+                let mut queue_edits = object.edits_per_hour[d as usize] * peak * hours;
+                for e in &sc.events {
+                    match e.kind {
+                        EventKind::BulkUpdate {
+                            object: eo,
+                            direction,
+                            count,
+                            selection,
+                            ..
+                        } if eo == o && direction == d => {
+                            queue_edits += count as f64;
+                            if selection == Selection::Random {
+                                index += 4.0 * count as f64;
+                            }
+                        }
+                        EventKind::EnableObject { object: eo } if eo == o => {
+                            queue_edits += records;
+                        }
+                        _ => {}
+                    }
+                }
+                index += Self::INDEX_PER_RECORD * records;
+                entries += Self::PER_ENTRY * records.min(queue_edits);
+                edits += queue_edits;
+            }
+        }
+        // In-flight entries beyond one per record: at most a batch per worker.
+        let max_workers = sc
+            .events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::SetWorkers { workers } => Some(workers),
+                _ => None,
+            })
+            .fold(sc.sync.workers, u32::max) as f64;
+        entries += Self::PER_ENTRY * max_workers * sc.sync.batch_size as f64;
+        let max_throughput = sc
+            .events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::SetThroughput { throughput } => Some(throughput),
+                _ => None,
+            })
+            .fold(sc.sync.throughput, f64::max);
+        let cheapest = sc.sync.skip_cost.min(1.0);
+        let by_throughput = if cheapest > 0.0 {
+            max_throughput * max_workers * hours / cheapest
+        } else {
+            f64::INFINITY
+        };
+        let by_overhead = sc
+            .horizon
+            .checked_div(sc.sync.batch_overhead)
+            .map_or(f64::INFINITY, |batches| {
+                (batches + 1) as f64 * max_workers * sc.sync.batch_size as f64
+            });
+        let completions = edits.min(by_throughput).min(by_overhead);
+        let samples = (sc.horizon / sc.sample_interval + 1) as f64;
+        MemoryEstimate {
+            index,
+            entries,
+            latency: Self::PER_LATENCY * completions,
+            series: queues * (Self::PER_SAMPLE * samples + Self::PER_HOUR * (hours + 1.0)),
+        }
+    }
+
+    /// The whole estimate, in bytes.
+    pub fn total(&self) -> f64 {
+        self.index + self.entries + self.latency + self.series
+    }
+
+    fn parts_text(&self) -> String {
+        format!(
+            "record index {}, pending entries {}, latency samples {}, backlog series {}",
+            bytes_text(self.index),
+            bytes_text(self.entries),
+            bytes_text(self.latency),
+            bytes_text(self.series)
+        )
+    }
 }
 
 fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec, ScenarioError> {
@@ -918,6 +1314,24 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
     };
     let weekend_factor =
         c.non_negative(&key("weekend_factor"), o.weekend_factor.unwrap_or(1.0), 1e6)?;
+    // The multipliers apply on top of the rate: its peak must respect the same bound.
+    let peak_factor = hour_profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
+        * weekend_factor.max(1.0);
+    for (dir, field) in [
+        (Direction::ToMarketing, "edits_per_hour"),
+        (Direction::ToCrm, "marketing_edits_per_hour"),
+    ] {
+        let peak = edits_per_hour[dir as usize] * peak_factor;
+        if peak > MAX_RATE_PER_HOUR {
+            return c.fail(
+                key(field),
+                format!(
+                    "peaks at {peak} edits per hour once hour_profile and weekend_factor \
+                     multiply it; the peak may be at most {MAX_RATE_PER_HOUR}"
+                ),
+            );
+        }
+    }
     let record_choice = match o.record_choice.as_deref().unwrap_or("uniform") {
         "uniform" => {
             for (field, v) in [
@@ -951,7 +1365,11 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
             if ((records as f64) * fraction).floor() < 1.0 {
                 return c.fail(
                     key("hot_fraction"),
-                    format!("gives an empty hot set for {records} records"),
+                    format!(
+                        "gives an empty hot set for {records} records; use at least {} so \
+                         the hot set holds one record",
+                        1.0 / records as f64
+                    ),
                 );
             }
             let share = c.fraction(&key("hot_share"), o.hot_share.unwrap_or(0.9))?;
@@ -1147,14 +1565,26 @@ fn validate_sync(
     )?;
     let cycle_wait = match pick!(cycle_wait) {
         None => defaults::CYCLE_WAIT,
-        Some(t) => c.positive_duration("sync.cycle_wait", &c.text("sync.cycle_wait", &t)?)?,
+        Some(t) => c.positive_duration(
+            "sync.cycle_wait",
+            &c.text("sync.cycle_wait", &t, Expect::Duration)?,
+        )?,
     };
     let batch_overhead = match pick!(batch_overhead) {
         None => 0,
-        Some(t) => c.duration("sync.batch_overhead", &c.text("sync.batch_overhead", &t)?)?,
+        Some(t) => c.duration(
+            "sync.batch_overhead",
+            &c.text("sync.batch_overhead", &t, Expect::Duration)?,
+        )?,
     };
     if batch_overhead > DAY {
-        return c.fail("sync.batch_overhead", "must be at most 1d");
+        return c.fail(
+            "sync.batch_overhead",
+            format!(
+                "must be at most 1d (got {})",
+                units::format_duration(batch_overhead)
+            ),
+        );
     }
     if skip_cost == 0.0 && batch_overhead == 0 {
         // A batch of skips alone would take no time and the clock would never move.
@@ -1195,7 +1625,9 @@ fn validate_events(
                     "is required: a time after start (`24h`) or a UTC instant",
                 )
             }
-            Some(t) => c.instant_or_offset(&key("at"), &c.text(&key("at"), t)?, start)?,
+            Some(t) => {
+                c.instant_or_offset(&key("at"), &c.text(&key("at"), t, Expect::Either)?, start)?
+            }
         };
         if at >= horizon {
             return c.fail(
@@ -1276,14 +1708,23 @@ fn validate_events(
                 if !o.syncs[direction as usize] {
                     return c.fail(
                         key("direction"),
-                        format!("object '{}' does not sync {}", o.name, direction.name()),
+                        format!(
+                            "object '{}' does not sync {}; allowed here: {} (or set the \
+                             object's `sync = \"both\"`)",
+                            o.name,
+                            direction.name(),
+                            direction.other().name()
+                        ),
                     );
                 }
                 let count = match e.count {
                     None => {
                         return c.fail(
                             key("count"),
-                            "is required: how many records the update edits",
+                            format!(
+                                "is required: how many records the update edits, 1..={}",
+                                o.records
+                            ),
                         )
                     }
                     Some(n) => c.int_in(&key("count"), n, 1, o.records as i64)? as u32,
@@ -1312,10 +1753,19 @@ fn validate_events(
                 };
                 let spread = match e.spread.as_ref() {
                     None => 0,
-                    Some(s) => c.duration(&key("spread"), &c.text(&key("spread"), s)?)?,
+                    Some(s) => c.duration(
+                        &key("spread"),
+                        &c.text(&key("spread"), s, Expect::Duration)?,
+                    )?,
                 };
                 if spread > MAX_HORIZON {
-                    return c.fail(key("spread"), "must be at most 3660d");
+                    return c.fail(
+                        key("spread"),
+                        format!(
+                            "must be at most 3660d (got {})",
+                            units::format_duration(spread)
+                        ),
+                    );
                 }
                 EventKind::BulkUpdate {
                     object,
@@ -1345,9 +1795,10 @@ fn validate_events(
             "sync_disabled" => EventKind::SyncDisabled {
                 duration: match e.duration.as_ref() {
                     None => None,
-                    Some(d) => {
-                        Some(c.positive_duration(&key("duration"), &c.text(&key("duration"), d)?)?)
-                    }
+                    Some(d) => Some(c.positive_duration(
+                        &key("duration"),
+                        &c.text(&key("duration"), d, Expect::Duration)?,
+                    )?),
                 },
             },
             "sync_enabled" => EventKind::SyncEnabled,
@@ -1380,11 +1831,13 @@ fn validate_events(
     }
     // Events at the same instant keep their order in the file.
     events.sort_by_key(|e| e.at);
-    if events.iter().filter(|e| e.kind.makes_edits()).count() > MAX_TRACKED_EVENTS {
+    let tracked = events.iter().filter(|e| e.kind.makes_edits()).count();
+    if tracked > MAX_TRACKED_EVENTS {
         return c.fail(
             "events",
             format!(
-                "at most {MAX_TRACKED_EVENTS} bulk_update and enable_object events are allowed"
+                "at most {MAX_TRACKED_EVENTS} bulk_update and enable_object events are allowed \
+                 (got {tracked}); merge bulk updates of the same object"
             ),
         );
     }

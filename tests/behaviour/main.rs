@@ -1,5 +1,6 @@
 //! Behaviour tests of syncsim: one integration binary, one file per behaviour.
 
+mod bad_scenarios;
 mod cli;
 mod conservation;
 mod determinism;
