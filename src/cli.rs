@@ -114,9 +114,30 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Scenario(_) | CliError::Usage(_) => EXIT_BAD_INPUT,
+            CliError::Output(OutputError::Interrupted) => EXIT_INTERRUPTED,
             CliError::Output(_) => EXIT_OUTPUT,
         }
     }
+}
+
+/// Makes Ctrl-C (SIGINT) stop the process cleanly: temporary files and folders the run
+/// created are removed, reports already in place stay complete, and the exit code is
+/// [`EXIT_INTERRUPTED`]. Call once, first thing.
+pub fn handle_interrupts() {
+    // Without a handler Ctrl-C still stops the run, only less tidily: not worth failing for.
+    let _ = ctrlc::set_handler(|| {
+        crate::report::output::abandon_and_exit(EXIT_INTERRUPTED.into(), |finished| {
+            let _ = writeln!(
+                io::stderr(),
+                "error: interrupted; {}",
+                if finished {
+                    "the reports had been written in full"
+                } else {
+                    "no report was written and no temporary file is left"
+                }
+            );
+        })
+    });
 }
 
 /// Runs a parsed command line and returns the process exit code.

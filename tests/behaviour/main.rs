@@ -6,6 +6,7 @@ mod conservation;
 mod determinism;
 mod examples;
 mod hand_cases;
+mod safe_output;
 mod validation;
 
 use syncsim::engine::simulate;
