@@ -4,6 +4,7 @@ mod bad_scenarios;
 mod cli;
 mod conservation;
 mod determinism;
+mod edge_cases;
 mod examples;
 mod hand_cases;
 mod safe_output;
