@@ -396,7 +396,7 @@ impl fmt::Display for ScenarioError {
                 )?;
                 // Control characters (a NUL of UTF-16 text, a stray escape) would garble the
                 // terminal; one replacement character each keeps the caret's column right.
-                let text: String = text
+                let chars: Vec<char> = text
                     .chars()
                     .map(|ch| match ch {
                         '\t' => ' ',
@@ -404,20 +404,35 @@ impl fmt::Display for ScenarioError {
                         ch => ch,
                     })
                     .collect();
+                // A long line is shown as a window around the column, so it stays on one
+                // screen and the caret still points at the right character.
+                let (first, lead) = if *column > SHOWN_LINE / 2 + 40 {
+                    (column - 1 - SHOWN_LINE / 2, "...")
+                } else {
+                    (0, "")
+                };
+                let last = chars.len().min(first + SHOWN_LINE);
+                let tail = if last < chars.len() { "..." } else { "" };
+                let window: String = chars.get(first..last).unwrap_or_default().iter().collect();
+                let caret = column - first + lead.len();
                 writeln!(f, "{:gutter$} |", "")?;
-                writeln!(f, "{line} | {text}")?;
-                write!(f, "{:gutter$} | {:>column$}", "", "^")
+                writeln!(f, "{line} | {lead}{window}{tail}")?;
+                write!(f, "{:gutter$} | {:>caret$}", "", "^")
             }
         }
     }
 }
 
+/// How many characters of a line an error shows around the column.
+const SHOWN_LINE: usize = 160;
+
 /// The longest run of non-blank characters an error message shows whole.
 const MAX_SHOWN_WORD: usize = 80;
 
 /// `text` made safe for a one-screen message: control characters (newlines of a multi-line
-/// string, for one) escaped, and any run of more than [`MAX_SHOWN_WORD`] non-blank
-/// characters (a 100,000-character key, say) shortened around an ellipsis.
+/// string, for one) escaped, any run of more than [`MAX_SHOWN_WORD`] non-blank characters (a
+/// 100,000-character key, say) shortened around an ellipsis, and the whole kept under
+/// [`MAX_SHOWN_TEXT`] characters the same way.
 fn screen_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(1024));
     let mut word = String::new();
@@ -443,8 +458,21 @@ fn screen_text(text: &str) -> String {
         }
     }
     flush(&mut word, &mut out);
+    // Many short words (a `--set` value of a thousand words) are shortened as a whole.
+    let n = out.chars().count();
+    if n > MAX_SHOWN_TEXT {
+        let head: String = out.chars().take(MAX_SHOWN_TEXT - 200).collect();
+        let tail: String = out.chars().skip(n - 150).collect();
+        out = format!(
+            "{head}...({} characters)...{tail}",
+            n - (MAX_SHOWN_TEXT - 50)
+        );
+    }
     out
 }
+
+/// The longest source, key or message an error shows whole.
+const MAX_SHOWN_TEXT: usize = 800;
 
 /// Largest scenario file read, so a huge file is refused before it is parsed.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -490,21 +518,28 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
         ));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
-        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let bytes = e.as_bytes();
+        let good = &bytes[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|b| **b == b'\n').count() + 1;
-        let column = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        // Columns count characters, as for every other error.
+        let before = String::from_utf8_lossy(&good[line_start..]);
+        let column = before.chars().count() + 1;
+        let line_text: String = String::from_utf8_lossy(
+            bytes[line_start..]
+                .split(|b| *b == b'\n')
+                .next()
+                .unwrap_or_default(),
+        )
+        .chars()
+        .take(column + SHOWN_LINE)
+        .collect();
         ScenarioError {
             source: source.clone(),
             location: Location::LineColumn {
                 line,
                 column,
-                text: String::from_utf8_lossy(
-                    e.as_bytes()[good.len() - (column - 1)..]
-                        .split(|b| *b == b'\n')
-                        .next()
-                        .unwrap_or_default(),
-                )
-                .into_owned(),
+                text: line_text,
             },
             message: "the file is not valid UTF-8; save it as UTF-8".into(),
         }
@@ -691,6 +726,17 @@ fn plain_toml_message(message: &str) -> String {
                 line, e.g. `[objects.Lead]` or `[events.currency_update]`"
             .into();
     }
+    if text.starts_with("invalid array; expected `]`") {
+        return "invalid array: values are separated by commas and the array closes with `]`; \
+                words need quotes, e.g. `[\"Lead\", \"Contact\"]`"
+            .into();
+    }
+    if text.starts_with("invalid inline table; expected `}`") {
+        return "invalid inline table: `key = value` pairs are separated by commas, on one \
+                line, and the table closes with `}`; words need quotes, e.g. \
+                `{ Contact = \"Account\" }`"
+            .into();
+    }
     if text == "invalid basic string" || text == "invalid literal string" {
         return format!(
             "{text}: a string must close on the line it opens, and a backslash in \"...\" \
@@ -713,18 +759,31 @@ fn syntax_error(text: &str, source: &str, e: &toml::de::Error) -> ScenarioError 
         };
     };
     let offset = span.start.min(text.len());
+    // At the very end of the file the TOML library gives no message at all.
+    let message = if !message.is_empty() {
+        message
+    } else if text[offset..].trim().is_empty() {
+        "the file ends too early: a value, a closing bracket or a closing quote is missing".into()
+    } else {
+        "this is not valid TOML here (the format: docs/scenario.md)".into()
+    };
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = text[line_start..offset].chars().count() + 1;
-    let line_text = text[line_start..].lines().next().unwrap_or("").to_string();
-    // Keep the error on one screen even for a very long line.
-    let line_text: String = line_text.chars().take(160).collect();
+    // Enough of the line for the error to show the column in context.
+    let line_text: String = text[line_start..]
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(column + SHOWN_LINE)
+        .collect();
     ScenarioError {
         source: source.into(),
         location: Location::LineColumn {
             line,
-            column: column.min(161),
+            column,
             text: line_text,
         },
         message,

@@ -45,6 +45,12 @@ fn refused(output: &Output, file: &str) -> String {
         "{file}: the file is not named in\n{stderr}"
     );
     assert!(stderr.lines().count() <= 20, "{file}: not one screen");
+    // Found by fuzzing: at the end of a file the TOML library had no message to give.
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        !first.trim_end().ends_with(':'),
+        "{file}: no message: {stderr}"
+    );
     stderr
 }
 
@@ -206,5 +212,9 @@ fn huge_or_multi_line_values_still_give_a_one_screen_message() {
         &[],
     );
     assert!(e.contains("cannot name an output folder"), "{e}");
+    assert!(e.len() < 2_000, "{} characters", e.len());
+    let many_words = format!("sync.policy={}", "word ".repeat(5_000));
+    let e = validate_generated("words.toml", BASE.as_bytes(), &["--set".into(), many_words]);
+    assert!(e.contains("unknown policy 'word word"), "{e}");
     assert!(e.len() < 2_000, "{} characters", e.len());
 }
