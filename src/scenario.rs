@@ -381,12 +381,16 @@ impl std::error::Error for ScenarioError {}
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Messages echo what the user wrote; keep them on one screen whatever it was.
-        let source = screen_text(&self.source);
-        let message = screen_text(&self.message);
+        let source = screen_text(&self.source, MAX_SHOWN_NAME);
+        let message = screen_text(&self.message, MAX_SHOWN_TEXT);
         match &self.location {
             Location::File => write!(f, "scenario '{source}': {message}"),
             Location::Key(key) => {
-                write!(f, "scenario '{source}': {}: {message}", screen_text(key))
+                write!(
+                    f,
+                    "scenario '{source}': {}: {message}",
+                    screen_text(key, MAX_SHOWN_NAME)
+                )
             }
             Location::LineColumn { line, column, text } => {
                 let gutter = line.to_string().len();
@@ -431,9 +435,9 @@ const MAX_SHOWN_WORD: usize = 80;
 
 /// `text` made safe for a one-screen message: control characters (newlines of a multi-line
 /// string, for one) escaped, any run of more than [`MAX_SHOWN_WORD`] non-blank characters (a
-/// 100,000-character key, say) shortened around an ellipsis, and the whole kept under
-/// [`MAX_SHOWN_TEXT`] characters the same way.
-fn screen_text(text: &str) -> String {
+/// 100,000-character key, say) shortened around an ellipsis, and the whole kept under `max`
+/// characters the same way.
+fn screen_text(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len().min(1024));
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -460,19 +464,20 @@ fn screen_text(text: &str) -> String {
     flush(&mut word, &mut out);
     // Many short words (a `--set` value of a thousand words) are shortened as a whole.
     let n = out.chars().count();
-    if n > MAX_SHOWN_TEXT {
-        let head: String = out.chars().take(MAX_SHOWN_TEXT - 200).collect();
-        let tail: String = out.chars().skip(n - 150).collect();
-        out = format!(
-            "{head}...({} characters)...{tail}",
-            n - (MAX_SHOWN_TEXT - 50)
-        );
+    if n > max {
+        // The end usually says what is allowed: keep it.
+        let (head, tail) = (max * 2 / 3, max / 4);
+        let shown: String = out.chars().take(head).collect();
+        let end: String = out.chars().skip(n - tail).collect();
+        out = format!("{shown}...({} characters)...{end}", n - head - tail);
     }
     out
 }
 
-/// The longest source, key or message an error shows whole.
+/// The longest message an error shows whole.
 const MAX_SHOWN_TEXT: usize = 800;
+/// The longest source or key an error shows whole.
+const MAX_SHOWN_NAME: usize = 200;
 
 /// Largest scenario file read, so a huge file is refused before it is parsed.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
