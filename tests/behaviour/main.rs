@@ -6,6 +6,7 @@ mod conservation;
 mod determinism;
 mod edge_cases;
 mod examples;
+mod fuzz_crashes;
 mod hand_cases;
 mod safe_output;
 mod validation;
