@@ -138,19 +138,35 @@ impl ScenarioArgs {
     pub fn load(&self) -> Result<Scenario, ScenarioError> {
         let mut overrides = self.shorthands();
         overrides.extend(self.set.iter().cloned());
-        scenario::load(&self.file, &overrides)
+        scenario::load(&self.file, &overrides).map_err(|e| self.name_flags(e))
     }
 
     /// `--seed` and `--horizon` as the assignments they stand for, applied before `--set`.
     pub fn shorthands(&self) -> Vec<String> {
-        let mut overrides = Vec::new();
+        self.flags().into_iter().map(|(set, _)| set).collect()
+    }
+
+    /// Each shorthand given: the assignment it stands for and the flag as the user typed it.
+    fn flags(&self) -> Vec<(String, String)> {
+        let mut flags = Vec::new();
         if let Some(seed) = self.seed {
-            overrides.push(format!("seed={seed}"));
+            flags.push((format!("seed={seed}"), format!("--seed {seed}")));
         }
         if let Some(h) = &self.horizon {
-            overrides.push(format!("horizon=\"{}\"", h.replace('"', "")));
+            flags.push((
+                format!("horizon=\"{}\"", h.replace('"', "")),
+                format!("--horizon {h}"),
+            ));
         }
-        overrides
+        flags
+    }
+
+    /// An error about a shorthand's value names the flag as typed, not the `--set` it became.
+    pub fn name_flags(&self, mut e: ScenarioError) -> ScenarioError {
+        for (set, flag) in self.flags() {
+            e.source = e.source.replace(&format!("--set {set}"), &flag);
+        }
+        e
     }
 }
 
@@ -270,19 +286,20 @@ pub fn default_memory_cap() -> u64 {
 /// Refuses a scenario whose estimated memory, for `parallel` simulations at once, is above
 /// `cap` (default: [`default_memory_cap`]).
 pub fn check_memory(sc: &Scenario, parallel: u64, cap: Option<u64>) -> Result<(), CliError> {
+    use crate::scenario::bytes_text;
     let cap = cap.unwrap_or_else(default_memory_cap);
-    let one = crate::engine::memory_estimate(sc);
-    let need = one.saturating_mul(parallel.max(1));
-    if need > cap {
-        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    let one = crate::engine::MemoryEstimate::of(sc);
+    let need = one.total() * parallel.max(1) as f64;
+    if need > cap as f64 {
         return Err(CliError::Usage(format!(
-            "scenario '{}' would need about {:.1} GiB of memory ({:.2} GiB per simulation x {} at once); the cap is {:.1} GiB. \
+            "scenario '{}' would need about {} of memory ({} per simulation x {} at once; {}); the cap is {}. \
              Reduce records, rates or the horizon, run fewer threads, or raise the cap with --max-memory (e.g. --max-memory 32GiB)",
             sc.name,
-            gib(need),
-            gib(one),
+            bytes_text(need),
+            bytes_text(one.total()),
             parallel.max(1),
-            gib(cap)
+            one.parts_text(),
+            bytes_text(cap as f64)
         )));
     }
     Ok(())
@@ -316,9 +333,30 @@ impl CliError {
             | CliError::Usage(_)
             | CliError::Data(_)
             | CliError::Planner(_) => EXIT_BAD_INPUT,
+            CliError::Output(OutputError::Interrupted) => EXIT_INTERRUPTED,
             CliError::Output(_) => EXIT_OUTPUT,
         }
     }
+}
+
+/// Makes Ctrl-C (SIGINT) stop the process cleanly: temporary files and folders the run
+/// created are removed, reports already in place stay complete, and the exit code is
+/// [`EXIT_INTERRUPTED`]. Call once, first thing.
+pub fn handle_interrupts() {
+    // Without a handler Ctrl-C still stops the run, only less tidily: not worth failing for.
+    let _ = ctrlc::set_handler(|| {
+        crate::report::output::abandon_and_exit(EXIT_INTERRUPTED.into(), |finished| {
+            let _ = writeln!(
+                io::stderr(),
+                "error: interrupted; {}",
+                if finished {
+                    "the reports had been written in full"
+                } else {
+                    "no report was written and no temporary file is left"
+                }
+            );
+        })
+    });
 }
 
 /// Runs a parsed command line and returns the process exit code.

@@ -1805,48 +1805,101 @@ pub fn last_offset(count: u32, spread: Millis) -> Millis {
     }
 }
 
-/// Bytes one simulation of `sc` is expected to need at its peak, from the data layout:
-/// per-record state (a bit plus a 4-byte slot per record and synced direction), entries and
-/// queue items for the expected peak backlog (every bulk or enabled record plus a day of
-/// background edits, at most two per record), one latency per expected edit, and the sample
-/// and hourly series. It errs high; the real peak of the reference scenario is in
-/// `docs/performance.md`.
-pub fn memory_estimate(sc: &Scenario) -> u64 {
-    let hours = sc.horizon as f64 / HOUR as f64;
-    let mut records_state = 0u64;
-    let mut capacity = 0u64;
-    let mut edits = 0f64;
-    let mut per_day = 0f64;
-    for o in &sc.objects {
-        let directions = o.syncs.iter().filter(|s| **s).count() as u64;
-        records_state += directions * (o.records as u64 * 4 + (o.records as u64).div_ceil(8));
-        capacity += 2 * directions * o.records as u64;
-        let peak_factor = o
-            .hour_profile
-            .map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
-            * o.weekend_factor.max(1.0);
-        let rate = (o.edits_per_hour[0] + o.edits_per_hour[1]) * peak_factor;
-        edits += rate * hours;
-        per_day += rate * 24.0;
-    }
-    let mut event_records = 0f64;
-    for e in &sc.events {
-        match e.kind {
-            EventKind::BulkUpdate { count, .. } => event_records += count as f64,
-            EventKind::EnableObject { object } => {
-                let o = &sc.objects[object];
-                event_records += o.records as f64 * o.syncs.iter().filter(|s| **s).count() as f64;
+/// The memory one simulation of a scenario is expected to need at its peak, by part, from
+/// the engine's data layout. It errs high (the reference scenario's measured peak is in
+/// `docs/performance.md`), so a scenario too big for the machine is refused up front with
+/// the estimate rather than failing hours in. Change it with the data structures it mirrors.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemoryEstimate {
+    /// Per-record state: a bit and a 4-byte slot per record and synced direction, and the
+    /// ids a random bulk update picks.
+    pub index: f64,
+    /// Entries and queue items for the expected peak backlog: every bulk or enabled record
+    /// plus a day of background edits, at most two per record and direction.
+    pub entries: f64,
+    /// One latency sample per expected edit.
+    pub latency: f64,
+    /// The backlog samples and hourly series.
+    pub series: f64,
+    /// The program, the allocator and report buffers.
+    pub fixed: f64,
+}
+
+impl MemoryEstimate {
+    /// The estimate for `sc`.
+    pub fn of(sc: &Scenario) -> Self {
+        let hours = sc.horizon as f64 / HOUR as f64;
+        let mut index = 0f64;
+        let mut capacity = 0f64;
+        let mut edits = 0f64;
+        let mut per_day = 0f64;
+        for o in &sc.objects {
+            let directions = o.syncs.iter().filter(|s| **s).count() as f64;
+            index += directions * (o.records as f64 * 4.0 + (o.records as f64 / 8.0).ceil());
+            capacity += 2.0 * directions * o.records as f64;
+            let peak_factor = o
+                .hour_profile
+                .map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
+                * o.weekend_factor.max(1.0);
+            let rate = (o.edits_per_hour[0] + o.edits_per_hour[1]) * peak_factor;
+            edits += rate * hours;
+            per_day += rate * 24.0;
+        }
+        let mut event_records = 0f64;
+        for e in &sc.events {
+            match e.kind {
+                EventKind::BulkUpdate {
+                    count, selection, ..
+                } => {
+                    event_records += count as f64;
+                    if selection == Selection::Random {
+                        index += 4.0 * count as f64;
+                    }
+                }
+                EventKind::EnableObject { object } => {
+                    let o = &sc.objects[object];
+                    event_records +=
+                        o.records as f64 * o.syncs.iter().filter(|s| **s).count() as f64;
+                }
+                _ => {}
             }
-            _ => {}
+        }
+        edits += event_records;
+        // The entry slab plus queue items, with slack for requeued (stale) items.
+        let entry_bytes = (std::mem::size_of::<Entry>() + 2 * 16) as f64;
+        let queues = sc.objects.len() as f64 * 2.0;
+        let samples = (sc.horizon / sc.sample_interval + 1) as f64 * queues * 4.0 * 2.0;
+        let hourly = (sc.horizon / HOUR + 2) as f64 * queues * 4.0 * 3.0;
+        MemoryEstimate {
+            index,
+            entries: (event_records + per_day).min(capacity) * entry_bytes,
+            latency: edits * 8.0,
+            series: samples + hourly,
+            fixed: (8 << 20) as f64,
         }
     }
-    edits += event_records;
-    let entries = ((event_records + per_day) as u64).min(capacity);
-    let entry_bytes = std::mem::size_of::<Entry>() as u64 + 2 * 16; // slab + queue items with requeue slack
-    let samples = (sc.horizon / sc.sample_interval + 1) * sc.objects.len() as u64 * 2 * 4 * 2;
-    let hourly = (sc.horizon / HOUR + 2) * sc.objects.len() as u64 * 2 * 4 * 3;
-    let fixed = 8 << 20; // program, allocator and report buffers
-    records_state + entries * entry_bytes + edits as u64 * 8 + samples + hourly + fixed
+
+    /// The whole estimate, in bytes.
+    pub fn total(&self) -> f64 {
+        self.index + self.entries + self.latency + self.series + self.fixed
+    }
+
+    /// The parts, for a message: `record index 9.1 MiB, pending entries ...`.
+    pub fn parts_text(&self) -> String {
+        use crate::scenario::bytes_text;
+        format!(
+            "record index {}, pending entries {}, latency samples {}, backlog series {}",
+            bytes_text(self.index),
+            bytes_text(self.entries),
+            bytes_text(self.latency),
+            bytes_text(self.series)
+        )
+    }
+}
+
+/// Bytes one simulation of `sc` is expected to need at its peak ([`MemoryEstimate`]).
+pub fn memory_estimate(sc: &Scenario) -> u64 {
+    MemoryEstimate::of(sc).total() as u64
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    syncsim::cli::handle_interrupts();
     match syncsim::cli::Cli::try_parse() {
         Ok(cli) => syncsim::cli::main(cli),
         Err(e) => {

@@ -20,6 +20,8 @@ use raw::{RawEvent, RawObject, RawScenario, RawSync};
 pub const MAX_RECORDS: u64 = 1 << 31;
 /// The most edit-producing events (bulk updates, objects enabled) whose clear time is tracked.
 pub const MAX_TRACKED_EVENTS: usize = 64;
+/// The most object types a scenario may have.
+pub const MAX_OBJECTS: usize = 1_000;
 /// The longest horizon accepted.
 pub const MAX_HORIZON: Millis = 3_660 * DAY;
 
@@ -41,6 +43,14 @@ impl Direction {
         match self {
             Direction::ToMarketing => "to_marketing",
             Direction::ToCrm => "to_crm",
+        }
+    }
+
+    /// The opposite direction.
+    pub fn other(self) -> Self {
+        match self {
+            Direction::ToMarketing => Direction::ToCrm,
+            Direction::ToCrm => Direction::ToMarketing,
         }
     }
 
@@ -482,25 +492,104 @@ impl std::error::Error for ScenarioError {}
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Messages echo what the user wrote; keep them on one screen whatever it was.
+        let source = screen_text(&self.source, MAX_SHOWN_NAME);
+        let message = screen_text(&self.message, MAX_SHOWN_TEXT);
         match &self.location {
-            Location::File => write!(f, "scenario '{}': {}", self.source, self.message),
+            Location::File => write!(f, "scenario '{source}': {message}"),
             Location::Key(key) => {
-                write!(f, "scenario '{}': {key}: {}", self.source, self.message)
+                write!(
+                    f,
+                    "scenario '{source}': {}: {message}",
+                    screen_text(key, MAX_SHOWN_NAME)
+                )
             }
             Location::LineColumn { line, column, text } => {
                 let gutter = line.to_string().len();
                 writeln!(
                     f,
-                    "scenario '{}': line {line}, column {column}: {}",
-                    self.source, self.message
+                    "scenario '{source}': line {line}, column {column}: {message}"
                 )?;
+                // Control characters (a NUL of UTF-16 text, a stray escape) would garble the
+                // terminal; one replacement character each keeps the caret's column right.
+                let chars: Vec<char> = text
+                    .chars()
+                    .map(|ch| match ch {
+                        '\t' => ' ',
+                        ch if ch.is_control() => '\u{fffd}',
+                        ch => ch,
+                    })
+                    .collect();
+                // A long line is shown as a window around the column, so it stays on one
+                // screen and the caret still points at the right character.
+                let (first, lead) = if *column > SHOWN_LINE / 2 + 40 {
+                    (column - 1 - SHOWN_LINE / 2, "...")
+                } else {
+                    (0, "")
+                };
+                let last = chars.len().min(first + SHOWN_LINE);
+                let tail = if last < chars.len() { "..." } else { "" };
+                let window: String = chars.get(first..last).unwrap_or_default().iter().collect();
+                let caret = column - first + lead.len();
                 writeln!(f, "{:gutter$} |", "")?;
-                writeln!(f, "{line} | {text}")?;
-                write!(f, "{:gutter$} | {:>column$}", "", "^")
+                writeln!(f, "{line} | {lead}{window}{tail}")?;
+                write!(f, "{:gutter$} | {:>caret$}", "", "^")
             }
         }
     }
 }
+
+/// How many characters of a line an error shows around the column.
+const SHOWN_LINE: usize = 160;
+
+/// The longest run of non-blank characters an error message shows whole.
+const MAX_SHOWN_WORD: usize = 80;
+
+/// `text` made safe for a one-screen message: control characters (newlines of a multi-line
+/// string, for one) escaped, any run of more than [`MAX_SHOWN_WORD`] non-blank characters (a
+/// 100,000-character key, say) shortened around an ellipsis, and the whole kept under `max`
+/// characters the same way.
+fn screen_text(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(1024));
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let n = word.chars().count();
+        if n > MAX_SHOWN_WORD {
+            let head: String = word.chars().take(40).collect();
+            let tail: String = word.chars().skip(n - 20).collect();
+            out.push_str(&format!("{head}...({} characters)...{tail}", n - 60));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for ch in text.chars() {
+        if ch == ' ' {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        } else if ch.is_control() {
+            word.extend(ch.escape_default());
+        } else {
+            word.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    // Many short words (a `--set` value of a thousand words) are shortened as a whole.
+    let n = out.chars().count();
+    if n > max {
+        // The end usually says what is allowed: keep it.
+        let (head, tail) = (max * 2 / 3, max / 4);
+        let shown: String = out.chars().take(head).collect();
+        let end: String = out.chars().skip(n - tail).collect();
+        out = format!("{shown}...({} characters)...{end}", n - head - tail);
+    }
+    out
+}
+
+/// The longest message an error shows whole.
+const MAX_SHOWN_TEXT: usize = 800;
+/// The longest source or key an error shows whole.
+const MAX_SHOWN_NAME: usize = 200;
 
 /// Largest scenario file read, so a huge file is refused before it is parsed.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -559,27 +648,53 @@ pub fn read(path: &Path) -> Result<ScenarioText, ScenarioError> {
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(file_error(format!(
-            "is {} bytes; a scenario file may be at most {MAX_FILE_BYTES} bytes",
+            "is {} bytes; a scenario file may be at most {MAX_FILE_BYTES} bytes (4 MiB)",
             meta.len()
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| file_error(format!("cannot read it: {e}")))?;
+    // The size in the metadata is not the last word: a device or a pipe (`/dev/zero`,
+    // `<(cmd)`) reports 0 and a file may grow, so reading stops one byte past the limit.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            use std::io::Read;
+            file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| file_error(format!("cannot read it: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(file_error(format!(
+            "is more than {MAX_FILE_BYTES} bytes; a scenario file may be at most \
+             {MAX_FILE_BYTES} bytes (4 MiB)"
+        )));
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(file_error(
+            "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into(),
+        ));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
-        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let bytes = e.as_bytes();
+        let good = &bytes[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|b| **b == b'\n').count() + 1;
-        let column = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        // Columns count characters, as for every other error.
+        let before = String::from_utf8_lossy(&good[line_start..]);
+        let column = before.chars().count() + 1;
+        let line_text: String = String::from_utf8_lossy(
+            bytes[line_start..]
+                .split(|b| *b == b'\n')
+                .next()
+                .unwrap_or_default(),
+        )
+        .chars()
+        .take(column + SHOWN_LINE)
+        .collect();
         ScenarioError {
             source: source.clone(),
             location: Location::LineColumn {
                 line,
                 column,
-                text: String::from_utf8_lossy(
-                    e.as_bytes()[good.len() - (column - 1)..]
-                        .split(|b| *b == b'\n')
-                        .next()
-                        .unwrap_or_default(),
-                )
-                .into_owned(),
+                text: line_text,
             },
             message: "the file is not valid UTF-8; save it as UTF-8".into(),
         }
@@ -627,7 +742,10 @@ pub fn from_str(
     if !overrides.is_empty() {
         let mut table: toml::Table = toml::from_str(text).map_err(syntax)?;
         for assignment in overrides {
-            apply_override(&mut table, assignment)?;
+            apply_override(&mut table, assignment).map_err(|e| ScenarioError {
+                source: format!("{source} with --set {assignment}"),
+                ..e
+            })?;
         }
         raw = match RawScenario::deserialize_table(table) {
             Ok(raw) => raw,
@@ -643,7 +761,33 @@ pub fn from_str(
                 .into(),
         });
     }
-    validate(raw, source, default_name)
+    validate(raw, source, default_name).map_err(|e| blame_override(e, overrides))
+}
+
+/// Names the `--set` that gave a refused key its value: the last one whose path is the key,
+/// inside it or around it (`--set sync.gates={A="B"}` for `sync.gates.A`).
+fn blame_override(mut error: ScenarioError, overrides: &[String]) -> ScenarioError {
+    let Location::Key(key) = &error.location else {
+        return error;
+    };
+    let key = key.split('[').next().unwrap_or_default();
+    let within = |inner: &str, outer: &str| {
+        inner == outer
+            || inner
+                .strip_prefix(outer)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    // An event refused for falling outside the horizon is as much the horizon's doing.
+    let horizon_too = key.starts_with("events.") && error.message.contains("the horizon");
+    let culprit = overrides.iter().rev().find(|assignment| {
+        let path = assignment.split('=').next().unwrap_or_default().trim();
+        let path: String = path.split('.').map(str::trim).collect::<Vec<_>>().join(".");
+        within(key, &path) || within(&path, key) || (horizon_too && path == "horizon")
+    });
+    if let Some(assignment) = culprit {
+        error.source = format!("{} with --set {assignment}", error.source);
+    }
+    error
 }
 
 impl RawScenario {
@@ -677,19 +821,96 @@ fn override_type_error(
                         .trim()
                         .to_string(),
                 ),
-                message: e.message().trim().to_string(),
+                message: plain_toml_message(e.message()),
             };
         }
     }
     ScenarioError {
         source: format!("{source} with --set {}", overrides.join(" --set ")),
         location: Location::File,
-        message: error.message().trim().to_string(),
+        message: plain_toml_message(error.message()),
     }
 }
 
+/// The TOML library's message in a planner's words: on one line, with Rust type names
+/// replaced by the TOML they stand for, and what is allowed where the library does not say.
+fn plain_toml_message(message: &str) -> String {
+    let mut text = message
+        .trim()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    for (rust, toml) in [
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        (
+            "expected a sequence",
+            "expected an array such as [\"Lead\", \"Contact\"]",
+        ),
+        ("expected a map", "expected a table"),
+        (
+            "expected struct RawEvent",
+            "expected an event table ([events.<name>] with kind, at, ...)",
+        ),
+        (
+            "expected struct RawObject",
+            "expected an object table ([objects.<Name>] with records, ...)",
+        ),
+        ("expected struct RawSync", "expected the [sync] table"),
+        ("expected struct RawScenario", "expected a table"),
+        ("floating point", "float"),
+    ] {
+        text = text.replace(rust, toml);
+    }
+    if text.contains("recursion limit exceeded") {
+        return format!(
+            "{}; values are nested too deeply: arrays, inline tables and dotted keys may nest \
+             fewer than 80 levels",
+            text.replace("; recursion limit exceeded", "")
+                .replace("recursion limit exceeded", "")
+                .trim_end_matches("; ")
+        )
+        .trim_start_matches("; ")
+        .to_string();
+    }
+    if text.starts_with("invalid string; expected `\"`, `'`") {
+        return "expected a value: a number, true or false, a date-time, an array `[...]`, an \
+                inline table `{...}` or a quoted string (words need quotes: `policy = \"fifo\"`)"
+            .into();
+    }
+    if text.starts_with("invalid table header; expected") {
+        return "invalid table header: a header is names joined by dots, in brackets, on one \
+                line, e.g. `[objects.Lead]` or `[events.currency_update]`"
+            .into();
+    }
+    if text.starts_with("invalid array; expected `]`") {
+        return "invalid array: values are separated by commas and the array closes with `]`; \
+                words need quotes, e.g. `[\"Lead\", \"Contact\"]`"
+            .into();
+    }
+    if text.starts_with("invalid inline table; expected `}`") {
+        return "invalid inline table: `key = value` pairs are separated by commas, on one \
+                line, and the table closes with `}`; words need quotes, e.g. \
+                `{ Contact = \"Account\" }`"
+            .into();
+    }
+    if text == "invalid basic string" || text == "invalid literal string" {
+        return format!(
+            "{text}: a string must close on the line it opens, and a backslash in \"...\" \
+             starts an escape such as \\n or \\\\"
+        );
+    }
+    if text.starts_with("number too large to fit in target type") {
+        return "the number is too large: whole numbers are at most 9223372036854775807".into();
+    }
+    text
+}
+
 fn syntax_error(text: &str, source: &str, e: &toml::de::Error) -> ScenarioError {
-    let message = e.message().trim().to_string();
+    let message = plain_toml_message(e.message());
     let Some(span) = e.span() else {
         return ScenarioError {
             source: source.into(),
@@ -698,23 +919,40 @@ fn syntax_error(text: &str, source: &str, e: &toml::de::Error) -> ScenarioError 
         };
     };
     let offset = span.start.min(text.len());
+    // At the very end of the file the TOML library gives no message at all.
+    let message = if !message.is_empty() {
+        message
+    } else if text[offset..].trim().is_empty() {
+        "the file ends too early: a value, a closing bracket or a closing quote is missing".into()
+    } else {
+        "this is not valid TOML here (the format: docs/scenario.md)".into()
+    };
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = text[line_start..offset].chars().count() + 1;
-    let line_text = text[line_start..].lines().next().unwrap_or("").to_string();
-    // Keep the error on one screen even for a very long line.
-    let line_text: String = line_text.chars().take(160).collect();
+    // Enough of the line for the error to show the column in context.
+    let line_text: String = text[line_start..]
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(column + SHOWN_LINE)
+        .collect();
     ScenarioError {
         source: source.into(),
         location: Location::LineColumn {
             line,
-            column: column.min(161),
+            column,
             text: line_text,
         },
         message,
     }
 }
+
+/// The most keys a `--set` path may have; the deepest scenario key has three
+/// (`objects.Lead.records`), and a deep path would build a tree as deep.
+pub const MAX_SET_PATH_KEYS: usize = 8;
 
 /// Applies one `--set PATH=VALUE` to the TOML tree. VALUE is read as TOML (`2`, `0.5`,
 /// `true`, `"x"`, `[1, 2]`), and as a bare string when it is not valid TOML (`4h`, `fifo`).
@@ -729,6 +967,13 @@ pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<(), S
         .ok_or_else(|| err("expected PATH=VALUE, e.g. `--set sync.workers=2`".into()))?;
     let path = path.trim();
     let keys: Vec<&str> = path.split('.').map(str::trim).collect();
+    if keys.len() > MAX_SET_PATH_KEYS {
+        return Err(err(format!(
+            "'{path}' has {} keys; a key path has at most {MAX_SET_PATH_KEYS}, e.g. \
+             `objects.Lead.records`",
+            keys.len()
+        )));
+    }
     if keys.iter().any(|k| k.is_empty()) {
         return Err(err(format!(
             "'{path}' is not a key path; write keys joined by dots, e.g. `objects.Lead.records`"
@@ -760,6 +1005,30 @@ fn parse_override_value(text: &str) -> toml::Value {
         .unwrap_or_else(|| toml::Value::String(text.to_string()))
 }
 
+/// What a time value must be, for [`Checker::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// A duration (`4h`).
+    Duration,
+    /// An instant (`2026-11-23T00:00:00Z`).
+    Instant,
+    /// A time after start (`24h`) or an instant.
+    Either,
+}
+
+/// A TOML value's kind, as a planner would name it.
+fn toml_kind(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(_) => "a string".into(),
+        toml::Value::Integer(n) => format!("the whole number {n}"),
+        toml::Value::Float(x) => format!("the number {x}"),
+        toml::Value::Boolean(b) => format!("{b}"),
+        toml::Value::Datetime(_) => "a date-time".into(),
+        toml::Value::Array(_) => "an array".into(),
+        toml::Value::Table(_) => "a table".into(),
+    }
+}
+
 /// Collects the key-named errors of one validation pass; the first is reported.
 struct Checker<'a> {
     source: &'a str,
@@ -779,21 +1048,38 @@ impl Checker<'_> {
     }
 
     /// The text of a duration or instant value: a string, a bare `0`, or a TOML date-time.
-    fn text(&self, key: &str, value: &toml::Value) -> Result<String, ScenarioError> {
+    fn text(
+        &self,
+        key: &str,
+        value: &toml::Value,
+        expect: Expect,
+    ) -> Result<String, ScenarioError> {
+        let example = match expect {
+            Expect::Duration => "a duration such as \"4h\" or \"1d12h\"",
+            Expect::Instant => "an RFC 3339 UTC instant such as \"2026-11-23T00:00:00Z\"",
+            Expect::Either => {
+                "a time after start such as \"24h\" or an RFC 3339 UTC instant such as \
+                 \"2026-11-24T00:00:00Z\""
+            }
+        };
         match value {
             toml::Value::String(s) => Ok(s.clone()),
-            toml::Value::Integer(0) => Ok("0".into()),
-            toml::Value::Integer(n) => self.fail(
+            toml::Value::Integer(0) if expect != Expect::Instant => Ok("0".into()),
+            toml::Value::Integer(n) if expect != Expect::Instant => self.fail(
                 key,
                 format!("{n} has no unit; write a duration such as \"{n}s\", \"{n}m\" or \"{n}h\""),
+            ),
+            toml::Value::Float(x) if expect != Expect::Instant => self.fail(
+                key,
+                format!(
+                    "{x} is not a duration: write a whole number and a unit, in quotes, such \
+                     as \"4h\" or \"4h30m\""
+                ),
             ),
             toml::Value::Datetime(dt) => Ok(dt.to_string()),
             other => self.fail(
                 key,
-                format!(
-                    "expected a duration such as \"4h\" or an instant such as \"2026-11-23T00:00:00Z\" (got a {})",
-                    other.type_str()
-                ),
+                format!("expected {example} (got {})", toml_kind(other)),
             ),
         }
     }
@@ -927,13 +1213,15 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
     let start = match raw.start.as_ref() {
         None => return c.fail("start", "is required: the UTC instant the simulation starts, e.g. `start = \"2026-11-23T00:00:00Z\"`"),
         Some(value) => {
-            let text = c.text("start", value)?;
+            let text = c.text("start", value, Expect::Instant)?;
             Instant::parse(&text).or_else(|e| c.fail("start", e.to_string()))?
         }
     };
     let horizon = match raw.horizon.as_ref() {
         None => defaults::HORIZON,
-        Some(value) => c.positive_duration("horizon", &c.text("horizon", value)?)?,
+        Some(value) => {
+            c.positive_duration("horizon", &c.text("horizon", value, Expect::Duration)?)?
+        }
     };
     if horizon > MAX_HORIZON {
         return c.fail(
@@ -946,9 +1234,10 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
     }
     let sample_interval = match raw.sample_interval.as_ref() {
         None => defaults::SAMPLE_INTERVAL,
-        Some(value) => {
-            c.positive_duration("sample_interval", &c.text("sample_interval", value)?)?
-        }
+        Some(value) => c.positive_duration(
+            "sample_interval",
+            &c.text("sample_interval", value, Expect::Duration)?,
+        )?,
     };
     if horizon / sample_interval > 1_000_000 {
         return c.fail(
@@ -964,6 +1253,15 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         Some(r) => c.int_in("replications", r, 1, 1_000_000)? as u32,
     };
 
+    if raw.objects.len() > MAX_OBJECTS {
+        return c.fail(
+            "objects",
+            format!(
+                "the scenario has {} objects; at most {MAX_OBJECTS} are allowed",
+                raw.objects.len()
+            ),
+        );
+    }
     if raw.objects.is_empty() {
         return c.fail(
             "objects",
@@ -984,7 +1282,7 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         let parsed = crate::expr::parse(text).or_else(|e| c.fail(&key, e.to_string()))?;
         expect.push((name.clone(), parsed));
     }
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         description: raw.description.unwrap_or_default(),
         preset,
@@ -1001,7 +1299,38 @@ fn validate(raw: RawScenario, source: &str, default_name: &str) -> Result<Scenar
         initial: Vec::new(),
         initial_backlog_file: raw.initial_backlog_file.clone(),
         expect,
-    })
+    };
+    let memory = crate::engine::MemoryEstimate::of(&scenario);
+    if memory.total() > MAX_MEMORY_BYTES {
+        return Err(ScenarioError {
+            source: source.into(),
+            location: Location::File,
+            message: format!(
+                "a run would need about {} of memory ({}); at most {} is allowed: use fewer \
+                 records, lower edit rates or throughput, a shorter horizon or a longer \
+                 sample_interval",
+                bytes_text(memory.total()),
+                memory.parts_text(),
+                bytes_text(MAX_MEMORY_BYTES)
+            ),
+        });
+    }
+    Ok(scenario)
+}
+
+/// The most memory a scenario's run may be estimated to need (see
+/// [`crate::engine::MemoryEstimate`]): larger scenarios are bad input whatever the machine.
+pub const MAX_MEMORY_BYTES: f64 = 8.0 * GIB;
+
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// Bytes as a planner reads them: `312.5 GiB`, `40.0 MiB`.
+pub fn bytes_text(bytes: f64) -> String {
+    if bytes >= GIB {
+        format!("{:.1} GiB", bytes / GIB)
+    } else {
+        format!("{:.1} MiB", bytes / (1u64 << 20) as f64)
+    }
 }
 
 fn profile(c: &Checker, key: &str, values: &[f64]) -> Result<[f64; 24], ScenarioError> {
@@ -1078,7 +1407,10 @@ fn validate_api(
 fn validate_retry(c: &Checker, raw: &raw::RawRetry) -> Result<RetrySpec, ScenarioError> {
     let interval = match &raw.interval {
         None => defaults::RETRY_INTERVAL,
-        Some(v) => c.positive_duration("retry.interval", &c.text("retry.interval", v)?)?,
+        Some(v) => c.positive_duration(
+            "retry.interval",
+            &c.text("retry.interval", v, Expect::Duration)?,
+        )?,
     };
     if interval > 30 * DAY {
         return c.fail("retry.interval", "must be at most 30d");
@@ -1188,6 +1520,24 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
     };
     let weekend_factor =
         c.non_negative(&key("weekend_factor"), o.weekend_factor.unwrap_or(1.0), 1e6)?;
+    // The multipliers apply on top of the rate: its peak must respect the same bound.
+    let peak_factor = hour_profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
+        * weekend_factor.max(1.0);
+    for (dir, field) in [
+        (Direction::ToMarketing, "edits_per_hour"),
+        (Direction::ToCrm, "marketing_edits_per_hour"),
+    ] {
+        let peak = edits_per_hour[dir as usize] * peak_factor;
+        if peak > MAX_RATE_PER_HOUR {
+            return c.fail(
+                key(field),
+                format!(
+                    "peaks at {peak} edits per hour once hour_profile and weekend_factor \
+                     multiply it; the peak may be at most {MAX_RATE_PER_HOUR}"
+                ),
+            );
+        }
+    }
     let record_choice = match o.record_choice.as_deref().unwrap_or("uniform") {
         "uniform" => {
             for (field, v) in [
@@ -1221,7 +1571,11 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
             if ((records as f64) * fraction).floor() < 1.0 {
                 return c.fail(
                     key("hot_fraction"),
-                    format!("gives an empty hot set for {records} records"),
+                    format!(
+                        "gives an empty hot set for {records} records; use at least {} so \
+                         the hot set holds one record",
+                        1.0 / records as f64
+                    ),
                 );
             }
             let share = c.fraction(&key("hot_share"), o.hot_share.unwrap_or(0.9))?;
@@ -1276,7 +1630,7 @@ fn validate_object(c: &Checker, name: &str, o: &RawObject) -> Result<ObjectSpec,
                     None => 0,
                     Some(v) => c.duration(
                         &key("initial_backlog_age"),
-                        &c.text(&key("initial_backlog_age"), v)?,
+                        &c.text(&key("initial_backlog_age"), v, Expect::Duration)?,
                     )?,
                 },
             }),
@@ -1450,14 +1804,26 @@ fn validate_sync(
     )?;
     let cycle_wait = match pick!(cycle_wait) {
         None => defaults::CYCLE_WAIT,
-        Some(t) => c.positive_duration("sync.cycle_wait", &c.text("sync.cycle_wait", &t)?)?,
+        Some(t) => c.positive_duration(
+            "sync.cycle_wait",
+            &c.text("sync.cycle_wait", &t, Expect::Duration)?,
+        )?,
     };
     let batch_overhead = match pick!(batch_overhead) {
         None => 0,
-        Some(t) => c.duration("sync.batch_overhead", &c.text("sync.batch_overhead", &t)?)?,
+        Some(t) => c.duration(
+            "sync.batch_overhead",
+            &c.text("sync.batch_overhead", &t, Expect::Duration)?,
+        )?,
     };
     if batch_overhead > DAY {
-        return c.fail("sync.batch_overhead", "must be at most 1d");
+        return c.fail(
+            "sync.batch_overhead",
+            format!(
+                "must be at most 1d (got {})",
+                units::format_duration(batch_overhead)
+            ),
+        );
     }
     if skip_cost == 0.0 && batch_overhead == 0 {
         // A batch of skips alone would take no time and the clock would never move.
@@ -1498,7 +1864,9 @@ fn validate_events(
                     "is required: a time after start (`24h`) or a UTC instant",
                 )
             }
-            Some(t) => c.instant_or_offset(&key("at"), &c.text(&key("at"), t)?, start)?,
+            Some(t) => {
+                c.instant_or_offset(&key("at"), &c.text(&key("at"), t, Expect::Either)?, start)?
+            }
         };
         if at >= horizon {
             return c.fail(
@@ -1580,14 +1948,23 @@ fn validate_events(
                 if !o.syncs[direction as usize] {
                     return c.fail(
                         key("direction"),
-                        format!("object '{}' does not sync {}", o.name, direction.name()),
+                        format!(
+                            "object '{}' does not sync {}; allowed here: {} (or set the \
+                             object's `sync = \"both\"`)",
+                            o.name,
+                            direction.name(),
+                            direction.other().name()
+                        ),
                     );
                 }
                 let count = match e.count {
                     None => {
                         return c.fail(
                             key("count"),
-                            "is required: how many records the update edits",
+                            format!(
+                                "is required: how many records the update edits, 1..={}",
+                                o.records
+                            ),
                         )
                     }
                     Some(n) => c.int_in(&key("count"), n, 1, o.records as i64)? as u32,
@@ -1616,10 +1993,19 @@ fn validate_events(
                 };
                 let spread = match e.spread.as_ref() {
                     None => 0,
-                    Some(s) => c.duration(&key("spread"), &c.text(&key("spread"), s)?)?,
+                    Some(s) => c.duration(
+                        &key("spread"),
+                        &c.text(&key("spread"), s, Expect::Duration)?,
+                    )?,
                 };
                 if spread > MAX_HORIZON {
-                    return c.fail(key("spread"), "must be at most 3660d");
+                    return c.fail(
+                        key("spread"),
+                        format!(
+                            "must be at most 3660d (got {})",
+                            units::format_duration(spread)
+                        ),
+                    );
                 }
                 EventKind::BulkUpdate {
                     object,
@@ -1649,9 +2035,10 @@ fn validate_events(
             "sync_disabled" => EventKind::SyncDisabled {
                 duration: match e.duration.as_ref() {
                     None => None,
-                    Some(d) => {
-                        Some(c.positive_duration(&key("duration"), &c.text(&key("duration"), d)?)?)
-                    }
+                    Some(d) => Some(c.positive_duration(
+                        &key("duration"),
+                        &c.text(&key("duration"), d, Expect::Duration)?,
+                    )?),
                 },
             },
             "sync_enabled" => EventKind::SyncEnabled,
@@ -1690,11 +2077,13 @@ fn validate_events(
     }
     // Events at the same instant keep their order in the file.
     events.sort_by_key(|e| e.at);
-    if events.iter().filter(|e| e.kind.makes_edits()).count() > MAX_TRACKED_EVENTS {
+    let tracked = events.iter().filter(|e| e.kind.makes_edits()).count();
+    if tracked > MAX_TRACKED_EVENTS {
         return c.fail(
             "events",
             format!(
-                "at most {MAX_TRACKED_EVENTS} bulk_update and enable_object events are allowed"
+                "at most {MAX_TRACKED_EVENTS} bulk_update and enable_object events are allowed \
+                 (got {tracked}); merge bulk updates of the same object"
             ),
         );
     }

@@ -1,11 +1,14 @@
-//! Safe output: every file is written to a temporary name in the destination folder and renamed
-//! into place, so a reader never sees half a file; and a folder's files are overwritten only if
-//! syncsim wrote them (listed in its manifest) or the user said `--force`.
+//! Safe output: every file of a run is written to a temporary name in the destination folder
+//! and the whole set is renamed into place only once all of it is written, so a reader never
+//! sees half a file nor a mix of two runs; a folder's files are overwritten only if syncsim
+//! wrote them (listed in its manifest) or the user said `--force`; and a run stopped by
+//! Ctrl-C ([`abandon`]) leaves no temporary file and no folder it created.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 /// The manifest that lists the files syncsim wrote into a folder.
 pub const MANIFEST: &str = ".syncsim-files";
@@ -26,6 +29,9 @@ pub enum OutputError {
         /// A hint for common causes (disk full, permissions).
         hint: &'static str,
     },
+    /// The run is being interrupted; nothing more is written.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl OutputError {
@@ -36,10 +42,18 @@ impl OutputError {
                 " (permission denied: choose a folder you can write with --out)"
             }
             io::ErrorKind::StorageFull => {
-                " (the disk is full: free space or choose another --out folder)"
+                " (the disk is full: free space or choose another --out folder; no report \
+                 was changed)"
+            }
+            io::ErrorKind::QuotaExceeded => {
+                " (the disk quota is used up: free space or choose another --out folder; no \
+                 report was changed)"
             }
             io::ErrorKind::ReadOnlyFilesystem => {
                 " (the file system is read-only: choose another --out folder)"
+            }
+            io::ErrorKind::NotADirectory => {
+                " (part of the path is a file, not a folder: choose another --out folder)"
             }
             _ => "",
         };
@@ -51,21 +65,83 @@ impl OutputError {
     }
 }
 
-/// A destination folder, checked once, into which files are written atomically.
+/// What an interruption must clean up: shared by every [`OutputDir`] of the process and by
+/// the Ctrl-C handler, which takes the lock, removes what is listed and exits while holding
+/// it, so nothing is created or renamed after it looked.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Set by [`abandon`]: no file may be created or renamed any more.
+    interrupted: bool,
+    /// Temporary files that exist now.
+    temps: Vec<PathBuf>,
+    /// Folders created by this process that hold no report yet, deepest last.
+    folders: Vec<PathBuf>,
+    /// A set of reports was renamed into place.
+    finished: bool,
+}
+
+static PENDING: Mutex<Pending> = Mutex::new(Pending {
+    interrupted: false,
+    temps: Vec::new(),
+    folders: Vec::new(),
+    finished: false,
+});
+
+fn pending() -> MutexGuard<'static, Pending> {
+    // A panic while holding the lock leaves the lists as valid as before it.
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every temporary file and every still-empty folder this process created, calls
+/// `tell` with whether a set of reports was put in place, then exits with `code`, still
+/// holding the lock so that nothing is created or renamed after the clean-up looked. For the
+/// Ctrl-C handler.
+///
+/// If a run is renaming its reports into place, this waits until it is done: the folder then
+/// holds the complete new set, never a mix of two runs.
+pub fn abandon_and_exit(code: i32, tell: impl FnOnce(bool)) -> ! {
+    let mut p = pending();
+    p.interrupted = true;
+    for tmp in std::mem::take(&mut p.temps) {
+        let _ = fs::remove_file(tmp);
+    }
+    for folder in std::mem::take(&mut p.folders).iter().rev() {
+        // Fails, as it should, if anything else is in it.
+        let _ = fs::remove_dir(folder);
+    }
+    tell(p.finished);
+    std::process::exit(code)
+}
+
+/// A destination folder, checked once, into which a set of files is written atomically.
 #[derive(Debug)]
 pub struct OutputDir {
     dir: PathBuf,
     force: bool,
     /// Files syncsim wrote here before (from the manifest).
     ours: BTreeSet<String>,
-    /// Files written in this run.
-    written: Vec<String>,
+    /// Files written in this run, under their temporary names until [`OutputDir::finish`].
+    staged: Vec<(String, PathBuf)>,
 }
 
 impl OutputDir {
     /// Creates the folder if needed and reads its manifest.
     pub fn open(dir: &Path, force: bool) -> Result<Self, OutputError> {
-        fs::create_dir_all(dir).map_err(|e| OutputError::io(dir, e))?;
+        // The folders about to be created, outermost first, so an interruption can remove them.
+        let mut missing: Vec<PathBuf> = dir
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        missing.reverse();
+        {
+            let mut p = pending();
+            if p.interrupted {
+                return Err(OutputError::Interrupted);
+            }
+            p.folders.extend(missing);
+            fs::create_dir_all(dir).map_err(|e| OutputError::io(dir, e))?;
+        }
         let ours = fs::read_to_string(dir.join(MANIFEST))
             .map(|text| text.lines().map(str::to_string).collect())
             .unwrap_or_default();
@@ -73,7 +149,7 @@ impl OutputDir {
             dir: dir.to_path_buf(),
             force,
             ours,
-            written: Vec::new(),
+            staged: Vec::new(),
         })
     }
 
@@ -90,7 +166,7 @@ impl OutputDir {
         }
         for name in names {
             let path = self.dir.join(name);
-            let ours = self.ours.contains(*name) || self.written.iter().any(|w| w == name);
+            let ours = self.ours.contains(*name) || self.staged.iter().any(|(w, _)| w == name);
             if *name != MANIFEST && path.exists() && !ours {
                 return Err(OutputError::WouldClobber(path));
             }
@@ -98,44 +174,109 @@ impl OutputDir {
         Ok(())
     }
 
-    /// Writes file `name` through `write`, atomically.
+    /// Writes file `name` through `write` under a temporary name; [`OutputDir::finish`] puts it
+    /// in place with the others.
     pub fn write(
         &mut self,
         name: &str,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<(), OutputError> {
         self.check(&[name])?;
-        let target = self.dir.join(name);
-        let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let result = (|| {
-            let file = fs::File::create(&tmp)?;
-            let mut w = BufWriter::new(file);
-            write(&mut w)?;
-            let file = w.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            fs::rename(&tmp, &target)
-        })();
-        if let Err(e) = result {
-            let _ = fs::remove_file(&tmp);
-            return Err(OutputError::io(&target, e));
+        // Writing a name again in one run replaces what was staged for it.
+        if let Some(i) = self.staged.iter().position(|(n, _)| n == name) {
+            let (_, tmp) = self.staged.remove(i);
+            discard(&tmp);
         }
-        self.written.push(name.to_string());
+        let tmp = self.write_temp(name, write)?;
+        self.staged.push((name.to_string(), tmp));
         Ok(())
     }
 
-    /// Records the files written in the manifest; returns their names.
+    fn write_temp(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<PathBuf, OutputError> {
+        let target = self.dir.join(name);
+        let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file = create_temp(&tmp, &target)?;
+        let result = (|| {
+            let mut w = BufWriter::new(file);
+            write(&mut w)?;
+            let file = w.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()
+        })();
+        if let Err(e) = result {
+            discard(&tmp);
+            return Err(OutputError::io(&target, e));
+        }
+        Ok(tmp)
+    }
+
+    /// Renames every written file into place and records them in the manifest; returns their
+    /// names. An interruption waits for this to end, so the folder holds either the old set of
+    /// reports or the whole new one.
     pub fn finish(mut self) -> Result<Vec<String>, OutputError> {
         let mut all = self.ours.clone();
-        all.extend(self.written.iter().cloned());
+        all.extend(self.staged.iter().map(|(n, _)| n.clone()));
         let text: String = all.iter().map(|n| format!("{n}\n")).collect();
-        let written = std::mem::take(&mut self.written);
-        self.write(MANIFEST, |w| w.write_all(text.as_bytes()))?;
+        let manifest = self.write_temp(MANIFEST, |w| w.write_all(text.as_bytes()))?;
+        self.staged.push((MANIFEST.to_string(), manifest));
+        let mut p = pending();
+        if p.interrupted {
+            return Err(OutputError::Interrupted);
+        }
+        let mut written = Vec::new();
+        for (name, tmp) in std::mem::take(&mut self.staged) {
+            let target = self.dir.join(&name);
+            if let Err(e) = fs::rename(&tmp, &target) {
+                drop(p);
+                discard(&tmp);
+                return Err(OutputError::io(&target, e));
+            }
+            p.temps.retain(|t| *t != tmp);
+            if name != MANIFEST {
+                written.push(name);
+            }
+        }
+        // The folder holds reports now: an interruption must leave it.
+        p.folders.retain(|f| !self.dir.starts_with(f));
+        p.finished = true;
         Ok(written)
     }
 }
 
-/// A file the user named, written under a temporary name and renamed into place by
-/// [`AtomicFile::commit`]; dropped uncommitted, it leaves nothing behind.
+impl Drop for OutputDir {
+    /// A run that fails before [`OutputDir::finish`] leaves no temporary file behind.
+    fn drop(&mut self) {
+        for (_, tmp) in std::mem::take(&mut self.staged) {
+            discard(&tmp);
+        }
+    }
+}
+
+/// Removes a temporary file and forgets it.
+fn discard(tmp: &Path) {
+    let mut p = pending();
+    let _ = fs::remove_file(tmp);
+    p.temps.retain(|t| t != tmp);
+}
+
+/// Creates temporary file `tmp` for `target` and lists it for the Ctrl-C clean-up, under the
+/// lock so an interruption cannot miss it.
+fn create_temp(tmp: &Path, target: &Path) -> Result<fs::File, OutputError> {
+    let mut p = pending();
+    if p.interrupted {
+        return Err(OutputError::Interrupted);
+    }
+    let file = fs::File::create(tmp).map_err(|e| OutputError::io(target, e))?;
+    p.temps.push(tmp.to_path_buf());
+    Ok(file)
+}
+
+/// A file the user named (`--junit results.xml`, `--export-edits edits.csv`), written under a
+/// temporary name and renamed into place by [`AtomicFile::commit`]; dropped uncommitted or
+/// interrupted, it leaves nothing behind.
 pub struct AtomicFile {
     path: PathBuf,
     tmp: PathBuf,
@@ -155,7 +296,7 @@ impl AtomicFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let file = fs::File::create(&tmp).map_err(|e| OutputError::io(path, e))?;
+        let file = create_temp(&tmp, path)?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp,
@@ -166,22 +307,32 @@ impl AtomicFile {
     /// Flushes and renames the file into place.
     pub fn commit(mut self) -> Result<(), OutputError> {
         let writer = self.writer.take().expect("committed once");
-        let result = writer
+        let flushed = writer
             .into_inner()
             .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all())
-            .and_then(|_| fs::rename(&self.tmp, &self.path));
-        result.map_err(|e| {
-            let _ = fs::remove_file(&self.tmp);
-            OutputError::io(&self.path, e)
-        })
+            .and_then(|f| f.sync_all());
+        let renamed = flushed
+            .map_err(|e| OutputError::io(&self.path, e))
+            .and_then(|_| {
+                let mut p = pending();
+                if p.interrupted {
+                    return Err(OutputError::Interrupted);
+                }
+                fs::rename(&self.tmp, &self.path).map_err(|e| OutputError::io(&self.path, e))?;
+                p.temps.retain(|t| *t != self.tmp);
+                Ok(())
+            });
+        if renamed.is_err() {
+            discard(&self.tmp);
+        }
+        renamed
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.is_some() {
-            let _ = fs::remove_file(&self.tmp);
+        if self.writer.take().is_some() {
+            discard(&self.tmp);
         }
     }
 }
@@ -221,6 +372,7 @@ mod tests {
         // Second run: its own file may be replaced.
         let mut again = OutputDir::open(dir.path(), false).unwrap();
         again.write("latency.csv", |w| w.write_all(b"b")).unwrap();
+        again.finish().unwrap();
         assert_eq!(
             fs::read_to_string(dir.path().join("latency.csv")).unwrap(),
             "b"
@@ -228,6 +380,7 @@ mod tests {
         // --force overwrites anything.
         let mut forced = OutputDir::open(dir.path(), true).unwrap();
         forced.write("backlog.csv", |w| w.write_all(b"y")).unwrap();
+        forced.finish().unwrap();
         assert_eq!(
             fs::read_to_string(dir.path().join("backlog.csv")).unwrap(),
             "y"
@@ -245,5 +398,40 @@ mod tests {
         assert!(err.is_err());
         let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn files_appear_together_at_finish_and_not_at_all_without_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = OutputDir::open(dir.path(), false).unwrap();
+        out.write("a.csv", |w| w.write_all(b"1")).unwrap();
+        out.write("b.csv", |w| w.write_all(b"2")).unwrap();
+        assert!(!dir.path().join("a.csv").exists(), "renamed before finish");
+        assert_eq!(out.finish().unwrap(), ["a.csv", "b.csv"]);
+        assert_eq!(fs::read_to_string(dir.path().join("b.csv")).unwrap(), "2");
+        // A run that fails before finish changes nothing and leaves no temporary file.
+        let mut failed = OutputDir::open(dir.path(), false).unwrap();
+        failed.write("a.csv", |w| w.write_all(b"new")).unwrap();
+        drop(failed);
+        assert_eq!(fs::read_to_string(dir.path().join("a.csv")).unwrap(), "1");
+        let mut left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, [MANIFEST, "a.csv", "b.csv"]);
+    }
+
+    #[test]
+    fn a_full_disk_is_named_with_what_to_do() {
+        let e = OutputError::io(
+            Path::new("out/backlog.csv"),
+            io::Error::from(io::ErrorKind::StorageFull),
+        );
+        assert_eq!(
+            e.to_string(),
+            "cannot write 'out/backlog.csv': no storage space (the disk is full: free space or \
+             choose another --out folder; no report was changed)"
+        );
     }
 }

@@ -27,6 +27,8 @@ struct Gen {
 fn gen() -> impl Strategy<Value = Gen> {
     let objects = prop::collection::vec(
         (
+            // At least 2 records: with hot_fraction = 0.5 one record would leave the hot
+            // set empty, which validation rightly refuses.
             2u32..400,
             0.0f64..3000.0,
             0.0f64..=1.0,

@@ -1,17 +1,21 @@
 //! Behaviour tests of syncsim: one integration binary, one file per behaviour.
 
+mod bad_scenarios;
 mod check;
 mod cli;
 mod conservation;
 mod data;
 mod determinism;
+mod edge_cases;
 mod examples;
 mod fit;
+mod fuzz_crashes;
 mod hand_cases;
 mod montecarlo;
 mod planner;
 mod reports;
 mod retries;
+mod safe_output;
 mod validation;
 
 use syncsim::engine::simulate;

@@ -136,3 +136,63 @@ fn gate_cycles_are_refused() {
     );
     assert!(e.contains("sync.gates: the gates form a cycle"), "{e}");
 }
+
+#[test]
+fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
+    let e = error(
+        "start = \"2026-11-23T00:00:00Z\"\n[objects.Big]\nrecords = 2_000_000_000\nsync = \"both\"\n",
+        &[],
+    );
+    assert!(
+        e.contains("a run would need about 15.4 GiB of memory (record index 15.4 GiB"),
+        "{e}"
+    );
+    assert!(e.contains("at most 8.0 GiB is allowed"), "{e}");
+    // Every example scenario fits with room to spare.
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            let sc = scenario::load(&path, &[]).unwrap();
+            let bytes = syncsim::engine::MemoryEstimate::of(&sc).total();
+            assert!(
+                bytes < scenario::MAX_MEMORY_BYTES / 4.0,
+                "{}: {bytes}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_peak_rate_beyond_the_limit_is_refused() {
+    let e = error(
+        &format!("{BASE}edits_per_hour = 1e8\nweekend_factor = 100\n"),
+        &[],
+    );
+    assert!(
+        e.contains("objects.Lead.edits_per_hour: peaks at 10000000000 edits per hour"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_refused_value_names_the_set_that_gave_it() {
+    let e = error(BASE, &["sync.workers=2", "sync.batch_size=0"]);
+    assert!(
+        e.starts_with("scenario 'v.toml with --set sync.batch_size=0': sync.batch_size:"),
+        "{e}"
+    );
+    let e = error(BASE, &["sync.gates={Lead=\"Lead\"}"]);
+    assert!(
+        e.contains("with --set sync.gates={Lead=\"Lead\"}': sync.gates.Lead:"),
+        "{e}"
+    );
+    // A value from the file is not blamed on an unrelated --set.
+    let e = error(
+        &format!("{BASE}[sync]\nworkers = 0\n"),
+        &["sync.batch_size=10"],
+    );
+    assert!(e.starts_with("scenario 'v.toml': sync.workers:"), "{e}");
+    let e = error(BASE, &["a.b.c.d.e.f.g.h.i=1"]);
+    assert!(e.contains("has 9 keys; a key path has at most 8"), "{e}");
+}
