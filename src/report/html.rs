@@ -1,7 +1,8 @@
 //! `dashboard.html`: one self-contained page per run, laid out like the "Sync Backlog Metrics"
 //! admin page an admin already knows: the 4-hour backlog trend, the per-object table, then the
-//! forecast (clear and recovery times, latency, the highest backlog, where every edit went) and
-//! the scenario's key assumptions.
+//! forecast (clear and recovery times, latency, the highest backlog, where every edit went),
+//! errors, retries and the API budget when the scenario has them, and the scenario's key
+//! assumptions.
 //!
 //! The page has inline SVG charts and CSS only: no script, no external resource, no URL. All
 //! text from the scenario is escaped. Tables are semantic (`<caption>`, `<th scope>`), charts
@@ -13,10 +14,11 @@ use std::io::{self, Write};
 
 use super::charts::{escape_xml as esc, object_colour};
 use super::fixed;
+use super::montecarlo;
 use super::terminal::thousands;
 use crate::metrics::{Dashboard, LatencySummary, RunResult, Status};
 use crate::scenario::{Direction, EventKind, Policy, RecordChoice, Scenario, Selection};
-use crate::units::{format_duration, human_duration, Millis, HOUR};
+use crate::units::{format_duration, human_duration, Millis, HOUR, MINUTE};
 
 /// The file name of the dashboard.
 pub const DASHBOARD_FILE: &str = "dashboard.html";
@@ -253,6 +255,219 @@ fn latency_cells(out: &mut String, l: &Option<LatencySummary>) {
     }
 }
 
+/// Whether the run has errors, retries or an API budget to show: error rates in the scenario,
+/// failed attempts or errored records in the run, a daily API limit, or other integrations'
+/// calls. The sync's own batch calls alone do not count: every run makes them.
+fn has_errors_or_api(sc: &Scenario, r: &RunResult) -> bool {
+    let t = r.totals();
+    sc.objects
+        .iter()
+        .any(|o| o.transient_error_rate > 0.0 || o.permanent_error_fraction > 0.0)
+        || t.errors_transient + t.errors_permanent > 0
+        || r.pending_end.iter().any(|p| p.retry + p.timeout > 0)
+        || sc.api.daily_limit.is_some()
+        || sc.api.background_calls_per_hour > 0.0
+        || r.api.calls[2] > 0
+        || r.api.paused > 0
+        || r.api.suppressed > 0
+}
+
+/// A table of labelled figures: one `<th scope="row">` and one number per row.
+fn figures_table(out: &mut String, caption: &str, rows: &[(&str, String)]) {
+    let _ = write!(
+        out,
+        "<div class=\"scroll\"><table class=\"figures\">\n<caption>{}</caption>\n",
+        esc(caption)
+    );
+    head_row(out, &[("Figure", false), ("Value", true)]);
+    out.push_str("<tbody>\n");
+    for (label, value) in rows {
+        let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(label));
+        num(out, value);
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table></div>\n");
+}
+
+fn clock(ms: Millis) -> String {
+    format!("{:02}:{:02}", ms / HOUR, ms % HOUR / MINUTE)
+}
+
+/// "Errors, retries and the API budget": attempts and failures per object and direction, the
+/// retry and timeout queues, and the API calls against the daily limit.
+fn errors_section(o: &mut String, sc: &Scenario, r: &RunResult) {
+    let _ = write!(
+        o,
+        "<section id=\"errors\" aria-labelledby=\"errors-h\">\n<h2 id=\"errors-h\">Errors, retries and the API budget</h2>\n\
+         <p class=\"note\">A failed attempt moves the record to the retry queue, retried every {}; \
+         after {} errors it waits in the timeout queue for the nightly retry at {} UTC. Records in \
+         these queues are not in the backlog.</p>\n",
+        format_duration(sc.retry.interval),
+        sc.retry.max_attempts,
+        clock(sc.retry.nightly_at),
+    );
+    o.push_str("<div class=\"scroll\"><table>\n<caption>Attempts to sync updates and how they failed, per object and direction, and what is still errored at the end. Superseded: errored entries dropped because a newer entry of the same record was pending.</caption>\n");
+    head_row(
+        o,
+        &[
+            ("Object", false),
+            ("Direction", false),
+            ("Attempts", true),
+            ("Failed, transient", true),
+            ("Failed, permanent", true),
+            ("Superseded", true),
+            ("In the retry queue at the end", true),
+            ("In the timeout queue at the end", true),
+        ],
+    );
+    o.push_str("<tbody>\n");
+    for (i, object) in sc.objects.iter().enumerate() {
+        for dir in Direction::ALL {
+            if !object.syncs[dir as usize] {
+                continue;
+            }
+            let q = i * 2 + dir as usize;
+            let (c, p) = (&r.counters[q], &r.pending_end[q]);
+            o.push_str("<tr>");
+            o.push_str(&object_head(sc, i));
+            cell(o, dir.name());
+            for v in [
+                c.attempts(),
+                c.errors_transient,
+                c.errors_permanent,
+                c.superseded,
+                p.retry,
+                p.timeout,
+            ] {
+                num(o, &thousands(v));
+            }
+            o.push_str("</tr>\n");
+        }
+    }
+    let t = r.totals();
+    let retry: u64 = r.pending_end.iter().map(|p| p.retry).sum();
+    let timeout: u64 = r.pending_end.iter().map(|p| p.timeout).sum();
+    let _ = write!(
+        o,
+        "</tbody>\n<tfoot><tr><th scope=\"row\">Total</th><td></td>{}</tr></tfoot>\n</table></div>\n",
+        [
+            t.attempts(),
+            t.errors_transient,
+            t.errors_permanent,
+            t.superseded,
+            retry,
+            timeout
+        ]
+        .iter()
+        .map(|v| format!("<td class=\"num\">{}</td>", thousands(*v)))
+        .collect::<String>()
+    );
+    let peak = |v: &[u32]| thousands(v.iter().copied().max().unwrap_or(0) as u64);
+    let limit = sc
+        .api
+        .daily_limit
+        .map_or_else(|| "none".to_string(), thousands);
+    figures_table(
+        o,
+        &format!(
+            "The retry and timeout queues at their highest (on the {} sample grid), and the API \
+             calls of the run: the sync's batches and cycle checks, and other integrations \
+             sharing the allowance.",
+            human_duration(sc.sample_interval)
+        ),
+        &[
+            ("Retry queue, highest", peak(&r.retry_samples)),
+            ("Timeout queue, highest", peak(&r.timeout_samples)),
+            ("API calls, all", thousands(r.api.calls.iter().sum())),
+            ("API calls by batches", thousands(r.api.calls[0])),
+            ("API calls checking for changes", thousands(r.api.calls[1])),
+            ("API calls by other integrations", thousands(r.api.calls[2])),
+            (
+                "Peak calls in a rolling 24 hours",
+                thousands(r.api.peak_usage),
+            ),
+            ("Daily limit", limit),
+            ("Time the sync was paused by the limit", h(r.api.paused)),
+            ("Time retries were held back by usage", h(r.api.suppressed)),
+        ],
+    );
+    o.push_str("</section>\n");
+}
+
+/// The key assumptions on errors, retries and the API budget, as `<dt>`/`<dd>` pairs.
+fn error_assumptions(sc: &Scenario) -> String {
+    let rates: Vec<String> = sc
+        .objects
+        .iter()
+        .filter(|o| o.transient_error_rate > 0.0 || o.permanent_error_fraction > 0.0)
+        .map(|o| {
+            format!(
+                "{}: {}% of attempts fail by chance, {}% of records fail every attempt until fixed",
+                o.name,
+                montecarlo::num(o.transient_error_rate * 100.0),
+                montecarlo::num(o.permanent_error_fraction * 100.0)
+            )
+        })
+        .collect();
+    let api = &sc.api;
+    let mut calls = vec![format!(
+        "a batch costs one call per {} records",
+        thousands(api.records_per_call as u64)
+    )];
+    if api.calls_per_cycle > 0 {
+        calls.push(format!(
+            "each cycle spends {} calls checking for changes",
+            thousands(api.calls_per_cycle as u64)
+        ));
+    }
+    if api.background_calls_per_hour > 0.0 {
+        calls.push(format!(
+            "other integrations make {} calls per hour{}",
+            thousands(api.background_calls_per_hour.round() as u64),
+            if api.background_hour_profile.is_some() {
+                ", varying by hour of day"
+            } else {
+                ""
+            }
+        ));
+    }
+    let threshold = sc.retry.suppression_threshold(api).round() as u64;
+    let suppression = match api.daily_limit {
+        Some(_) => format!(
+            "while the past 24 hours' calls are above {}% of the limit ({} calls)",
+            montecarlo::num(sc.retry.suppress_above_fraction * 100.0),
+            thousands(threshold)
+        ),
+        None => format!(
+            "while the past 24 hours' calls are above {}",
+            thousands(threshold)
+        ),
+    };
+    format!(
+        "<dt>Error rates</dt><dd>{}</dd>\n<dt>Retry interval</dt><dd>{}</dd>\n\
+         <dt>Max attempts</dt><dd>{} errors, then the timeout queue</dd>\n\
+         <dt>Nightly retry</dt><dd>{} UTC</dd>\n<dt>API limit</dt><dd>{}</dd>\n\
+         <dt>API calls</dt><dd>{}</dd>\n<dt>Retries held back</dt><dd>{}</dd>\n",
+        if rates.is_empty() {
+            "none".to_string()
+        } else {
+            esc(&rates.join("; "))
+        },
+        format_duration(sc.retry.interval),
+        sc.retry.max_attempts,
+        clock(sc.retry.nightly_at),
+        api.daily_limit.map_or_else(
+            || "none".to_string(),
+            |l| format!(
+                "{} calls in any rolling 24 hours, shared with other integrations",
+                thousands(l)
+            )
+        ),
+        calls.join("; "),
+        suppression
+    )
+}
+
 /// Writes the dashboard of a run. `svgs` holds the rendered SVG charts by stem (`trend`,
 /// `backlog`, `latency`, `throughput`); a chart missing from it is left out of the page.
 pub fn write_dashboard(
@@ -269,6 +484,7 @@ pub fn write_dashboard(
 pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(256 * 1024);
     let o = &mut out;
+    let errors = has_errors_or_api(sc, r);
     let name = esc(&sc.name);
     let _ = write!(
         o,
@@ -282,7 +498,7 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
         o,
         "<header>\n<h1>Sync Backlog Metrics</h1>\n<p>Scenario <strong>{name}</strong>{}</p>\n\
          <p>Simulated {} to {} UTC ({}), seed {}, policy {}. Overall status {} with {} records \
-         pending at the last fetch.</p>\n</header>\n<main>\n",
+         pending at the last fetch.</p>\n",
         if sc.description.is_empty() {
             String::new()
         } else {
@@ -296,6 +512,7 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
         d.status.label(),
         thousands(d.total_backlog),
     );
+    o.push_str("</header>\n<main>\n");
 
     // The trend, as on the admin page.
     let _ = write!(
@@ -395,22 +612,23 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
              the total backlog is back to its level just before the event. Both from the event's \
              first edit.</caption>\n",
         );
-        head_row(
-            o,
-            &[
-                ("Event", false),
-                ("Kind", false),
-                ("Object", false),
-                ("Edits", true),
-                ("First edit (UTC)", false),
-                ("Clear time", true),
-                ("Cleared at (UTC)", false),
-                ("Recovery time", true),
-                ("Synced", true),
-                ("Skipped", true),
-                ("Still pending", true),
-            ],
-        );
+        let mut columns = vec![
+            ("Event", false),
+            ("Kind", false),
+            ("Object", false),
+            ("Edits", true),
+            ("First edit (UTC)", false),
+            ("Clear time", true),
+            ("Cleared at (UTC)", false),
+            ("Recovery time", true),
+            ("Synced", true),
+            ("Skipped", true),
+            ("Still pending", true),
+        ];
+        if errors {
+            columns.push(("Errored at the end", true));
+        }
+        head_row(o, &columns);
         o.push_str("<tbody>\n");
         for e in &r.events {
             let _ = write!(o, "<tr><th scope=\"row\">{}</th>", esc(&e.name));
@@ -424,6 +642,9 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
             num(o, &thousands(e.synced));
             num(o, &thousands(e.skipped));
             num(o, &thousands(e.still_pending));
+            if errors {
+                num(o, &thousands(e.errored));
+            }
             o.push_str("</tr>\n");
         }
         o.push_str("</tbody>\n</table></div>\n");
@@ -487,22 +708,33 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
     );
 
     // Conservation.
-    o.push_str("<h3>Where every edit went</h3>\n<div class=\"scroll\"><table>\n<caption>Conservation counters per object and direction: edits = filtered + coalesced + entries; entries = synced + skipped + queued + in flight.</caption>\n");
-    head_row(
+    let _ = write!(
         o,
-        &[
-            ("Object", false),
-            ("Direction", false),
-            ("Edits", true),
-            ("Filtered", true),
-            ("Coalesced", true),
-            ("Entries", true),
-            ("Synced", true),
-            ("Skipped", true),
-            ("Queued at end", true),
-            ("In flight at end", true),
-        ],
+        "<h3>Where every edit went</h3>\n<div class=\"scroll\"><table>\n<caption>Conservation \
+         counters per object and direction: edits = filtered + coalesced + entries; entries = \
+         synced + skipped + queued + in flight{}.</caption>\n",
+        if errors {
+            " + errored (retry and timeout queues) + superseded"
+        } else {
+            ""
+        }
     );
+    let mut columns = vec![
+        ("Object", false),
+        ("Direction", false),
+        ("Edits", true),
+        ("Filtered", true),
+        ("Coalesced", true),
+        ("Entries", true),
+        ("Synced", true),
+        ("Skipped", true),
+        ("Queued at end", true),
+        ("In flight at end", true),
+    ];
+    if errors {
+        columns.extend([("Errored at end", true), ("Superseded", true)]);
+    }
+    head_row(o, &columns);
     o.push_str("<tbody>\n");
     for (i, object) in sc.objects.iter().enumerate() {
         for dir in Direction::ALL {
@@ -515,7 +747,7 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
             o.push_str("<tr>");
             o.push_str(&object_head(sc, i));
             cell(o, dir.name());
-            for v in [
+            let mut cells = vec![
                 c.edits,
                 c.filtered,
                 c.coalesced,
@@ -524,7 +756,11 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
                 c.skipped,
                 p.queued,
                 p.in_flight,
-            ] {
+            ];
+            if errors {
+                cells.extend([p.retry + p.timeout, c.superseded]);
+            }
+            for v in cells {
                 num(o, &thousands(v));
             }
             o.push_str("</tr>\n");
@@ -532,27 +768,32 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
     }
     let t = r.totals();
     let in_flight: u64 = r.pending_end.iter().map(|p| p.in_flight).sum();
+    let errored: u64 = r.pending_end.iter().map(|p| p.retry + p.timeout).sum();
+    let mut totals = vec![
+        t.edits,
+        t.filtered,
+        t.coalesced,
+        t.entries_created,
+        t.synced,
+        t.skipped,
+        pending_end - in_flight,
+        in_flight,
+    ];
+    if errors {
+        totals.extend([errored, t.superseded]);
+    }
     let _ = write!(
         o,
         "</tbody>\n<tfoot><tr><th scope=\"row\">Total</th><td></td>{}</tr></tfoot>\n</table></div>\n",
-        [
-            t.edits,
-            t.filtered,
-            t.coalesced,
-            t.entries_created,
-            t.synced,
-            t.skipped,
-            pending_end - in_flight,
-            in_flight
-        ]
-        .iter()
-        .map(|v| format!("<td class=\"num\">{}</td>", thousands(*v)))
-        .collect::<String>()
+        totals
+            .iter()
+            .map(|v| format!("<td class=\"num\">{}</td>", thousands(*v)))
+            .collect::<String>()
     );
     let _ = write!(
         o,
         "<p class=\"equation\">{} edits = {} filtered + {} coalesced + {} entries; {} entries = \
-         {} synced + {} skipped + {} pending</p>\n</section>\n",
+         {} synced + {} skipped + {} pending{}</p>\n</section>\n",
         thousands(t.edits),
         thousands(t.filtered),
         thousands(t.coalesced),
@@ -560,8 +801,20 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
         thousands(t.entries_created),
         thousands(t.synced),
         thousands(t.skipped),
-        thousands(pending_end)
+        thousands(pending_end),
+        if errors {
+            format!(
+                " + {} errored + {} superseded",
+                thousands(errored),
+                thousands(t.superseded)
+            )
+        } else {
+            String::new()
+        }
     );
+    if errors {
+        errors_section(o, sc, r);
+    }
 
     // Assumptions.
     let s = &sc.sync;
@@ -585,7 +838,7 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
          <dt>Workers</dt><dd>{}</dd>\n<dt>Throughput</dt><dd>{} units per hour per worker (an update costs 1, a skip {})</dd>\n\
          <dt>Batch size</dt><dd>{} records</dd>\n<dt>Batch overhead</dt><dd>{}</dd>\n\
          <dt>Cycle wait</dt><dd>{}</dd>\n<dt>Requeue on re-edit</dt><dd>{}</dd>\n<dt>Gates</dt><dd>{}</dd>\n\
-         <dt>Start, horizon</dt><dd>{} UTC, {}</dd>\n<dt>Seed</dt><dd>{}</dd>\n<dt>Backlog sampled every</dt><dd>{}</dd>\n</dl>\n",
+         {}<dt>Start, horizon</dt><dd>{} UTC, {}</dd>\n<dt>Seed</dt><dd>{}</dd>\n<dt>Backlog sampled every</dt><dd>{}</dd>\n</dl>\n",
         sc.preset.map_or("none", |p| p.name()),
         esc(&policy_text(sc)),
         s.workers,
@@ -596,6 +849,7 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
         human_duration(s.cycle_wait),
         if s.requeue { "yes: a re-edited pending record moves behind newer entries" } else { "no" },
         if gates.is_empty() { "none".to_string() } else { esc(&gates.join("; ")) },
+        if errors { error_assumptions(sc) } else { String::new() },
         utc(sc, 0),
         format_duration(sc.horizon),
         r.seed,

@@ -452,3 +452,163 @@ fn the_dashboard_renders_in_a_headless_browser() {
         "the scenario's description became markup"
     );
 }
+
+/// Runs an example scenario with `args` (CSV and HTML only, to be quick); returns (temp dir,
+/// output folder, dashboard.html, summary.json).
+fn run_example(
+    file: &str,
+    args: &[&str],
+) -> (tempfile::TempDir, PathBuf, String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    syncsim()
+        .args(["run", file, "--quiet", "--format", "csv,html", "--out"])
+        .arg(&out)
+        .args(args)
+        .assert()
+        .success();
+    let html = fs::read_to_string(out.join("dashboard.html")).unwrap();
+    let summary =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    (dir, out, html, summary)
+}
+
+/// The `<section id="...">` of the page, up to its end.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+/// The text of the cells (`<td>`) of the row whose header cell ends with `label`.
+fn row_cells(html: &str, label: &str) -> Vec<String> {
+    let start = html
+        .find(&format!("{label}</th>"))
+        .unwrap_or_else(|| panic!("no row {label:?}"));
+    let tr = &html[start..start + html[start..].find("</tr>").unwrap()];
+    tr.split("<td")
+        .skip(1)
+        .map(|c| {
+            let c = &c[c.find('>').unwrap() + 1..];
+            c[..c.find("</td>").unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// A count of `summary.json` as the dashboard writes it.
+fn count(summary: &serde_json::Value, name: &str) -> String {
+    let v = summary["metrics"][name]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{name} not in summary.json"));
+    thousands(v as u64)
+}
+
+/// Hours of `summary.json` as the dashboard writes them.
+fn hours(summary: &serde_json::Value, name: &str) -> String {
+    format!("{} h", fixed(summary["metrics"][name].as_f64().unwrap(), 2))
+}
+
+#[test]
+fn the_dashboard_shows_errors_retries_and_the_api_budget_of_the_run() {
+    let (_dir, _out, html, summary) =
+        run_example("scenarios/hubspot-import-validation-errors.toml", &[]);
+    let errors = section(&html, "errors");
+    assert!(errors.contains("<h2 id=\"errors-h\">Errors, retries and the API budget</h2>"));
+    assert!(errors.contains("<caption>") && errors.contains("<th scope=\"col\""));
+    // The totals row: attempts, failures by kind, superseded, still errored at the end.
+    let total = row_cells(&errors[errors.find("<tfoot>").unwrap()..], "Total");
+    let expected: Vec<String> = [
+        "attempts",
+        "errors_transient",
+        "errors_permanent",
+        "superseded",
+        "retry_queue_end",
+        "timeout_queue_end",
+    ]
+    .iter()
+    .map(|m| count(&summary, m))
+    .collect();
+    assert_eq!(total[1..], expected[..], "totals row {total:?}");
+    assert_ne!(expected[2], "0", "the scenario has permanent errors");
+    assert_ne!(expected[5], "0", "and records left in the timeout queue");
+    for (label, metric) in [
+        ("Retry queue, highest", "retry_queue_max"),
+        ("Timeout queue, highest", "timeout_queue_max"),
+        ("API calls, all", "api.calls"),
+        ("API calls by batches", "api.calls_batches"),
+        ("API calls checking for changes", "api.calls_checks"),
+        ("API calls by other integrations", "api.calls_background"),
+        ("Peak calls in a rolling 24 hours", "api.peak_usage"),
+    ] {
+        assert_eq!(
+            row_cells(errors, label),
+            [count(&summary, metric)],
+            "{label}"
+        );
+    }
+    assert_eq!(row_cells(errors, "Daily limit"), ["250,000"]);
+    // The event's entries still errored, and the conservation equation with the errored ones.
+    let forecast = section(&html, "forecast");
+    assert!(forecast.contains("Errored at the end"));
+    assert!(forecast.contains(&format!(
+        "+ {} errored + {} superseded</p>",
+        thousands(
+            summary["metrics"]["retry_queue_end"].as_u64().unwrap()
+                + summary["metrics"]["timeout_queue_end"].as_u64().unwrap()
+        ),
+        count(&summary, "superseded")
+    )));
+    // The assumptions behind them.
+    let assumptions = section(&html, "assumptions");
+    for fact in [
+        "<dt>Error rates</dt><dd>Contact: 0.2% of attempts fail by chance, 5% of records fail every attempt until fixed</dd>",
+        "<dt>Retry interval</dt><dd>20m</dd>",
+        "<dt>Max attempts</dt><dd>10 errors, then the timeout queue</dd>",
+        "<dt>Nightly retry</dt><dd>00:00 UTC</dd>",
+        "<dt>API limit</dt><dd>250,000 calls in any rolling 24 hours",
+        "other integrations make 2,000 calls per hour",
+        "above 75% of the limit (187,500 calls)",
+    ] {
+        assert!(assumptions.contains(fact), "assumptions lack {fact:?}");
+    }
+
+    // Where the limit bites: the time paused and the time retries were held back.
+    let (_dir, _out, html, summary) = run_example(
+        "scenarios/api-allowance-month-end.toml",
+        &["--horizon", "2d"],
+    );
+    let errors = section(&html, "errors");
+    for (label, metric) in [
+        ("Time the sync was paused by the limit", "api.paused_h"),
+        ("Time retries were held back by usage", "api.suppressed_h"),
+    ] {
+        let shown = hours(&summary, metric);
+        assert_ne!(shown, "0.00 h", "{metric} is not 0 in this scenario");
+        assert_eq!(row_cells(errors, label), [shown], "{label}");
+    }
+    assert_eq!(
+        row_cells(errors, "Peak calls in a rolling 24 hours"),
+        [count(&summary, "api.peak_usage")]
+    );
+    assert!(
+        section(&html, "assumptions").contains("each cycle spends 25 calls checking for changes")
+    );
+}
+
+#[test]
+fn a_scenario_without_errors_or_api_budget_has_no_errors_section() {
+    let (_dir, _out, html, _) = run_example("scenarios/reference.toml", &["--horizon", "26h"]);
+    for absent in [
+        "id=\"errors\"",
+        "Errors, retries and the API budget",
+        "Errored at the end",
+        "<dt>Retry interval</dt>",
+    ] {
+        assert!(
+            !html.contains(absent),
+            "a plain run's dashboard has {absent:?}"
+        );
+    }
+}
