@@ -4,6 +4,10 @@
 //! errors, retries and the API budget when the scenario has them, and the scenario's key
 //! assumptions.
 //!
+//! A Monte Carlo run passes its [`Forecast`] as well: the page then opens the forecast with the
+//! spread across replications (clear and recovery times, the backlog, latency per object, the
+//! fan chart) and says that the trend, the per-object table and the details are replication 0's.
+//!
 //! The page has inline SVG charts and CSS only: no script, no external resource, no URL. All
 //! text from the scenario is escaped. Tables are semantic (`<caption>`, `<th scope>`), charts
 //! carry a `<title>` and `aria-label`, and a print stylesheet lays the page out on paper.
@@ -13,10 +17,12 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::charts::{escape_xml as esc, object_colour};
+use super::figures::FAN_CHART;
 use super::fixed;
-use super::montecarlo;
+use super::montecarlo::{self, Forecast};
 use super::terminal::thousands;
 use crate::metrics::{Dashboard, LatencySummary, RunResult, Status};
+use crate::replicate::Aggregate;
 use crate::scenario::{Direction, EventKind, Policy, RecordChoice, Scenario, Selection};
 use crate::units::{format_duration, human_duration, Millis, HOUR, MINUTE};
 
@@ -295,16 +301,21 @@ fn clock(ms: Millis) -> String {
 
 /// "Errors, retries and the API budget": attempts and failures per object and direction, the
 /// retry and timeout queues, and the API calls against the daily limit.
-fn errors_section(o: &mut String, sc: &Scenario, r: &RunResult) {
+fn errors_section(o: &mut String, sc: &Scenario, r: &RunResult, monte_carlo: bool) {
     let _ = write!(
         o,
         "<section id=\"errors\" aria-labelledby=\"errors-h\">\n<h2 id=\"errors-h\">Errors, retries and the API budget</h2>\n\
          <p class=\"note\">A failed attempt moves the record to the retry queue, retried every {}; \
          after {} errors it waits in the timeout queue for the nightly retry at {} UTC. Records in \
-         these queues are not in the backlog.</p>\n",
+         these queues are not in the backlog.{}</p>\n",
         format_duration(sc.retry.interval),
         sc.retry.max_attempts,
         clock(sc.retry.nightly_at),
+        if monte_carlo {
+            " Replication 0; the spread across replications is in the forecast above."
+        } else {
+            ""
+        }
     );
     o.push_str("<div class=\"scroll\"><table>\n<caption>Attempts to sync updates and how they failed, per object and direction, and what is still errored at the end. Superseded: errored entries dropped because a newer entry of the same record was pending.</caption>\n");
     head_row(
@@ -468,23 +479,204 @@ fn error_assumptions(sc: &Scenario) -> String {
     )
 }
 
+/// The cells of one metric across replications: mean, 95% CI of the mean, P50, P90, and how
+/// often it did not come within the horizon (`missed`: "did not clear", ...).
+fn spread_cells(o: &mut String, a: &Aggregate, f: &dyn Fn(f64) -> String, missed: &str) {
+    num(o, &a.mean.map_or_else(|| "-".to_string(), f));
+    num(
+        o,
+        &montecarlo::mean_ci_text(a, f).unwrap_or_else(|| "-".to_string()),
+    );
+    num(o, &montecarlo::or_never(a.p50, f));
+    num(o, &montecarlo::or_never(a.p90, f));
+    cell(
+        o,
+        &montecarlo::never_text(a).map_or_else(|| "-".to_string(), |n| format!("{missed} in {n}")),
+    );
+}
+
+/// "Forecast across R replications": per event the clear and recovery times, the backlog (and
+/// the errors and API figures when `errors`) as mean with its confidence interval, P50 and
+/// P90; the fan chart; latency per object.
+fn spread_section(
+    o: &mut String,
+    sc: &Scenario,
+    f: Forecast<'_>,
+    svgs: &[(&str, String)],
+    errors: bool,
+) {
+    let runs = f.reps.runs.len();
+    let _ = write!(
+        o,
+        "<section id=\"spread\" aria-labelledby=\"spread-h\">\n<h2 id=\"spread-h\">Forecast across {} replications</h2>\n\
+         <p class=\"note\">Each replication runs the scenario with its own seed. Mean across \
+         replications with the 95% confidence interval of the mean, then the median (P50) and \
+         90th percentile (P90) across replications; \"never\" where too many replications did \
+         not get there within the horizon. Every other section of the page shows replication 0 \
+         alone.</p>\n<div class=\"scroll\"><table>\n<caption>Clear and recovery time of each \
+         event (hours from its first edit), the backlog (records){}, across {} replications.\
+         </caption>\n",
+        thousands(runs as u64),
+        if errors {
+            ", errors, the retry and timeout queues and the API budget"
+        } else {
+            ""
+        },
+        thousands(runs as u64)
+    );
+    head_row(
+        o,
+        &[
+            ("Measure", false),
+            ("Mean", true),
+            ("95% CI of the mean", true),
+            ("P50", true),
+            ("P90", true),
+            ("Not within the horizon", false),
+        ],
+    );
+    o.push_str("<tbody>\n");
+    let hours = |x: f64| fixed(x, 2);
+    let records = |x: f64| thousands(x.round() as u64);
+    let mut row = |label: String, name: &str, fmt: &dyn Fn(f64) -> String, missed: &str| {
+        if let Some(a) = f.find(name) {
+            let _ = write!(o, "<tr><th scope=\"row\">{}</th>", esc(&label));
+            spread_cells(o, a, fmt, missed);
+            o.push_str("</tr>\n");
+        }
+    };
+    for e in &f.reps.first.events {
+        let p = format!("event.{}", e.name);
+        row(
+            format!("{}: clear time (h)", e.name),
+            &format!("{p}.clear_h"),
+            &hours,
+            "did not clear",
+        );
+        row(
+            format!("{}: recovery time (h)", e.name),
+            &format!("{p}.recovery_h"),
+            &hours,
+            "did not recover",
+        );
+    }
+    row("Max backlog (records)".into(), "backlog.max", &records, "");
+    row(
+        "Backlog at the end (records)".into(),
+        "backlog.end",
+        &records,
+        "",
+    );
+    if errors {
+        for (label, name) in [
+            ("Failed attempts, transient", "errors_transient"),
+            ("Failed attempts, permanent", "errors_permanent"),
+            ("Retry queue, highest", "retry_queue_max"),
+            ("Timeout queue, highest", "timeout_queue_max"),
+            ("In the retry queue at the end", "retry_queue_end"),
+            ("In the timeout queue at the end", "timeout_queue_end"),
+            ("Peak API calls in a rolling 24 hours", "api.peak_usage"),
+        ] {
+            row(label.into(), name, &records, "");
+        }
+        row(
+            "Time the sync was paused by the API limit (h)".into(),
+            "api.paused_h",
+            &hours,
+            "",
+        );
+        row(
+            "Time retries were held back by usage (h)".into(),
+            "api.suppressed_h",
+            &hours,
+            "",
+        );
+    }
+    o.push_str("</tbody>\n</table></div>\n");
+    figure(
+        o,
+        svgs,
+        FAN_CHART,
+        &format!(
+            "Total backlog across {runs} replications: the band spans the 10th to the 90th \
+             percentile at each sample, the line is the median; dashed lines mark the \
+             scenario's events."
+        ),
+    );
+    let _ = write!(
+        o,
+        "<h3>Latency per object across replications</h3>\n<div class=\"scroll\"><table>\n\
+         <caption>Minutes from the edit to the end of the batch that synced it, synced updates \
+         only: each replication's percentile, averaged over the {} replications, with the 95% \
+         confidence interval of that mean in brackets.</caption>\n",
+        thousands(runs as u64)
+    );
+    head_row(
+        o,
+        &[
+            ("Object", false),
+            ("Synced updates (mean)", true),
+            ("p50 (min)", true),
+            ("p90 (min)", true),
+            ("p99 (min)", true),
+            ("Max (min)", true),
+        ],
+    );
+    o.push_str("<tbody>\n");
+    for (i, object) in sc.objects.iter().enumerate() {
+        o.push_str("<tr>");
+        o.push_str(&object_head(sc, i));
+        let p = format!("latency.{}", object.name);
+        let count = f.find(&format!("{p}.count")).and_then(|a| a.mean);
+        num(o, &count.map_or_else(|| "-".to_string(), records));
+        for q in ["p50", "p90", "p99", "max"] {
+            let text = f
+                .find(&format!("{p}.{q}_min"))
+                .and_then(|a| {
+                    let mean = fixed(a.mean?, 2);
+                    Some(match montecarlo::mean_ci_text(a, |x| fixed(x, 2)) {
+                        Some(ci) => format!("{mean} ({ci})"),
+                        None => mean,
+                    })
+                })
+                .unwrap_or_else(|| "-".to_string());
+            num(o, &text);
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</tbody>\n</table></div>\n</section>\n");
+}
+
 /// Writes the dashboard of a run. `svgs` holds the rendered SVG charts by stem (`trend`,
-/// `backlog`, `latency`, `throughput`); a chart missing from it is left out of the page.
+/// `backlog`, `latency`, `throughput`, and `backlog_fan` for a Monte Carlo run); a chart
+/// missing from it is left out of the page. `forecast` is given for a Monte Carlo run, whose
+/// replication 0 is `r`.
 pub fn write_dashboard(
     sc: &Scenario,
     r: &RunResult,
     d: &Dashboard,
     svgs: &[(&str, String)],
+    forecast: Option<Forecast<'_>>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    w.write_all(render(sc, r, d, svgs).as_bytes())
+    w.write_all(render(sc, r, d, svgs, forecast).as_bytes())
 }
 
 /// The dashboard as a string (see [`write_dashboard`]).
-pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String)]) -> String {
+pub fn render(
+    sc: &Scenario,
+    r: &RunResult,
+    d: &Dashboard,
+    svgs: &[(&str, String)],
+    forecast: Option<Forecast<'_>>,
+) -> String {
     let mut out = String::with_capacity(256 * 1024);
     let o = &mut out;
     let errors = has_errors_or_api(sc, r);
+    // Where a figure is one replication's, a Monte Carlo page says so.
+    let rep0 = forecast.map_or(String::new(), |f| {
+        format!(" Replication 0 of {}.", f.reps.runs.len())
+    });
     let name = esc(&sc.name);
     let _ = write!(
         o,
@@ -512,13 +704,25 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
         d.status.label(),
         thousands(d.total_backlog),
     );
+    if let Some(f) = forecast {
+        let _ = writeln!(
+            o,
+            "<p><strong>{} replications</strong>, each with its own seed \
+             derived from seed {}: the forecast across replications covers them all; the trend, \
+             the per-object table and every other figure on this page are replication 0's \
+             (seed {}).</p>",
+            thousands(f.reps.runs.len() as u64),
+            sc.seed,
+            r.seed
+        );
+    }
     o.push_str("</header>\n<main>\n");
 
     // The trend, as on the admin page.
     let _ = write!(
         o,
         "<section id=\"trend\" aria-labelledby=\"trend-h\">\n<h2 id=\"trend-h\">Sync Backlog Trend</h2>\n\
-         <p class=\"note\">Total backlog at each 4-hour boundary, the last {} before {} UTC.</p>\n",
+         <p class=\"note\">Total backlog at each 4-hour boundary, the last {} before {} UTC.{rep0}</p>\n",
         d.trend.len(),
         utc(sc, d.at)
     );
@@ -538,7 +742,7 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
          <span>Records synced per hour over the last <b>{} hours</b></span></p>\n<div class=\"scroll\"><table>\n\
          <caption>Records synced (updates and skips) per hour, the backlog in both directions at \
          the last fetch, and the estimated time to clear it at the average rate. Growing: the \
-         backlog is above its level 6 hours before.</caption>\n",
+         backlog is above its level 6 hours before.{rep0}</caption>\n",
         utc(sc, d.last_fetch),
         utc(sc, d.next_fetch),
         d.hours_considered
@@ -582,9 +786,18 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
         status_badge(d.status)
     );
 
-    // The forecast.
-    o.push_str(
-        "<section id=\"forecast\" aria-labelledby=\"forecast-h\">\n<h2 id=\"forecast-h\">Forecast</h2>\n",
+    // The forecast: across replications first, if any, then the one run in detail.
+    if let Some(f) = forecast {
+        spread_section(o, sc, f, svgs, errors);
+    }
+    let _ = write!(
+        o,
+        "<section id=\"forecast\" aria-labelledby=\"forecast-h\">\n<h2 id=\"forecast-h\">{}</h2>\n",
+        if forecast.is_some() {
+            "Forecast in detail: replication 0"
+        } else {
+            "Forecast"
+        }
     );
     let pending_end: u64 = r.pending_end.iter().map(|p| p.queued + p.in_flight).sum();
     let oldest = r.pending_end.iter().filter_map(|p| p.oldest_age).max();
@@ -813,7 +1026,7 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
         }
     );
     if errors {
-        errors_section(o, sc, r);
+        errors_section(o, sc, r, forecast.is_some());
     }
 
     // Assumptions.
@@ -852,7 +1065,10 @@ pub fn render(sc: &Scenario, r: &RunResult, d: &Dashboard, svgs: &[(&str, String
         if errors { error_assumptions(sc) } else { String::new() },
         utc(sc, 0),
         format_duration(sc.horizon),
-        r.seed,
+        match forecast {
+            Some(_) => format!("{} (replication 0: {})", sc.seed, r.seed),
+            None => r.seed.to_string(),
+        },
         human_duration(sc.sample_interval),
     );
     o.push_str("<div class=\"scroll\"><table>\n<caption>Objects: records, background edits per hour in each direction, and how edits pick records.</caption>\n");

@@ -383,7 +383,7 @@ fn the_dashboard_renders_in_a_headless_browser() {
     };
     let (dir, out) = run_reports(&[]);
     let page = format!("file://{}", out.join("dashboard.html").display());
-    let browse = |extra: &[&str]| {
+    let browse_page = |page: &str, extra: &[&str]| {
         let work = tempfile::tempdir_in(dir.path()).unwrap();
         let profile = work.path().join("profile");
         let mut cmd = Process::new(&browser);
@@ -402,10 +402,11 @@ fn the_dashboard_renders_in_a_headless_browser() {
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)
-        .arg(&page);
+        .arg(page);
         let result = run_limited(cmd, work.path(), Duration::from_secs(120));
         (work, result)
     };
+    let browse = |extra: &[&str]| browse_page(&page, extra);
 
     // A screenshot: the page is drawn, with its stylesheet and its charts.
     let shot = dir.path().join("dashboard.png");
@@ -450,6 +451,18 @@ fn the_dashboard_renders_in_a_headless_browser() {
     assert!(
         !dom.contains("<script>alert"),
         "the scenario's description became markup"
+    );
+
+    // A Monte Carlo page: the forecast across replications and its inline fan chart.
+    let (_mc_dir, mc_out) = run_reports(&["--replications", "3", "--format", "html"]);
+    let page = format!("file://{}", mc_out.join("dashboard.html").display());
+    let (_work, (ok, dom, stderr)) = browse_page(&page, &["--dump-dom"]);
+    assert!(ok, "chromium --dump-dom failed:\n{stderr}");
+    assert!(dom.contains("id=\"spread\"") && dom.contains("id=\"forecast\""));
+    assert_eq!(
+        dom.matches("<svg").count(),
+        5,
+        "four charts and the fan chart"
     );
 }
 
@@ -611,4 +624,132 @@ fn a_scenario_without_errors_or_api_budget_has_no_errors_section() {
             "a plain run's dashboard has {absent:?}"
         );
     }
+}
+
+/// `aggregate.csv` as (metric, column) -> cell.
+fn aggregate_csv(out: &Path) -> Vec<(String, Vec<String>)> {
+    let text = fs::read_to_string(out.join("aggregate.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[..4], ["metric", "n", "never", "mean"]);
+    lines
+        .map(|l| {
+            let cells: Vec<String> = l.split(',').map(String::from).collect();
+            (cells[0].clone(), cells)
+        })
+        .collect()
+}
+
+#[test]
+fn a_monte_carlo_dashboard_shows_the_forecast_across_replications() {
+    let (_dir, out) = run_reports(&["--replications", "5", "--format", "csv,html"]);
+    let html = fs::read_to_string(out.join("dashboard.html")).unwrap();
+    let aggs = aggregate_csv(&out);
+    let agg = |name: &str| -> Vec<f64> {
+        let cells = &aggs.iter().find(|(n, _)| n == name).unwrap().1;
+        // mean, mean_ci_low, mean_ci_high, then p50 and p90 (columns 9 and 10).
+        [3, 4, 5, 9, 10]
+            .iter()
+            .map(|&i| {
+                cells[i]
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{name}: {cells:?}"))
+            })
+            .collect()
+    };
+    let spread = section(&html, "spread");
+    assert!(spread.contains("<h2 id=\"spread-h\">Forecast across 5 replications</h2>"));
+
+    // Clear and recovery times: mean, its 95% CI, P50, P90, as in aggregate.csv.
+    for (label, metric) in [
+        ("lead_bulk: clear time (h)", "event.lead_bulk.clear_h"),
+        ("lead_bulk: recovery time (h)", "event.lead_bulk.recovery_h"),
+    ] {
+        let [mean, low, high, p50, p90] = agg(metric)[..] else {
+            unreachable!()
+        };
+        let f = |x: f64| fixed(x, 2);
+        assert_eq!(
+            row_cells(spread, label),
+            [
+                f(mean),
+                format!("{}-{}", f(low), f(high)),
+                f(p50),
+                f(p90),
+                "-".into()
+            ],
+            "{label}"
+        );
+    }
+    // The max backlog, in records.
+    let [mean, low, high, p50, p90] = agg("backlog.max")[..] else {
+        unreachable!()
+    };
+    let r = |x: f64| thousands(x.round() as u64);
+    assert_eq!(
+        row_cells(spread, "Max backlog (records)"),
+        [
+            r(mean),
+            format!("{}-{}", r(low), r(high)),
+            r(p50),
+            r(p90),
+            "-".into()
+        ]
+    );
+    // Latency per object: each percentile's mean with its CI.
+    for object in ["Lead", "Contact"] {
+        let cells = row_cells(spread, object);
+        for (i, q) in ["p50", "p90", "p99", "max"].iter().enumerate() {
+            let [mean, low, high, ..] = agg(&format!("latency.{object}.{q}_min"))[..] else {
+                unreachable!()
+            };
+            assert_eq!(
+                cells[i + 1],
+                format!("{} ({}-{})", fixed(mean, 2), fixed(low, 2), fixed(high, 2)),
+                "{object} {q}"
+            );
+        }
+    }
+    // The fan chart, inline, with its title; the four charts of replication 0 as well.
+    let fan = &spread[spread.find("<svg").expect("the fan chart is inline")..];
+    assert!(fan.contains("<title>") && fan.contains("total backlog across 5 replications"));
+    assert_eq!(html.matches("<svg").count(), 5);
+    assert!(
+        !html.contains("http://"),
+        "the inline SVG keeps no namespace URL"
+    );
+    // The page says which figures are replication 0's.
+    let header = &html[html.find("<header>").unwrap()..html.find("</header>").unwrap()];
+    assert!(header.contains("<strong>5 replications</strong>"));
+    assert!(header.contains(
+        "the trend, the per-object table and every other figure on this page are replication 0's"
+    ));
+    assert!(section(&html, "trend").contains("Replication 0 of 5."));
+    assert!(section(&html, "objects").contains("Replication 0 of 5."));
+    assert!(section(&html, "forecast").contains("Forecast in detail: replication 0"));
+}
+
+#[test]
+fn a_monte_carlo_dashboard_says_when_a_time_did_not_come_in_every_replication() {
+    // 30 h of the reference scenario: its bulk update at 24 h never clears.
+    let (_dir, out, html, _) = run_example(
+        "scenarios/reference.toml",
+        &["--horizon", "30h", "--replications", "3"],
+    );
+    let aggs = aggregate_csv(&out);
+    let never = &aggs
+        .iter()
+        .find(|(n, _)| n == "event.opportunity_bulk.clear_h")
+        .unwrap()
+        .1;
+    assert_eq!(never[2], "3", "aggregate.csv: never in 3 replications");
+    let spread = section(&html, "spread");
+    assert_eq!(
+        row_cells(spread, "opportunity_bulk: clear time (h)"),
+        ["-", "-", "never", "never", "did not clear in 3 of 3"]
+    );
+    assert_eq!(
+        row_cells(spread, "opportunity_bulk: recovery time (h)")[4],
+        "did not recover in 3 of 3"
+    );
 }
