@@ -486,11 +486,16 @@ impl Formats {
 /// Writes every report of a run into `out`: the CSV files and `summary.json`, then the charts
 /// and the HTML dashboard that `formats` asks for. Charts are rendered in parallel, then
 /// written one by one, each atomically.
+///
+/// `forecast` is given for a Monte Carlo run, whose replication 0 is `r`: it adds the fan
+/// chart and the forecast across replications to the dashboard. (The Monte Carlo CSV files
+/// and `summary.json` are written by the caller, see [`montecarlo`].)
 pub fn write_reports(
     sc: &Scenario,
     r: &RunResult,
     out: &mut output::OutputDir,
     formats: Formats,
+    forecast: Option<montecarlo::Forecast<'_>>,
 ) -> Result<(), output::OutputError> {
     use rayon::prelude::*;
 
@@ -499,7 +504,10 @@ pub fn write_reports(
         return Ok(());
     }
     let d = metrics::dashboard(r, sc.objects.len(), r.horizon);
-    let figures = figures::run_charts(sc, r, &d);
+    let mut figures = figures::run_charts(sc, r, &d);
+    if let Some(f) = &forecast {
+        figures.push(figures::fan(sc, f.reps));
+    }
     let mut jobs: Vec<(usize, charts::ChartFormat)> = Vec::new();
     for i in 0..figures.len() {
         if formats.svg || formats.html {
@@ -532,7 +540,7 @@ pub fn write_reports(
     }
     if formats.html {
         out.write(html::DASHBOARD_FILE, |w| {
-            html::write_dashboard(sc, r, &d, &svgs, w)
+            html::write_dashboard(sc, r, &d, &svgs, forecast, w)
         })?;
     }
     Ok(())

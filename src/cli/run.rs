@@ -11,7 +11,7 @@ use crate::data::ChangeWriter;
 use crate::engine::{seeds, simulate_with, EditEvent, Inputs};
 use crate::replicate;
 use crate::report::output::{AtomicFile, OutputError};
-use crate::report::{self, charts, montecarlo, output::OutputDir, terminal, Formats};
+use crate::report::{self, montecarlo, output::OutputDir, terminal, Formats};
 use crate::scenario::Scenario;
 
 /// Arguments of `syncsim run`.
@@ -26,7 +26,8 @@ Writes backlog.csv, throughput.csv, latency.csv, events.csv, dashboard.csv, tren
 counters.csv and summary.json; with several replications also replications.csv,
 aggregate.csv and bands.csv (the other files then describe replication 0). With the default
 --format also backlog, throughput, latency and trend charts (.png and .svg) and
-dashboard.html; with replications also the backlog fan chart. Columns: docs/outputs.md.")]
+dashboard.html; with replications also the backlog fan chart, and dashboard.html opens
+with the forecast across replications. Columns: docs/outputs.md.")]
 pub struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
@@ -107,9 +108,6 @@ impl RunArgs {
     }
 }
 
-/// The fan chart's file stem (Monte Carlo runs).
-const FAN_CHART: &str = "backlog_fan";
-
 /// Runs the scenario and writes its reports.
 pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let mut sc = args.scenario.load()?;
@@ -136,7 +134,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let mut names = formats.file_names();
     if args.replication.is_none() && count > 1 {
         names.extend(montecarlo::FILES.iter().map(|f| f.to_string()));
-        names.extend(super::chart_names(FAN_CHART, formats));
+        names.extend(super::chart_names(report::figures::FAN_CHART, formats));
     }
     out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
     if args.replication.is_none() && count > 1 {
@@ -245,7 +243,7 @@ pub(super) fn single(
         file.writer = Some(inner);
         file.commit()?;
     }
-    report::write_reports(sc, &result, &mut out, formats)?;
+    report::write_reports(sc, &result, &mut out, formats, None)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
     if !quiet {
@@ -271,32 +269,13 @@ fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_millis() as u64;
     let aggs = reps.aggregates();
-    // Replication 0's files and charts; its summary.json is replaced by the aggregate below.
-    let formats = args.formats();
-    report::write_reports(sc, &reps.first, &mut out, formats)?;
-    if formats.png || formats.svg {
-        let total = reps.total_band();
-        let as_f64 = |v: &[u32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
-        let times: Vec<f64> = reps
-            .sample_times
-            .iter()
-            .map(|&t| t as f64 / crate::units::HOUR as f64)
-            .collect();
-        let mut fan = charts::FanChart::new(
-            format!(
-                "{}: total backlog across {} replications",
-                sc.name,
-                reps.runs.len()
-            ),
-            "pending records",
-            times,
-            as_f64(&total.p10),
-            as_f64(&total.p50),
-            as_f64(&total.p90),
-        );
-        fan.markers = report::figures::event_markers(sc);
-        super::write_chart(&mut out, FAN_CHART, &charts::Chart::Fan(fan), formats)?;
-    }
+    // Replication 0's files and charts, the fan chart and the dashboard with the forecast
+    // across replications; replication 0's summary.json is replaced by the aggregate below.
+    let forecast = montecarlo::Forecast {
+        reps: &reps,
+        aggregates: &aggs,
+    };
+    report::write_reports(sc, &reps.first, &mut out, args.formats(), Some(forecast))?;
     out.write("replications.csv", |w| {
         montecarlo::write_replications(&reps, w)
     })?;

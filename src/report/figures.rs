@@ -1,17 +1,19 @@
 //! The charts of one run, described from its [`RunResult`] and [`Dashboard`]: backlog over time
 //! stacked by object with event markers, completions per hour per object, latency percentiles
-//! per object, and the admin page's 4-hour backlog trend.
+//! per object, and the admin page's 4-hour backlog trend; for a Monte Carlo run also the fan
+//! chart of the backlog across replications.
 //!
 //! Every number comes from [`crate::metrics`]; this module only picks and labels them. Object
 //! `i` is drawn in [`object_colour`]`(i)` in every chart.
 
 use super::charts::{
-    object_colour, BarChart, BarGroup, Chart, LineChart, Marker, Series, XAxis, DEFAULT_SIZE,
-    NEUTRAL,
+    object_colour, BarChart, BarGroup, Chart, FanChart, LineChart, Marker, Series, XAxis,
+    DEFAULT_SIZE, NEUTRAL,
 };
 use super::fixed;
 use super::terminal::thousands;
 use crate::metrics::{Dashboard, RunResult};
+use crate::replicate::Replications;
 use crate::scenario::{EventKind, Scenario};
 use crate::units::{Millis, HOUR};
 
@@ -238,4 +240,33 @@ pub fn run_charts(sc: &Scenario, r: &RunResult, d: &Dashboard) -> Vec<Figure> {
         figure(CHARTS[2], latency(sc, r), DEFAULT_SIZE),
         figure(CHARTS[3], trend(sc, d), (1200, 420)),
     ]
+}
+
+/// The file stem of the Monte Carlo fan chart.
+pub const FAN_CHART: &str = "backlog_fan";
+
+/// The Monte Carlo fan chart: the total backlog's p10-p90 band and median across
+/// replications, with the scenario's events marked.
+pub fn fan(sc: &Scenario, reps: &Replications) -> Figure {
+    let total = reps.total_band();
+    let as_f64 = |v: &[u32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
+    let times = reps.sample_times.iter().map(|&t| hours(t)).collect();
+    let mut fan = FanChart::new(
+        format!(
+            "{}: total backlog across {} replications",
+            sc.name,
+            reps.runs.len()
+        ),
+        "pending records",
+        times,
+        as_f64(&total.p10),
+        as_f64(&total.p50),
+        as_f64(&total.p90),
+    );
+    fan.markers = event_markers(sc);
+    Figure {
+        stem: FAN_CHART,
+        chart: Chart::Fan(fan),
+        size: DEFAULT_SIZE,
+    }
 }

@@ -172,20 +172,52 @@ pub fn write_summary(
     w.write_all(b"\n")
 }
 
-fn find<'a>(aggs: &'a [Aggregate], name: &str) -> Option<&'a Aggregate> {
+/// A Monte Carlo run as the reports of replication 0 see it: every replication's summary and
+/// every metric's spread, so the dashboard can show the forecast across replications.
+#[derive(Debug, Clone, Copy)]
+pub struct Forecast<'a> {
+    /// The replications (replication 0 in full, the others as summaries).
+    pub reps: &'a Replications,
+    /// Every scalar metric aggregated ([`Replications::aggregates`]).
+    pub aggregates: &'a [Aggregate],
+}
+
+impl Forecast<'_> {
+    /// The aggregate of metric `name`, if the runs have it.
+    pub fn find(&self, name: &str) -> Option<&Aggregate> {
+        find(self.aggregates, name)
+    }
+}
+
+/// The aggregate of metric `name` among `aggs`.
+pub fn find<'a>(aggs: &'a [Aggregate], name: &str) -> Option<&'a Aggregate> {
     aggs.iter().find(|a| a.name == name)
+}
+
+/// A percentile or bound written by `f`; `None` is a time that did not come within the horizon
+/// in enough replications ("never").
+pub fn or_never(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    x.map_or_else(|| "never".to_string(), f)
+}
+
+/// How many replications a time did not come in: "2 of 5", or `None` when it always came.
+pub fn never_text(a: &Aggregate) -> Option<String> {
+    (a.never > 0).then(|| format!("{} of {}", a.never, a.n + a.never))
+}
+
+/// The 95% confidence interval of the mean as "low-high", each bound written by `f`, or `None`
+/// when there is none (fewer than two replications, or a time that did not always come).
+pub fn mean_ci_text(a: &Aggregate, f: impl Fn(f64) -> String) -> Option<String> {
+    a.mean_ci.map(|c| format!("{}-{}", f(c.low), f(c.high)))
 }
 
 /// "6.57 h, P90 6.60 h (95% CI 6.58-6.61 h)" for a metric in `unit`.
 pub fn spread(a: &Aggregate, unit: &str, decimals: usize) -> String {
-    let f = |x: Option<f64>| match x {
-        Some(v) => fixed(v, decimals),
-        None => "never".to_string(),
-    };
-    let mean = match a.mean {
-        Some(m) => format!("mean {}{unit}", fixed(m, decimals)),
-        None if a.never > 0 => format!("{} of {} never within the horizon", a.never, a.n + a.never),
-        None => "no data".to_string(),
+    let f = |x: Option<f64>| or_never(x, |v| fixed(v, decimals));
+    let mean = match (a.mean, never_text(a)) {
+        (Some(m), _) => format!("mean {}{unit}", fixed(m, decimals)),
+        (None, Some(never)) => format!("{never} never within the horizon"),
+        (None, None) => "no data".to_string(),
     };
     let ci = match a.p90_ci {
         Some((lo, hi)) => format!(" (95% CI {}-{}{unit})", f(lo), f(hi)),

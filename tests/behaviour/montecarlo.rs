@@ -55,6 +55,9 @@ fn outputs_are_identical_whatever_the_thread_count() {
     assert!(
         a.iter().any(|(n, _)| n == "replications.csv") && a.iter().any(|(n, _)| n == "bands.csv")
     );
+    // The dashboard holds the forecast across replications, so it is compared too.
+    let dashboard = &a.iter().find(|(n, _)| n == "dashboard.html").unwrap().1;
+    assert!(String::from_utf8_lossy(dashboard).contains("<section id=\"spread\""));
     for other in [files(&two), files(&env)] {
         assert_eq!(a.len(), other.len());
         for ((name, x), (_, y)) in a.iter().zip(&other) {

@@ -383,7 +383,7 @@ fn the_dashboard_renders_in_a_headless_browser() {
     };
     let (dir, out) = run_reports(&[]);
     let page = format!("file://{}", out.join("dashboard.html").display());
-    let browse = |extra: &[&str]| {
+    let browse_page = |page: &str, extra: &[&str]| {
         let work = tempfile::tempdir_in(dir.path()).unwrap();
         let profile = work.path().join("profile");
         let mut cmd = Process::new(&browser);
@@ -402,10 +402,11 @@ fn the_dashboard_renders_in_a_headless_browser() {
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)
-        .arg(&page);
+        .arg(page);
         let result = run_limited(cmd, work.path(), Duration::from_secs(120));
         (work, result)
     };
+    let browse = |extra: &[&str]| browse_page(&page, extra);
 
     // A screenshot: the page is drawn, with its stylesheet and its charts.
     let shot = dir.path().join("dashboard.png");
@@ -450,5 +451,305 @@ fn the_dashboard_renders_in_a_headless_browser() {
     assert!(
         !dom.contains("<script>alert"),
         "the scenario's description became markup"
+    );
+
+    // A Monte Carlo page: the forecast across replications and its inline fan chart.
+    let (_mc_dir, mc_out) = run_reports(&["--replications", "3", "--format", "html"]);
+    let page = format!("file://{}", mc_out.join("dashboard.html").display());
+    let (_work, (ok, dom, stderr)) = browse_page(&page, &["--dump-dom"]);
+    assert!(ok, "chromium --dump-dom failed:\n{stderr}");
+    assert!(dom.contains("id=\"spread\"") && dom.contains("id=\"forecast\""));
+    assert_eq!(
+        dom.matches("<svg").count(),
+        5,
+        "four charts and the fan chart"
+    );
+}
+
+/// Runs an example scenario with `args` (CSV and HTML only, to be quick); returns (temp dir,
+/// output folder, dashboard.html, summary.json).
+fn run_example(
+    file: &str,
+    args: &[&str],
+) -> (tempfile::TempDir, PathBuf, String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    syncsim()
+        .args(["run", file, "--quiet", "--format", "csv,html", "--out"])
+        .arg(&out)
+        .args(args)
+        .assert()
+        .success();
+    let html = fs::read_to_string(out.join("dashboard.html")).unwrap();
+    let summary =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    (dir, out, html, summary)
+}
+
+/// The `<section id="...">` of the page, up to its end.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+/// The text of the cells (`<td>`) of the row whose header cell ends with `label`.
+fn row_cells(html: &str, label: &str) -> Vec<String> {
+    let start = html
+        .find(&format!("{label}</th>"))
+        .unwrap_or_else(|| panic!("no row {label:?}"));
+    let tr = &html[start..start + html[start..].find("</tr>").unwrap()];
+    tr.split("<td")
+        .skip(1)
+        .map(|c| {
+            let c = &c[c.find('>').unwrap() + 1..];
+            c[..c.find("</td>").unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// A count of `summary.json` as the dashboard writes it.
+fn count(summary: &serde_json::Value, name: &str) -> String {
+    let v = summary["metrics"][name]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{name} not in summary.json"));
+    thousands(v as u64)
+}
+
+/// Hours of `summary.json` as the dashboard writes them.
+fn hours(summary: &serde_json::Value, name: &str) -> String {
+    format!("{} h", fixed(summary["metrics"][name].as_f64().unwrap(), 2))
+}
+
+#[test]
+fn the_dashboard_shows_errors_retries_and_the_api_budget_of_the_run() {
+    let (_dir, _out, html, summary) =
+        run_example("scenarios/hubspot-import-validation-errors.toml", &[]);
+    let errors = section(&html, "errors");
+    assert!(errors.contains("<h2 id=\"errors-h\">Errors, retries and the API budget</h2>"));
+    assert!(errors.contains("<caption>") && errors.contains("<th scope=\"col\""));
+    // The totals row: attempts, failures by kind, superseded, still errored at the end.
+    let total = row_cells(&errors[errors.find("<tfoot>").unwrap()..], "Total");
+    let expected: Vec<String> = [
+        "attempts",
+        "errors_transient",
+        "errors_permanent",
+        "superseded",
+        "retry_queue_end",
+        "timeout_queue_end",
+    ]
+    .iter()
+    .map(|m| count(&summary, m))
+    .collect();
+    assert_eq!(total[1..], expected[..], "totals row {total:?}");
+    assert_ne!(expected[2], "0", "the scenario has permanent errors");
+    assert_ne!(expected[5], "0", "and records left in the timeout queue");
+    for (label, metric) in [
+        ("Retry queue, highest", "retry_queue_max"),
+        ("Timeout queue, highest", "timeout_queue_max"),
+        ("API calls, all", "api.calls"),
+        ("API calls by batches", "api.calls_batches"),
+        ("API calls checking for changes", "api.calls_checks"),
+        ("API calls by other integrations", "api.calls_background"),
+        ("Peak calls in a rolling 24 hours", "api.peak_usage"),
+    ] {
+        assert_eq!(
+            row_cells(errors, label),
+            [count(&summary, metric)],
+            "{label}"
+        );
+    }
+    assert_eq!(row_cells(errors, "Daily limit"), ["250,000"]);
+    // The event's entries still errored, and the conservation equation with the errored ones.
+    let forecast = section(&html, "forecast");
+    assert!(forecast.contains("Errored at the end"));
+    assert!(forecast.contains(&format!(
+        "+ {} errored + {} superseded</p>",
+        thousands(
+            summary["metrics"]["retry_queue_end"].as_u64().unwrap()
+                + summary["metrics"]["timeout_queue_end"].as_u64().unwrap()
+        ),
+        count(&summary, "superseded")
+    )));
+    // The assumptions behind them.
+    let assumptions = section(&html, "assumptions");
+    for fact in [
+        "<dt>Error rates</dt><dd>Contact: 0.2% of attempts fail by chance, 5% of records fail every attempt until fixed</dd>",
+        "<dt>Retry interval</dt><dd>20m</dd>",
+        "<dt>Max attempts</dt><dd>10 errors, then the timeout queue</dd>",
+        "<dt>Nightly retry</dt><dd>00:00 UTC</dd>",
+        "<dt>API limit</dt><dd>250,000 calls in any rolling 24 hours",
+        "other integrations make 2,000 calls per hour",
+        "above 75% of the limit (187,500 calls)",
+    ] {
+        assert!(assumptions.contains(fact), "assumptions lack {fact:?}");
+    }
+
+    // Where the limit bites: the time paused and the time retries were held back.
+    let (_dir, _out, html, summary) = run_example(
+        "scenarios/api-allowance-month-end.toml",
+        &["--horizon", "2d"],
+    );
+    let errors = section(&html, "errors");
+    for (label, metric) in [
+        ("Time the sync was paused by the limit", "api.paused_h"),
+        ("Time retries were held back by usage", "api.suppressed_h"),
+    ] {
+        let shown = hours(&summary, metric);
+        assert_ne!(shown, "0.00 h", "{metric} is not 0 in this scenario");
+        assert_eq!(row_cells(errors, label), [shown], "{label}");
+    }
+    assert_eq!(
+        row_cells(errors, "Peak calls in a rolling 24 hours"),
+        [count(&summary, "api.peak_usage")]
+    );
+    assert!(
+        section(&html, "assumptions").contains("each cycle spends 25 calls checking for changes")
+    );
+}
+
+#[test]
+fn a_scenario_without_errors_or_api_budget_has_no_errors_section() {
+    let (_dir, _out, html, _) = run_example("scenarios/reference.toml", &["--horizon", "26h"]);
+    for absent in [
+        "id=\"errors\"",
+        "Errors, retries and the API budget",
+        "Errored at the end",
+        "<dt>Retry interval</dt>",
+    ] {
+        assert!(
+            !html.contains(absent),
+            "a plain run's dashboard has {absent:?}"
+        );
+    }
+}
+
+/// `aggregate.csv` as (metric, column) -> cell.
+fn aggregate_csv(out: &Path) -> Vec<(String, Vec<String>)> {
+    let text = fs::read_to_string(out.join("aggregate.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[..4], ["metric", "n", "never", "mean"]);
+    lines
+        .map(|l| {
+            let cells: Vec<String> = l.split(',').map(String::from).collect();
+            (cells[0].clone(), cells)
+        })
+        .collect()
+}
+
+#[test]
+fn a_monte_carlo_dashboard_shows_the_forecast_across_replications() {
+    let (_dir, out) = run_reports(&["--replications", "5", "--format", "csv,html"]);
+    let html = fs::read_to_string(out.join("dashboard.html")).unwrap();
+    let aggs = aggregate_csv(&out);
+    let agg = |name: &str| -> Vec<f64> {
+        let cells = &aggs.iter().find(|(n, _)| n == name).unwrap().1;
+        // mean, mean_ci_low, mean_ci_high, then p50 and p90 (columns 9 and 10).
+        [3, 4, 5, 9, 10]
+            .iter()
+            .map(|&i| {
+                cells[i]
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{name}: {cells:?}"))
+            })
+            .collect()
+    };
+    let spread = section(&html, "spread");
+    assert!(spread.contains("<h2 id=\"spread-h\">Forecast across 5 replications</h2>"));
+
+    // Clear and recovery times: mean, its 95% CI, P50, P90, as in aggregate.csv.
+    for (label, metric) in [
+        ("lead_bulk: clear time (h)", "event.lead_bulk.clear_h"),
+        ("lead_bulk: recovery time (h)", "event.lead_bulk.recovery_h"),
+    ] {
+        let [mean, low, high, p50, p90] = agg(metric)[..] else {
+            unreachable!()
+        };
+        let f = |x: f64| fixed(x, 2);
+        assert_eq!(
+            row_cells(spread, label),
+            [
+                f(mean),
+                format!("{}-{}", f(low), f(high)),
+                f(p50),
+                f(p90),
+                "-".into()
+            ],
+            "{label}"
+        );
+    }
+    // The max backlog, in records.
+    let [mean, low, high, p50, p90] = agg("backlog.max")[..] else {
+        unreachable!()
+    };
+    let r = |x: f64| thousands(x.round() as u64);
+    assert_eq!(
+        row_cells(spread, "Max backlog (records)"),
+        [
+            r(mean),
+            format!("{}-{}", r(low), r(high)),
+            r(p50),
+            r(p90),
+            "-".into()
+        ]
+    );
+    // Latency per object: each percentile's mean with its CI.
+    for object in ["Lead", "Contact"] {
+        let cells = row_cells(spread, object);
+        for (i, q) in ["p50", "p90", "p99", "max"].iter().enumerate() {
+            let [mean, low, high, ..] = agg(&format!("latency.{object}.{q}_min"))[..] else {
+                unreachable!()
+            };
+            assert_eq!(
+                cells[i + 1],
+                format!("{} ({}-{})", fixed(mean, 2), fixed(low, 2), fixed(high, 2)),
+                "{object} {q}"
+            );
+        }
+    }
+    // The fan chart, inline, with its title; the four charts of replication 0 as well.
+    let fan = &spread[spread.find("<svg").expect("the fan chart is inline")..];
+    assert!(fan.contains("<title>") && fan.contains("total backlog across 5 replications"));
+    assert_eq!(html.matches("<svg").count(), 5);
+    assert!(
+        !html.contains("http://"),
+        "the inline SVG keeps no namespace URL"
+    );
+    // The page says which figures are replication 0's.
+    let header = &html[html.find("<header>").unwrap()..html.find("</header>").unwrap()];
+    assert!(header.contains("<strong>5 replications</strong>"));
+    assert!(header.contains(
+        "the trend, the per-object table and every other figure on this page are replication 0's"
+    ));
+    assert!(section(&html, "trend").contains("Replication 0 of 5."));
+    assert!(section(&html, "objects").contains("Replication 0 of 5."));
+    assert!(section(&html, "forecast").contains("Forecast in detail: replication 0"));
+}
+
+#[test]
+fn a_monte_carlo_dashboard_says_when_a_time_did_not_come_in_every_replication() {
+    // 30 h of the reference scenario: its bulk update at 24 h never clears.
+    let (_dir, out, html, _) = run_example(
+        "scenarios/reference.toml",
+        &["--horizon", "30h", "--replications", "3"],
+    );
+    let aggs = aggregate_csv(&out);
+    let never = &aggs
+        .iter()
+        .find(|(n, _)| n == "event.opportunity_bulk.clear_h")
+        .unwrap()
+        .1;
+    assert_eq!(never[2], "3", "aggregate.csv: never in 3 replications");
+    let spread = section(&html, "spread");
+    assert_eq!(
+        row_cells(spread, "opportunity_bulk: clear time (h)"),
+        ["-", "-", "never", "never", "did not clear in 3 of 3"]
+    );
+    assert_eq!(
+        row_cells(spread, "opportunity_bulk: recovery time (h)")[4],
+        "did not recover in 3 of 3"
     );
 }
