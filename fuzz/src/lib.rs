@@ -53,7 +53,9 @@ fn check_file(bytes: &[u8], overrides: &[String]) {
     let _ = std::fs::create_dir_all(&dir);
     let path = dir.join("fuzz.toml");
     std::fs::write(&path, bytes).unwrap();
-    match scenario::load(&path, overrides) {
+    let loaded = scenario::load(&path, overrides);
+    let _ = std::fs::remove_dir_all(&dir);
+    match loaded {
         Ok(sc) => panic!("text that is not UTF-8 was accepted: {sc:?}"),
         Err(e) => check_error(&e),
     }
