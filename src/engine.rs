@@ -255,6 +255,12 @@ pub struct Inputs<'a> {
     pub replay: Option<ReplaySources<'a>>,
     /// Called with every background edit, in the order they happen.
     pub on_edit: Option<&'a mut dyn FnMut(&EditEvent)>,
+    /// Check the engine's invariants as it runs and panic with the first broken one: events
+    /// are handled in strictly increasing (time, sequence) order, and at every sample point
+    /// every record is conserved (MODEL.md section 5), the queue counts match the entries,
+    /// and a record has at most one entry an edit could coalesce into (so never one both
+    /// pending and waiting for a retry). A full scan of the entries per sample: for tests.
+    pub audit: bool,
 }
 
 /// A stream of background edits: generated (Poisson) or recorded.
@@ -301,6 +307,10 @@ pub struct Workspace {
 struct Sim<'a> {
     sc: &'a Scenario,
     on_edit: Option<&'a mut dyn FnMut(&EditEvent)>,
+    /// Check invariants as the run goes ([`Inputs::audit`]).
+    audit: bool,
+    /// (time, sequence) of the last event handled, when auditing.
+    last_key: u128,
     seed: u64,
     now: Millis,
     heap: BinaryHeap<Reverse<Scheduled>>,
@@ -425,6 +435,8 @@ impl<'a> Sim<'a> {
         let mut sim = Sim {
             sc,
             on_edit: inputs.on_edit,
+            audit: inputs.audit,
+            last_key: 0,
             seed,
             now: 0,
             heap: BinaryHeap::with_capacity(64),
@@ -638,6 +650,18 @@ impl<'a> Sim<'a> {
                 self.observe_until(time);
             }
             debug_assert!(time >= self.now, "time never goes back");
+            if self.audit {
+                let next = stream_at.min(heap_at);
+                assert!(
+                    next > self.last_key,
+                    "event ({}, {}) handled after ({}, {})",
+                    next >> 64,
+                    next as u64,
+                    self.last_key >> 64,
+                    self.last_key as u64
+                );
+                self.last_key = next;
+            }
             self.now = time;
             if stream_at < heap_at {
                 self.background_edit(stream);
@@ -677,8 +701,67 @@ impl<'a> Sim<'a> {
 
     /// Records the samples and hourly snapshots due at or before `t`, each reflecting every
     /// event strictly before its instant.
+    /// Panics with the first broken invariant ([`Inputs::audit`]).
+    fn check_invariants(&self) {
+        let at = self.now;
+        let mut states = vec![[0u64; 5]; self.queues.len()];
+        for (e, entry) in self.entries.iter().enumerate() {
+            let q = entry.queue as usize;
+            let slot = match entry.state {
+                EntryState::Free => continue,
+                EntryState::Queued => 0,
+                EntryState::Due => 1,
+                EntryState::InFlight => 2,
+                EntryState::Retry => 3,
+                EntryState::Timeout => 4,
+            };
+            states[q][slot] += 1;
+            if entry.state != EntryState::InFlight {
+                assert_eq!(
+                    self.pending[q].get(entry.record),
+                    Some(e as u32),
+                    "at {at} ms: record {} of queue {q} has a {:?} entry the index does not point to",
+                    entry.record,
+                    entry.state
+                );
+            }
+        }
+        for (q, (queue, c)) in self.queues.iter().zip(&self.counters).enumerate() {
+            let [queued, due, in_flight, retry, timeout] = states[q];
+            assert_eq!(
+                (queue.queued, queue.due, queue.in_flight, queue.retry, queue.timeout),
+                (queued, due, in_flight, retry, timeout),
+                "at {at} ms: queue {q}'s counts (queued, due, in flight, retry, timeout) differ from its entries"
+            );
+            let indexed: u64 = self.pending[q]
+                .bits
+                .iter()
+                .map(|w| w.count_ones() as u64)
+                .sum();
+            assert_eq!(
+                indexed,
+                queued + due + retry + timeout,
+                "at {at} ms: queue {q} indexes {indexed} records, but has that many entries an edit could coalesce into: {}",
+                queued + due + retry + timeout
+            );
+            assert_eq!(
+                c.edits + c.initial_entries,
+                c.filtered + c.coalesced + c.entries_created,
+                "at {at} ms: queue {q}: edits + initial != filtered + coalesced + created"
+            );
+            assert_eq!(
+                c.entries_created,
+                c.synced + c.skipped + queued + due + in_flight + retry + timeout + c.superseded,
+                "at {at} ms: queue {q}: created != synced + skipped + pending + in flight + retry + timeout + superseded"
+            );
+        }
+    }
+
     fn observe_until(&mut self, t: Millis) {
         while self.next_sample <= t && self.next_sample <= self.sc.horizon {
+            if self.audit {
+                self.check_invariants();
+            }
             self.sample_times.push(self.next_sample);
             let (mut retry, mut timeout) = (0, 0);
             for q in &self.queues {

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::io;
 
 use arbitrary::Arbitrary;
-use syncsim::engine::{simulate, MemoryEstimate};
+use syncsim::engine::{simulate, simulate_with, Inputs, MemoryEstimate};
 use syncsim::metrics;
 use syncsim::report::{self, terminal};
 use syncsim::scenario::{self, EventKind, Scenario, ScenarioError};
@@ -125,7 +125,12 @@ fn cheap(sc: &Scenario) -> bool {
 
 /// Runs a valid scenario and checks what every run must satisfy.
 pub fn check_run(sc: &Scenario) {
-    let r = simulate(sc, sc.seed);
+    // The engine checks its own invariants at every sample point and panics on a broken one.
+    let audited = Inputs {
+        audit: true,
+        ..Inputs::default()
+    };
+    let r = simulate_with(sc, sc.seed, audited);
     if let Err(e) = r.check_conservation() {
         panic!("conservation broken: {e}");
     }

@@ -224,6 +224,7 @@ pub(super) fn single(
                 Inputs {
                     replay,
                     on_edit: Some(&mut on_edit),
+                    ..Inputs::default()
                 },
             )
         }
@@ -232,7 +233,7 @@ pub(super) fn single(
             seed,
             Inputs {
                 replay,
-                on_edit: None,
+                ..Inputs::default()
             },
         ),
     };

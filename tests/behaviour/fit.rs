@@ -51,8 +51,8 @@ fn export_edits(text: &str, path: &Path) {
             &sc,
             sc.seed,
             Inputs {
-                replay: None,
                 on_edit: Some(&mut on_edit),
+                ..Inputs::default()
             },
         );
         r.check_conservation().unwrap();
