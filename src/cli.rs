@@ -4,6 +4,10 @@
 //! Exit codes (`docs/cli.md`): 0 success; 1 an expectation failed (`check`); 2 bad input (a
 //! scenario or an argument); 3 output could not be written; 130 interrupted.
 
+// clap turns the doc comments of arguments into `--help` text, where placeholders such as
+// `<scenario name>` read as they should; rustdoc would take them for HTML tags.
+#![allow(rustdoc::invalid_html_tags)]
+
 pub mod check;
 pub mod fit;
 pub mod merge;

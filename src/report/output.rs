@@ -2,7 +2,7 @@
 //! and the whole set is renamed into place only once all of it is written, so a reader never
 //! sees half a file nor a mix of two runs; a folder's files are overwritten only if syncsim
 //! wrote them (listed in its manifest) or the user said `--force`; and a run stopped by
-//! Ctrl-C ([`abandon`]) leaves no temporary file and no folder it created.
+//! Ctrl-C ([`abandon_and_exit`]) leaves no temporary file and no folder it created.
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -1,7 +1,7 @@
 //! The scenario file exactly as written: serde structs that mirror the TOML, every field
 //! optional so presets and defaults can fill the gaps, unknown keys refused.
 //!
-//! Nothing here is checked beyond its TOML type; [`super::validate`] turns a [`RawScenario`]
+//! Nothing here is checked beyond its TOML type; validation (behind [`super::from_str`]) turns a [`RawScenario`]
 //! into a [`super::Scenario`] and names the key of anything out of range.
 
 // Durations and instants are kept as TOML values so that `"4h"`, a bare `0` and a native
