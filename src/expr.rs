@@ -168,15 +168,22 @@ pub fn parse(text: &str) -> Result<Expr, ExprError> {
         {
             return Err(err(format!("'{metric}' is not a metric name")));
         }
-        let (stat, rest) = match rest.first().and_then(|t| parse_stat(t)) {
-            Some(s) => (s?, &rest[1..]),
-            None => (Stat::Percentile(50.0), rest),
+        let (stat, rest, after) = match rest.first().and_then(|t| parse_stat(t)) {
+            Some(s) => (s?, &rest[1..], format!("{metric} {}", rest[0])),
+            None => (Stat::Percentile(50.0), rest, metric.to_string()),
         };
         let [op, value] = rest else {
-            return Err(err(format!(
-                "expected an operator and a value after '{metric}' (got {} more words)",
-                rest.len()
-            )));
+            return Err(err(match rest {
+                [] => format!("'{after}' needs an operator and a value after it"),
+                [one] => {
+                    format!("'{after}' needs an operator and a value after it; got only '{one}'")
+                }
+                more => format!(
+                    "'{after}' takes an operator and a value after it; got {} words: '{}'",
+                    more.len(),
+                    more.join(" ")
+                ),
+            }));
         };
         let op = match *op {
             "<=" => Op::Le,
@@ -395,7 +402,7 @@ mod tests {
         );
         assert_eq!(
             parse("event.x.clear_h 90s").unwrap_err().why,
-            "expected an operator and a value after 'event.x.clear_h' (got 1 more words)"
+            "'event.x.clear_h' needs an operator and a value after it; got only '90s'"
         );
     }
 
