@@ -185,92 +185,84 @@ fn check_object_name(name: &str) -> Result<(), String> {
 
 /// One pass over the change log at `path`: estimates per object (see the module docs).
 pub fn fit_changes(path: &Path, options: &FitOptions) -> Result<Fit, DataError> {
-    let mut reader = data::open(path)?;
-    data::check_header(path, &mut reader, &data::CHANGES_HEADER)?;
     let mut report = RowReport::default();
     let mut objects: Vec<ObjectCounts> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let (mut first, mut last) = (i64::MAX, i64::MIN);
-    let mut row = csv::StringRecord::new();
-    let mut line = 1u64;
-    loop {
-        line += 1;
-        match reader.read_record(&mut row) {
-            Ok(false) => break,
-            Err(e) => {
-                report.bad_row(line, format!("not CSV: {e}"));
-                continue;
-            }
-            Ok(true) => {}
-        }
-        let parsed = (|| -> Result<(i64, &str, u32, Direction, bool), String> {
-            if row.len() != data::CHANGES_HEADER.len() {
-                return Err(format!(
-                    "{} fields; expected {}",
-                    row.len(),
-                    data::CHANGES_HEADER.len()
-                ));
-            }
-            let time = Instant::parse(data::field(&row, 0)).map_err(|e| e.to_string())?;
-            let name = data::field(&row, 1);
-            check_object_name(name)?;
-            let text = data::field(&row, 2);
-            let record: u32 = text
-                .parse()
-                .map_err(|_| format!("record '{text}' is not a record number"))?;
-            if let Some((_, n)) = options.records.iter().find(|(o, _)| o == name) {
-                if record >= *n {
+    data::each_row(
+        path,
+        &data::CHANGES_HEADER,
+        &mut report,
+        |line, row, report| {
+            let parsed = (|| -> Result<(i64, &str, u32, Direction, bool), String> {
+                if row.len() != data::CHANGES_HEADER.len() {
                     return Err(format!(
-                        "record {record} is out of range: --records gives {name} records 0..{}",
-                        n - 1
+                        "{} fields; expected {}",
+                        row.len(),
+                        data::CHANGES_HEADER.len()
                     ));
                 }
+                let time = Instant::parse(data::field(row, 0)).map_err(|e| e.to_string())?;
+                let name = data::field(row, 1);
+                check_object_name(name)?;
+                let text = data::field(row, 2);
+                let record: u32 = text
+                    .parse()
+                    .map_err(|_| format!("record '{text}' is not a record number"))?;
+                if let Some((_, n)) = options.records.iter().find(|(o, _)| o == name) {
+                    if record >= *n {
+                        return Err(format!(
+                            "record {record} is out of range: --records gives {name} records 0..{}",
+                            n - 1
+                        ));
+                    }
+                }
+                let direction = parse_direction(data::field(row, 3))?;
+                let synced = data::parse_bool(data::field(row, 4))?;
+                Ok((time.0, name, record, direction, synced))
+            })();
+            let (time, name, record, direction, synced) = match parsed {
+                Ok(p) => p,
+                Err(why) => {
+                    report.bad_row(line, why);
+                    return;
+                }
+            };
+            if options.start.is_some_and(|s| time < s.0) {
+                report.outside += 1;
+                return;
             }
-            let direction = parse_direction(data::field(&row, 3))?;
-            let synced = data::parse_bool(data::field(&row, 4))?;
-            Ok((time.0, name, record, direction, synced))
-        })();
-        let (time, name, record, direction, synced) = match parsed {
-            Ok(p) => p,
-            Err(why) => {
-                report.bad_row(line, why);
-                continue;
-            }
-        };
-        if options.start.is_some_and(|s| time < s.0) {
-            report.outside += 1;
-            continue;
-        }
-        let o = match index.get(name) {
-            Some(&o) => o,
-            None if objects.len() >= MAX_OBJECTS => {
-                report.bad_row(line, format!("more than {MAX_OBJECTS} objects"));
-                continue;
-            }
-            None => {
-                index.insert(name.to_string(), objects.len());
-                objects.push(ObjectCounts {
-                    name: name.to_string(),
-                    streams: Default::default(),
-                    by_hour: [[0; 24]; 2],
-                    per_record: HashMap::new(),
-                    max_id: 0,
-                });
-                objects.len() - 1
-            }
-        };
-        let at = Instant(time);
-        let obj = &mut objects[o];
-        let s = &mut obj.streams[direction as usize];
-        s.edits += 1;
-        s.synced += synced as u64;
-        obj.by_hour[at.is_weekend() as usize][at.utc_hour() as usize] += 1;
-        *obj.per_record.entry(record).or_insert(0) += 1;
-        obj.max_id = obj.max_id.max(record);
-        first = first.min(time);
-        last = last.max(time);
-        report.rows += 1;
-    }
+            let o = match index.get(name) {
+                Some(&o) => o,
+                None if objects.len() >= MAX_OBJECTS => {
+                    report.bad_row(line, format!("more than {MAX_OBJECTS} objects"));
+                    return;
+                }
+                None => {
+                    index.insert(name.to_string(), objects.len());
+                    objects.push(ObjectCounts {
+                        name: name.to_string(),
+                        streams: Default::default(),
+                        by_hour: [[0; 24]; 2],
+                        per_record: HashMap::new(),
+                        max_id: 0,
+                    });
+                    objects.len() - 1
+                }
+            };
+            let at = Instant(time);
+            let obj = &mut objects[o];
+            let s = &mut obj.streams[direction as usize];
+            s.edits += 1;
+            s.synced += synced as u64;
+            obj.by_hour[at.is_weekend() as usize][at.utc_hour() as usize] += 1;
+            *obj.per_record.entry(record).or_insert(0) += 1;
+            obj.max_id = obj.max_id.max(record);
+            first = first.min(time);
+            last = last.max(time);
+            report.rows += 1;
+        },
+    )?;
     let report = report.into_result(path, options.skip_bad_rows)?;
     if report.rows == 0 {
         return Err(DataError::BadRows {
@@ -743,19 +735,8 @@ pub fn read_figures(path: &Path) -> Result<Vec<FigureRow>, DataError> {
     let (mut reader, idx) = open_by_name(path, &FIGURES_COLUMNS)?;
     let mut report = RowReport::default();
     let mut rows = Vec::new();
-    let mut row = csv::StringRecord::new();
-    let mut line = 1u64;
-    loop {
-        line += 1;
-        match reader.read_record(&mut row) {
-            Ok(false) => break,
-            Err(e) => {
-                report.bad_row(line, format!("not CSV: {e}"));
-                continue;
-            }
-            Ok(true) => {}
-        }
-        let get = |i: usize| data::field(&row, idx[i]);
+    data::each_record(&mut reader, &mut report, |line, row, report| {
+        let get = |i: usize| data::field(row, idx[i]);
         let parsed = (|| -> Result<FigureRow, String> {
             let r = FigureRow {
                 object: get(0).to_string(),
@@ -784,7 +765,7 @@ pub fn read_figures(path: &Path) -> Result<Vec<FigureRow>, DataError> {
             }
             Err(why) => report.bad_row(line, why),
         }
-    }
+    });
     report.into_result(path, false)?;
     Ok(rows)
 }
@@ -812,22 +793,11 @@ pub fn read_trend(path: &Path) -> Result<Vec<(Instant, u64)>, DataError> {
     let (mut reader, idx) = open_by_name(path, &TREND_COLUMNS)?;
     let mut report = RowReport::default();
     let mut points = Vec::new();
-    let mut row = csv::StringRecord::new();
-    let mut line = 1u64;
-    loop {
-        line += 1;
-        match reader.read_record(&mut row) {
-            Ok(false) => break,
-            Err(e) => {
-                report.bad_row(line, format!("not CSV: {e}"));
-                continue;
-            }
-            Ok(true) => {}
-        }
-        let parsed = Instant::parse(data::field(&row, idx[0]))
+    data::each_record(&mut reader, &mut report, |line, row, report| {
+        let parsed = Instant::parse(data::field(row, idx[0]))
             .map_err(|e| e.to_string())
             .and_then(|t| {
-                let text = data::field(&row, idx[1]);
+                let text = data::field(row, idx[1]);
                 text.parse::<u64>()
                     .map(|b| (t, b))
                     .map_err(|_| format!("backlog '{text}' is not a whole number 0 or more"))
@@ -839,7 +809,7 @@ pub fn read_trend(path: &Path) -> Result<Vec<(Instant, u64)>, DataError> {
             }
             Err(why) => report.bad_row(line, why),
         }
-    }
+    });
     report.into_result(path, false)?;
     Ok(points)
 }

@@ -89,20 +89,31 @@ pub(crate) fn check_header(
 
 /// Reads every row of `path` (whose header must be `header`), calling `f` with its line
 /// number; unreadable rows are recorded in `report` as bad.
-fn each_row(
+pub(crate) fn each_row(
     path: &Path,
     header: &[&str],
     report: &mut RowReport,
-    mut f: impl FnMut(u64, &csv::StringRecord, &mut RowReport),
+    f: impl FnMut(u64, &csv::StringRecord, &mut RowReport),
 ) -> Result<(), DataError> {
     let mut reader = open(path)?;
     check_header(path, &mut reader, header)?;
+    each_record(&mut reader, report, f);
+    Ok(())
+}
+
+/// Reads the rows left in `reader` (its header already read), calling `f` with each row and
+/// its line number; unreadable rows are recorded in `report` as bad.
+pub(crate) fn each_record<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    report: &mut RowReport,
+    mut f: impl FnMut(u64, &csv::StringRecord, &mut RowReport),
+) {
     let mut row = csv::StringRecord::new();
     let mut line = 1u64;
     loop {
         line += 1;
         match reader.read_record(&mut row) {
-            Ok(false) => return Ok(()),
+            Ok(false) => return,
             Ok(true) => f(line, &row, report),
             Err(e) => report.bad_row(line, format!("not CSV: {e}")),
         }
