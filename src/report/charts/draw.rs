@@ -245,6 +245,41 @@ type Plane = Cartesian2d<Axis, Axis>;
 pub(super) type DrawResult<DB> =
     Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// The frame every chart shares: title, margins, the plane over `x` and `y`, the grid (no
+/// vertical lines with `x_grid` off) and the axes with their labels and tick formatters.
+#[allow(clippy::too_many_arguments)]
+fn frame<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (x, y): (Axis, Axis),
+    (x_label, y_label): (&str, &str),
+    xf: &dyn Fn(&f64) -> String,
+    yf: &dyn Fn(&f64) -> String,
+    x_grid: bool,
+) -> Result<ChartContext<'a, DB, Plane>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, title_font())
+        .margin(16)
+        .margin_right(32)
+        .x_label_area_size(58)
+        .y_label_area_size(104)
+        .build_cartesian_2d(x, y)?;
+    let mut mesh = chart.configure_mesh();
+    if !x_grid {
+        mesh.disable_x_mesh();
+    }
+    mesh.x_desc(x_label)
+        .y_desc(y_label)
+        .x_label_formatter(xf)
+        .y_label_formatter(yf)
+        .label_style(label_font())
+        .axis_desc_style(axis_font())
+        .bold_line_style(GRID.stroke_width(1))
+        .axis_style(AXIS.stroke_width(1))
+        .draw()?;
+    Ok(chart)
+}
+
 /// Draws the event markers: a shaded span (outages), a dashed line and a label, the labels
 /// staggered over three rows so nearby events stay readable.
 fn draw_markers<DB: DrawingBackend>(
@@ -338,13 +373,6 @@ pub(super) fn lines<DB: DrawingBackend>(
         )
     };
     let (y0, y1, yt, ystep) = y_scale(ymin, ymax, headroom);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, title_font())
-        .margin(16)
-        .margin_right(32)
-        .x_label_area_size(58)
-        .y_label_area_size(104)
-        .build_cartesian_2d(Axis::new(x0, x1, xt), Axis::new(y0, y1, yt))?;
     let xf = |v: &f64| {
         if c.x_categories.is_empty() {
             tick_label(*v, xstep)
@@ -353,17 +381,15 @@ pub(super) fn lines<DB: DrawingBackend>(
         }
     };
     let yf = |v: &f64| tick_label(*v, ystep);
-    chart
-        .configure_mesh()
-        .x_desc(c.x_label.as_str())
-        .y_desc(c.y_label.as_str())
-        .x_label_formatter(&xf)
-        .y_label_formatter(&yf)
-        .label_style(label_font())
-        .axis_desc_style(axis_font())
-        .bold_line_style(GRID.stroke_width(1))
-        .axis_style(AXIS.stroke_width(1))
-        .draw()?;
+    let mut chart = frame(
+        root,
+        &c.title,
+        (Axis::new(x0, x1, xt), Axis::new(y0, y1, yt)),
+        (&c.x_label, &c.y_label),
+        &xf,
+        &yf,
+        true,
+    )?;
     draw_markers(&mut chart, &c.markers, (x0, x1), (y0, y1))?;
     if c.stacked {
         let keep = thin(n, MAX_POINTS, |i| tops.last().map_or(0.0, |t| t[i]));
@@ -527,13 +553,6 @@ pub(super) fn bars<DB: DrawingBackend>(
         .step_by(every)
         .map(|i| i as f64)
         .collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, title_font())
-        .margin(16)
-        .margin_right(32)
-        .x_label_area_size(58)
-        .y_label_area_size(104)
-        .build_cartesian_2d(Axis::new(-0.5, n as f64 - 0.5, xt), Axis::new(y0, y1, yt))?;
     let xf = |v: &f64| category(&c.categories, *v);
     let yf = move |v: &f64| {
         if log {
@@ -542,18 +561,15 @@ pub(super) fn bars<DB: DrawingBackend>(
             tick_label(*v, ystep)
         }
     };
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_desc(c.x_label.as_str())
-        .y_desc(c.y_label.as_str())
-        .x_label_formatter(&xf)
-        .y_label_formatter(&yf)
-        .label_style(label_font())
-        .axis_desc_style(axis_font())
-        .bold_line_style(GRID.stroke_width(1))
-        .axis_style(AXIS.stroke_width(1))
-        .draw()?;
+    let mut chart = frame(
+        root,
+        &c.title,
+        (Axis::new(-0.5, n as f64 - 0.5, xt), Axis::new(y0, y1, yt)),
+        (&c.x_label, &c.y_label),
+        &xf,
+        &yf,
+        false,
+    )?;
     let groups = c.groups.len().max(1) as f64;
     let slot = 0.8 / groups;
     for (g, group) in c.groups.iter().enumerate() {
@@ -612,26 +628,17 @@ pub(super) fn fan<DB: DrawingBackend>(
     let headroom = if c.markers.is_empty() { 1.05 } else { 1.2 };
     let (x0, x1, xt, xstep) = x_scale(XAxis::Hours, xmin, xmax, false);
     let (y0, y1, yt, ystep) = y_scale(ymin, ymax, headroom);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, title_font())
-        .margin(16)
-        .margin_right(32)
-        .x_label_area_size(58)
-        .y_label_area_size(104)
-        .build_cartesian_2d(Axis::new(x0, x1, xt), Axis::new(y0, y1, yt))?;
     let xf = |v: &f64| tick_label(*v, xstep);
     let yf = |v: &f64| tick_label(*v, ystep);
-    chart
-        .configure_mesh()
-        .x_desc(c.x_label.as_str())
-        .y_desc(c.y_label.as_str())
-        .x_label_formatter(&xf)
-        .y_label_formatter(&yf)
-        .label_style(label_font())
-        .axis_desc_style(axis_font())
-        .bold_line_style(GRID.stroke_width(1))
-        .axis_style(AXIS.stroke_width(1))
-        .draw()?;
+    let mut chart = frame(
+        root,
+        &c.title,
+        (Axis::new(x0, x1, xt), Axis::new(y0, y1, yt)),
+        (&c.x_label, &c.y_label),
+        &xf,
+        &yf,
+        true,
+    )?;
     draw_markers(&mut chart, &c.markers, (x0, x1), (y0, y1))?;
     let colour = c.colour.rgb();
     let keep = thin(c.times_h.len(), MAX_POINTS, |i| c.p90[i]);
