@@ -166,7 +166,7 @@ impl ScenarioArgs {
     }
 
     /// An error about a shorthand's value names the flag as typed, not the `--set` it became.
-    pub fn name_flags(&self, mut e: ScenarioError) -> ScenarioError {
+    fn name_flags(&self, mut e: ScenarioError) -> ScenarioError {
         for (set, flag) in self.flags() {
             e.source = e.source.replace(&format!("--set {set}"), &flag);
         }
