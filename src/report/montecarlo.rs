@@ -264,13 +264,7 @@ pub fn write_terminal(
     }
     writeln!(w)?;
     writeln!(w, "Latency of synced updates, minutes (median across replications [P5-P95 across replications])")?;
-    let width = sc
-        .objects
-        .iter()
-        .map(|o| o.name.len())
-        .max()
-        .unwrap_or(6)
-        .max(6);
+    let width = super::terminal::name_width(sc);
     writeln!(
         w,
         "  {:width$}  {:>22}  {:>22}  {:>22}",

@@ -68,13 +68,7 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
         sc.instant(d.next_fetch),
         d.hours_considered
     )?;
-    let name_width = sc
-        .objects
-        .iter()
-        .map(|o| o.name.len())
-        .max()
-        .unwrap_or(6)
-        .max(6);
+    let name_width = name_width(sc);
     writeln!(
         w,
         "  {:name_width$}  {:>9}  {:>9}  {:>9}  {:>10}  {:>13}  Status",
@@ -243,6 +237,16 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
         )?;
     }
     Ok(())
+}
+
+/// Width of the object column in the terminal's tables: the longest object name, at least 6.
+pub fn name_width(sc: &Scenario) -> usize {
+    sc.objects
+        .iter()
+        .map(|o| o.name.len())
+        .max()
+        .unwrap_or(6)
+        .max(6)
 }
 
 #[cfg(test)]
