@@ -127,6 +127,22 @@ pub struct PlanArgs {
 }
 
 impl PlanArgs {
+    /// Refuses to start when the largest of `candidates`, run `simulations` times over the
+    /// threads, would need more memory than `--max-memory` allows (see [`check_memory`]).
+    pub fn check_memory<'s>(
+        &self,
+        candidates: impl IntoIterator<Item = &'s Scenario>,
+        simulations: u64,
+    ) -> Result<(), CliError> {
+        let largest = candidates
+            .into_iter()
+            .max_by_key(|sc| crate::engine::memory_estimate(sc));
+        match largest {
+            Some(sc) => check_memory(sc, parallelism(self.threads, simulations), self.max_memory),
+            None => Ok(()),
+        }
+    }
+
     /// Opens the output folder: `--out`, or `output/<scenario name>`.
     pub fn output_dir(&self, scenario_name: &str) -> Result<OutputDir, CliError> {
         let dir = self

@@ -6,7 +6,6 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{print, CliError, PlanArgs, ScenarioArgs};
-use crate::engine::memory_estimate;
 use crate::expr::{self, Expr};
 use crate::planner::grid::Shard;
 use crate::planner::schedule::{self, Bulk, ScheduleSpec};
@@ -118,16 +117,8 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let prepared = schedule::prepare(&base, &spec, shard)?;
     let simulations = prepared.plans.len() as u64 * spec.replications;
-    let largest = prepared
-        .scenarios
-        .iter()
-        .max_by_key(|s| memory_estimate(s))
-        .unwrap_or(&sc);
-    super::check_memory(
-        largest,
-        super::parallelism(args.plan.threads, simulations),
-        args.plan.max_memory,
-    )?;
+    args.plan
+        .check_memory(prepared.scenarios.iter().chain([&sc]), simulations)?;
     let mut out = args.plan.output_dir(&sc.name)?;
     let table_file = shard.file_name("schedule");
     let mut files = vec![table_file.as_str()];

@@ -6,7 +6,6 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{print, CliError, PlanArgs, ScenarioArgs};
-use crate::engine::memory_estimate;
 use crate::expr;
 use crate::planner::grid::{DefaultStep, Kind, Range};
 use crate::planner::solve::{self, SolveSpec};
@@ -109,16 +108,7 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     let lo = spec.scenario(&base, 0)?;
     let hi = spec.scenario(&base, spec.last())?;
     spec.replications = args.plan.replications.unwrap_or(lo.replications as u64);
-    let largest = if memory_estimate(&hi) > memory_estimate(&lo) {
-        &hi
-    } else {
-        &lo
-    };
-    super::check_memory(
-        largest,
-        super::parallelism(args.plan.threads, spec.replications),
-        args.plan.max_memory,
-    )?;
+    args.plan.check_memory([&lo, &hi], spec.replications)?;
     let mut out = args.plan.output_dir(&lo.name)?;
     out.check(&["solve.csv"])?;
 

@@ -7,7 +7,6 @@ use clap::Args;
 
 use super::run::ReportFormat;
 use super::{print, CliError, PlanArgs, ScenarioArgs};
-use crate::engine::memory_estimate;
 use crate::planner::grid::{self, Grid, SetArg, Shard};
 use crate::planner::sweep::chart::{self, MetricChoice, SweepChart, CHART};
 use crate::planner::{sweep, Base};
@@ -96,16 +95,8 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let first = &prepared.first;
     let replications = args.plan.replications.unwrap_or(first.replications as u64);
     let simulations = prepared.points.len() as u64 * replications;
-    let largest = prepared
-        .scenarios
-        .iter()
-        .max_by_key(|sc| memory_estimate(sc))
-        .unwrap_or(first);
-    super::check_memory(
-        largest,
-        super::parallelism(args.plan.threads, simulations),
-        args.plan.max_memory,
-    )?;
+    args.plan
+        .check_memory(prepared.scenarios.iter().chain([first]), simulations)?;
     let mut out = args.plan.output_dir(&first.name)?;
     let file = shard.file_name("sweep");
     // A shard holds part of the grid: the chart is the merged table's.
