@@ -18,23 +18,25 @@
 
 pub mod api;
 pub mod arrivals;
+mod fifo;
 pub mod policy;
 pub mod seeds;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 
 use rand::seq::index;
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
 use crate::metrics::{
-    ApiSummary, EventOutcome, LatencySummary, PendingAtEnd, QueueCounters, RunResult,
+    ApiSummary, EventOutcome, LatencySamples, PendingAtEnd, QueueCounters, RunResult,
 };
-use crate::scenario::{Direction, EventKind, Scenario, Selection};
+use crate::scenario::{Direction, EventKind, ObjectSpec, Scenario, Selection};
 use crate::units::{Millis, HOUR, MINUTE};
 use api::{ApiWindow, CallKind};
 use arrivals::EditStream;
+use fifo::Fifo;
 use policy::DrainState;
 
 /// Which records of one (object, direction) have an entry an edit would coalesce into or
@@ -52,11 +54,15 @@ struct PendingIndex {
 
 impl PendingIndex {
     /// Makes this an empty index of `records` records, reusing its memory. Only the bitmap
-    /// is cleared: a slot is read only when its bit is set, after it was written.
+    /// is cleared: a slot is read only when its bit is set, after it was written. New slots
+    /// come zeroed from the allocator, untouched, so their pages are not faulted in until an
+    /// edit writes one.
     fn reset(&mut self, records: u32) {
         self.bits.clear();
         self.bits.resize((records as usize).div_ceil(64), 0);
-        self.slots.resize(records as usize, 0);
+        if self.slots.len() < records as usize {
+            self.slots = vec![0; records as usize];
+        }
     }
 
     /// The queued entry of `record`, if any.
@@ -120,10 +126,12 @@ struct Entry {
     attempts: u16,
 }
 
-/// The FIFO of one (object, direction).
+/// One (object, direction): its FIFO and where its entries are, which of its records are
+/// pending, its counters and the latencies of its synced updates. Kept together because an
+/// edit, a batch and a completion each touch most of it.
 #[derive(Debug, Default)]
 struct Queue {
-    items: VecDeque<(u64, u32)>,
+    items: Fifo<(u64, u32)>,
     /// Entries queued (not in flight).
     queued: u64,
     /// Due retries of this queue (in the shared due FIFO).
@@ -134,9 +142,49 @@ struct Queue {
     retry: u64,
     /// Entries in the timeout queue.
     timeout: u64,
+    /// Which records have an entry an edit would coalesce into, and which entry.
+    pending: PendingIndex,
+    counters: QueueCounters,
+    /// Latency of every synced update.
+    latencies: LatencySamples,
+    /// The object is in the sync: its edits are not filtered out for that.
+    enabled: bool,
+    /// The share of its records the sync filter lets through (1 when there is no filter).
+    filter_pass: f64,
 }
 
 impl Queue {
+    /// Makes this the empty queue of `object`, reusing its memory.
+    fn reset(&mut self, object: &ObjectSpec, direction: Direction) {
+        let records = if object.syncs[direction as usize] {
+            object.records
+        } else {
+            0
+        };
+        self.enabled = object.enabled;
+        self.filter_pass = object.filter_pass;
+        self.items.clear();
+        (
+            self.queued,
+            self.due,
+            self.in_flight,
+            self.retry,
+            self.timeout,
+        ) = (0, 0, 0, 0, 0);
+        self.pending.reset(records);
+        self.counters = QueueCounters::default();
+        self.latencies.clear();
+    }
+
+    /// Whether an edit of `record` (of object `object`) reaches the sync: the object is in
+    /// it and the record passes its filter.
+    #[inline(always)]
+    fn admits(&self, seed: u64, object: usize, record: u32) -> bool {
+        self.enabled
+            && (self.filter_pass >= 1.0
+                || seeds::passes_filter(seed, object, record, self.filter_pass))
+    }
+
     /// Pending records: queued, due or in flight.
     fn backlog(&self) -> u64 {
         self.queued + self.due + self.in_flight
@@ -298,10 +346,9 @@ pub fn simulate_in<'a>(
 /// results never depend on what a workspace held before (tested).
 #[derive(Debug, Default)]
 pub struct Workspace {
-    pending: Vec<PendingIndex>,
+    queues: Vec<Queue>,
     entries: Vec<Entry>,
     free: Vec<u32>,
-    latencies: Vec<Vec<Millis>>,
 }
 
 struct Sim<'a> {
@@ -317,7 +364,6 @@ struct Sim<'a> {
     seq: u64,
 
     // Record and queue state.
-    pending: Vec<PendingIndex>,
     entries: Vec<Entry>,
     free: Vec<u32>,
     queues: Vec<Queue>,
@@ -325,8 +371,6 @@ struct Sim<'a> {
     /// Backlog (queued + in flight) per object, both directions.
     object_backlog: Vec<u64>,
     total_backlog: u64,
-    /// Objects in the sync (an `enable_object` event adds one).
-    object_enabled: Vec<bool>,
 
     // The sync.
     enabled: bool,
@@ -341,11 +385,11 @@ struct Sim<'a> {
 
     // Errors and retries.
     /// Due retries of every queue, in the order they became due.
-    due: VecDeque<(u64, u32)>,
+    due: Fifo<(u64, u32)>,
     /// Errored entries by due time: (due, order, entry).
-    retry_fifo: VecDeque<(Millis, u64, u32)>,
+    retry_fifo: Fifo<(Millis, u64, u32)>,
     /// Entries waiting for the nightly retry: (order, entry).
-    timeout_fifo: VecDeque<(u64, u32)>,
+    timeout_fifo: Fifo<(u64, u32)>,
     /// A `RetryDue` is scheduled.
     retry_timer: bool,
     /// Some object has an error rate: attempts must be checked.
@@ -372,12 +416,14 @@ struct Sim<'a> {
     /// and the earliest is found by a short scan.
     stream_next: Vec<u128>,
     tracked: Vec<Tracked>,
+    /// Scratch: the heads of the queues a batch is taken from, as (order, queue).
+    heads: Vec<(u64, usize)>,
+    /// Scratch: which objects a batch may take from.
+    eligible: Vec<bool>,
     /// Tracked index of each scenario event, if it makes edits.
     tracked_of_event: Vec<Option<usize>>,
 
     // Measurements.
-    counters: Vec<QueueCounters>,
-    latencies: Vec<Vec<Millis>>,
     sample_times: Vec<Millis>,
     samples: Vec<u32>,
     next_sample: Millis,
@@ -418,19 +464,16 @@ impl<'a> Sim<'a> {
     fn new(sc: &'a Scenario, seed: u64, inputs: Inputs<'a>, ws: &mut Workspace) -> Self {
         let n_objects = sc.objects.len();
         let nq = n_objects * 2;
-        let mut pending = std::mem::take(&mut ws.pending);
-        pending.resize_with(nq, PendingIndex::default);
-        for (q, index) in pending.iter_mut().enumerate() {
-            let o = &sc.objects[q / 2];
-            index.reset(if o.syncs[q % 2] { o.records } else { 0 });
+        let mut queues = std::mem::take(&mut ws.queues);
+        queues.truncate(nq);
+        queues.resize_with(nq, Queue::default);
+        for (q, queue) in queues.iter_mut().enumerate() {
+            queue.reset(&sc.objects[q / 2], Direction::ALL[q % 2]);
         }
         let mut entries = std::mem::take(&mut ws.entries);
         entries.clear();
         let mut free = std::mem::take(&mut ws.free);
         free.clear();
-        let mut latencies = std::mem::take(&mut ws.latencies);
-        latencies.resize_with(nq, Vec::new);
-        latencies.iter_mut().for_each(Vec::clear);
         let hours = sc.horizon.div_ceil(HOUR) as usize;
         let mut sim = Sim {
             sc,
@@ -441,14 +484,12 @@ impl<'a> Sim<'a> {
             now: 0,
             heap: BinaryHeap::with_capacity(64),
             seq: 0,
-            pending,
             entries,
             free,
-            queues: (0..nq).map(|_| Queue::default()).collect(),
+            queues,
             next_order: 0,
             object_backlog: vec![0; n_objects],
             total_backlog: 0,
-            object_enabled: sc.objects.iter().map(|o| o.enabled).collect(),
             enabled: true,
             throughput_micro: to_micro(sc.sync.throughput),
             workers: (0..sc.sync.workers).map(|_| Worker::default()).collect(),
@@ -458,9 +499,9 @@ impl<'a> Sim<'a> {
             wake_pending: false,
             drain: DrainState::new(&sc.sync.policy, n_objects),
             skip_cost_micro: to_micro(sc.sync.skip_cost),
-            due: VecDeque::new(),
-            retry_fifo: VecDeque::new(),
-            timeout_fifo: VecDeque::new(),
+            due: Fifo::default(),
+            retry_fifo: Fifo::default(),
+            timeout_fifo: Fifo::default(),
             retry_timer: false,
             errors_possible: sc
                 .objects
@@ -480,9 +521,9 @@ impl<'a> Sim<'a> {
             streams: Vec::new(),
             stream_next: Vec::new(),
             tracked: Vec::new(),
+            heads: Vec::new(),
+            eligible: Vec::new(),
             tracked_of_event: vec![None; sc.events.len()],
-            counters: vec![QueueCounters::default(); nq],
-            latencies,
             sample_times: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
             samples: Vec::with_capacity(((sc.horizon / sc.sample_interval) as usize + 1) * nq),
             next_sample: 0,
@@ -628,20 +669,24 @@ impl<'a> Sim<'a> {
 
     fn run(mut self, ws: &mut Workspace) -> RunResult {
         let horizon = self.sc.horizon;
+        // The earliest stream edit; only a background edit changes it.
+        let (mut stream, mut stream_at) = self.earliest_stream();
         loop {
-            // The earliest stream edit, by (time, sequence) packed into one key.
-            let mut stream = usize::MAX;
-            let mut stream_at = NEVER;
-            for (i, &next) in self.stream_next.iter().enumerate() {
-                if next < stream_at {
-                    stream_at = next;
-                    stream = i;
-                }
-            }
             let heap_at = self
                 .heap
                 .peek()
                 .map_or(NEVER, |Reverse(e)| key(e.time, e.seq));
+            if !self.audit {
+                // Most events are background edits, and an edit schedules nothing: until the
+                // heap's next event or the next sample, run them in a tight loop.
+                let observe = self.next_sample.min(self.next_hour).min(horizon);
+                let until = heap_at.min(key(observe, 0));
+                while stream_at < until {
+                    self.now = (stream_at >> 64) as Millis;
+                    self.background_edit(stream);
+                    (stream, stream_at) = self.earliest_stream();
+                }
+            }
             let time = (stream_at.min(heap_at) >> 64) as Millis;
             if time >= horizon {
                 break;
@@ -665,6 +710,7 @@ impl<'a> Sim<'a> {
             self.now = time;
             if stream_at < heap_at {
                 self.background_edit(stream);
+                (stream, stream_at) = self.earliest_stream();
                 continue;
             }
             let Some(Reverse(ev)) = self.heap.pop() else {
@@ -699,6 +745,21 @@ impl<'a> Sim<'a> {
         self.finish(ws)
     }
 
+    /// The stream whose edit comes first and its (time, sequence) key; `NEVER` when no
+    /// stream has an edit left.
+    #[inline]
+    fn earliest_stream(&self) -> (usize, u128) {
+        let mut stream = usize::MAX;
+        let mut stream_at = NEVER;
+        for (i, &next) in self.stream_next.iter().enumerate() {
+            if next < stream_at {
+                stream_at = next;
+                stream = i;
+            }
+        }
+        (stream, stream_at)
+    }
+
     /// Records the samples and hourly snapshots due at or before `t`, each reflecting every
     /// event strictly before its instant.
     /// Panics with the first broken invariant ([`Inputs::audit`]).
@@ -718,7 +779,7 @@ impl<'a> Sim<'a> {
             states[q][slot] += 1;
             if entry.state != EntryState::InFlight {
                 assert_eq!(
-                    self.pending[q].get(entry.record),
+                    self.queues[q].pending.get(entry.record),
                     Some(e as u32),
                     "at {at} ms: record {} of queue {q} has a {:?} entry the index does not point to",
                     entry.record,
@@ -726,14 +787,16 @@ impl<'a> Sim<'a> {
                 );
             }
         }
-        for (q, (queue, c)) in self.queues.iter().zip(&self.counters).enumerate() {
+        for (q, queue) in self.queues.iter().enumerate() {
+            let c = &queue.counters;
             let [queued, due, in_flight, retry, timeout] = states[q];
             assert_eq!(
                 (queue.queued, queue.due, queue.in_flight, queue.retry, queue.timeout),
                 (queued, due, in_flight, retry, timeout),
                 "at {at} ms: queue {q}'s counts (queued, due, in flight, retry, timeout) differ from its entries"
             );
-            let indexed: u64 = self.pending[q]
+            let indexed: u64 = self.queues[q]
+                .pending
                 .bits
                 .iter()
                 .map(|w| w.count_ones() as u64)
@@ -784,6 +847,7 @@ impl<'a> Sim<'a> {
 
     // ----- edits -----
 
+    #[inline(always)]
     fn background_edit(&mut self, i: usize) {
         let (object, direction, record, synced) = match &mut self.streams[i] {
             Source::Generated(s) => {
@@ -798,7 +862,7 @@ impl<'a> Sim<'a> {
             } => (*object, *direction, current.record, current.synced),
         };
         let q = queue_index(object, direction);
-        self.counters[q].background_edits += 1;
+        self.queues[q].counters.background_edits += 1;
         if let Some(observe) = self.on_edit.as_mut() {
             observe(&EditEvent {
                 time: self.now,
@@ -860,7 +924,7 @@ impl<'a> Sim<'a> {
         // in one direction is one entry, stamped by its first listing.
         initial.sort_by_key(|&(stamp, _, _)| stamp);
         for (stamp, q, record) in initial {
-            if self.pending[q].get(record).is_some() {
+            if self.queues[q].pending.get(record).is_some() {
                 continue;
             }
             let order = self.next_order;
@@ -875,19 +939,19 @@ impl<'a> Sim<'a> {
                 state: EntryState::Queued,
                 attempts: 0,
             });
-            self.pending[q].insert(record, e);
+            self.queues[q].pending.insert(record, e);
             let queue = &mut self.queues[q];
             queue.items.push_back((order, e));
             queue.queued += 1;
-            self.counters[q].entries_created += 1;
-            self.counters[q].initial_entries += 1;
+            self.queues[q].counters.entries_created += 1;
+            self.queues[q].counters.initial_entries += 1;
             self.add_backlog(q / 2);
         }
     }
 
     /// Applies one edit (MODEL.md section 5, items 2-3). `mark` is the tracked event that made
     /// it, if any.
-    #[inline]
+    #[inline(always)]
     fn edit(
         &mut self,
         object: usize,
@@ -897,69 +961,79 @@ impl<'a> Sim<'a> {
         mark: Option<usize>,
     ) {
         let q = queue_index(object, direction);
-        self.counters[q].edits += 1;
-        let o = &self.sc.objects[object];
-        if !self.object_enabled[object]
-            || (o.filter_pass < 1.0
-                && !seeds::passes_filter(self.seed, object, record, o.filter_pass))
-        {
-            self.counters[q].filtered += 1;
+        let queue = &mut self.queues[q];
+        queue.counters.edits += 1;
+        if !queue.admits(self.seed, object, record) {
+            queue.counters.filtered += 1;
             return;
         }
-        if let Some(slot) = self.pending[q].get(record) {
-            self.counters[q].coalesced += 1;
-            let requeue = self.sc.sync.requeue;
-            let entry = &mut self.entries[slot as usize];
-            entry.update |= synced;
-            match entry.state {
-                EntryState::Retry | EntryState::Timeout => {
-                    // A new edit makes an errored record a normal pending entry again.
-                    let queue = &mut self.queues[q];
-                    if entry.state == EntryState::Retry {
-                        queue.retry -= 1;
-                    } else {
-                        queue.timeout -= 1;
-                    }
-                    entry.attempts = 0;
-                    queue.queued += 1;
-                    self.push_queued(slot, q);
-                    self.add_backlog(object);
-                    self.reopen_marks(slot);
+        match queue.pending.get(record) {
+            Some(slot) => self.coalesce(q, slot, synced, mark),
+            None => self.new_entry(q, record, synced, mark),
+        }
+    }
+
+    /// An edit of a record with no entry to coalesce into: a new entry at the back of its
+    /// queue.
+    #[inline(always)]
+    fn new_entry(&mut self, q: usize, record: u32, synced: bool, mark: Option<usize>) {
+        let order = self.next_order;
+        self.next_order += 1;
+        let e = self.alloc(Entry {
+            order,
+            created: self.now as i64,
+            marks: 0,
+            record,
+            queue: q as u16,
+            update: synced,
+            state: EntryState::Queued,
+            attempts: 0,
+        });
+        let queue = &mut self.queues[q];
+        queue.pending.insert(record, e);
+        queue.items.push_back((order, e));
+        queue.queued += 1;
+        queue.counters.entries_created += 1;
+        self.add_backlog(q / 2);
+        if let Some(k) = mark {
+            self.mark(e, k);
+        }
+    }
+
+    /// An edit of a record whose entry `slot` is queued, due, or waiting for a retry: the edit
+    /// coalesces into it (requeuing it when the scenario says so).
+    #[inline(never)]
+    fn coalesce(&mut self, q: usize, slot: u32, synced: bool, mark: Option<usize>) {
+        self.queues[q].counters.coalesced += 1;
+        let requeue = self.sc.sync.requeue;
+        let entry = &mut self.entries[slot as usize];
+        entry.update |= synced;
+        match entry.state {
+            EntryState::Retry | EntryState::Timeout => {
+                // A new edit makes an errored record a normal pending entry again.
+                let queue = &mut self.queues[q];
+                if entry.state == EntryState::Retry {
+                    queue.retry -= 1;
+                } else {
+                    queue.timeout -= 1;
                 }
-                EntryState::Due if requeue => {
-                    // It leaves the due retries for the back of its object's queue.
-                    self.queues[q].due -= 1;
-                    self.queues[q].queued += 1;
-                    self.push_queued(slot, q);
-                }
-                EntryState::Queued if requeue => self.push_queued(slot, q),
-                _ => {}
+                entry.attempts = 0;
+                queue.queued += 1;
+                self.push_queued(slot, q);
+                self.add_backlog(q / 2);
+                self.reopen_marks(slot);
             }
-            if let Some(k) = mark {
-                self.mark(slot, k);
+            EntryState::Due if requeue => {
+                // It leaves the due retries for the back of its object's queue.
+                self.queues[q].due -= 1;
+                self.queues[q].queued += 1;
+                self.push_queued(slot, q);
             }
-        } else {
-            let order = self.next_order;
-            self.next_order += 1;
-            let e = self.alloc(Entry {
-                order,
-                created: self.now as i64,
-                marks: 0,
-                record,
-                queue: q as u16,
-                update: synced,
-                state: EntryState::Queued,
-                attempts: 0,
-            });
-            self.pending[q].insert(record, e);
-            let queue = &mut self.queues[q];
-            queue.items.push_back((order, e));
-            queue.queued += 1;
-            self.counters[q].entries_created += 1;
-            self.add_backlog(object);
-            if let Some(k) = mark {
-                self.mark(e, k);
-            }
+            EntryState::Queued if requeue => self.push_queued(slot, q),
+            _ => {}
+        }
+        if let Some(k) = mark {
+            self.mark(slot, k);
         }
     }
 
@@ -1081,7 +1155,7 @@ impl<'a> Sim<'a> {
             };
             self.tracked[k].next += 1;
             self.tracked[k].outcome.edits += 1;
-            self.counters[q].bulk_edits += 1;
+            self.queues[q].counters.bulk_edits += 1;
             self.edit(object, direction, record, synced_fields, Some(k));
         }
         self.end_tracked(k);
@@ -1115,7 +1189,9 @@ impl<'a> Sim<'a> {
 
     fn enable_object(&mut self, k: usize, object: usize) {
         self.begin_tracked(k);
-        self.object_enabled[object] = true;
+        for d in Direction::ALL {
+            self.queues[queue_index(object, d)].enabled = true;
+        }
         let records = self.sc.objects[object].records;
         for d in Direction::ALL {
             if !self.sc.objects[object].syncs[d as usize] {
@@ -1124,7 +1200,7 @@ impl<'a> Sim<'a> {
             let q = queue_index(object, d);
             for record in 0..records {
                 self.tracked[k].outcome.edits += 1;
-                self.counters[q].bulk_edits += 1;
+                self.queues[q].counters.bulk_edits += 1;
                 self.edit(object, d, record, true, Some(k));
             }
         }
@@ -1313,19 +1389,21 @@ impl<'a> Sim<'a> {
                     .flatten()
                 {
                     if permanent {
-                        self.counters[q].errors_permanent += 1;
+                        self.queues[q].counters.errors_permanent += 1;
                     } else {
-                        self.counters[q].errors_transient += 1;
+                        self.queues[q].counters.errors_transient += 1;
                     }
                     self.errored(e);
                     continue;
                 }
-                self.counters[q].synced += 1;
-                self.latencies[q].push((now as i64 - entry.created) as Millis);
+                self.queues[q].counters.synced += 1;
+                self.queues[q]
+                    .latencies
+                    .push((now as i64 - entry.created) as Millis);
                 self.hourly_done[(hour * nq + q) * 2] += 1;
                 self.settle_marks(e, Settled::Synced);
             } else {
-                self.counters[q].skipped += 1;
+                self.queues[q].counters.skipped += 1;
                 self.hourly_done[(hour * nq + q) * 2 + 1] += 1;
                 self.settle_marks(e, Settled::Skipped);
             }
@@ -1385,8 +1463,8 @@ impl<'a> Sim<'a> {
     fn errored(&mut self, e: u32) {
         let entry = self.entries[e as usize];
         let q = entry.queue as usize;
-        if let Some(newer) = self.pending[q].get(entry.record) {
-            self.counters[q].superseded += 1;
+        if let Some(newer) = self.queues[q].pending.get(entry.record) {
+            self.queues[q].counters.superseded += 1;
             let newer_pending = matches!(
                 self.entries[newer as usize].state,
                 EntryState::Queued | EntryState::Due
@@ -1424,7 +1502,7 @@ impl<'a> Sim<'a> {
         let slot = &mut self.entries[e as usize];
         slot.attempts = attempts;
         slot.order = order;
-        self.pending[q].insert(entry.record, e);
+        self.queues[q].pending.insert(entry.record, e);
         if attempts as u32 >= self.sc.retry.max_attempts {
             slot.state = EntryState::Timeout;
             self.queues[q].timeout += 1;
@@ -1658,9 +1736,9 @@ impl<'a> Sim<'a> {
 
     /// Fills `batch` with up to a batch of eligible queued entries, per the policy.
     fn pick_batch(&mut self, limit: usize, batch: &mut Vec<u32>) {
-        let eligible: Vec<bool> = (0..self.sc.objects.len())
-            .map(|o| self.is_eligible(o))
-            .collect();
+        let mut eligible = std::mem::take(&mut self.eligible);
+        eligible.clear();
+        eligible.extend((0..self.sc.objects.len()).map(|o| self.is_eligible(o)));
         let mut drain = std::mem::take(&mut self.drain);
         drain.pick(
             &self.sc.sync.policy,
@@ -1672,6 +1750,7 @@ impl<'a> Sim<'a> {
             batch,
         );
         self.drain = drain;
+        self.eligible = eligible;
     }
 
     /// Moves up to `limit` due retries, oldest first, into `batch` (any objects: retries go
@@ -1690,7 +1769,7 @@ impl<'a> Sim<'a> {
             let record = entry.record;
             self.queues[q].due -= 1;
             self.queues[q].in_flight += 1;
-            self.pending[q].remove(record);
+            self.queues[q].pending.remove(record);
             batch.push(e);
         }
     }
@@ -1703,9 +1782,14 @@ impl<'a> Sim<'a> {
 
     /// Moves up to `n` of the oldest queued entries of `objects` (both directions) into `out`;
     /// returns how many.
+    ///
+    /// A k-way merge of the candidate queues by order key. Orders are unique, so the oldest
+    /// head is unique too, and its queue can give entries in one run until its head is no
+    /// longer older than every other queue's (`bound`): during a bulk drain that is most of
+    /// a batch, taken without looking at the other queues again.
     fn take_oldest(&mut self, objects: &[usize], n: usize, out: &mut Vec<u32>) -> usize {
-        // Heads of the candidate queues, by order key; only the popped queue's head changes.
-        let mut heads: Vec<(u64, usize)> = Vec::with_capacity(objects.len() * 2);
+        let mut heads = std::mem::take(&mut self.heads);
+        heads.clear();
         for &o in objects {
             for q in [o * 2, o * 2 + 1] {
                 if let Some(order) = self.head(q) {
@@ -1713,31 +1797,67 @@ impl<'a> Sim<'a> {
                 }
             }
         }
+        out.reserve(n);
         let mut taken = 0;
         while taken < n && !heads.is_empty() {
-            let (i, &(_, q)) = heads
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, (order, _))| *order)
-                .expect("heads is not empty");
-            let (_, e) = self.queues[q].items.pop_front().expect("head exists");
-            // Mark it taken now so a later head check in this batch cannot see it.
-            let entry = &mut self.entries[e as usize];
-            entry.state = EntryState::InFlight;
-            let record = entry.record;
-            self.queues[q].queued -= 1;
-            self.queues[q].in_flight += 1;
-            self.pending[q].remove(record);
-            out.push(e);
-            taken += 1;
-            match self.head(q) {
-                Some(order) => heads[i].0 = order,
+            let mut oldest = 0;
+            let mut bound = u64::MAX;
+            for (i, &(order, _)) in heads.iter().enumerate().skip(1) {
+                if order < heads[oldest].0 {
+                    bound = heads[oldest].0;
+                    oldest = i;
+                } else if order < bound {
+                    bound = order;
+                }
+            }
+            let (count, next) = self.take_run(heads[oldest].1, bound, n - taken, out);
+            taken += count;
+            match next {
+                Some(order) => heads[oldest].0 = order,
                 None => {
-                    heads.swap_remove(i);
+                    heads.swap_remove(oldest);
                 }
             }
         }
+        self.heads = heads;
         taken
+    }
+
+    /// Takes queue `q`'s head, which [`Sim::head`] found live, and the live entries after it
+    /// while they are older than `bound`, at most `max` in all, into `out`. Returns how many
+    /// and the order of the queue's new head, if it has one.
+    fn take_run(
+        &mut self,
+        q: usize,
+        bound: u64,
+        max: usize,
+        out: &mut Vec<u32>,
+    ) -> (usize, Option<u64>) {
+        let queue = &mut self.queues[q];
+        let entries = &mut self.entries;
+        let queued = queue.queued as usize;
+        let mut taken = 0;
+        let next = loop {
+            let (_, e) = queue.items.pop_front().expect("the head is live");
+            // Taken now, so no later head check in this batch can see it.
+            let entry = &mut entries[e as usize];
+            entry.state = EntryState::InFlight;
+            queue.pending.remove(entry.record);
+            out.push(e);
+            taken += 1;
+            if taken == queued {
+                // Whatever items are left are stale.
+                queue.items.clear();
+                break None;
+            }
+            let head = live_head(&mut queue.items, entries);
+            if taken == max || head > bound {
+                break Some(head);
+            }
+        };
+        queue.queued -= taken as u64;
+        queue.in_flight += taken as u64;
+        (taken, next)
     }
 
     /// The order of the first live item of queue `q`, dropping stale items before it.
@@ -1748,14 +1868,7 @@ impl<'a> Sim<'a> {
             queue.items.clear();
             return None;
         }
-        while let Some(&(order, e)) = queue.items.front() {
-            let entry = &self.entries[e as usize];
-            if entry.state == EntryState::Queued && entry.order == order {
-                return Some(order);
-            }
-            queue.items.pop_front();
-        }
-        None
+        Some(live_head(&mut queue.items, &self.entries))
     }
 
     fn finish(mut self, ws: &mut Workspace) -> RunResult {
@@ -1813,16 +1926,15 @@ impl<'a> Sim<'a> {
         };
         let mut latency = Vec::with_capacity(nq);
         let mut latency_by_object = Vec::with_capacity(nq / 2);
-        let mut latencies = std::mem::take(&mut self.latencies);
-        for pair in latencies.chunks_mut(2) {
-            let to_marketing = LatencySummary::from_samples(&mut pair[0]);
-            let to_crm = LatencySummary::from_samples(&mut pair[1]);
+        for pair in self.queues.chunks(2) {
+            let to_marketing = pair[0].latencies.summary();
+            let to_crm = pair[1].latencies.summary();
             // An object that syncs one way has the same summary overall: no second pass.
             let both = match (to_marketing, to_crm) {
                 (Some(_), Some(_)) => {
-                    let mut both: Vec<Millis> =
-                        pair[0].iter().chain(pair[1].iter()).copied().collect();
-                    LatencySummary::from_samples(&mut both)
+                    let mut both = pair[0].latencies.clone();
+                    both.extend_from(&pair[1].latencies);
+                    both.summary()
                 }
                 (one, None) | (None, one) => one,
             };
@@ -1830,15 +1942,15 @@ impl<'a> Sim<'a> {
             latency.push(to_crm);
             latency_by_object.push(both);
         }
-        ws.latencies = latencies;
-        ws.pending = std::mem::take(&mut self.pending);
+        let counters = self.queues.iter().map(|q| q.counters).collect();
+        ws.queues = std::mem::take(&mut self.queues);
         ws.entries = std::mem::take(&mut self.entries);
         ws.free = std::mem::take(&mut self.free);
         RunResult {
             seed: self.seed,
             horizon: self.sc.horizon,
             sample_interval: self.sc.sample_interval,
-            counters: self.counters,
+            counters,
             sample_times: self.sample_times,
             samples: self.samples,
             hourly_backlog: self.hourly_backlog,
@@ -1857,6 +1969,22 @@ impl<'a> Sim<'a> {
             api_samples: self.api_samples,
             api,
         }
+    }
+}
+
+/// The order of the first live item of a queue that has a queued entry, dropping the stale
+/// items (requeued or taken entries) before it.
+#[inline]
+fn live_head(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) -> u64 {
+    loop {
+        let &(order, e) = items
+            .front()
+            .expect("a queue with a queued entry has a live item");
+        let entry = &entries[e as usize];
+        if entry.state == EntryState::Queued && entry.order == order {
+            return order;
+        }
+        items.pop_front();
     }
 }
 

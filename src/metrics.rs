@@ -86,14 +86,26 @@ pub struct LatencySummary {
 }
 
 impl LatencySummary {
-    /// Summarises `samples` (reordered in place); `None` when there are none.
-    pub fn from_samples(samples: &mut [Millis]) -> Option<Self> {
+    /// Summarises `samples`; `None` when there are none.
+    pub fn from_samples<T: Sample>(samples: &[T]) -> Option<Self> {
         let n = samples.len();
         if n == 0 {
             return None;
         }
-        let sum: u128 = samples.iter().map(|&s| s as u128).sum();
-        let max = *samples.iter().max().expect("non-empty");
+        // Sums of chunks fit a u64 (2^16 values below 2^47 each: horizons are at most 10
+        // years); the total is a u128.
+        let mut sum = 0u128;
+        let mut max = 0u64;
+        for chunk in samples.chunks(1 << 16) {
+            let mut chunk_sum = 0u64;
+            let mut chunk_max = T::default();
+            for &s in chunk {
+                chunk_sum += s.into();
+                chunk_max = chunk_max.max(s);
+            }
+            sum += chunk_sum as u128;
+            max = max.max(chunk_max.into());
+        }
         let ranks = [0.50, 0.90, 0.95, 0.99].map(|p| nearest_rank_index(n, p));
         let [p50, p90, p95, p99] = select_ranks(samples, max, ranks);
         Some(LatencySummary {
@@ -108,49 +120,148 @@ impl LatencySummary {
     }
 }
 
+/// A latency sample as stored: milliseconds in a `u32` or a `u64`.
+pub trait Sample: Copy + Ord + Default + Into<u64> {}
+impl Sample for u32 {}
+impl Sample for u64 {}
+
+/// Latencies of synced updates in milliseconds, as the engine collects them: four bytes a
+/// sample while every value fits (up to 49 days), eight from the first that does not. Half
+/// the memory for the usual run, and half the bytes for the percentile passes to read.
+#[derive(Debug, Clone)]
+pub enum LatencySamples {
+    /// Every sample so far is below 2^32 ms.
+    Narrow(Vec<u32>),
+    /// Some sample was not.
+    Wide(Vec<u64>),
+}
+
+impl Default for LatencySamples {
+    fn default() -> Self {
+        LatencySamples::Narrow(Vec::new())
+    }
+}
+
+impl LatencySamples {
+    /// Adds a latency of `ms` milliseconds.
+    #[inline]
+    pub fn push(&mut self, ms: Millis) {
+        match self {
+            LatencySamples::Narrow(v) => match u32::try_from(ms) {
+                Ok(ms) => v.push(ms),
+                Err(_) => self.widen().push(ms),
+            },
+            LatencySamples::Wide(v) => v.push(ms),
+        }
+    }
+
+    /// Switches to eight bytes a sample, keeping the samples; returns the wide buffer.
+    #[cold]
+    fn widen(&mut self) -> &mut Vec<u64> {
+        if let LatencySamples::Narrow(v) = self {
+            *self = LatencySamples::Wide(v.iter().map(|&s| s as u64).collect());
+        }
+        match self {
+            LatencySamples::Wide(v) => v,
+            LatencySamples::Narrow(_) => unreachable!("just widened"),
+        }
+    }
+
+    /// Empties the buffer, keeping its memory, narrow again.
+    pub fn clear(&mut self) {
+        match self {
+            LatencySamples::Narrow(v) => v.clear(),
+            LatencySamples::Wide(_) => *self = LatencySamples::default(),
+        }
+    }
+
+    /// The number of samples.
+    pub fn len(&self) -> usize {
+        match self {
+            LatencySamples::Narrow(v) => v.len(),
+            LatencySamples::Wide(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends `other`'s samples.
+    pub fn extend_from(&mut self, other: &LatencySamples) {
+        match other {
+            LatencySamples::Narrow(o) => match self {
+                LatencySamples::Narrow(v) => v.extend_from_slice(o),
+                LatencySamples::Wide(v) => v.extend(o.iter().map(|&s| s as u64)),
+            },
+            LatencySamples::Wide(o) => {
+                if let LatencySamples::Narrow(_) = self {
+                    self.widen();
+                }
+                if let LatencySamples::Wide(v) = self {
+                    v.extend_from_slice(o);
+                }
+            }
+        }
+    }
+
+    /// The percentiles of the samples; `None` when there are none.
+    pub fn summary(&self) -> Option<LatencySummary> {
+        match self {
+            LatencySamples::Narrow(v) => LatencySummary::from_samples(v),
+            LatencySamples::Wide(v) => LatencySummary::from_samples(v),
+        }
+    }
+}
+
 /// The values of 1-based `ranks` in `samples` (all at most `max`), exactly, in two linear
-/// passes: a histogram of the high bits finds each rank's bucket, then only the values of
+/// passes: a histogram of the high bits finds each rank's bucket, then the values of just
 /// those buckets are gathered and selected. Cheaper than a selection per rank over the whole
 /// slice when there are many samples.
-fn select_ranks<const K: usize>(
-    samples: &mut [Millis],
+fn select_ranks<T: Sample, const K: usize>(
+    samples: &[T],
     max: Millis,
     ranks: [usize; K],
 ) -> [Millis; K] {
-    const BUCKETS: usize = 1 << 14;
-    let shift = (64 - max.leading_zeros()).saturating_sub(14);
-    let mut counts = vec![0u32; BUCKETS];
-    for &s in samples.iter() {
-        counts[(s >> shift) as usize] += 1;
+    const BITS: u32 = 14;
+    let shift = (64 - max.leading_zeros()).saturating_sub(BITS);
+    let bucket = |s: T| (Into::<u64>::into(s) >> shift) as usize;
+    let mut counts = vec![0u32; 1 << BITS];
+    for &s in samples {
+        counts[bucket(s)] += 1;
     }
     // For each rank: its bucket and its rank within the bucket.
     let mut seen = 0usize;
-    let mut bucket = 0usize;
+    let mut b = 0usize;
     let mut wanted = [(0usize, 0usize); K];
     for (i, &r) in ranks.iter().enumerate() {
-        while seen + (counts[bucket] as usize) < r {
-            seen += counts[bucket] as usize;
-            bucket += 1;
+        while seen + (counts[b] as usize) < r {
+            seen += counts[b] as usize;
+            b += 1;
         }
-        wanted[i] = (bucket, r - seen);
+        wanted[i] = (b, r - seen);
     }
-    let mut out = [0; K];
-    let mut gathered: Vec<Millis> = Vec::new();
-    let mut gathered_bucket = usize::MAX;
-    for (i, &(b, k)) in wanted.iter().enumerate() {
-        if b != gathered_bucket {
-            gathered.clear();
-            gathered.extend(
-                samples
-                    .iter()
-                    .copied()
-                    .filter(|&s| (s >> shift) as usize == b),
-            );
-            gathered_bucket = b;
+    // One more pass gathers the values of every wanted bucket: `slot[bucket]` is 1 + the
+    // bucket's place among the wanted ones (ranks ascend, so equal buckets are adjacent).
+    let mut slot = vec![0u8; 1 << BITS];
+    let mut gathered: Vec<Vec<T>> = Vec::with_capacity(K);
+    for &(b, _) in &wanted {
+        if slot[b] == 0 {
+            gathered.push(Vec::with_capacity(counts[b] as usize));
+            slot[b] = gathered.len() as u8;
         }
-        out[i] = *gathered.select_nth_unstable(k - 1).1;
     }
-    out
+    for &s in samples {
+        let k = slot[bucket(s)];
+        if k != 0 {
+            gathered[k as usize - 1].push(s);
+        }
+    }
+    wanted.map(|(b, k)| {
+        let values = &mut gathered[slot[b] as usize - 1];
+        (*values.select_nth_unstable(k - 1).1).into()
+    })
 }
 
 /// The 1-based rank of the nearest-rank `p` percentile of `n` values: `ceil(p * n)`,
@@ -734,10 +845,10 @@ mod tests {
         assert_eq!(nearest_rank(&mut v, 0.9), 9);
         assert_eq!(nearest_rank(&mut v, 0.91), 10);
         assert_eq!(nearest_rank(&mut v, 0.0), 1);
-        let s = LatencySummary::from_samples(&mut [7, 3, 5]).unwrap();
+        let s = LatencySummary::from_samples(&[7u64, 3, 5]).unwrap();
         assert_eq!((s.count, s.p50, s.p99, s.max), (3, 5, 7, 7));
         assert_eq!(s.mean, 5.0);
-        assert!(LatencySummary::from_samples(&mut []).is_none());
+        assert!(LatencySummary::from_samples::<u32>(&[]).is_none());
     }
 
     #[test]
@@ -746,18 +857,45 @@ mod tests {
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(5);
         for n in [1usize, 2, 7, 1000, 50_000] {
             for spread in [1u64, 100, 1 << 20, 1 << 40] {
-                let mut v: Vec<Millis> = (0..n).map(|_| rng.random_range(0..spread)).collect();
+                let v: Vec<Millis> = (0..n).map(|_| rng.random_range(0..spread)).collect();
                 let mut sorted = v.clone();
                 sorted.sort_unstable();
-                let s = LatencySummary::from_samples(&mut v).unwrap();
+                let s = LatencySummary::from_samples(&v).unwrap();
                 let at = |p: f64| sorted[nearest_rank_index(n, p) - 1];
                 assert_eq!(
                     (s.p50, s.p90, s.p95, s.p99, s.max),
                     (at(0.5), at(0.9), at(0.95), at(0.99), sorted[n - 1]),
                     "n {n} spread {spread}"
                 );
+                // The engine's buffer gives the same summary, narrow or widened midway.
+                let mut samples = LatencySamples::default();
+                v.iter().for_each(|&ms| samples.push(ms));
+                let narrow = spread <= 1 << 32;
+                assert_eq!(matches!(samples, LatencySamples::Narrow(_)), narrow);
+                assert_eq!(samples.summary(), Some(s), "n {n} spread {spread}");
             }
         }
+    }
+
+    #[test]
+    fn latency_samples_widen_when_a_value_needs_more_than_four_bytes() {
+        let big = u32::MAX as Millis + 5;
+        let mut samples = LatencySamples::default();
+        samples.push(3);
+        samples.push(u32::MAX as Millis);
+        assert!(matches!(samples, LatencySamples::Narrow(_)));
+        samples.push(big);
+        assert!(matches!(samples, LatencySamples::Wide(_)));
+        let mut both = LatencySamples::default();
+        both.push(1);
+        both.extend_from(&samples);
+        assert_eq!(both.len(), 4);
+        let s = both.summary().unwrap();
+        assert_eq!((s.count, s.p50, s.max), (4, 3, big));
+        assert_eq!(s.mean, (1 + 3 + u32::MAX as Millis + big) as f64 / 4.0);
+        both.clear();
+        assert!(both.is_empty() && matches!(both, LatencySamples::Narrow(_)));
+        assert_eq!(both.summary(), None);
     }
 
     #[test]

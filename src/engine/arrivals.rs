@@ -36,7 +36,7 @@ impl Chooser {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn pick(&self, rng: &mut Pcg64Mcg) -> u32 {
         match *self {
             Chooser::Uniform { records } => rng.random_range(0..records),
@@ -117,6 +117,7 @@ impl EditStream {
 
     /// Draws the time of the next edit after the current one; `None` when it falls at or
     /// after `horizon` (or the rate is zero from now on).
+    #[inline(always)]
     pub fn advance(&mut self, horizon: Millis) -> Option<Millis> {
         let e: f64 = self.rng.sample(Exp1);
         let next = match self.profile {
@@ -130,6 +131,7 @@ impl EditStream {
 
     /// Walks hour segments, spending `e` units of integrated intensity (inverse method for a
     /// piecewise-constant rate).
+    #[inline(never)]
     fn integrate(&self, mut e: f64, profile: &[f64; 24], horizon: f64) -> Option<f64> {
         let start_ms = self.start.0;
         let mut t = self.next_exact;
@@ -166,7 +168,7 @@ impl EditStream {
     }
 
     /// The record and kind of the edit at the current instant.
-    #[inline]
+    #[inline(always)]
     pub fn draw_edit(&mut self) -> Edit {
         let record = self.chooser.pick(&mut self.rng);
         let synced = self.rng.random::<f64>() < self.synced_fraction;
