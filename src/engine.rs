@@ -19,6 +19,7 @@
 pub mod api;
 pub mod arrivals;
 mod fifo;
+mod next_edits;
 pub mod policy;
 pub mod seeds;
 
@@ -32,11 +33,12 @@ use rand_pcg::Pcg64Mcg;
 use crate::metrics::{
     ApiSummary, EventOutcome, LatencySamples, PendingAtEnd, QueueCounters, RunResult,
 };
-use crate::scenario::{Direction, EventKind, ObjectSpec, Scenario, Selection};
+use crate::scenario::{Direction, EventKind, ObjectSpec, Policy, Scenario, Selection};
 use crate::units::{Millis, HOUR, MINUTE};
 use api::{ApiWindow, CallKind};
 use arrivals::EditStream;
 use fifo::Fifo;
+use next_edits::{NextEdits, NEVER};
 use policy::DrainState;
 
 /// Which records of one (object, direction) have an entry an edit would coalesce into or
@@ -309,6 +311,10 @@ pub struct Inputs<'a> {
     /// and a record has at most one entry an edit could coalesce into (so never one both
     /// pending and waiting for a retry). A full scan of the entries per sample: for tests.
     pub audit: bool,
+    /// Keep every queue's entries in a FIFO of its own and merge them for each batch, even
+    /// under the `fifo` policy without gates, where one FIFO shared by all queues gives the
+    /// same batches with less work: for tests that show the two agree.
+    pub separate_fifos: bool,
 }
 
 /// A stream of background edits: generated (Poisson) or recorded.
@@ -411,11 +417,15 @@ struct Sim<'a> {
     background_carry: f64,
 
     streams: Vec<Source<'a>>,
-    /// (time, sequence) of each stream's next edit; `NEVER` once it has none. Background
-    /// edits are most events, and there are few streams, so they are kept out of the heap
-    /// and the earliest is found by a short scan.
-    stream_next: Vec<u128>,
+    /// (time, sequence) of each stream's next edit. Background edits are most events, so
+    /// they are kept out of the event heap, in a heap of their own where an edit costs one
+    /// sift-down.
+    next_edits: NextEdits,
     tracked: Vec<Tracked>,
+    /// Under the `fifo` policy without gates, the items of every queue in one FIFO: a batch
+    /// is then its front, with no merge across queues. `None` otherwise (each queue's items
+    /// are in its own FIFO).
+    shared_fifo: Option<Fifo<(u64, u32)>>,
     /// Scratch: the heads of the queues a batch is taken from, as (order, queue).
     heads: Vec<(u64, usize)>,
     /// Scratch: which objects a batch may take from.
@@ -447,9 +457,6 @@ enum Settled {
     Skipped,
     Errored,
 }
-
-/// "No next event" for a stream.
-const NEVER: u128 = u128::MAX;
 
 /// An event's place in (time, sequence) order as one comparable key.
 #[inline]
@@ -519,8 +526,12 @@ impl<'a> Sim<'a> {
             api_paused_total: 0,
             background_carry: 0.0,
             streams: Vec::new(),
-            stream_next: Vec::new(),
+            next_edits: NextEdits::default(),
             tracked: Vec::new(),
+            shared_fifo: (matches!(sc.sync.policy, Policy::Fifo)
+                && sc.sync.gates.iter().all(Option::is_none)
+                && !inputs.separate_fifos)
+                .then(Fifo::default),
             heads: Vec::new(),
             eligible: Vec::new(),
             tracked_of_event: vec![None; sc.events.len()],
@@ -570,7 +581,7 @@ impl<'a> Sim<'a> {
                         if let Some(mut s) = EditStream::new(o, object, d, sc.start, rng) {
                             if let Some(t) = s.advance(sc.horizon) {
                                 sim.seq += 1;
-                                sim.stream_next.push(key(t, sim.seq));
+                                sim.next_edits.push(key(t, sim.seq), sim.streams.len());
                                 sim.streams.push(Source::Generated(s));
                             }
                         }
@@ -583,7 +594,8 @@ impl<'a> Sim<'a> {
                 for (object, direction, mut source) in sources {
                     if let Some(current) = source.next_edit().filter(|e| e.time < sc.horizon) {
                         sim.seq += 1;
-                        sim.stream_next.push(key(current.time, sim.seq));
+                        sim.next_edits
+                            .push(key(current.time, sim.seq), sim.streams.len());
                         sim.streams.push(Source::Recorded {
                             object,
                             direction,
@@ -670,7 +682,7 @@ impl<'a> Sim<'a> {
     fn run(mut self, ws: &mut Workspace) -> RunResult {
         let horizon = self.sc.horizon;
         // The earliest stream edit; only a background edit changes it.
-        let (mut stream, mut stream_at) = self.earliest_stream();
+        let (mut stream, mut stream_at) = self.next_edits.first();
         loop {
             let heap_at = self
                 .heap
@@ -684,7 +696,7 @@ impl<'a> Sim<'a> {
                 while stream_at < until {
                     self.now = (stream_at >> 64) as Millis;
                     self.background_edit(stream);
-                    (stream, stream_at) = self.earliest_stream();
+                    (stream, stream_at) = self.next_edits.first();
                 }
             }
             let time = (stream_at.min(heap_at) >> 64) as Millis;
@@ -710,7 +722,7 @@ impl<'a> Sim<'a> {
             self.now = time;
             if stream_at < heap_at {
                 self.background_edit(stream);
-                (stream, stream_at) = self.earliest_stream();
+                (stream, stream_at) = self.next_edits.first();
                 continue;
             }
             let Some(Reverse(ev)) = self.heap.pop() else {
@@ -743,21 +755,6 @@ impl<'a> Sim<'a> {
         self.now = horizon;
         self.observe_until(horizon);
         self.finish(ws)
-    }
-
-    /// The stream whose edit comes first and its (time, sequence) key; `NEVER` when no
-    /// stream has an edit left.
-    #[inline]
-    fn earliest_stream(&self) -> (usize, u128) {
-        let mut stream = usize::MAX;
-        let mut stream_at = NEVER;
-        for (i, &next) in self.stream_next.iter().enumerate() {
-            if next < stream_at {
-                stream_at = next;
-                stream = i;
-            }
-        }
-        (stream, stream_at)
     }
 
     /// Records the samples and hourly snapshots due at or before `t`, each reflecting every
@@ -887,10 +884,11 @@ impl<'a> Sim<'a> {
                 _ => None,
             },
         };
-        self.stream_next[i] = match next {
+        debug_assert_eq!(self.next_edits.first().0, i, "the first stream edits");
+        self.next_edits.replace_first(match next {
             Some(t) => key(t, self.seq),
             None => NEVER,
-        };
+        });
     }
 
     /// Creates the entries pending at the start (MODEL.md's "start from reality"): the
@@ -940,8 +938,8 @@ impl<'a> Sim<'a> {
                 attempts: 0,
             });
             self.queues[q].pending.insert(record, e);
+            self.enqueue(q, order, e);
             let queue = &mut self.queues[q];
-            queue.items.push_back((order, e));
             queue.queued += 1;
             self.queues[q].counters.entries_created += 1;
             self.queues[q].counters.initial_entries += 1;
@@ -982,21 +980,24 @@ impl<'a> Sim<'a> {
         let e = self.alloc(Entry {
             order,
             created: self.now as i64,
-            marks: 0,
+            marks: mark.map_or(0, |k| 1 << k),
             record,
             queue: q as u16,
             update: synced,
             state: EntryState::Queued,
             attempts: 0,
         });
+        self.enqueue(q, order, e);
         let queue = &mut self.queues[q];
         queue.pending.insert(record, e);
-        queue.items.push_back((order, e));
         queue.queued += 1;
         queue.counters.entries_created += 1;
         self.add_backlog(q / 2);
         if let Some(k) = mark {
-            self.mark(e, k);
+            // The event created this entry: it holds the event back until it completes.
+            let t = &mut self.tracked[k];
+            t.outstanding += 1;
+            t.outcome.entries += 1;
         }
     }
 
@@ -1044,10 +1045,27 @@ impl<'a> Sim<'a> {
         let entry = &mut self.entries[e as usize];
         entry.order = order;
         entry.state = EntryState::Queued;
-        let queue = &mut self.queues[q];
-        queue.items.push_back((order, e));
-        if queue.items.len() as u64 > 2 * queue.queued + 1024 {
-            compact(queue, &self.entries);
+        self.enqueue(q, order, e);
+        // The requeued entry left a stale item behind: drop them all once they dominate.
+        let (items, queued) = match &mut self.shared_fifo {
+            Some(fifo) => (fifo, self.total_backlog),
+            None => {
+                let queue = &mut self.queues[q];
+                (&mut queue.items, queue.queued)
+            }
+        };
+        if items.len() as u64 > 2 * queued + 1024 {
+            drop_stale(items, &self.entries);
+        }
+    }
+
+    /// Puts entry `e` of queue `q`, with order key `order`, at the back of the FIFO it waits
+    /// in: its queue's, or the shared one.
+    #[inline(always)]
+    fn enqueue(&mut self, q: usize, order: u64, e: u32) {
+        match &mut self.shared_fifo {
+            Some(fifo) => fifo.push_back((order, e)),
+            None => self.queues[q].items.push_back((order, e)),
         }
     }
 
@@ -1135,17 +1153,23 @@ impl<'a> Sim<'a> {
         let q = queue_index(object, direction);
         // Edits schedule nothing, so until the next other event every later edit of this
         // update would run next anyway: run them here rather than through the heap.
-        let other = self.next_other_time();
-        while self.tracked[k].next < count {
-            let i = self.tracked[k].next;
-            let t = at + edit_offset(i, count, spread);
+        let until = self.next_other_time().min(self.sc.horizon);
+        let mut observe = self.next_sample.min(self.next_hour);
+        let first = self.tracked[k].next;
+        let mut offsets = EvenSpread::new(first, count, spread);
+        // Edits made here, counted into the event and its queue when the loop stops.
+        let mut i = first;
+        let mut pause = None;
+        while i < count {
+            let t = at + offsets.next_offset();
             if t > self.now {
-                if t >= other || t >= self.sc.horizon {
-                    self.schedule(t, Happening::Bulk(k as u32));
-                    return;
+                if t >= until {
+                    pause = Some(t);
+                    break;
                 }
-                if t >= self.next_sample || t >= self.next_hour {
+                if t >= observe {
                     self.observe_until(t);
+                    observe = self.next_sample.min(self.next_hour);
                 }
                 self.now = t;
             }
@@ -1153,19 +1177,24 @@ impl<'a> Sim<'a> {
                 Selection::Sequential => first_record + i,
                 Selection::Random => self.tracked[k].ids[i as usize],
             };
-            self.tracked[k].next += 1;
-            self.tracked[k].outcome.edits += 1;
-            self.queues[q].counters.bulk_edits += 1;
+            i += 1;
             self.edit(object, direction, record, synced_fields, Some(k));
         }
-        self.end_tracked(k);
+        let done = (i - first) as u64;
+        self.tracked[k].next = i;
+        self.tracked[k].outcome.edits += done;
+        self.queues[q].counters.bulk_edits += done;
+        match pause {
+            Some(t) => self.schedule(t, Happening::Bulk(k as u32)),
+            None => self.end_tracked(k),
+        }
     }
 
     /// The time of the earliest pending event other than the one running: the heap's top or
     /// a stream's next edit.
     fn next_other_time(&self) -> Millis {
         let heap = self.heap.peek().map_or(Millis::MAX, |Reverse(e)| e.time);
-        let streams = self.stream_next.iter().min().map_or(NEVER, |&k| k);
+        let streams = self.next_edits.first().1;
         heap.min((streams >> 64) as Millis)
     }
 
@@ -1375,37 +1404,39 @@ impl<'a> Sim<'a> {
         let batch = std::mem::take(&mut self.workers[w].batch);
         let now = self.now;
         let hour = (now / HOUR) as usize;
-        let nq = self.queues.len();
+        let hourly = hour * self.queues.len() * 2;
+        // No entry of the batch is pending any more, whatever its outcome.
+        self.total_backlog -= batch.len() as u64;
         for &e in &batch {
             let entry = self.entries[e as usize];
             let q = entry.queue as usize;
-            self.queues[q].in_flight -= 1;
             self.object_backlog[q / 2] -= 1;
-            self.total_backlog -= 1;
-            if entry.update {
-                if let Some(permanent) = self
-                    .errors_possible
-                    .then(|| self.attempt_fails(q, entry.record))
-                    .flatten()
-                {
+            self.queues[q].in_flight -= 1;
+            if entry.update && self.errors_possible {
+                if let Some(permanent) = self.attempt_fails(q, entry.record) {
+                    let counters = &mut self.queues[q].counters;
                     if permanent {
-                        self.queues[q].counters.errors_permanent += 1;
+                        counters.errors_permanent += 1;
                     } else {
-                        self.queues[q].counters.errors_transient += 1;
+                        counters.errors_transient += 1;
                     }
                     self.errored(e);
                     continue;
                 }
-                self.queues[q].counters.synced += 1;
-                self.queues[q]
-                    .latencies
-                    .push((now as i64 - entry.created) as Millis);
-                self.hourly_done[(hour * nq + q) * 2] += 1;
-                self.settle_marks(e, Settled::Synced);
+            }
+            let queue = &mut self.queues[q];
+            let outcome = if entry.update {
+                queue.counters.synced += 1;
+                queue.latencies.push((now as i64 - entry.created) as Millis);
+                self.hourly_done[hourly + q * 2] += 1;
+                Settled::Synced
             } else {
-                self.queues[q].counters.skipped += 1;
-                self.hourly_done[(hour * nq + q) * 2 + 1] += 1;
-                self.settle_marks(e, Settled::Skipped);
+                queue.counters.skipped += 1;
+                self.hourly_done[hourly + q * 2 + 1] += 1;
+                Settled::Skipped
+            };
+            if entry.marks != 0 {
+                self.settle_marks(e, outcome);
             }
             self.release(e);
         }
@@ -1736,6 +1767,10 @@ impl<'a> Sim<'a> {
 
     /// Fills `batch` with up to a batch of eligible queued entries, per the policy.
     fn pick_batch(&mut self, limit: usize, batch: &mut Vec<u32>) {
+        if self.shared_fifo.is_some() {
+            self.take_in_order(limit, batch);
+            return;
+        }
         let mut eligible = std::mem::take(&mut self.eligible);
         eligible.clear();
         eligible.extend((0..self.sc.objects.len()).map(|o| self.is_eligible(o)));
@@ -1770,6 +1805,32 @@ impl<'a> Sim<'a> {
             self.queues[q].due -= 1;
             self.queues[q].in_flight += 1;
             self.queues[q].pending.remove(record);
+            batch.push(e);
+        }
+    }
+
+    /// Moves up to `limit` of the oldest queued entries of every object from the shared FIFO
+    /// into `batch`: the `fifo` policy without gates, where every object with queued
+    /// entries is eligible and the batch is simply the front of the line.
+    fn take_in_order(&mut self, limit: usize, batch: &mut Vec<u32>) {
+        let fifo = self
+            .shared_fifo
+            .as_mut()
+            .expect("the shared FIFO is in use");
+        batch.reserve(limit);
+        while batch.len() < limit {
+            let Some((order, e)) = fifo.pop_front() else {
+                break;
+            };
+            let entry = &mut self.entries[e as usize];
+            if entry.state != EntryState::Queued || entry.order != order {
+                continue;
+            }
+            entry.state = EntryState::InFlight;
+            let queue = &mut self.queues[entry.queue as usize];
+            queue.queued -= 1;
+            queue.in_flight += 1;
+            queue.pending.remove(entry.record);
             batch.push(e);
         }
     }
@@ -1988,9 +2049,9 @@ fn live_head(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) -> u64 {
     }
 }
 
-/// Drops stale items (requeued or taken entries) from a queue.
-fn compact(queue: &mut Queue, entries: &[Entry]) {
-    queue.items.retain(|&(order, e)| {
+/// Drops stale items (requeued or taken entries) from a FIFO.
+fn drop_stale(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) {
+    items.retain(|&(order, e)| {
         let entry = &entries[e as usize];
         entry.state == EntryState::Queued && entry.order == order
     });
@@ -2005,6 +2066,45 @@ fn to_micro(units: f64) -> u64 {
 #[inline]
 pub fn edit_offset(i: u32, count: u32, spread: Millis) -> Millis {
     ((i as u128 * spread as u128) / count as u128) as Millis
+}
+
+/// The offsets `edit_offset(i, count, spread)` for `i` = `first`, `first + 1`, ..., one
+/// division up front and then additions: the quotient and remainder of `i * spread / count`
+/// carried from one `i` to the next.
+#[derive(Debug, Clone, Copy)]
+struct EvenSpread {
+    quotient: Millis,
+    remainder: u64,
+    step_quotient: Millis,
+    step_remainder: u64,
+    count: u64,
+}
+
+impl EvenSpread {
+    fn new(first: u32, count: u32, spread: Millis) -> Self {
+        let count = count.max(1) as u64;
+        let product = first as u128 * spread as u128;
+        EvenSpread {
+            quotient: (product / count as u128) as Millis,
+            remainder: (product % count as u128) as u64,
+            step_quotient: spread / count,
+            step_remainder: spread % count,
+            count,
+        }
+    }
+
+    /// The offset of the current edit; moves on to the next.
+    #[inline]
+    fn next_offset(&mut self) -> Millis {
+        let offset = self.quotient;
+        self.quotient += self.step_quotient;
+        self.remainder += self.step_remainder;
+        if self.remainder >= self.count {
+            self.remainder -= self.count;
+            self.quotient += 1;
+        }
+        offset
+    }
 }
 
 /// Offset of the last of `count` edits spread over `spread`.
@@ -2114,8 +2214,27 @@ pub fn memory_estimate(sc: &Scenario) -> u64 {
 }
 
 #[cfg(test)]
-mod memory_tests {
+mod tests {
     use super::*;
+
+    #[test]
+    fn even_spread_steps_through_the_edit_offsets() {
+        for (count, spread) in [
+            (1, 0),
+            (1, 5),
+            (3, 10),
+            (7, 3),
+            (300_000, HOUR),
+            (1000, 999),
+        ] {
+            for first in [0, 1, count / 2, count - 1] {
+                let mut offsets = EvenSpread::new(first, count, spread);
+                for i in first..count.min(first + 5000) {
+                    assert_eq!(offsets.next_offset(), edit_offset(i, count, spread));
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_reference_estimate_is_near_its_measured_peak() {

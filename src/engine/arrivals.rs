@@ -125,8 +125,10 @@ impl EditStream {
             Some(profile) => self.integrate(e, &profile, horizon as f64)?,
         };
         self.next_exact = next;
-        // Instants are positive, so truncation is the floor (and avoids a libm call).
-        (next < horizon as f64).then_some(next as Millis)
+        // Instants are positive, so truncation is the floor (and avoids a libm call). Both
+        // are far below 2^63 ms, so converting through i64 is exact, and cheaper than through
+        // u64.
+        (next < horizon as i64 as f64).then_some(next as i64 as Millis)
     }
 
     /// Walks hour segments, spending `e` units of integrated intensity (inverse method for a

@@ -157,6 +157,9 @@ proptest! {
         // The audit panics on the first broken invariant, naming it; proptest shrinks it.
         let r = simulate_with(&sc, 5, Inputs { audit: true, ..Inputs::default() });
         prop_assert!(r == simulate(&sc, 5), "the same seed gave another run\n{}", text);
+        // Under `fifo`, one FIFO shared by every queue takes the batches a merge of the
+        // queues' own FIFOs would.
+        prop_assert!(r == simulate_with(&sc, 5, Inputs { separate_fifos: true, ..Inputs::default() }), "a shared FIFO took other batches\n{}", text);
         prop_assert!(r.check_conservation().is_ok(), "{:?}\n{}", r.check_conservation(), text);
         // Every tracked event's entries are accounted for.
         for e in &r.events {
