@@ -18,6 +18,7 @@
 
 pub mod api;
 pub mod arrivals;
+mod draw_ahead;
 mod fifo;
 mod next_edits;
 pub mod policy;
@@ -37,6 +38,7 @@ use crate::scenario::{Direction, EventKind, ObjectSpec, Policy, Scenario, Select
 use crate::units::{Millis, HOUR, MINUTE};
 use api::{ApiWindow, CallKind};
 use arrivals::EditStream;
+use draw_ahead::DrawnEdits;
 use fifo::Fifo;
 use next_edits::{NextEdits, NEVER};
 use policy::DrainState;
@@ -315,6 +317,11 @@ pub struct Inputs<'a> {
     /// under the `fifo` policy without gates, where one FIFO shared by all queues gives the
     /// same batches with less work: for tests that show the two agree.
     pub separate_fifos: bool,
+    /// Draw the generated background edits on a second thread, a few thousand ahead of the
+    /// simulation, so that one run uses two cores. The run is the same either way (tested);
+    /// worth it for a single run on an otherwise idle machine, not for replications that
+    /// already keep every core busy. Ignored when replaying recorded edits.
+    pub draw_ahead: bool,
 }
 
 /// A stream of background edits: generated (Poisson) or recorded.
@@ -343,7 +350,75 @@ pub fn simulate_in<'a>(
     seed: u64,
     inputs: Inputs<'a>,
 ) -> RunResult {
-    Sim::new(scenario, seed, inputs, workspace).run(workspace)
+    if inputs.draw_ahead && inputs.replay.is_none() {
+        std::thread::scope(|scope| {
+            let streams = edit_streams(scenario, seed);
+            let ends = streams.iter().map(|s| (s.object, s.direction)).collect();
+            let (has_edits, edits) = draw_ahead::spawn(scope, streams, scenario.horizon);
+            let drawn = Drawn {
+                edits,
+                ends,
+                seq: has_edits.iter().map(|_| 0).collect(),
+                next_key: NEVER,
+            };
+            Sim::new(scenario, seed, inputs, workspace, Some((drawn, has_edits))).run(workspace)
+        })
+    } else {
+        Sim::new(scenario, seed, inputs, workspace, None).run(workspace)
+    }
+}
+
+/// The scenario's background edit streams, one per (object, direction) with a rate above
+/// zero, in (object, direction) order: the order their edits are tied in.
+fn edit_streams(sc: &Scenario, seed: u64) -> Vec<EditStream> {
+    let mut streams = Vec::new();
+    for (o, object) in sc.objects.iter().enumerate() {
+        for d in Direction::ALL {
+            let rng = seeds::stream_rng(seed, seeds::tag::EDITS, queue_index(o, d) as u64);
+            streams.extend(EditStream::new(o, object, d, sc.start, rng));
+        }
+    }
+    streams
+}
+
+/// Background edits drawn and merged ahead by a helper thread, as the engine reads them.
+struct Drawn {
+    edits: DrawnEdits,
+    /// Object and direction of each stream.
+    ends: Vec<(usize, Direction)>,
+    /// Each stream's sequence number for its next edit: given when its previous edit runs
+    /// (or, for its first, when the run starts), as for a stream drawn in the engine.
+    seq: Vec<u64>,
+    /// The key of the current edit.
+    next_key: u128,
+}
+
+impl Drawn {
+    /// The current edit's key; `NEVER` when there is none.
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        self.edits
+            .current()
+            .map_or(NEVER, |e| key(e.time, self.seq[e.stream as usize]))
+    }
+
+    /// Takes the current edit: its object, direction, record, whether it touched synced
+    /// fields, and its stream, for [`Drawn::follow`] once the edit has run.
+    #[inline(always)]
+    fn take(&mut self) -> (usize, Direction, u32, bool, usize) {
+        let e = *self.edits.current().expect("an edit is due");
+        let (object, direction) = self.ends[e.stream as usize];
+        self.edits.advance();
+        (object, direction, e.record, e.synced, e.stream as usize)
+    }
+
+    /// The edit taken from `stream` has run and ended with sequence number `seq`, which the
+    /// stream's next edit takes; keys the (new) current edit.
+    #[inline(always)]
+    fn follow(&mut self, stream: usize, seq: u64) {
+        self.seq[stream] = seq;
+        self.next_key = self.key();
+    }
 }
 
 /// The large buffers of a run (record indexes, the entry table, latency samples), kept
@@ -421,6 +496,9 @@ struct Sim<'a> {
     /// they are kept out of the event heap, in a heap of their own where an edit costs one
     /// sift-down.
     next_edits: NextEdits,
+    /// Instead of `streams`, the generated streams' edits drawn and merged ahead by a helper
+    /// thread ([`Inputs::draw_ahead`]).
+    drawn: Option<Drawn>,
     tracked: Vec<Tracked>,
     /// Under the `fifo` policy without gates, the items of every queue in one FIFO: a batch
     /// is then its front, with no merge across queues. `None` otherwise (each queue's items
@@ -468,7 +546,15 @@ fn key(time: Millis, seq: u64) -> u128 {
 const UPDATE_COST_MICRO: u64 = 1_000_000;
 
 impl<'a> Sim<'a> {
-    fn new(sc: &'a Scenario, seed: u64, inputs: Inputs<'a>, ws: &mut Workspace) -> Self {
+    /// A run ready to start; `drawn` are the generated streams' edits when a helper thread
+    /// draws them ([`Inputs::draw_ahead`]), with which streams have any.
+    fn new(
+        sc: &'a Scenario,
+        seed: u64,
+        inputs: Inputs<'a>,
+        ws: &mut Workspace,
+        drawn: Option<(Drawn, Vec<bool>)>,
+    ) -> Self {
         let n_objects = sc.objects.len();
         let nq = n_objects * 2;
         let mut queues = std::mem::take(&mut ws.queues);
@@ -527,6 +613,7 @@ impl<'a> Sim<'a> {
             background_carry: 0.0,
             streams: Vec::new(),
             next_edits: NextEdits::default(),
+            drawn: None,
             tracked: Vec::new(),
             shared_fifo: (matches!(sc.sync.policy, Policy::Fifo)
                 && sc.sync.gates.iter().all(Option::is_none)
@@ -572,23 +659,28 @@ impl<'a> Sim<'a> {
         if sc.api.background_calls_per_hour > 0.0 {
             sim.schedule(MINUTE, Happening::BackgroundCalls);
         }
-        match inputs.replay {
-            None => {
-                for (o, object) in sc.objects.iter().enumerate() {
-                    for d in Direction::ALL {
-                        let rng =
-                            seeds::stream_rng(seed, seeds::tag::EDITS, queue_index(o, d) as u64);
-                        if let Some(mut s) = EditStream::new(o, object, d, sc.start, rng) {
-                            if let Some(t) = s.advance(sc.horizon) {
-                                sim.seq += 1;
-                                sim.next_edits.push(key(t, sim.seq), sim.streams.len());
-                                sim.streams.push(Source::Generated(s));
-                            }
-                        }
+        match (inputs.replay, drawn) {
+            (None, None) => {
+                for mut s in edit_streams(sc, seed) {
+                    if let Some(t) = s.advance(sc.horizon) {
+                        sim.seq += 1;
+                        sim.next_edits.push(key(t, sim.seq), sim.streams.len());
+                        sim.streams.push(Source::Generated(s));
                     }
                 }
             }
-            Some(mut sources) => {
+            (None, Some((mut drawn, has_edits))) => {
+                // The sequence numbers the streams' first edits would have here.
+                for (i, has) in has_edits.into_iter().enumerate() {
+                    if has {
+                        sim.seq += 1;
+                        drawn.seq[i] = sim.seq;
+                    }
+                }
+                drawn.next_key = drawn.key();
+                sim.drawn = Some(drawn);
+            }
+            (Some(mut sources), _) => {
                 // The order generated streams would have: by object, then direction.
                 sources.sort_by_key(|(o, d, _)| queue_index(*o, *d));
                 for (object, direction, mut source) in sources {
@@ -682,7 +774,7 @@ impl<'a> Sim<'a> {
     fn run(mut self, ws: &mut Workspace) -> RunResult {
         let horizon = self.sc.horizon;
         // The earliest stream edit; only a background edit changes it.
-        let (mut stream, mut stream_at) = self.next_edits.first();
+        let mut stream_at = self.next_edit_key();
         loop {
             let heap_at = self
                 .heap
@@ -695,8 +787,8 @@ impl<'a> Sim<'a> {
                 let until = heap_at.min(key(observe, 0));
                 while stream_at < until {
                     self.now = (stream_at >> 64) as Millis;
-                    self.background_edit(stream);
-                    (stream, stream_at) = self.next_edits.first();
+                    self.background_edit();
+                    stream_at = self.next_edit_key();
                 }
             }
             let time = (stream_at.min(heap_at) >> 64) as Millis;
@@ -721,8 +813,8 @@ impl<'a> Sim<'a> {
             }
             self.now = time;
             if stream_at < heap_at {
-                self.background_edit(stream);
-                (stream, stream_at) = self.next_edits.first();
+                self.background_edit();
+                stream_at = self.next_edit_key();
                 continue;
             }
             let Some(Reverse(ev)) = self.heap.pop() else {
@@ -844,20 +936,81 @@ impl<'a> Sim<'a> {
 
     // ----- edits -----
 
+    /// The (time, sequence) key of the next background edit; `NEVER` when there is none.
     #[inline(always)]
-    fn background_edit(&mut self, i: usize) {
-        let (object, direction, record, synced) = match &mut self.streams[i] {
-            Source::Generated(s) => {
-                let e = s.draw_edit();
-                (s.object, s.direction, e.record, e.synced)
+    fn next_edit_key(&self) -> u128 {
+        match &self.drawn {
+            Some(drawn) => drawn.next_key,
+            None => self.next_edits.first().1,
+        }
+    }
+
+    /// Applies the next background edit, the one [`Sim::next_edit_key`] names.
+    #[inline(always)]
+    fn background_edit(&mut self) {
+        match &mut self.drawn {
+            Some(drawn) => {
+                let (object, direction, record, synced, stream) = drawn.take();
+                self.apply_background_edit(object, direction, record, synced);
+                let seq = self.seq;
+                if let Some(drawn) = &mut self.drawn {
+                    drawn.follow(stream, seq);
+                }
             }
-            Source::Recorded {
-                object,
-                direction,
-                current,
-                ..
-            } => (*object, *direction, current.record, current.synced),
-        };
+            None => self.stream_edit(),
+        }
+    }
+
+    /// Applies the edit of the stream that edits next, drawing it here or reading it from a
+    /// recorded source, and keys the stream's next edit. Drawing that next instant before the
+    /// edit is applied changes nothing: applying an edit draws no random number.
+    #[inline(always)]
+    fn stream_edit(&mut self) {
+        let horizon = self.sc.horizon;
+        let (object, direction, record, synced, next) =
+            match &mut self.streams[self.next_edits.first().0] {
+                Source::Generated(s) => {
+                    let e = s.draw_edit();
+                    (
+                        s.object,
+                        s.direction,
+                        e.record,
+                        e.synced,
+                        s.advance(horizon),
+                    )
+                }
+                Source::Recorded {
+                    object,
+                    direction,
+                    source,
+                    current,
+                } => {
+                    let edit = *current;
+                    let next = match source.next_edit() {
+                        Some(e) if e.time < horizon => {
+                            *current = e;
+                            Some(e.time)
+                        }
+                        _ => None,
+                    };
+                    (*object, *direction, edit.record, edit.synced, next)
+                }
+            };
+        self.apply_background_edit(object, direction, record, synced);
+        self.next_edits
+            .replace_first(next.map_or(NEVER, |t| key(t, self.seq)));
+    }
+
+    /// One background edit, counted, shown to the observer and applied; it ends with a new
+    /// sequence number, which the stream's next edit takes.
+    #[inline(always)]
+    fn apply_background_edit(
+        &mut self,
+        object: usize,
+        direction: Direction,
+        record: u32,
+        synced: bool,
+    ) {
         let q = queue_index(object, direction);
         self.queues[q].counters.background_edits += 1;
         if let Some(observe) = self.on_edit.as_mut() {
@@ -871,24 +1024,6 @@ impl<'a> Sim<'a> {
         }
         self.edit(object, direction, record, synced, None);
         self.seq += 1;
-        let horizon = self.sc.horizon;
-        let next = match &mut self.streams[i] {
-            Source::Generated(s) => s.advance(horizon),
-            Source::Recorded {
-                source, current, ..
-            } => match source.next_edit() {
-                Some(e) if e.time < horizon => {
-                    *current = e;
-                    Some(e.time)
-                }
-                _ => None,
-            },
-        };
-        debug_assert_eq!(self.next_edits.first().0, i, "the first stream edits");
-        self.next_edits.replace_first(match next {
-            Some(t) => key(t, self.seq),
-            None => NEVER,
-        });
     }
 
     /// Creates the entries pending at the start (MODEL.md's "start from reality"): the
@@ -1194,7 +1329,7 @@ impl<'a> Sim<'a> {
     /// a stream's next edit.
     fn next_other_time(&self) -> Millis {
         let heap = self.heap.peek().map_or(Millis::MAX, |Reverse(e)| e.time);
-        let streams = self.next_edits.first().1;
+        let streams = self.next_edit_key();
         heap.min((streams >> 64) as Millis)
     }
 

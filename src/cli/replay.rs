@@ -92,6 +92,8 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
             export: None,
             replay: Some(&log),
             notes: &notes,
+            // Replayed edits are read, not drawn.
+            draw_ahead: false,
         },
     )
 }

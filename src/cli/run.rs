@@ -56,7 +56,8 @@ pub struct RunArgs {
     /// Run replication I alone (its seed derived from the scenario seed and I), as a single run.
     #[arg(long, value_name = "I", conflicts_with = "replications")]
     replication: Option<u64>,
-    /// Worker threads for replications [default: all cores, or RAYON_NUM_THREADS].
+    /// Worker threads for replications; a single run uses a second thread to draw its
+    /// background edits unless N is 1 [default: all cores, or RAYON_NUM_THREADS].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
     /// Refuse to start when the estimated memory is above SIZE (e.g. 8GiB) [default: half of
@@ -158,6 +159,10 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             export: args.export_edits.as_deref(),
             replay: None,
             notes: &notes,
+            draw_ahead: args
+                .threads
+                .unwrap_or_else(|| rayon::current_num_threads() as u64)
+                > 1,
         },
     )
 }
@@ -188,6 +193,8 @@ pub(super) struct SingleRun<'a> {
     pub replay: Option<&'a crate::data::ChangeLog>,
     /// Lines printed after the summary.
     pub notes: &'a [String],
+    /// Draw background edits on a second thread ([`Inputs::draw_ahead`]).
+    pub draw_ahead: bool,
 }
 
 pub(super) fn single(
@@ -202,6 +209,7 @@ pub(super) fn single(
         export,
         replay,
         notes,
+        draw_ahead,
     } = opts;
     let replay = match replay {
         Some(log) => Some(log.sources(sc)?),
@@ -224,6 +232,7 @@ pub(super) fn single(
                 Inputs {
                     replay,
                     on_edit: Some(&mut on_edit),
+                    draw_ahead,
                     ..Inputs::default()
                 },
             )
@@ -233,6 +242,7 @@ pub(super) fn single(
             seed,
             Inputs {
                 replay,
+                draw_ahead,
                 ..Inputs::default()
             },
         ),

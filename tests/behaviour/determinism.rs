@@ -81,3 +81,62 @@ fn a_reused_workspace_gives_the_same_run_as_a_fresh_one() {
         }
     }
 }
+
+#[test]
+fn edits_drawn_ahead_on_a_second_thread_give_the_same_run_for_every_example() {
+    use syncsim::engine::{simulate_with, Inputs};
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") || path.ends_with("reference-10x.toml") {
+            continue;
+        }
+        // Long enough for each example's events; the 10x reference is the reference scaled.
+        let sc = scenario::load(&path, &[]).unwrap();
+        for seed in [1, 9] {
+            let ahead = simulate_with(
+                &sc,
+                seed,
+                Inputs {
+                    draw_ahead: true,
+                    ..Inputs::default()
+                },
+            );
+            assert!(
+                ahead == simulate(&sc, seed),
+                "{} (seed {seed}) differs with edits drawn ahead",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_single_run_writes_the_same_bytes_on_one_thread_and_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, threads: &str| {
+        let out = dir.path().join(name);
+        assert_cmd::Command::cargo_bin("syncsim")
+            .unwrap()
+            .args(["run", "scenarios/reference.toml", "--horizon", "40h"])
+            .args(["--format", "csv", "--quiet", "--threads", threads, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let one = run("one", "1");
+    assert!(one.iter().any(|(n, _)| n == "backlog.csv"));
+    assert!(
+        one == run("two", "2"),
+        "a single run differs between --threads 1 and 2"
+    );
+}
