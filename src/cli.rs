@@ -258,6 +258,17 @@ pub fn write_chart(
     Ok(())
 }
 
+/// The threads a command uses when `--threads` is not given: RAYON_NUM_THREADS when set to a
+/// positive number (as rayon reads it), else the machine's cores. Unlike asking rayon, this
+/// starts no thread pool, so a single run does not pay for one it never uses.
+pub fn default_threads() -> u64 {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
+}
+
 /// How many simulations run at once: `threads` (default: the pool's size) but no more than
 /// there are simulations.
 pub fn parallelism(threads: Option<u64>, simulations: u64) -> u64 {

@@ -32,7 +32,8 @@ use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
 use crate::metrics::{
-    ApiSummary, EventOutcome, LatencySamples, PendingAtEnd, QueueCounters, RunResult,
+    ApiSummary, EventOutcome, LatencySamples, LatencySummary, PendingAtEnd, QueueCounters,
+    RunResult,
 };
 use crate::scenario::{Direction, EventKind, ObjectSpec, Policy, Scenario, Selection};
 use crate::units::{Millis, HOUR, MINUTE};
@@ -499,6 +500,9 @@ struct Sim<'a> {
     /// Instead of `streams`, the generated streams' edits drawn and merged ahead by a helper
     /// thread ([`Inputs::draw_ahead`]).
     drawn: Option<Drawn>,
+    /// The run may use a second thread ([`Inputs::draw_ahead`]): for the latency summaries
+    /// too.
+    two_threads: bool,
     tracked: Vec<Tracked>,
     /// Under the `fifo` policy without gates, the items of every queue in one FIFO: a batch
     /// is then its front, with no merge across queues. `None` otherwise (each queue's items
@@ -614,6 +618,7 @@ impl<'a> Sim<'a> {
             streams: Vec::new(),
             next_edits: NextEdits::default(),
             drawn: None,
+            two_threads: inputs.draw_ahead,
             tracked: Vec::new(),
             shared_fifo: (matches!(sc.sync.policy, Policy::Fifo)
                 && sc.sync.gates.iter().all(Option::is_none)
@@ -2122,18 +2127,7 @@ impl<'a> Sim<'a> {
         };
         let mut latency = Vec::with_capacity(nq);
         let mut latency_by_object = Vec::with_capacity(nq / 2);
-        for pair in self.queues.chunks(2) {
-            let to_marketing = pair[0].latencies.summary();
-            let to_crm = pair[1].latencies.summary();
-            // An object that syncs one way has the same summary overall: no second pass.
-            let both = match (to_marketing, to_crm) {
-                (Some(_), Some(_)) => {
-                    let mut both = pair[0].latencies.clone();
-                    both.extend_from(&pair[1].latencies);
-                    both.summary()
-                }
-                (one, None) | (None, one) => one,
-            };
+        for [to_marketing, to_crm, both] in latency_summaries(&self.queues, self.two_threads) {
             latency.push(to_marketing);
             latency.push(to_crm);
             latency_by_object.push(both);
@@ -2182,6 +2176,61 @@ fn live_head(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) -> u64 {
         }
         items.pop_front();
     }
+}
+
+/// Per object: the latency summaries of its synced updates to the marketing platform, to the
+/// CRM, and both ways. On `two_threads`, the objects are shared between this thread and a
+/// second one, the largest first to whichever has fewer samples so far; the summaries are
+/// the same either way.
+fn latency_summaries(queues: &[Queue], two_threads: bool) -> Vec<[Option<LatencySummary>; 3]> {
+    let of_object = |pair: &[Queue]| {
+        let to_marketing = pair[0].latencies.summary();
+        let to_crm = pair[1].latencies.summary();
+        // An object that syncs one way has the same summary overall: no second pass.
+        let both = match (to_marketing, to_crm) {
+            (Some(_), Some(_)) => {
+                let mut both = pair[0].latencies.clone();
+                both.extend_from(&pair[1].latencies);
+                both.summary()
+            }
+            (one, None) | (None, one) => one,
+        };
+        [to_marketing, to_crm, both]
+    };
+    let objects: Vec<&[Queue]> = queues.chunks(2).collect();
+    if !two_threads || objects.len() < 2 {
+        return objects.into_iter().map(of_object).collect();
+    }
+    let samples = |pair: &[Queue]| pair[0].latencies.len() + pair[1].latencies.len();
+    let mut by_size: Vec<usize> = (0..objects.len()).collect();
+    by_size.sort_by_key(|&o| std::cmp::Reverse(samples(objects[o])));
+    let (mut here, mut there) = (Vec::new(), Vec::new());
+    let (mut here_samples, mut there_samples) = (0, 0);
+    for o in by_size {
+        if here_samples <= there_samples {
+            here_samples += samples(objects[o]);
+            here.push(o);
+        } else {
+            there_samples += samples(objects[o]);
+            there.push(o);
+        }
+    }
+    let mut summaries = vec![[None; 3]; objects.len()];
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            there
+                .iter()
+                .map(|&o| (o, of_object(objects[o])))
+                .collect::<Vec<_>>()
+        });
+        for &o in &here {
+            summaries[o] = of_object(objects[o]);
+        }
+        for (o, s) in other.join().expect("the summary thread does not panic") {
+            summaries[o] = s;
+        }
+    });
+    summaries
 }
 
 /// Drops stale items (requeued or taken entries) from a FIFO.

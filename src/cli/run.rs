@@ -159,10 +159,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             export: args.export_edits.as_deref(),
             replay: None,
             notes: &notes,
-            draw_ahead: args
-                .threads
-                .unwrap_or_else(|| rayon::current_num_threads() as u64)
-                > 1,
+            draw_ahead: args.threads.unwrap_or_else(super::default_threads) > 1,
         },
     )
 }
