@@ -510,6 +510,8 @@ struct Sim<'a> {
     shared_fifo: Option<Fifo<(u64, u32)>>,
     /// Scratch: the heads of the queues a batch is taken from, as (order, queue).
     heads: Vec<(u64, usize)>,
+    /// Updates (not skips) among the entries taken into the batch being filled.
+    batch_updates: u64,
     /// Scratch: which objects a batch may take from.
     eligible: Vec<bool>,
     /// Tracked index of each scenario event, if it makes edits.
@@ -625,6 +627,7 @@ impl<'a> Sim<'a> {
                 && !inputs.separate_fifos)
                 .then(Fifo::default),
             heads: Vec::new(),
+            batch_updates: 0,
             eligible: Vec::new(),
             tracked_of_event: vec![None; sc.events.len()],
             sample_times: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
@@ -1117,17 +1120,13 @@ impl<'a> Sim<'a> {
     fn new_entry(&mut self, q: usize, record: u32, synced: bool, mark: Option<usize>) {
         let order = self.next_order;
         self.next_order += 1;
-        let e = self.alloc(Entry {
-            order,
-            created: self.now as i64,
-            marks: mark.map_or(0, |k| 1 << k),
-            record,
-            queue: q as u16,
-            update: synced,
-            state: EntryState::Queued,
-            attempts: 0,
-        });
-        self.enqueue(q, order, e);
+        // The slab slot it takes: the last one freed, or a new one at the end. The counts
+        // come first and the pushes last, so nothing is read again after a push that grew.
+        let e = self
+            .free
+            .last()
+            .copied()
+            .unwrap_or(self.entries.len() as u32);
         let queue = &mut self.queues[q];
         queue.pending.insert(record, e);
         queue.queued += 1;
@@ -1139,6 +1138,21 @@ impl<'a> Sim<'a> {
             t.outstanding += 1;
             t.outcome.entries += 1;
         }
+        let entry = Entry {
+            order,
+            created: self.now as i64,
+            marks: mark.map_or(0, |k| 1 << k),
+            record,
+            queue: q as u16,
+            update: synced,
+            state: EntryState::Queued,
+            attempts: 0,
+        };
+        match self.free.pop() {
+            Some(_) => self.entries[e as usize] = entry,
+            None => self.entries.push(entry),
+        }
+        self.enqueue(q, order, e);
     }
 
     /// An edit of a record whose entry `slot` is queued, due, or waiting for a retry: the edit
@@ -1501,6 +1515,7 @@ impl<'a> Sim<'a> {
         let limit = (self.sc.sync.batch_size as u64).min(room.saturating_mul(per_call)) as usize;
         let mut batch = std::mem::take(&mut self.workers[w].batch);
         batch.clear();
+        self.batch_updates = 0;
         if !self.due.is_empty() {
             self.take_due(limit, &mut batch);
         }
@@ -1516,16 +1531,9 @@ impl<'a> Sim<'a> {
             (batch.len() as u64).div_ceil(per_call),
             CallKind::Batch,
         );
-        let cost: u64 = batch
-            .iter()
-            .map(|&e| {
-                if self.entries[e as usize].update {
-                    UPDATE_COST_MICRO
-                } else {
-                    self.skip_cost_micro
-                }
-            })
-            .sum();
+        let updates = self.batch_updates;
+        let cost =
+            updates * UPDATE_COST_MICRO + (batch.len() as u64 - updates) * self.skip_cost_micro;
         let work = (cost as u128 * HOUR as u128).div_ceil(self.throughput_micro as u128);
         let duration =
             (work.min(u64::MAX as u128 / 2) as Millis + self.sc.sync.batch_overhead).max(1);
@@ -1939,13 +1947,9 @@ impl<'a> Sim<'a> {
             if entry.state != EntryState::Due || entry.order != order {
                 continue;
             }
-            entry.state = EntryState::InFlight;
-            let q = entry.queue as usize;
-            let record = entry.record;
-            self.queues[q].due -= 1;
-            self.queues[q].in_flight += 1;
-            self.queues[q].pending.remove(record);
-            batch.push(e);
+            let queue = &mut self.queues[entry.queue as usize];
+            queue.due -= 1;
+            self.batch_updates += take_into(e, entry, queue, batch) as u64;
         }
     }
 
@@ -1966,12 +1970,9 @@ impl<'a> Sim<'a> {
             if entry.state != EntryState::Queued || entry.order != order {
                 continue;
             }
-            entry.state = EntryState::InFlight;
             let queue = &mut self.queues[entry.queue as usize];
             queue.queued -= 1;
-            queue.in_flight += 1;
-            queue.pending.remove(entry.record);
-            batch.push(e);
+            self.batch_updates += take_into(e, entry, queue, batch) as u64;
         }
     }
 
@@ -2041,10 +2042,7 @@ impl<'a> Sim<'a> {
         let next = loop {
             let (_, e) = queue.items.pop_front().expect("the head is live");
             // Taken now, so no later head check in this batch can see it.
-            let entry = &mut entries[e as usize];
-            entry.state = EntryState::InFlight;
-            queue.pending.remove(entry.record);
-            out.push(e);
+            self.batch_updates += take_into(e, &mut entries[e as usize], queue, out) as u64;
             taken += 1;
             if taken == queued {
                 // Whatever items are left are stale.
@@ -2057,7 +2055,6 @@ impl<'a> Sim<'a> {
             }
         };
         queue.queued -= taken as u64;
-        queue.in_flight += taken as u64;
         (taken, next)
     }
 
@@ -2160,6 +2157,17 @@ impl<'a> Sim<'a> {
             api,
         }
     }
+}
+
+/// Moves entry `e` of `queue` into `batch`: in flight, no longer one an edit could coalesce
+/// into. The caller takes it off the queued or due count. Returns whether it is an update.
+#[inline(always)]
+fn take_into(e: u32, entry: &mut Entry, queue: &mut Queue, batch: &mut Vec<u32>) -> bool {
+    entry.state = EntryState::InFlight;
+    queue.in_flight += 1;
+    queue.pending.remove(entry.record);
+    batch.push(e);
+    entry.update
 }
 
 /// The order of the first live item of a queue that has a queued entry, dropping the stale

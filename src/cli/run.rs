@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::{print, CliError, ScenarioArgs};
 use crate::data::ChangeWriter;
-use crate::engine::{seeds, simulate_with, EditEvent, Inputs};
+use crate::engine::{seeds, simulate_in, EditEvent, Inputs, Workspace};
 use crate::replicate;
 use crate::report::output::{AtomicFile, OutputError};
 use crate::report::{self, montecarlo, output::OutputDir, terminal, Formats};
@@ -220,10 +220,12 @@ pub(super) fn single(
         }
         None => None,
     };
+    let mut workspace = Workspace::default();
     let result = match exporter.as_mut() {
         Some((_, writer)) => {
             let mut on_edit = |e: &EditEvent| writer.write(e);
-            simulate_with(
+            simulate_in(
+                &mut workspace,
                 sc,
                 seed,
                 Inputs {
@@ -234,7 +236,8 @@ pub(super) fn single(
                 },
             )
         }
-        None => simulate_with(
+        None => simulate_in(
+            &mut workspace,
             sc,
             seed,
             Inputs {
@@ -244,6 +247,9 @@ pub(super) fn single(
             },
         ),
     };
+    // The run's buffers are tens of megabytes: when the run may use a second thread, that
+    // thread gives them back to the system while this one writes the reports.
+    let freeing = draw_ahead.then(|| std::thread::spawn(move || drop(workspace)));
     if let (Some((mut file, writer)), Some(path)) = (exporter, export) {
         let inner = writer
             .finish_into_inner()
@@ -265,6 +271,9 @@ pub(super) fn single(
             }
             writeln!(w, "Reports in {dir_shown}/")
         });
+    }
+    if let Some(freeing) = freeing {
+        let _ = freeing.join();
     }
     Ok(0)
 }

@@ -24,7 +24,7 @@ use super::arrivals::EditStream;
 use crate::units::Millis;
 
 /// Edits in a chunk.
-const CHUNK: usize = 2048;
+const CHUNK: usize = 4096;
 
 /// Chunks drawn and not yet read: the helper waits when it is this far ahead.
 const CHUNKS_AHEAD: usize = 4;
