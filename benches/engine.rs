@@ -1,12 +1,13 @@
 //! Engine benchmarks on the reference scenario (`scenarios/reference.toml`):
-//! one replication; the edit path alone (sync disabled, so edits only queue); the drain path
-//! alone (a backlog loaded at once, no background edits); and 100 replications at one tenth
-//! scale on one and on two threads. Figures and commands: `docs/performance.md`.
+//! one replication, on one thread and with its background edits drawn on a second (as
+//! `syncsim run` does); the edit path alone (sync disabled, so edits only queue); the drain
+//! path alone (a backlog loaded at once, no background edits); and 100 replications at one
+//! tenth scale on one and on two threads. Figures and commands: `docs/performance.md`.
 
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use syncsim::engine::simulate;
+use syncsim::engine::{simulate, simulate_with, Inputs};
 use syncsim::replicate;
 use syncsim::scenario::{self, Scenario};
 
@@ -21,6 +22,14 @@ fn engine(c: &mut Criterion) {
 
     let sc = reference(&[]);
     group.bench_function("one_replication", |b| b.iter(|| simulate(&sc, 1)));
+    // As a single `syncsim run` on two cores: edits drawn and merged on a helper thread.
+    let ahead = || Inputs {
+        draw_ahead: true,
+        ..Inputs::default()
+    };
+    group.bench_function("one_replication_draw_ahead", |b| {
+        b.iter(|| simulate_with(&sc, 1, ahead()))
+    });
 
     // Edits only: the sync is off for the whole horizon, so every edit is applied and queued
     // but nothing drains.
