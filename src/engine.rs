@@ -2320,7 +2320,8 @@ pub struct MemoryEstimate {
     /// Entries and queue items for the expected peak backlog: every bulk or enabled record
     /// plus a day of background edits, at most two per record and direction.
     pub entries: f64,
-    /// One latency sample per expected edit.
+    /// One latency sample per expected edit: four bytes while latencies fit (the horizon
+    /// plus the oldest initial backlog under 2^32 ms, 49 days), else eight.
     pub latency: f64,
     /// The backlog samples and hourly series.
     pub series: f64,
@@ -2376,7 +2377,7 @@ impl MemoryEstimate {
         MemoryEstimate {
             index,
             entries: (event_records + per_day).min(capacity) * entry_bytes,
-            latency: edits * 8.0,
+            latency: edits * latency_sample_bytes(sc),
             series: samples + hourly,
             fixed: (8 << 20) as f64,
         }
@@ -2397,6 +2398,23 @@ impl MemoryEstimate {
             bytes_text(self.latency),
             bytes_text(self.series)
         )
+    }
+}
+
+/// The bytes of one latency sample ([`LatencySamples`]): four while no latency can exceed
+/// 2^32 ms (the longest is the horizon plus the age of the oldest initial entry), else eight.
+fn latency_sample_bytes(sc: &Scenario) -> f64 {
+    let oldest_initial = sc
+        .objects
+        .iter()
+        .filter_map(|o| o.initial_backlog.map(|b| b.oldest))
+        .chain(sc.initial.iter().map(|e| e.stamp.unsigned_abs()))
+        .max()
+        .unwrap_or(0);
+    if sc.horizon.saturating_add(oldest_initial) <= u32::MAX as Millis {
+        4.0
+    } else {
+        8.0
     }
 }
 
@@ -2426,6 +2444,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn latency_samples_are_estimated_at_four_bytes_while_latencies_fit() {
+        let load = |horizon: &str| {
+            crate::scenario::load(
+                std::path::Path::new("scenarios/reference.toml"),
+                &[format!("horizon=\"{horizon}\"")],
+            )
+            .unwrap()
+        };
+        assert_eq!(latency_sample_bytes(&load("49d")), 4.0);
+        assert_eq!(latency_sample_bytes(&load("50d")), 8.0);
     }
 
     #[test]
