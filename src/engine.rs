@@ -4,17 +4,23 @@
 //! environment. Time is integer milliseconds; events run in (time, sequence) order, the
 //! sequence being assigned when an event is scheduled (MODEL.md section 3).
 //!
-//! Data layout, chosen for millions of records and edits:
-//! - each (object, direction) has a dense `Vec<u32>` over its record ids holding the slab
-//!   bitmap of which records have a *queued* entry (small enough to stay in cache) and a
-//!   dense array of those entries' slab indices, read only when the bit is set;
+//! Data layout, chosen for millions of records and edits (measurements in
+//! `docs/performance.md`):
+//! - each (object, direction) is one `Queue`: its FIFO, its counts, its counters, the
+//!   latencies of its synced updates, and its pending index: a bitmap of which records have
+//!   an entry an edit would coalesce into (small enough to stay in cache) and a dense array
+//!   of those entries' slab indices, read only when the bit is set;
 //! - entries live in a slab with a free list, so the steady state allocates nothing;
-//! - each (object, direction) has a FIFO of `(order, entry)` items; a requeue pushes a new
-//!   item and leaves the old one stale (lazy deletion: an item is live while its order equals
-//!   the entry's), and stale items are compacted away when they outnumber live ones;
-//! - background edit streams (most events) sit in a short array scanned for the earliest
-//!   `(time, sequence)`; the heap holds the rest (batches, looks, bulk updates, scenario
-//!   events), so it stays small however many edits a run has.
+//! - FIFOs hold `(order, entry)` items (`engine/fifo.rs`); a requeue pushes a new item and
+//!   leaves the old one stale (lazy deletion: an item is live while its order equals the
+//!   entry's), and stale items are dropped when they outnumber live ones. Under the `fifo`
+//!   policy without gates every queue shares one FIFO, so a batch is its front; otherwise a
+//!   batch merges the eligible queues' FIFOs by order;
+//! - background edits (most events) stay out of the event heap: each stream's next edit sits
+//!   in a small heap of its own (`engine/next_edits.rs`), or, when a run may use a second
+//!   thread, a helper draws and merges every stream's edits ahead of the engine
+//!   (`engine/draw_ahead.rs`). The event heap holds the rest (batches, looks, bulk updates,
+//!   scenario events), so it stays small however many edits a run has.
 
 pub mod api;
 pub mod arrivals;
