@@ -2470,7 +2470,7 @@ mod tests {
         let sc =
             crate::scenario::load(std::path::Path::new("scenarios/reference.toml"), &[]).unwrap();
         let mib = memory_estimate(&sc) as f64 / (1 << 20) as f64;
-        // The whole `syncsim run` peaks at about 37 MiB (docs/performance.md); the estimate
+        // The whole `syncsim run` peaks at about 35 MiB (docs/performance.md); the estimate
         // must err high but not absurdly.
         assert!((37.0..=80.0).contains(&mib), "{mib:.1} MiB");
     }
