@@ -1945,18 +1945,14 @@ impl<'a> Sim<'a> {
     /// Moves up to `limit` due retries, oldest first, into `batch` (any objects: retries go
     /// ahead of new work whatever the policy and gates).
     fn take_due(&mut self, limit: usize, batch: &mut Vec<u32>) {
-        while batch.len() < limit {
-            let Some((order, e)) = self.due.pop_front() else {
-                break;
-            };
-            let entry = &mut self.entries[e as usize];
-            if entry.state != EntryState::Due || entry.order != order {
-                continue;
-            }
-            let queue = &mut self.queues[entry.queue as usize];
-            queue.due -= 1;
-            self.batch_updates += take_into(e, entry, queue, batch) as u64;
-        }
+        self.batch_updates += take_live(
+            &mut self.due,
+            EntryState::Due,
+            &mut self.entries,
+            &mut self.queues,
+            limit,
+            batch,
+        );
     }
 
     /// Moves up to `limit` of the oldest queued entries of every object from the shared FIFO
@@ -1968,18 +1964,14 @@ impl<'a> Sim<'a> {
             .as_mut()
             .expect("the shared FIFO is in use");
         batch.reserve(limit);
-        while batch.len() < limit {
-            let Some((order, e)) = fifo.pop_front() else {
-                break;
-            };
-            let entry = &mut self.entries[e as usize];
-            if entry.state != EntryState::Queued || entry.order != order {
-                continue;
-            }
-            let queue = &mut self.queues[entry.queue as usize];
-            queue.queued -= 1;
-            self.batch_updates += take_into(e, entry, queue, batch) as u64;
-        }
+        self.batch_updates += take_live(
+            fifo,
+            EntryState::Queued,
+            &mut self.entries,
+            &mut self.queues,
+            limit,
+            batch,
+        );
     }
 
     /// Whether object `o` has queued entries and is not held back by its gate.
@@ -2163,6 +2155,37 @@ impl<'a> Sim<'a> {
             api,
         }
     }
+}
+
+/// Moves the live items at the front of `fifo`, entries in `state` (queued or due), into
+/// `batch` until it holds `limit` or the FIFO is empty, dropping stale items on the way.
+/// Returns how many of them are updates.
+#[inline(always)]
+fn take_live(
+    fifo: &mut Fifo<(u64, u32)>,
+    state: EntryState,
+    entries: &mut [Entry],
+    queues: &mut [Queue],
+    limit: usize,
+    batch: &mut Vec<u32>,
+) -> u64 {
+    let mut updates = 0;
+    while batch.len() < limit {
+        let Some((order, e)) = fifo.pop_front() else {
+            break;
+        };
+        let entry = &mut entries[e as usize];
+        if entry.state != state || entry.order != order {
+            continue;
+        }
+        let queue = &mut queues[entry.queue as usize];
+        match state {
+            EntryState::Due => queue.due -= 1,
+            _ => queue.queued -= 1,
+        }
+        updates += take_into(e, entry, queue, batch) as u64;
+    }
+    updates
 }
 
 /// Moves entry `e` of `queue` into `batch`: in flight, no longer one an edit could coalesce

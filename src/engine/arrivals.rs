@@ -178,28 +178,34 @@ impl EditStream {
     }
 }
 
+/// For tests: an object of 1,000 records edited uniformly at `rate` an hour towards the
+/// marketing platform, `synced_fraction` of the edits touching synced fields.
+#[cfg(test)]
+pub(crate) fn test_object(rate: f64, synced_fraction: f64) -> ObjectSpec {
+    ObjectSpec {
+        name: "Lead".into(),
+        records: 1000,
+        syncs: [true, false],
+        edits_per_hour: [rate, 0.0],
+        hour_profile: None,
+        weekend_factor: 1.0,
+        record_choice: RecordChoice::Uniform,
+        synced_fraction,
+        filter_pass: 1.0,
+        enabled: true,
+        initial_backlog: None,
+        transient_error_rate: 0.0,
+        permanent_error_fraction: 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::seeds::stream_rng;
-    use crate::scenario::RecordChoice;
 
     fn object(rate: f64) -> ObjectSpec {
-        ObjectSpec {
-            name: "Lead".into(),
-            records: 1000,
-            syncs: [true, false],
-            edits_per_hour: [rate, 0.0],
-            hour_profile: None,
-            weekend_factor: 1.0,
-            record_choice: RecordChoice::Uniform,
-            synced_fraction: 1.0,
-            filter_pass: 1.0,
-            enabled: true,
-            initial_backlog: None,
-            transient_error_rate: 0.0,
-            permanent_error_fraction: 0.0,
-        }
+        test_object(rate, 1.0)
     }
 
     fn count_edits(o: &ObjectSpec, start: &str, horizon: Millis) -> u64 {

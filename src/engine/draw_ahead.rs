@@ -158,26 +158,13 @@ fn draw(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::arrivals::test_object;
     use crate::engine::seeds::stream_rng;
-    use crate::scenario::{Direction, ObjectSpec, RecordChoice};
+    use crate::scenario::Direction;
     use crate::units::{Instant, HOUR};
 
     fn stream(rate: f64, seed: u64) -> EditStream {
-        let object = ObjectSpec {
-            name: "Lead".into(),
-            records: 1000,
-            syncs: [true, false],
-            edits_per_hour: [rate, 0.0],
-            hour_profile: None,
-            weekend_factor: 1.0,
-            record_choice: RecordChoice::Uniform,
-            synced_fraction: 0.7,
-            filter_pass: 1.0,
-            enabled: true,
-            initial_backlog: None,
-            transient_error_rate: 0.0,
-            permanent_error_fraction: 0.0,
-        };
+        let object = test_object(rate, 0.7);
         let start = Instant::parse("2026-11-23T00:00:00Z").unwrap();
         EditStream::new(
             0,
