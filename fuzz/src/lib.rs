@@ -183,6 +183,14 @@ pub fn check_run(sc: &Scenario) {
     report::write_summary(sc, &r, sink).unwrap();
     terminal::write_summary(sc, &r, sink).unwrap();
     assert!(simulate(sc, sc.seed) == r, "a second run differs");
+    let ahead = Inputs {
+        draw_ahead: true,
+        ..Inputs::default()
+    };
+    assert!(
+        simulate_with(sc, sc.seed, ahead) == r,
+        "a run with its edits drawn ahead differs"
+    );
 }
 
 /// A scenario as a fuzzer builds it: every part of the format, values mostly in range.
