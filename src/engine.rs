@@ -325,9 +325,10 @@ pub struct Inputs<'a> {
     /// same batches with less work: for tests that show the two agree.
     pub separate_fifos: bool,
     /// Draw the generated background edits on a second thread, a few thousand ahead of the
-    /// simulation, so that one run uses two cores. The run is the same either way (tested);
-    /// worth it for a single run on an otherwise idle machine, not for replications that
-    /// already keep every core busy. Ignored when replaying recorded edits.
+    /// simulation, and compute half the latency summaries there, so that one run uses two
+    /// cores. The run is the same either way (tested); worth it for a single run on an
+    /// otherwise idle machine, not for replications that already keep every core busy.
+    /// Recorded edits (`replay`) are read, not drawn, so only the summaries use it then.
     pub draw_ahead: bool,
 }
 
@@ -362,12 +363,7 @@ pub fn simulate_in<'a>(
             let streams = edit_streams(scenario, seed);
             let ends = streams.iter().map(|s| (s.object, s.direction)).collect();
             let (has_edits, edits) = draw_ahead::spawn(scope, streams, scenario.horizon);
-            let drawn = Drawn {
-                edits,
-                ends,
-                seq: has_edits.iter().map(|_| 0).collect(),
-                next_key: NEVER,
-            };
+            let drawn = Drawn::new(edits, ends);
             Sim::new(scenario, seed, inputs, workspace, Some((drawn, has_edits))).run(workspace)
         })
     } else {
@@ -401,6 +397,27 @@ struct Drawn {
 }
 
 impl Drawn {
+    /// The engine's end of `edits`, whose streams have these object and direction `ends`;
+    /// [`Drawn::start`] numbers their first edits.
+    fn new(edits: DrawnEdits, ends: Vec<(usize, Direction)>) -> Self {
+        Drawn {
+            edits,
+            seq: vec![0; ends.len()],
+            ends,
+            next_key: NEVER,
+        }
+    }
+
+    /// Gives the first edit of each stream that `has_edits` its sequence number from `seq`,
+    /// in stream order, as the engine numbers streams it draws itself when a run starts.
+    fn start(&mut self, has_edits: &[bool], seq: &mut u64) {
+        for (stream, _) in has_edits.iter().enumerate().filter(|(_, has)| **has) {
+            *seq += 1;
+            self.seq[stream] = *seq;
+        }
+        self.next_key = self.key();
+    }
+
     /// The current edit's key; `NEVER` when there is none.
     #[inline(always)]
     fn key(&self) -> u128 {
@@ -684,14 +701,7 @@ impl<'a> Sim<'a> {
                 }
             }
             (None, Some((mut drawn, has_edits))) => {
-                // The sequence numbers the streams' first edits would have here.
-                for (i, has) in has_edits.into_iter().enumerate() {
-                    if has {
-                        sim.seq += 1;
-                        drawn.seq[i] = sim.seq;
-                    }
-                }
-                drawn.next_key = drawn.key();
+                drawn.start(&has_edits, &mut sim.seq);
                 sim.drawn = Some(drawn);
             }
             (Some(mut sources), _) => {
@@ -1074,25 +1084,8 @@ impl<'a> Sim<'a> {
             if self.queues[q].pending.get(record).is_some() {
                 continue;
             }
-            let order = self.next_order;
-            self.next_order += 1;
-            let e = self.alloc(Entry {
-                order,
-                created: stamp,
-                marks: 0,
-                record,
-                queue: q as u16,
-                update: true,
-                state: EntryState::Queued,
-                attempts: 0,
-            });
-            self.queues[q].pending.insert(record, e);
-            self.enqueue(q, order, e);
-            let queue = &mut self.queues[q];
-            queue.queued += 1;
-            self.queues[q].counters.entries_created += 1;
+            self.new_entry(q, record, stamp, true, None);
             self.queues[q].counters.initial_entries += 1;
-            self.add_backlog(q / 2);
         }
     }
 
@@ -1116,14 +1109,22 @@ impl<'a> Sim<'a> {
         }
         match queue.pending.get(record) {
             Some(slot) => self.coalesce(q, slot, synced, mark),
-            None => self.new_entry(q, record, synced, mark),
+            None => self.new_entry(q, record, self.now as i64, synced, mark),
         }
     }
 
-    /// An edit of a record with no entry to coalesce into: a new entry at the back of its
-    /// queue.
+    /// A new entry of `record` at the back of queue `q`, pending since `created`: an edit of
+    /// a record with no entry to coalesce into, or an initial backlog entry. It is an
+    /// update if `update`, else a skip.
     #[inline(always)]
-    fn new_entry(&mut self, q: usize, record: u32, synced: bool, mark: Option<usize>) {
+    fn new_entry(
+        &mut self,
+        q: usize,
+        record: u32,
+        created: i64,
+        update: bool,
+        mark: Option<usize>,
+    ) {
         let order = self.next_order;
         self.next_order += 1;
         // The slab slot it takes: the last one freed, or a new one at the end. The counts
@@ -1146,11 +1147,11 @@ impl<'a> Sim<'a> {
         }
         let entry = Entry {
             order,
-            created: self.now as i64,
+            created,
             marks: mark.map_or(0, |k| 1 << k),
             record,
             queue: q as u16,
-            update: synced,
+            update,
             state: EntryState::Queued,
             attempts: 0,
         };
@@ -1275,19 +1276,6 @@ impl<'a> Sim<'a> {
             entry.marks |= bit;
             self.tracked[k].outstanding += 1;
             self.tracked[k].outcome.entries += 1;
-        }
-    }
-
-    fn alloc(&mut self, entry: Entry) -> u32 {
-        match self.free.pop() {
-            Some(i) => {
-                self.entries[i as usize] = entry;
-                i
-            }
-            None => {
-                self.entries.push(entry);
-                (self.entries.len() - 1) as u32
-            }
         }
     }
 
