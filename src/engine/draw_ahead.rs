@@ -15,12 +15,12 @@
 //! its actual sequence number (which heap events at the same millisecond are compared with)
 //! when it reads it.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::Scope;
 
 use super::arrivals::EditStream;
+use super::key;
+use super::next_edits::{NextEdits, NEVER};
 use crate::units::Millis;
 
 /// Edits in a chunk.
@@ -114,38 +114,33 @@ fn draw(
     chunks: SyncSender<Vec<DrawnEdit>>,
     used: Receiver<Vec<DrawnEdit>>,
 ) {
-    let mut next: BinaryHeap<Reverse<(Millis, u64, u32)>> = firsts
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| t.map(|t| Reverse((t, i as u64, i as u32))))
-        .collect();
+    // The engine's own heap of streams, keyed (time, rank) as it keys them (time, sequence).
+    let mut next = NextEdits::default();
+    for (stream, first) in firsts.iter().enumerate() {
+        if let Some(t) = first {
+            next.push(key(*t, stream as u64), stream);
+        }
+    }
     let mut rank = streams.len() as u64;
     loop {
         let mut chunk = used.try_recv().unwrap_or_default();
         chunk.clear();
         chunk.reserve(CHUNK);
         while chunk.len() < CHUNK {
-            let Some(mut top) = next.peek_mut() else {
+            let (stream, at) = next.first();
+            if at == NEVER {
                 break;
-            };
-            let Reverse((time, _, stream)) = *top;
-            let s = &mut streams[stream as usize];
+            }
+            let s = &mut streams[stream];
             let edit = s.draw_edit();
             chunk.push(DrawnEdit {
-                time,
-                stream,
+                time: (at >> 64) as Millis,
+                stream: stream as u32,
                 record: edit.record,
                 synced: edit.synced,
             });
-            match s.advance(horizon) {
-                Some(t) => {
-                    *top = Reverse((t, rank, stream));
-                    rank += 1;
-                }
-                None => {
-                    std::collections::binary_heap::PeekMut::pop(top);
-                }
-            }
+            next.replace_first(s.advance(horizon).map_or(NEVER, |t| key(t, rank)));
+            rank += 1;
         }
         if chunk.is_empty() || chunks.send(chunk).is_err() {
             // Everything is drawn (dropping the sender tells the engine), or the engine
