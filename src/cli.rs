@@ -25,11 +25,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::planner::PlannerError;
-use crate::report::charts::{Chart, ChartFormat, DEFAULT_SIZE};
-use crate::report::output::{OutputDir, OutputError};
-use crate::report::Formats;
-use crate::scenario::{self, Scenario, ScenarioError};
+use syncsim::planner::PlannerError;
+use syncsim::report::charts::{Chart, ChartFormat, DEFAULT_SIZE};
+use syncsim::report::output::{OutputDir, OutputError};
+use syncsim::report::Formats;
+use syncsim::scenario::{self, Scenario, ScenarioError};
 
 /// Exit code: an expectation failed.
 pub const EXIT_FAILED: u8 = 1;
@@ -136,7 +136,7 @@ impl PlanArgs {
     ) -> Result<(), CliError> {
         let largest = candidates
             .into_iter()
-            .max_by_key(|sc| crate::engine::memory_estimate(sc));
+            .max_by_key(|sc| syncsim::engine::memory_estimate(sc));
         match largest {
             Some(sc) => check_memory(sc, parallelism(self.threads, simulations), self.max_memory),
             None => Ok(()),
@@ -317,9 +317,9 @@ pub fn default_memory_cap() -> u64 {
 /// Refuses a scenario whose estimated memory, for `parallel` simulations at once, is above
 /// `cap` (default: [`default_memory_cap`]).
 pub fn check_memory(sc: &Scenario, parallel: u64, cap: Option<u64>) -> Result<(), CliError> {
-    use crate::scenario::bytes_text;
+    use syncsim::scenario::bytes_text;
     let cap = cap.unwrap_or_else(default_memory_cap);
-    let one = crate::engine::MemoryEstimate::of(sc);
+    let one = syncsim::engine::MemoryEstimate::of(sc);
     let need = one.total() * parallel.max(1) as f64;
     if need > cap as f64 {
         return Err(CliError::Usage(format!(
@@ -350,7 +350,7 @@ pub enum CliError {
     Output(#[from] OutputError),
     /// A data file (change log, backlog snapshot) that cannot be used.
     #[error("{0}")]
-    Data(#[from] crate::data::DataError),
+    Data(#[from] syncsim::data::DataError),
     /// A bad planning request (sweep, solve, schedule, merge).
     #[error("{0}")]
     Planner(#[from] PlannerError),
@@ -376,17 +376,17 @@ impl CliError {
 pub fn handle_interrupts() {
     // Without a handler Ctrl-C still stops the run, only less tidily: not worth failing for.
     let _ = ctrlc::set_handler(|| {
-        crate::report::output::abandon_and_exit(EXIT_INTERRUPTED.into(), |finished| {
-            let _ = writeln!(
-                io::stderr(),
-                "error: interrupted; {}",
-                if finished {
-                    "the reports had been written in full"
-                } else {
-                    "no report was written and no temporary file is left"
-                }
-            );
-        })
+        let finished = syncsim::report::output::abandon();
+        let _ = writeln!(
+            io::stderr(),
+            "error: interrupted; {}",
+            if finished {
+                "the reports had been written in full"
+            } else {
+                "no report was written and no temporary file is left"
+            }
+        );
+        std::process::exit(EXIT_INTERRUPTED.into())
     });
 }
 

@@ -9,7 +9,6 @@
 
 pub mod calibrate;
 pub mod check;
-pub mod cli;
 pub mod data;
 pub mod engine;
 pub mod expr;

@@ -4,15 +4,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod cli;
+
 fn main() -> ExitCode {
-    syncsim::cli::handle_interrupts();
-    match syncsim::cli::Cli::try_parse() {
-        Ok(cli) => syncsim::cli::main(cli),
+    cli::handle_interrupts();
+    match cli::Cli::try_parse() {
+        Ok(cli) => cli::main(cli),
         Err(e) => {
             let _ = e.print();
             // Help and version are successes; every usage error is bad input.
             if e.use_stderr() {
-                ExitCode::from(syncsim::cli::EXIT_BAD_INPUT)
+                ExitCode::from(cli::EXIT_BAD_INPUT)
             } else {
                 ExitCode::SUCCESS
             }

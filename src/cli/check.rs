@@ -7,9 +7,9 @@ use clap::Args;
 use rayon::prelude::*;
 
 use super::{print, CliError, EXIT_FAILED};
-use crate::check::{self, Baseline, BaselineEntry, DriftVerdict, ScenarioCheck};
-use crate::report::{self, output::write_file_atomic};
-use crate::scenario::{self, Scenario};
+use syncsim::check::{self, Baseline, BaselineEntry, DriftVerdict, ScenarioCheck};
+use syncsim::report::{self, output::write_file_atomic};
+use syncsim::scenario::{self, Scenario};
 
 /// Arguments of `syncsim check`.
 #[derive(Debug, Args)]

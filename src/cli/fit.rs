@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{print, CliError};
-use crate::calibrate::{self, FitOptions};
-use crate::engine::simulate;
-use crate::report::output::write_file_atomic;
-use crate::scenario;
-use crate::units::Instant;
+use syncsim::calibrate::{self, FitOptions};
+use syncsim::engine::simulate;
+use syncsim::report::output::write_file_atomic;
+use syncsim::scenario;
+use syncsim::units::Instant;
 
 /// Arguments of `syncsim fit`.
 #[derive(Debug, Args)]

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{print, CliError};
-use crate::planner::merge;
-use crate::report::output::OutputDir;
+use syncsim::planner::merge;
+use syncsim::report::output::OutputDir;
 
 /// Arguments of `syncsim merge`.
 #[derive(Debug, Args)]

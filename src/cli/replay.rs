@@ -8,8 +8,8 @@ use clap::Args;
 
 use super::run::{load_initial_backlog, single, SingleRun};
 use super::{CliError, ScenarioArgs};
-use crate::data::ChangeLog;
-use crate::report::{self, output::OutputDir};
+use syncsim::data::ChangeLog;
+use syncsim::report::{self, output::OutputDir};
 
 /// Arguments of `syncsim replay`.
 #[derive(Debug, Args)]

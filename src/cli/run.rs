@@ -7,12 +7,12 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 
 use super::{print, CliError, ScenarioArgs};
-use crate::data::ChangeWriter;
-use crate::engine::{seeds, simulate_in, EditEvent, Inputs, Workspace};
-use crate::replicate;
-use crate::report::output::{AtomicFile, OutputError};
-use crate::report::{self, montecarlo, output::OutputDir, terminal, Formats};
-use crate::scenario::Scenario;
+use syncsim::data::ChangeWriter;
+use syncsim::engine::{seeds, simulate_in, EditEvent, Inputs, Workspace};
+use syncsim::replicate;
+use syncsim::report::output::{AtomicFile, OutputError};
+use syncsim::report::{self, montecarlo, output::OutputDir, terminal, Formats};
+use syncsim::scenario::Scenario;
 
 /// Arguments of `syncsim run`.
 #[derive(Debug, Args)]
@@ -171,7 +171,7 @@ pub(super) fn load_initial_backlog(
     path: &Path,
     skip: bool,
 ) -> Result<Option<String>, CliError> {
-    let (entries, report) = crate::data::read_backlog(path, sc, skip)?;
+    let (entries, report) = syncsim::data::read_backlog(path, sc, skip)?;
     sc.initial = entries;
     Ok(report.note(path))
 }
@@ -187,7 +187,7 @@ pub(super) struct SingleRun<'a> {
     /// Write the run's edits here.
     pub export: Option<&'a Path>,
     /// Replay this change log instead of generating edits.
-    pub replay: Option<&'a crate::data::ChangeLog>,
+    pub replay: Option<&'a syncsim::data::ChangeLog>,
     /// Lines printed after the summary.
     pub notes: &'a [String],
     /// Draw background edits on a second thread ([`Inputs::draw_ahead`]).

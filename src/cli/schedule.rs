@@ -6,13 +6,13 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{print, CliError, PlanArgs, ScenarioArgs};
-use crate::expr::{self, Expr};
-use crate::planner::grid::Shard;
-use crate::planner::schedule::{self, Bulk, ScheduleSpec};
-use crate::planner::{Base, PlannerError};
-use crate::report::terminal::thousands;
-use crate::scenario;
-use crate::units::{parse_duration, Millis};
+use syncsim::expr::{self, Expr};
+use syncsim::planner::grid::Shard;
+use syncsim::planner::schedule::{self, Bulk, ScheduleSpec};
+use syncsim::planner::{Base, PlannerError};
+use syncsim::report::terminal::thousands;
+use syncsim::scenario;
+use syncsim::units::{parse_duration, Millis};
 
 /// The file the recommended plan is written to.
 pub const SNIPPET_FILE: &str = "recommended.toml";

@@ -6,11 +6,11 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{print, CliError, PlanArgs, ScenarioArgs};
-use crate::expr;
-use crate::planner::grid::{DefaultStep, Kind, Range};
-use crate::planner::solve::{self, SolveSpec};
-use crate::planner::Base;
-use crate::scenario;
+use syncsim::expr;
+use syncsim::planner::grid::{DefaultStep, Kind, Range};
+use syncsim::planner::solve::{self, SolveSpec};
+use syncsim::planner::Base;
+use syncsim::scenario;
 
 /// Arguments of `syncsim solve`.
 #[derive(Debug, Args)]
@@ -90,7 +90,7 @@ fn knob_range(args: &SolveArgs) -> Result<Range, CliError> {
 /// Runs the search and writes the evidence.
 pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     let range = knob_range(args)?;
-    let target = expr::parse(&args.target).map_err(crate::planner::PlannerError::from)?;
+    let target = expr::parse(&args.target).map_err(syncsim::planner::PlannerError::from)?;
     let mut overrides = args.scenario.shorthands();
     overrides.extend(args.scenario.set.iter().cloned());
     let base = Base {

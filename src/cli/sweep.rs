@@ -7,10 +7,10 @@ use clap::Args;
 
 use super::run::ReportFormat;
 use super::{print, CliError, PlanArgs, ScenarioArgs};
-use crate::planner::grid::{self, Grid, SetArg, Shard};
-use crate::planner::sweep::chart::{self, MetricChoice, SweepChart, CHART};
-use crate::planner::{sweep, Base};
-use crate::scenario;
+use syncsim::planner::grid::{self, Grid, SetArg, Shard};
+use syncsim::planner::sweep::chart::{self, MetricChoice, SweepChart, CHART};
+use syncsim::planner::{sweep, Base};
+use syncsim::scenario;
 
 /// Arguments of `syncsim sweep`.
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{print, CliError, ScenarioArgs};
-use crate::units::format_duration;
+use syncsim::units::format_duration;
 
 /// Arguments of `syncsim validate`.
 #[derive(Debug, Args)]

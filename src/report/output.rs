@@ -2,7 +2,7 @@
 //! and the whole set is renamed into place only once all of it is written, so a reader never
 //! sees half a file nor a mix of two runs; a folder's files are overwritten only if syncsim
 //! wrote them (listed in its manifest) or the user said `--force`; and a run stopped by
-//! Ctrl-C ([`abandon_and_exit`]) leaves no temporary file and no folder it created.
+//! Ctrl-C ([`abandon`]) leaves no temporary file and no folder it created.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -92,14 +92,14 @@ fn pending() -> MutexGuard<'static, Pending> {
     PENDING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Removes every temporary file and every still-empty folder this process created, calls
-/// `tell` with whether a set of reports was put in place, then exits with `code`, still
-/// holding the lock so that nothing is created or renamed after the clean-up looked. For the
-/// Ctrl-C handler.
+/// Stops all output for good: removes every temporary file and every still-empty folder
+/// this process created and returns whether a set of reports had been put in place. For a
+/// signal handler, which then exits; from this call on no file is created or renamed (every
+/// such step checks under the same lock), so nothing appears after the clean-up looked.
 ///
 /// If a run is renaming its reports into place, this waits until it is done: the folder then
 /// holds the complete new set, never a mix of two runs.
-pub fn abandon_and_exit(code: i32, tell: impl FnOnce(bool)) -> ! {
+pub fn abandon() -> bool {
     let mut p = pending();
     p.interrupted = true;
     for tmp in std::mem::take(&mut p.temps) {
@@ -109,8 +109,7 @@ pub fn abandon_and_exit(code: i32, tell: impl FnOnce(bool)) -> ! {
         // Fails, as it should, if anything else is in it.
         let _ = fs::remove_dir(folder);
     }
-    tell(p.finished);
-    std::process::exit(code)
+    p.finished
 }
 
 /// A destination folder, checked once, into which a set of files is written atomically.
