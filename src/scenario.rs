@@ -63,6 +63,62 @@ impl Direction {
     }
 }
 
+/// One (object, direction) queue of the sync: what the engine keeps a FIFO, counts and
+/// samples for. Every per-queue vector of a run is laid out by [`QueueId::index`]
+/// (`object * 2 + direction`); this type is the only place that arithmetic is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QueueId(u32);
+
+impl QueueId {
+    /// The queue of `object` in `direction`.
+    #[inline(always)]
+    pub const fn new(object: usize, direction: Direction) -> Self {
+        QueueId((object * 2 + direction as usize) as u32)
+    }
+
+    /// The queue at position `index` of a per-queue vector.
+    #[inline(always)]
+    pub const fn from_index(index: usize) -> Self {
+        QueueId(index as u32)
+    }
+
+    /// Its position in a per-queue vector.
+    #[inline(always)]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The object's index.
+    #[inline(always)]
+    pub const fn object(self) -> usize {
+        (self.0 / 2) as usize
+    }
+
+    /// The direction.
+    #[inline(always)]
+    pub const fn direction(self) -> Direction {
+        if self.0 % 2 == 0 {
+            Direction::ToMarketing
+        } else {
+            Direction::ToCrm
+        }
+    }
+
+    /// How many queues `objects` objects have (two each, synced or not).
+    #[inline(always)]
+    pub const fn count(objects: usize) -> usize {
+        objects * 2
+    }
+
+    /// Both queues of `object`, in index order.
+    pub const fn of_object(object: usize) -> [QueueId; 2] {
+        [
+            QueueId::new(object, Direction::ToMarketing),
+            QueueId::new(object, Direction::ToCrm),
+        ]
+    }
+}
+
 /// An object's backlog at the start, as a count: a seeded sample of its records, stamped
 /// evenly over `oldest` before the start, in its first synced direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,6 +441,21 @@ impl Scenario {
     /// The index of the object called `name`.
     pub fn object_index(&self, name: &str) -> Option<usize> {
         self.objects.iter().position(|o| o.name == name)
+    }
+
+    /// The queues that sync (each object's synced directions), in index order.
+    pub fn queues(&self) -> impl Iterator<Item = QueueId> + '_ {
+        self.objects.iter().enumerate().flat_map(|(o, object)| {
+            Direction::ALL
+                .into_iter()
+                .filter(move |d| object.syncs[*d as usize])
+                .map(move |d| QueueId::new(o, d))
+        })
+    }
+
+    /// Whether queue `q` syncs.
+    pub fn syncs(&self, q: QueueId) -> bool {
+        self.objects[q.object()].syncs[q.direction() as usize]
     }
 
     /// The instant of simulated time `t`.
