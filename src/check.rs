@@ -4,10 +4,11 @@
 //! A baseline holds, per scenario, one value per metric: the mean across replications when
 //! every replication has one, else the median (`null` for "never"). Drift is the relative
 //! change from the baseline; whether a change is worse or better depends on the metric
-//! ([`direction`]).
+//! ([`catalogue::better`]).
 
 use std::collections::BTreeMap;
 
+use crate::catalogue::{self, Better};
 use crate::expr::{self, Verdict};
 use crate::replicate::{self, Replications};
 use crate::scenario::Scenario;
@@ -68,47 +69,6 @@ pub fn baseline_values(reps: &Replications) -> BTreeMap<String, Option<f64>> {
             (a.name, v.map(|x| (x * 1e6).round() / 1e6))
         })
         .collect()
-}
-
-/// Which way a metric should move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Smaller is better: times, latencies, backlogs, errors, API pressure.
-    Lower,
-    /// Larger is better: records synced, throughput.
-    Higher,
-    /// Neither: workload counts that follow from the scenario (edits, entries, cycles).
-    Neutral,
-}
-
-/// How metric `name` should move (see [`Direction`]).
-pub fn direction(name: &str) -> Direction {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    if matches!(last, "synced" | "avg_per_h" | "max_per_h" | "min_per_h") {
-        return Direction::Higher;
-    }
-    let neutral_tails = [
-        "edits",
-        "background_edits",
-        "bulk_edits",
-        "filtered",
-        "coalesced",
-        "entries_created",
-        "entries",
-        "cycles",
-        "batches",
-        "empty_looks",
-        "attempts",
-        "count",
-        "baseline_backlog",
-        "skipped",
-        "calls_background",
-        "max_at_h",
-    ];
-    if neutral_tails.contains(&last) {
-        return Direction::Neutral;
-    }
-    Direction::Lower
 }
 
 /// How a metric moved against its baseline.
@@ -187,9 +147,9 @@ pub fn drift(
             (None, Some(_)) => (None, false),
             (Some(_), None) => (None, true),
         };
-        let verdict = match (direction(metric), up) {
-            (Direction::Neutral, _) => DriftVerdict::Changed,
-            (Direction::Lower, true) | (Direction::Higher, false) => DriftVerdict::Worse,
+        let verdict = match (catalogue::better(metric), up) {
+            (Better::Neither, _) => DriftVerdict::Changed,
+            (Better::Lower, true) | (Better::Higher, false) => DriftVerdict::Worse,
             _ => DriftVerdict::Better,
         };
         out.push(Drift {

@@ -11,17 +11,17 @@
 //!        | never | Normal | Growing
 //! ```
 //!
-//! A duration is converted to the metric's unit, read from its name: `..._h` in hours,
-//! `..._min` in minutes (so `latency.Lead.p95_min p90 <= 15m` means 15). `Normal` and
+//! A duration is converted to the metric's unit, from the metric catalogue: hours for `..._h`
+//! metrics, minutes for `..._min` ones (so `latency.Lead.p95_min p90 <= 15m` means 15). `Normal` and
 //! `Growing` are 0 and 1, for the `dashboard...growing` metrics. A time that did not happen
 //! within the horizon ("never") ranks above every number: it fails an upper bound and passes
 //! a lower one.
 
 use std::fmt;
 
-use crate::metrics::nearest_rank_index;
-use crate::replicate::missing_means_never;
-use crate::units::{parse_duration, HOUR, MINUTE, SECOND};
+use crate::catalogue::{self, Unit};
+use crate::stats::Values;
+use crate::units::parse_duration;
 
 /// Which statistic across replications a condition bounds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -291,14 +291,11 @@ fn parse_value(metric: &str, value: &str) -> Result<Option<f64>, String> {
         return Ok(Some(x));
     }
     if let Ok(ms) = parse_duration(value) {
-        let unit = if metric.ends_with("_h") {
-            HOUR
-        } else if metric.ends_with("_min") {
-            MINUTE
-        } else if metric.ends_with("_s") {
-            SECOND
-        } else {
-            return Err(format!("'{metric}' is not a time metric (its name ends neither in _h nor _min), so '{value}' cannot be converted"));
+        let Some(unit) = catalogue::unit(metric).and_then(Unit::millis) else {
+            return Err(format!(
+                "'{metric}' is not a time metric (its unit is {}), so '{value}' cannot be converted",
+                catalogue::unit(metric).map_or("unknown: it is not in the metric catalogue", Unit::label)
+            ));
         };
         return Ok(Some(ms as f64 / unit as f64));
     }
@@ -307,30 +304,16 @@ fn parse_value(metric: &str, value: &str) -> Result<Option<f64>, String> {
     ))
 }
 
-/// The value of `stat` over one metric's values across replications. Missing values mean
-/// "never" (ranked above every number) for times, and "no data" (left out) otherwise.
+/// The value of `stat` over one metric's values across replications. What a missing value
+/// means comes from the metric catalogue: "never" ranks above every number, "no data" is
+/// left out.
 pub fn statistic(metric: &str, values: &[Option<f64>], stat: Stat) -> Option<f64> {
-    let never = missing_means_never(metric);
-    let mut present: Vec<f64> = values.iter().flatten().copied().collect();
-    let missing = values.len() - present.len();
-    present.sort_by(|a, b| a.total_cmp(b));
-    let ranked = present.len() + if never { missing } else { 0 };
-    if ranked == 0 {
-        return None;
-    }
+    let v = Values::new(values, catalogue::missing(metric));
     match stat {
-        Stat::Mean => (missing == 0).then(|| present.iter().sum::<f64>() / present.len() as f64),
-        Stat::Min => present.first().copied(),
-        Stat::Max => {
-            if never && missing > 0 {
-                None
-            } else {
-                present.last().copied()
-            }
-        }
-        Stat::Percentile(p) => present
-            .get(nearest_rank_index(ranked, p / 100.0) - 1)
-            .copied(),
+        Stat::Mean => v.mean(),
+        Stat::Min => v.min(),
+        Stat::Max => v.max(),
+        Stat::Percentile(p) => v.percentile(p / 100.0),
     }
 }
 
@@ -363,7 +346,7 @@ pub fn evaluate(expr: &Expr, column: impl Fn(&str) -> Option<Vec<Option<f64>>>) 
                 let actual = statistic(&c.metric, &values, c.stat);
                 // "No data" (e.g. no synced Leads) holds nothing back and proves nothing:
                 // it fails, so a target on an empty metric is noticed.
-                let no_data = actual.is_none() && !missing_means_never(&c.metric);
+                let no_data = actual.is_none() && !catalogue::missing(&c.metric).ranks_above();
                 Verdict {
                     condition: c.clone(),
                     actual,

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod calibrate;
+pub mod catalogue;
 pub mod check;
 pub mod data;
 pub mod engine;
@@ -17,4 +18,5 @@ pub mod planner;
 pub mod replicate;
 pub mod report;
 pub mod scenario;
+pub mod stats;
 pub mod units;

@@ -8,6 +8,7 @@
 //! aggregation and the planner share.
 
 use crate::scenario::{Direction, Scenario};
+use crate::stats::nearest_rank_index;
 use crate::units::{Millis, HOUR};
 
 /// Counts for one (object, direction) queue. Conservation (MODEL.md section 5):
@@ -262,26 +263,6 @@ fn select_ranks<T: Sample, const K: usize>(
         let values = &mut gathered[slot[b] as usize - 1];
         (*values.select_nth_unstable(k - 1).1).into()
     })
-}
-
-/// The 1-based rank of the nearest-rank `p` percentile of `n` values: `ceil(p * n)`,
-/// clamped to 1..=n.
-pub fn nearest_rank_index(n: usize, p: f64) -> usize {
-    ((p * n as f64).ceil() as usize).clamp(1, n)
-}
-
-/// The nearest-rank percentile: the `ceil(p * n)`-th smallest value (1-based).
-pub fn nearest_rank(samples: &mut [Millis], p: f64) -> Millis {
-    let k = nearest_rank_index(samples.len(), p);
-    *samples.select_nth_unstable(k - 1).1
-}
-
-/// [`nearest_rank`] over floats (ordered by `total_cmp`).
-pub fn nearest_rank_f64(samples: &mut [f64], p: f64) -> f64 {
-    let k = nearest_rank_index(samples.len(), p);
-    *samples
-        .select_nth_unstable_by(k - 1, |a, b| a.total_cmp(b))
-        .1
 }
 
 /// Entries left at the end of the horizon in one queue.
@@ -839,12 +820,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nearest_rank_matches_the_definition() {
-        let mut v: Vec<Millis> = (1..=10).collect();
-        assert_eq!(nearest_rank(&mut v, 0.5), 5);
-        assert_eq!(nearest_rank(&mut v, 0.9), 9);
-        assert_eq!(nearest_rank(&mut v, 0.91), 10);
-        assert_eq!(nearest_rank(&mut v, 0.0), 1);
+    fn latency_summaries_use_nearest_ranks() {
         let s = LatencySummary::from_samples(&[7u64, 3, 5]).unwrap();
         assert_eq!((s.count, s.p50, s.p99, s.max), (3, 5, 7, 7));
         assert_eq!(s.mean, 5.0);

@@ -245,7 +245,7 @@ pub fn toml_string(text: &str) -> String {
 pub fn cell(metric: &str, value: Option<f64>) -> String {
     match value {
         Some(v) => crate::report::montecarlo::num(v),
-        None if replicate::missing_means_never(metric) => "never".into(),
+        None if crate::catalogue::missing(metric).ranks_above() => "never".into(),
         None => String::new(),
     }
 }

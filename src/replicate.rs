@@ -10,9 +10,12 @@
 
 use rayon::prelude::*;
 
+use crate::catalogue;
 use crate::engine::{seeds, simulate_in, Inputs, Workspace};
-use crate::metrics::{self, nearest_rank_f64, RunResult};
+use crate::metrics::{self, RunResult};
 use crate::scenario::Scenario;
+use crate::stats::nearest_rank_f64;
+pub use crate::stats::{Aggregate, Interval};
 use crate::units::Millis;
 
 /// What one replication leaves behind.
@@ -102,139 +105,10 @@ pub fn run(scenario: &Scenario, count: u64, progress: &(dyn Fn() + Sync)) -> Rep
     }
 }
 
-/// Whether a missing value of metric `name` means "not within the horizon" (an unbounded
-/// time, ranked above every number) rather than "no data" (left out).
-pub fn missing_means_never(name: &str) -> bool {
-    name.ends_with(".clear_h") || name.ends_with(".recovery_h") || name.ends_with(".est_backlog_h")
-}
-
-/// A confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Interval {
-    /// Lower bound.
-    pub low: f64,
-    /// Upper bound.
-    pub high: f64,
-}
-
-/// One scalar metric across replications.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Aggregate {
-    /// The metric's name.
-    pub name: String,
-    /// Replications with a value.
-    pub n: usize,
-    /// Replications where it did not happen within the horizon (ranked above every value).
-    pub never: usize,
-    /// Mean, when every replication has a value.
-    pub mean: Option<f64>,
-    /// Sample standard deviation (n >= 2).
-    pub sd: Option<f64>,
-    /// 95% confidence interval of the mean (Student's t; n >= 2).
-    pub mean_ci: Option<Interval>,
-    /// Smallest value.
-    pub min: Option<f64>,
-    /// 5th percentile (nearest rank; `None` when it falls among the "never" runs).
-    pub p5: Option<f64>,
-    /// Median.
-    pub p50: Option<f64>,
-    /// 90th percentile.
-    pub p90: Option<f64>,
-    /// Distribution-free 95% confidence interval of the 90th percentile (order statistics);
-    /// a bound that falls among the "never" runs is `None`.
-    pub p90_ci: Option<(Option<f64>, Option<f64>)>,
-    /// 95th percentile.
-    pub p95: Option<f64>,
-    /// Largest value (`None` if any run never reached it).
-    pub max: Option<f64>,
-}
-
-/// Two-sided 97.5% quantiles of Student's t for 1..=30 degrees of freedom.
-const T975: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-    2.052, 2.048, 2.045, 2.042,
-];
-
-/// The 97.5% quantile of Student's t with `df` degrees of freedom: a table to 30, then the
-/// Cornish-Fisher expansion around the normal quantile (error below 1e-4).
-pub fn t_975(df: usize) -> f64 {
-    if df == 0 {
-        return f64::INFINITY;
-    }
-    if df <= 30 {
-        return T975[df - 1];
-    }
-    let z: f64 = 1.959_963_984_540_054;
-    let v = df as f64;
-    z + (z.powi(3) + z) / (4.0 * v)
-        + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * v * v)
-        + (3.0 * z.powi(7) + 19.0 * z.powi(5) + 17.0 * z.powi(3) - 15.0 * z) / (384.0 * v.powi(3))
-}
-
-/// Aggregates the values of one metric across replications.
+/// Aggregates the values of metric `name` across replications, with what a missing value
+/// means from the metric catalogue.
 pub fn aggregate(name: &str, values: &[Option<f64>]) -> Aggregate {
-    let never_possible = missing_means_never(name);
-    let mut present: Vec<f64> = values.iter().flatten().copied().collect();
-    let missing = values.len() - present.len();
-    let never = if never_possible { missing } else { 0 };
-    let n = present.len();
-    let all_present = missing == 0 && n > 0;
-    let mean = all_present.then(|| present.iter().sum::<f64>() / n as f64);
-    let sd = mean
-        .filter(|_| n >= 2)
-        .map(|m| (present.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64).sqrt());
-    let mean_ci = mean.zip(sd).map(|(m, s)| {
-        let half = t_975(n - 1) * s / (n as f64).sqrt();
-        Interval {
-            low: m - half,
-            high: m + half,
-        }
-    });
-    present.sort_by(|a, b| a.total_cmp(b));
-    // Ranks over every replication, "never" runs ranked last; "no data" runs left out.
-    let ranked = n + never;
-    let at_rank = |k: usize| -> Option<f64> { (k >= 1 && k <= n).then(|| present[k - 1]) };
-    let pct = |p: f64| -> Option<f64> {
-        if ranked == 0 {
-            return None;
-        }
-        at_rank(metrics::nearest_rank_index(ranked, p))
-    };
-    let p90_ci = (ranked >= 2).then(|| {
-        let (lo, hi) = order_statistic_ci(ranked, 0.9);
-        (at_rank(lo), at_rank(hi))
-    });
-    Aggregate {
-        name: name.to_string(),
-        n,
-        never,
-        mean,
-        sd,
-        mean_ci,
-        min: present.first().copied(),
-        p5: pct(0.05),
-        p50: pct(0.50),
-        p90: pct(0.90),
-        p90_ci,
-        p95: pct(0.95),
-        max: if never > 0 {
-            None
-        } else {
-            present.last().copied()
-        },
-    }
-}
-
-/// Ranks (1-based) of the order statistics bracketing the `p` quantile of `n` values with
-/// about 95% confidence: `n p -/+ 1.96 sqrt(n p (1 - p))`, the normal approximation to the
-/// binomial, clamped to 1..=n.
-pub fn order_statistic_ci(n: usize, p: f64) -> (usize, usize) {
-    let np = n as f64 * p;
-    let half = 1.96 * (np * (1.0 - p)).sqrt();
-    let lo = ((np - half).floor() as i64).clamp(1, n as i64) as usize;
-    let hi = ((np + half).ceil() as i64 + 1).clamp(1, n as i64) as usize;
-    (lo, hi)
+    Aggregate::of(name, values, catalogue::missing(name))
 }
 
 /// Per-sample p10 / p50 / p90 of a series across replications.
@@ -297,63 +171,5 @@ impl Replications {
     pub fn object_band(&self, object: usize) -> Band {
         let objects = self.objects;
         band(self, move |r, i| r.backlog_by_object[i * objects + object])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aggregation_arithmetic_on_a_hand_made_set() {
-        let values: Vec<Option<f64>> = (1..=10).map(|x| Some(x as f64)).collect();
-        let a = aggregate("x", &values);
-        assert_eq!(a.n, 10);
-        assert_eq!(a.mean, Some(5.5));
-        // Sample variance of 1..=10 is 55/6.
-        let sd = (55.0f64 / 6.0).sqrt();
-        assert!((a.sd.unwrap() - sd).abs() < 1e-12);
-        let half = 2.262 * sd / 10f64.sqrt();
-        let ci = a.mean_ci.unwrap();
-        assert!((ci.low - (5.5 - half)).abs() < 1e-12 && (ci.high - (5.5 + half)).abs() < 1e-12);
-        // Nearest rank: p5 -> 1st, p50 -> 5th, p90 -> 9th, p95 -> 10th.
-        assert_eq!(
-            (a.p5, a.p50, a.p90, a.p95),
-            (Some(1.0), Some(5.0), Some(9.0), Some(10.0))
-        );
-        assert_eq!((a.min, a.max), (Some(1.0), Some(10.0)));
-    }
-
-    #[test]
-    fn never_ranks_above_every_value_and_blocks_the_mean() {
-        let mut values: Vec<Option<f64>> = (1..=8).map(|x| Some(x as f64)).collect();
-        values.extend([None, None]);
-        let a = aggregate("event.x.clear_h", &values);
-        assert_eq!((a.n, a.never), (8, 2));
-        assert_eq!(
-            a.mean, None,
-            "the mean of a time that sometimes never comes is undefined"
-        );
-        assert_eq!(a.p50, Some(5.0));
-        assert_eq!(a.p90, None, "the 9th of 10 ranks is a 'never'");
-        assert_eq!(a.max, None);
-        // A latency with no data is left out, not ranked.
-        let l = aggregate("latency.Lead.p50_min", &values);
-        assert_eq!((l.n, l.never, l.p90), (8, 0, Some(8.0)));
-    }
-
-    #[test]
-    fn t_quantiles_join_smoothly() {
-        assert_eq!(t_975(1), 12.706);
-        assert!((t_975(31) - 2.0395).abs() < 2e-4);
-        assert!((t_975(120) - 1.9799).abs() < 2e-4);
-        assert!((t_975(100_000) - 1.96).abs() < 1e-3);
-    }
-
-    #[test]
-    fn order_statistic_ranks_bracket_the_quantile() {
-        // n = 100, p = 0.9: 90 -/+ 1.96 * 3 = 84.1 .. 95.9 -> ranks 84 and 97.
-        assert_eq!(order_statistic_ci(100, 0.9), (84, 97));
-        assert_eq!(order_statistic_ci(3, 0.9), (1, 3));
     }
 }

@@ -13,8 +13,8 @@ use std::io::{self, Write};
 
 use super::grid::Range;
 use super::{cell, check_metrics, evaluate, Base, PlannerError};
+use crate::catalogue;
 use crate::expr::{Expr, Op, Verdict};
-use crate::replicate::missing_means_never;
 use crate::report::csv_writer;
 use crate::report::io_err;
 use crate::scenario::Scenario;
@@ -232,7 +232,7 @@ pub fn monotonicity_warnings(spec: &SolveSpec, solution: &Solution) -> Vec<Strin
             Op::Ge | Op::Gt => toward_pass,
             Op::Eq | Op::Ne => continue,
         };
-        let never = missing_means_never(&cond.metric);
+        let never = catalogue::missing(&cond.metric).ranks_above();
         let points: Vec<(&Candidate, f64)> = sorted
             .iter()
             .filter_map(|c| match c.verdicts[ci].actual {

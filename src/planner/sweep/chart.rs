@@ -12,8 +12,9 @@
 //! Nothing is computed here: the values are the table's aggregates, as in `sweep.csv`.
 
 use super::SweepTable;
+use crate::catalogue;
 use crate::planner::{suggest, PlannerError};
-use crate::replicate::{missing_means_never, Aggregate};
+use crate::replicate::Aggregate;
 use crate::report::charts::{
     metric_vs_parameters, Chart, ParameterAxis, ParameterPoint, ParameterSeries, XAxis, PALETTE,
 };
@@ -290,7 +291,7 @@ pub fn chart(
         note.push_str(&format!(", {} lines", lines.len()));
     }
     if gaps > 0 {
-        let why = if missing_means_never(&choice.metric) {
+        let why = if catalogue::missing(&choice.metric).ranks_above() {
             "it did not happen within the horizon in some replications"
         } else {
             "no data"
