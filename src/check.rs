@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::catalogue::{self, Better};
 use crate::expr::{self, Verdict};
-use crate::replicate::{self, Replications};
+use crate::replicate::{self, MonteCarlo};
 use crate::scenario::Scenario;
 
 /// One scenario's checked run.
@@ -57,16 +57,16 @@ pub fn check(file: &str, scenario: Scenario, replications: u64) -> ScenarioCheck
 
 /// The value each metric contributes to a baseline: the mean when every replication has a
 /// value, else the median (never ranked last).
-pub fn baseline_values(reps: &Replications) -> BTreeMap<String, Option<f64>> {
-    reps.aggregates()
-        .into_iter()
+pub fn baseline_values(reps: &MonteCarlo) -> BTreeMap<String, Option<f64>> {
+    reps.aggregates
+        .iter()
         .map(|a| {
             let v = if a.never == 0 && a.n == reps.runs.len() {
                 a.mean
             } else {
                 a.p50
             };
-            (a.name, v.map(|x| (x * 1e6).round() / 1e6))
+            (a.name.clone(), v.map(|x| (x * 1e6).round() / 1e6))
         })
         .collect()
 }

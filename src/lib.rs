@@ -19,4 +19,6 @@ pub mod replicate;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod summary;
+pub mod text;
 pub mod units;

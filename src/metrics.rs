@@ -7,9 +7,9 @@
 //! a result into named numbers; those names are the contract that `summary.json`, expectations,
 //! aggregation and the planner share.
 
-use crate::scenario::{Direction, Scenario};
+use crate::scenario::{Direction, QueueId};
 use crate::stats::nearest_rank_index;
-use crate::units::{Millis, HOUR};
+use crate::units::Millis;
 
 /// Counts for one (object, direction) queue. Conservation (MODEL.md section 5):
 /// `edits + initial_entries = filtered + coalesced + entries_created` and
@@ -281,6 +281,17 @@ pub struct PendingAtEnd {
 }
 
 impl PendingAtEnd {
+    /// The two together (the oldest age is the older of the two).
+    pub fn plus(&self, other: &PendingAtEnd) -> PendingAtEnd {
+        PendingAtEnd {
+            queued: self.queued + other.queued,
+            retry: self.retry + other.retry,
+            timeout: self.timeout + other.timeout,
+            in_flight: self.in_flight + other.in_flight,
+            oldest_age: self.oldest_age.max(other.oldest_age),
+        }
+    }
+
     /// Backlog: queued plus in flight.
     pub fn backlog(&self) -> u64 {
         self.queued + self.in_flight
@@ -339,47 +350,47 @@ impl EventOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {
     /// The seed this replication ran with.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Simulated span.
-    pub horizon: Millis,
+    pub(crate) horizon: Millis,
     /// Spacing of `sample_times`.
-    pub sample_interval: Millis,
+    pub(crate) sample_interval: Millis,
     /// Counters per queue (index `object * 2 + direction`).
-    pub counters: Vec<QueueCounters>,
+    pub(crate) counters: Vec<QueueCounters>,
     /// Sample instants: 0, interval, ... up to the horizon.
-    pub sample_times: Vec<Millis>,
+    pub(crate) sample_times: Vec<Millis>,
     /// Backlog per queue at each sample, row-major (`sample * queues + queue`).
-    pub samples: Vec<u32>,
+    pub(crate) samples: Vec<u32>,
     /// Backlog per queue at each whole hour 0..=horizon, row-major.
-    pub hourly_backlog: Vec<u32>,
+    pub(crate) hourly_backlog: Vec<u32>,
     /// Completions per hour bucket, queue and kind (0 synced, 1 skipped), row-major.
-    pub hourly_done: Vec<u32>,
+    pub(crate) hourly_done: Vec<u32>,
     /// Latency per queue.
-    pub latency: Vec<Option<LatencySummary>>,
+    pub(crate) latency: Vec<Option<LatencySummary>>,
     /// Latency per object, both directions together.
-    pub latency_by_object: Vec<Option<LatencySummary>>,
+    pub(crate) latency_by_object: Vec<Option<LatencySummary>>,
     /// What is left at the end, per queue.
-    pub pending_end: Vec<PendingAtEnd>,
+    pub(crate) pending_end: Vec<PendingAtEnd>,
     /// Tracked events, in time order (file order on ties).
-    pub events: Vec<EventOutcome>,
+    pub(crate) events: Vec<EventOutcome>,
     /// Highest total backlog, exact.
-    pub max_backlog: u64,
+    pub(crate) max_backlog: u64,
     /// When it was first reached.
-    pub max_backlog_at: Millis,
+    pub(crate) max_backlog_at: Millis,
     /// Batches started.
-    pub batches: u64,
+    pub(crate) batches: u64,
     /// Cycles started (each a look for changes).
-    pub cycles: u64,
+    pub(crate) cycles: u64,
     /// Cycles that found nothing to do.
-    pub empty_looks: u64,
+    pub(crate) empty_looks: u64,
     /// Retry queue size at each sample (all queues).
-    pub retry_samples: Vec<u32>,
+    pub(crate) retry_samples: Vec<u32>,
     /// Timeout queue size at each sample (all queues).
-    pub timeout_samples: Vec<u32>,
+    pub(crate) timeout_samples: Vec<u32>,
     /// API calls in the rolling 24 hours at each sample.
-    pub api_samples: Vec<u64>,
+    pub(crate) api_samples: Vec<u64>,
     /// API figures.
-    pub api: ApiSummary,
+    pub(crate) api: ApiSummary,
 }
 
 /// What the API budget did over a run.
@@ -396,9 +407,29 @@ pub struct ApiSummary {
 }
 
 impl RunResult {
-    /// Number of queues (objects x 2).
+    /// The seed this replication ran with.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The simulated span.
+    pub fn horizon(&self) -> Millis {
+        self.horizon
+    }
+
+    /// Number of queues (two per object, synced or not).
     pub fn queue_count(&self) -> usize {
         self.counters.len()
+    }
+
+    /// Number of objects.
+    pub fn object_count(&self) -> usize {
+        self.counters.len() / 2
+    }
+
+    /// The counters of queue `q`.
+    pub fn counters(&self, q: QueueId) -> &QueueCounters {
+        &self.counters[q.index()]
     }
 
     /// Total counters over every queue.
@@ -412,9 +443,83 @@ impl RunResult {
 
     /// Counters of one object, both directions.
     pub fn object_counters(&self, object: usize) -> QueueCounters {
-        let mut t = self.counters[object * 2];
-        t.add(&self.counters[object * 2 + 1]);
+        let [a, b] = QueueId::of_object(object);
+        let mut t = *self.counters(a);
+        t.add(self.counters(b));
         t
+    }
+
+    /// What is left at the end in queue `q`.
+    pub fn pending_end(&self, q: QueueId) -> &PendingAtEnd {
+        &self.pending_end[q.index()]
+    }
+
+    /// What is left at the end of one object, both directions.
+    pub fn object_pending_end(&self, object: usize) -> PendingAtEnd {
+        let [a, b] = QueueId::of_object(object);
+        self.pending_end(a).plus(self.pending_end(b))
+    }
+
+    /// What is left at the end over every queue.
+    pub fn pending_totals(&self) -> PendingAtEnd {
+        self.pending_end
+            .iter()
+            .fold(PendingAtEnd::default(), |acc, p| acc.plus(p))
+    }
+
+    /// Latency of synced updates of queue `q`.
+    pub fn latency(&self, q: QueueId) -> Option<LatencySummary> {
+        self.latency[q.index()]
+    }
+
+    /// Latency of synced updates of `object`, both directions together.
+    pub fn object_latency(&self, object: usize) -> Option<LatencySummary> {
+        self.latency_by_object[object]
+    }
+
+    /// Tracked events (bulk updates, objects enabled), in time order (file order on ties).
+    pub fn events(&self) -> &[EventOutcome] {
+        &self.events
+    }
+
+    /// Highest total backlog, exact.
+    pub fn max_backlog(&self) -> u64 {
+        self.max_backlog
+    }
+
+    /// When the highest total backlog was first reached.
+    pub fn max_backlog_at(&self) -> Millis {
+        self.max_backlog_at
+    }
+
+    /// Batches started.
+    pub fn batches(&self) -> u64 {
+        self.batches
+    }
+
+    /// Cycles started.
+    pub fn cycles(&self) -> u64 {
+        self.cycles
+    }
+
+    /// Cycles that found nothing to do.
+    pub fn empty_looks(&self) -> u64 {
+        self.empty_looks
+    }
+
+    /// What the API budget did.
+    pub fn api(&self) -> &ApiSummary {
+        &self.api
+    }
+
+    /// Sample instants: 0, interval, ... up to the horizon.
+    pub fn sample_times(&self) -> &[Millis] {
+        &self.sample_times
+    }
+
+    /// Backlog of queue `q` at sample `i`.
+    pub fn sample_queue(&self, i: usize, q: QueueId) -> u64 {
+        self.samples[i * self.queue_count() + q.index()] as u64
     }
 
     /// Total backlog at sample `i`.
@@ -428,16 +533,32 @@ impl RunResult {
 
     /// Backlog of `object` (both directions) at sample `i`.
     pub fn sample_object(&self, i: usize, object: usize) -> u64 {
-        let nq = self.queue_count();
-        (self.samples[i * nq + object * 2] + self.samples[i * nq + object * 2 + 1]) as u64
+        QueueId::of_object(object)
+            .iter()
+            .map(|&q| self.sample_queue(i, q))
+            .sum()
     }
 
     /// Backlog in `direction` at sample `i`.
     pub fn sample_direction(&self, i: usize, direction: Direction) -> u64 {
-        let nq = self.queue_count();
-        (0..nq / 2)
-            .map(|o| self.samples[i * nq + o * 2 + direction as usize] as u64)
+        (0..self.object_count())
+            .map(|o| self.sample_queue(i, QueueId::new(o, direction)))
             .sum()
+    }
+
+    /// Retry queue size (all queues) at each sample.
+    pub fn retry_samples(&self) -> &[u32] {
+        &self.retry_samples
+    }
+
+    /// Timeout queue size (all queues) at each sample.
+    pub fn timeout_samples(&self) -> &[u32] {
+        &self.timeout_samples
+    }
+
+    /// API calls in the rolling 24 hours at each sample.
+    pub fn api_samples(&self) -> &[u64] {
+        &self.api_samples
     }
 
     /// Number of whole-hour snapshots.
@@ -449,13 +570,15 @@ impl RunResult {
     pub fn hourly_object_backlog(&self, h: usize, object: usize) -> u64 {
         let nq = self.queue_count();
         let h = h.min(self.hours_observed() - 1);
-        (self.hourly_backlog[h * nq + object * 2] + self.hourly_backlog[h * nq + object * 2 + 1])
-            as u64
+        QueueId::of_object(object)
+            .iter()
+            .map(|q| self.hourly_backlog[h * nq + q.index()] as u64)
+            .sum()
     }
 
     /// Total backlog at whole hour `h` (clamped into the run).
     pub fn hourly_total_backlog(&self, h: usize) -> u64 {
-        (0..self.queue_count() / 2)
+        (0..self.object_count())
             .map(|o| self.hourly_object_backlog(h, o))
             .sum()
     }
@@ -465,14 +588,31 @@ impl RunResult {
         self.hourly_done.len() / (self.queue_count() * 2)
     }
 
+    /// Records of queue `q` completed in hour bucket `h`: (synced, skipped).
+    pub fn done_in_hour(&self, h: usize, q: QueueId) -> (u64, u64) {
+        let base = (h * self.queue_count() + q.index()) * 2;
+        (
+            self.hourly_done[base] as u64,
+            self.hourly_done[base + 1] as u64,
+        )
+    }
+
     /// Records of `object` completed (synced + skipped) in hour bucket `h`.
     pub fn completed_in_hour(&self, h: usize, object: usize) -> u64 {
-        let nq = self.queue_count();
-        let base = (h * nq + object * 2) * 2;
-        self.hourly_done[base..base + 4]
+        QueueId::of_object(object)
             .iter()
-            .map(|&x| x as u64)
+            .map(|&q| {
+                let (synced, skipped) = self.done_in_hour(h, q);
+                synced + skipped
+            })
             .sum()
+    }
+
+    /// Records of every queue completed in hour bucket `h`: (synced, skipped).
+    pub fn done_in_hour_total(&self, h: usize) -> (u64, u64) {
+        (0..self.queue_count())
+            .map(|q| self.done_in_hour(h, QueueId::from_index(q)))
+            .fold((0, 0), |(a, b), (x, y)| (a + x, b + y))
     }
 
     /// Conservation check over every queue; returns a description of the first violation.
@@ -527,292 +667,6 @@ impl RunResult {
         }
         Ok(())
     }
-}
-
-/// Status as on the admin page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Backlog at the last fetch exceeds the backlog six hours before.
-    Growing,
-    /// Otherwise.
-    Normal,
-}
-
-impl Status {
-    /// The label the admin page shows.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Growing => "Growing",
-            Status::Normal => "Normal",
-        }
-    }
-}
-
-/// One object's row of the dashboard.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DashboardRow {
-    /// Object index.
-    pub object: usize,
-    /// Most records completed in one of the hours considered.
-    pub max_per_hour: u64,
-    /// Fewest records completed in one of the hours considered.
-    pub min_per_hour: u64,
-    /// Average records completed per hour.
-    pub avg_per_hour: f64,
-    /// Backlog (both directions) at the last fetch.
-    pub backlog: u64,
-    /// backlog / average per hour, in hours; `None` (infinite) whenever the average is 0.
-    pub est_backlog_hours: Option<f64>,
-    /// Growing or Normal.
-    pub status: Status,
-}
-
-/// The sync-health page at an instant (MODEL.md section 6).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Dashboard {
-    /// The instant the page is read.
-    pub at: Millis,
-    /// Last whole hour at or before `at`: "backlog last fetched".
-    pub last_fetch: Millis,
-    /// One hour later.
-    pub next_fetch: Millis,
-    /// Hour buckets averaged (24, or fewer early in a run).
-    pub hours_considered: usize,
-    /// Trend: (instant, total backlog) at the 30 four-hour boundaries at or before `at`, oldest
-    /// first; instants before the start are left out.
-    pub trend: Vec<(Millis, u64)>,
-    /// One row per object.
-    pub rows: Vec<DashboardRow>,
-    /// Total backlog at the last fetch.
-    pub total_backlog: u64,
-    /// Overall status: Growing when the total backlog grows.
-    pub status: Status,
-}
-
-/// Trend points on the admin page.
-pub const TREND_POINTS: usize = 30;
-/// Spacing of the trend points.
-pub const TREND_STEP: Millis = 4 * HOUR;
-/// Hour buckets the per-object figures cover.
-pub const DASHBOARD_HOURS: usize = 24;
-/// How far back "Growing" compares.
-pub const GROWTH_LOOKBACK_HOURS: usize = 6;
-
-/// The dashboard as read at `at` (at most the horizon). Hours are counted from the start.
-pub fn dashboard(result: &RunResult, objects: usize, at: Millis) -> Dashboard {
-    let at = at.min(result.horizon);
-    let fetch_hour = (at / HOUR) as usize;
-    let last_fetch = fetch_hour as Millis * HOUR;
-    let buckets = fetch_hour.min(result.hour_buckets()).min(DASHBOARD_HOURS);
-    let first_bucket = fetch_hour - buckets;
-    let before = fetch_hour.saturating_sub(GROWTH_LOOKBACK_HOURS);
-    let status_of = |now: u64, then: u64| {
-        if now > then {
-            Status::Growing
-        } else {
-            Status::Normal
-        }
-    };
-    let rows = (0..objects)
-        .map(|o| {
-            let per_hour: Vec<u64> = (first_bucket..fetch_hour)
-                .map(|h| result.completed_in_hour(h, o))
-                .collect();
-            let avg = if per_hour.is_empty() {
-                0.0
-            } else {
-                per_hour.iter().sum::<u64>() as f64 / per_hour.len() as f64
-            };
-            let backlog = result.hourly_object_backlog(fetch_hour, o);
-            DashboardRow {
-                object: o,
-                max_per_hour: per_hour.iter().copied().max().unwrap_or(0),
-                min_per_hour: per_hour.iter().copied().min().unwrap_or(0),
-                avg_per_hour: avg,
-                backlog,
-                est_backlog_hours: estimated_backlog_hours(backlog, avg),
-                status: status_of(backlog, result.hourly_object_backlog(before, o)),
-            }
-        })
-        .collect();
-    let newest = (at / TREND_STEP) * TREND_STEP;
-    let trend = (0..TREND_POINTS as u64)
-        .rev()
-        .filter_map(|k| newest.checked_sub(k * TREND_STEP))
-        .map(|t| (t, result.hourly_total_backlog((t / HOUR) as usize)))
-        .collect();
-    let total_backlog = result.hourly_total_backlog(fetch_hour);
-    Dashboard {
-        at,
-        last_fetch,
-        next_fetch: last_fetch + HOUR,
-        hours_considered: buckets,
-        trend,
-        rows,
-        total_backlog,
-        status: status_of(total_backlog, result.hourly_total_backlog(before)),
-    }
-}
-
-/// Estimated backlog time in hours: backlog / average per hour, infinite (`None`) whenever
-/// the average is 0 (MODEL.md section 6), even with no backlog.
-pub fn estimated_backlog_hours(backlog: u64, avg_per_hour: f64) -> Option<f64> {
-    (avg_per_hour > 0.0).then(|| backlog as f64 / avg_per_hour)
-}
-
-/// A named scalar metric; `None` means "did not happen within the horizon" (e.g. never
-/// cleared) or "no data" (no synced updates).
-pub type Scalar = (String, Option<f64>);
-
-fn hours(ms: Millis) -> f64 {
-    ms as f64 / HOUR as f64
-}
-
-fn minutes(ms: Millis) -> f64 {
-    ms as f64 / 60_000.0
-}
-
-/// Every scalar metric of a run, in a stable order with stable names (`docs/outputs.md`).
-pub fn scalars(scenario: &Scenario, result: &RunResult) -> Vec<Scalar> {
-    let mut out: Vec<Scalar> = Vec::with_capacity(64);
-    let mut put = |name: String, v: Option<f64>| out.push((name, v));
-    let t = result.totals();
-    let pending: u64 = result
-        .pending_end
-        .iter()
-        .map(|p| p.queued + p.in_flight)
-        .sum();
-    let in_flight: u64 = result.pending_end.iter().map(|p| p.in_flight).sum();
-    for (name, v) in [
-        ("edits", t.edits),
-        ("background_edits", t.background_edits),
-        ("bulk_edits", t.bulk_edits),
-        ("filtered", t.filtered),
-        ("coalesced", t.coalesced),
-        ("entries_created", t.entries_created),
-        ("synced", t.synced),
-        ("skipped", t.skipped),
-        ("pending_end", pending),
-        ("in_flight_end", in_flight),
-        ("batches", result.batches),
-        ("cycles", result.cycles),
-        ("empty_looks", result.empty_looks),
-        ("backlog.max", result.max_backlog),
-    ] {
-        put(name.into(), Some(v as f64));
-    }
-    for (name, v) in [
-        ("attempts", t.attempts()),
-        ("errors_transient", t.errors_transient),
-        ("errors_permanent", t.errors_permanent),
-        ("superseded", t.superseded),
-        (
-            "retry_queue_end",
-            result.pending_end.iter().map(|p| p.retry).sum(),
-        ),
-        (
-            "timeout_queue_end",
-            result.pending_end.iter().map(|p| p.timeout).sum(),
-        ),
-        (
-            "retry_queue_max",
-            result.retry_samples.iter().copied().max().unwrap_or(0) as u64,
-        ),
-        (
-            "timeout_queue_max",
-            result.timeout_samples.iter().copied().max().unwrap_or(0) as u64,
-        ),
-        ("api.calls", result.api.calls.iter().sum()),
-        ("api.calls_batches", result.api.calls[0]),
-        ("api.calls_checks", result.api.calls[1]),
-        ("api.calls_background", result.api.calls[2]),
-        ("api.peak_usage", result.api.peak_usage),
-    ] {
-        put(name.into(), Some(v as f64));
-    }
-    put("api.paused_h".into(), Some(hours(result.api.paused)));
-    put(
-        "api.suppressed_h".into(),
-        Some(hours(result.api.suppressed)),
-    );
-    put(
-        "backlog.max_at_h".into(),
-        Some(hours(result.max_backlog_at)),
-    );
-    put("backlog.end".into(), Some(pending as f64));
-    let oldest = result.pending_end.iter().filter_map(|p| p.oldest_age).max();
-    put("backlog.oldest_age_end_h".into(), oldest.map(hours));
-    for e in &result.events {
-        let p = format!("event.{}", e.name);
-        put(format!("{p}.clear_h"), e.clear_time().map(hours));
-        put(format!("{p}.recovery_h"), e.recovery_time().map(hours));
-        put(format!("{p}.edits"), Some(e.edits as f64));
-        put(format!("{p}.entries"), Some(e.entries as f64));
-        put(format!("{p}.synced"), Some(e.synced as f64));
-        put(format!("{p}.skipped"), Some(e.skipped as f64));
-        put(format!("{p}.still_pending"), Some(e.still_pending as f64));
-        put(format!("{p}.errored"), Some(e.errored as f64));
-        put(format!("{p}.superseded"), Some(e.superseded as f64));
-        put(
-            format!("{p}.baseline_backlog"),
-            Some(e.baseline_backlog as f64),
-        );
-    }
-    let mut latency = |prefix: String, l: &Option<LatencySummary>| {
-        put(
-            format!("{prefix}.count"),
-            Some(l.map_or(0, |l| l.count) as f64),
-        );
-        put(format!("{prefix}.mean_min"), l.map(|l| l.mean / 60_000.0));
-        for (name, f) in [
-            (
-                "p50_min",
-                (|l: &LatencySummary| l.p50) as fn(&LatencySummary) -> Millis,
-            ),
-            ("p90_min", |l| l.p90),
-            ("p95_min", |l| l.p95),
-            ("p99_min", |l| l.p99),
-            ("max_min", |l| l.max),
-        ] {
-            put(
-                format!("{prefix}.{name}"),
-                l.as_ref().map(|l| minutes(f(l))),
-            );
-        }
-    };
-    for (o, object) in scenario.objects.iter().enumerate() {
-        latency(
-            format!("latency.{}", object.name),
-            &result.latency_by_object[o],
-        );
-        if object.syncs == [true, true] {
-            for d in Direction::ALL {
-                latency(
-                    format!("latency.{}.{}", object.name, d.name()),
-                    &result.latency[o * 2 + d as usize],
-                );
-            }
-        }
-    }
-    let dash = dashboard(result, scenario.objects.len(), result.horizon);
-    out.push(("dashboard.backlog".into(), Some(dash.total_backlog as f64)));
-    out.push((
-        "dashboard.growing".into(),
-        Some((dash.status == Status::Growing) as u8 as f64),
-    ));
-    for row in &dash.rows {
-        let p = format!("dashboard.{}", scenario.objects[row.object].name);
-        out.push((format!("{p}.backlog"), Some(row.backlog as f64)));
-        out.push((format!("{p}.avg_per_h"), Some(row.avg_per_hour)));
-        out.push((format!("{p}.max_per_h"), Some(row.max_per_hour as f64)));
-        out.push((format!("{p}.min_per_h"), Some(row.min_per_hour as f64)));
-        out.push((format!("{p}.est_backlog_h"), row.est_backlog_hours));
-        out.push((
-            format!("{p}.growing"),
-            Some((row.status == Status::Growing) as u8 as f64),
-        ));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -872,91 +726,5 @@ mod tests {
         both.clear();
         assert!(both.is_empty() && matches!(both, LatencySamples::Narrow(_)));
         assert_eq!(both.summary(), None);
-    }
-
-    #[test]
-    fn estimated_backlog_time_is_infinite_without_throughput() {
-        assert_eq!(estimated_backlog_hours(100, 50.0), Some(2.0));
-        assert_eq!(estimated_backlog_hours(0, 50.0), Some(0.0));
-        assert_eq!(estimated_backlog_hours(0, 0.0), None);
-        assert_eq!(estimated_backlog_hours(10, 0.0), None);
-    }
-
-    /// One object, one direction, hand-made hourly series.
-    fn result_with(hourly_backlog: &[u32], done_per_hour: &[u32]) -> RunResult {
-        let hours = done_per_hour.len();
-        let mut hourly_done = vec![0; hours * 2 * 2];
-        for (h, d) in done_per_hour.iter().enumerate() {
-            hourly_done[h * 4] = *d;
-        }
-        RunResult {
-            seed: 1,
-            horizon: hours as Millis * HOUR,
-            sample_interval: HOUR,
-            counters: vec![QueueCounters::default(); 2],
-            sample_times: vec![0],
-            samples: vec![0, 0],
-            hourly_backlog: hourly_backlog.iter().flat_map(|b| [*b, 0]).collect(),
-            hourly_done,
-            latency: vec![None; 2],
-            latency_by_object: vec![None],
-            pending_end: vec![PendingAtEnd::default(); 2],
-            events: Vec::new(),
-            max_backlog: 0,
-            max_backlog_at: 0,
-            batches: 0,
-            cycles: 0,
-            empty_looks: 0,
-            retry_samples: vec![0],
-            timeout_samples: vec![0],
-            api_samples: vec![0],
-            api: ApiSummary::default(),
-        }
-    }
-
-    #[test]
-    fn dashboard_formulas_on_a_known_series() {
-        // 30 hours: throughput h for hour h; backlog 10*h at hour h.
-        let done: Vec<u32> = (0..30).collect();
-        let backlog: Vec<u32> = (0..=30).map(|h| 10 * h).collect();
-        let r = result_with(&backlog, &done);
-        let d = dashboard(&r, 1, 30 * HOUR);
-        assert_eq!(d.last_fetch, 30 * HOUR);
-        assert_eq!(d.next_fetch, 31 * HOUR);
-        assert_eq!(d.hours_considered, 24);
-        let row = &d.rows[0];
-        // Buckets 6..=29.
-        assert_eq!(row.max_per_hour, 29);
-        assert_eq!(row.min_per_hour, 6);
-        assert_eq!(row.avg_per_hour, (6..30).sum::<u32>() as f64 / 24.0);
-        assert_eq!(row.backlog, 300);
-        assert_eq!(row.est_backlog_hours, Some(300.0 / 17.5));
-        assert_eq!(row.status, Status::Growing);
-        // Trend: boundaries 0, 4, ..., 28 (8 points; earlier ones are before the start).
-        assert_eq!(d.trend.len(), 8);
-        assert_eq!(d.trend[0], (0, 0));
-        assert_eq!(d.trend[7], (28 * HOUR, 280));
-    }
-
-    #[test]
-    fn dashboard_is_normal_when_backlog_falls_or_holds() {
-        let backlog: Vec<u32> = (0..=30).map(|h| 300 - 10 * h).collect();
-        let r = result_with(&backlog, &[5; 30]);
-        assert_eq!(dashboard(&r, 1, 30 * HOUR).status, Status::Normal);
-        let flat = result_with(&[7; 31], &[5; 30]);
-        assert_eq!(
-            dashboard(&flat, 1, 30 * HOUR).rows[0].status,
-            Status::Normal
-        );
-    }
-
-    #[test]
-    fn dashboard_reads_at_the_last_whole_hour() {
-        let backlog: Vec<u32> = (0..=30).collect();
-        let r = result_with(&backlog, &[1; 30]);
-        let d = dashboard(&r, 1, 10 * HOUR + 59 * 60_000);
-        assert_eq!(d.last_fetch, 10 * HOUR);
-        assert_eq!(d.rows[0].backlog, 10);
-        assert_eq!(d.hours_considered, 10);
     }
 }

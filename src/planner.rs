@@ -27,9 +27,9 @@ use rayon::prelude::*;
 
 use crate::engine::{seeds, simulate_in, Inputs, Workspace};
 use crate::expr::{self, Expr, ExprError, Verdict};
-use crate::metrics::{self, RunResult, Scalar};
 use crate::replicate::{self, Aggregate};
 use crate::scenario::{Scenario, ScenarioError, ScenarioText};
+use crate::summary::{Metric, RunSummary};
 
 /// Why a planning command could not run. Every variant is bad input (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +103,7 @@ impl Base {
 /// One candidate's replications, reduced to scalar metrics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    /// Metric names, in the order of [`metrics::scalars`] (then any derived metrics).
+    /// Metric names, in the order of [`RunSummary::metrics`] (then any derived metrics).
     pub names: Vec<String>,
     /// One row of values per replication, in replication order.
     pub runs: Vec<Vec<Option<f64>>>,
@@ -129,7 +129,7 @@ impl Outcome {
 }
 
 /// Metrics a command derives from a whole run, appended after the standard scalars.
-pub type Derive = dyn Fn(&Scenario, &RunResult) -> Vec<Scalar> + Sync;
+pub type Derive = dyn Fn(&RunSummary) -> Vec<Metric> + Sync;
 
 /// Runs replications `0..replications` of every candidate on the current rayon pool, all
 /// (candidate, replication) pairs in parallel, replication `i` seeded
@@ -143,26 +143,26 @@ pub fn evaluate(
 ) -> Vec<Outcome> {
     assert!(replications >= 1, "at least one replication");
     let r = replications as usize;
-    let rows: Vec<Vec<Scalar>> = (0..candidates.len() * r)
+    let rows: Vec<Vec<Metric>> = (0..candidates.len() * r)
         .into_par_iter()
         .map_init(Workspace::default, |ws, k| {
             let sc = &candidates[k / r];
             let seed = seeds::replication_seed(sc.seed, (k % r) as u64);
-            let result = simulate_in(ws, sc, seed, Inputs::default());
-            let mut scalars = metrics::scalars(sc, &result);
+            let summary = RunSummary::of(sc, simulate_in(ws, sc, seed, Inputs::default()));
+            let mut metrics = summary.metrics().to_vec();
             if let Some(d) = derive {
-                scalars.extend(d(sc, &result));
+                metrics.extend(d(&summary));
             }
             progress();
-            scalars
+            metrics
         })
         .collect();
     rows.chunks(r)
         .map(|reps| Outcome {
-            names: reps[0].iter().map(|(n, _)| n.clone()).collect(),
+            names: reps[0].iter().map(|m| m.name.clone()).collect(),
             runs: reps
                 .iter()
-                .map(|s| s.iter().map(|(_, v)| *v).collect())
+                .map(|s| s.iter().map(|m| m.value).collect())
                 .collect(),
         })
         .collect()
@@ -238,16 +238,6 @@ pub fn toml_string(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// A value of a statistic for tables: a number, `never` (a time that did not happen within
-/// the horizon) or empty (no data).
-pub fn cell(metric: &str, value: Option<f64>) -> String {
-    match value {
-        Some(v) => crate::report::montecarlo::num(v),
-        None if crate::catalogue::missing(metric).ranks_above() => "never".into(),
-        None => String::new(),
-    }
 }
 
 /// A statistic's value for ranking: "never" and "no data" rank after every number.

@@ -6,16 +6,17 @@
 //! be re-run alone and gives the same numbers. Replications run on rayon's pool and are
 //! collected in index order, so results do not depend on the number of threads. Each
 //! replication is reduced to its scalars and its backlog series as soon as it ends: memory
-//! grows with the number of replications only through those.
+//! grows with the number of replications only through those. [`MonteCarlo`] then computes
+//! every aggregate and band once, for every report to read.
 
 use rayon::prelude::*;
 
 use crate::catalogue;
 use crate::engine::{seeds, simulate_in, Inputs, Workspace};
-use crate::metrics::{self, RunResult};
 use crate::scenario::Scenario;
 use crate::stats::nearest_rank_f64;
 pub use crate::stats::{Aggregate, Interval};
+use crate::summary::RunSummary;
 use crate::units::Millis;
 
 /// What one replication leaves behind.
@@ -25,7 +26,7 @@ pub struct ReplicationSummary {
     pub index: u64,
     /// Its seed.
     pub seed: u64,
-    /// Every scalar metric, in the order of [`Replications::names`].
+    /// Every scalar metric, in the order of [`MonteCarlo::names`].
     pub values: Vec<Option<f64>>,
     /// Total backlog at each sample.
     pub backlog: Vec<u32>,
@@ -33,82 +34,23 @@ pub struct ReplicationSummary {
     pub backlog_by_object: Vec<u32>,
 }
 
-/// The replications of one scenario.
-#[derive(Debug, Clone)]
-pub struct Replications {
-    /// Scalar metric names, shared by every replication.
-    pub names: Vec<String>,
-    /// Sample instants.
-    pub sample_times: Vec<Millis>,
-    /// Objects, for the per-object bands.
-    pub objects: usize,
-    /// One summary per replication, in index order.
-    pub runs: Vec<ReplicationSummary>,
-    /// Replication 0 in full, for the detailed reports.
-    pub first: RunResult,
-}
-
-/// Reduces a run to its summary.
-pub fn summarize(
-    scenario: &Scenario,
-    index: u64,
-    result: &RunResult,
-) -> (Vec<String>, ReplicationSummary) {
-    let scalars = metrics::scalars(scenario, result);
-    let objects = scenario.objects.len();
-    let samples = result.sample_times.len();
-    let summary = ReplicationSummary {
-        index,
-        seed: result.seed,
-        values: scalars.iter().map(|(_, v)| *v).collect(),
-        backlog: (0..samples)
-            .map(|i| result.sample_total(i) as u32)
-            .collect(),
-        backlog_by_object: (0..samples)
-            .flat_map(|i| (0..objects).map(move |o| (i, o)))
-            .map(|(i, o)| result.sample_object(i, o) as u32)
-            .collect(),
-    };
-    (scalars.into_iter().map(|(n, _)| n).collect(), summary)
-}
-
-/// Runs replications `0..count` on the current rayon pool; `progress` is called once per
-/// finished replication (from any thread).
-pub fn run(scenario: &Scenario, count: u64, progress: &(dyn Fn() + Sync)) -> Replications {
-    assert!(count >= 1, "at least one replication");
-    let run_one = |ws: &mut Workspace, i: u64| {
-        let seed = seeds::replication_seed(scenario.seed, i);
-        simulate_in(ws, scenario, seed, Inputs::default())
-    };
-    let first = run_one(&mut Workspace::default(), 0);
-    let (names, first_summary) = summarize(scenario, 0, &first);
-    progress();
-    // Each of rayon's jobs keeps one workspace for the replications it runs.
-    let rest: Vec<ReplicationSummary> = (1..count)
-        .into_par_iter()
-        .map_init(Workspace::default, |ws, i| {
-            let r = run_one(ws, i);
-            let (_, s) = summarize(scenario, i, &r);
-            progress();
-            s
-        })
-        .collect();
-    let mut runs = Vec::with_capacity(count as usize);
-    runs.push(first_summary);
-    runs.extend(rest);
-    Replications {
-        names,
-        sample_times: first.sample_times.clone(),
-        objects: scenario.objects.len(),
-        runs,
-        first,
+impl ReplicationSummary {
+    /// The summary of replication `index`, from its run summary.
+    pub fn of(index: u64, run: &RunSummary) -> Self {
+        let r = run.run();
+        let objects = r.object_count();
+        let samples = r.sample_times().len();
+        ReplicationSummary {
+            index,
+            seed: run.seed(),
+            values: run.metrics().iter().map(|m| m.value).collect(),
+            backlog: (0..samples).map(|i| r.sample_total(i) as u32).collect(),
+            backlog_by_object: (0..samples)
+                .flat_map(|i| (0..objects).map(move |o| (i, o)))
+                .map(|(i, o)| r.sample_object(i, o) as u32)
+                .collect(),
+        }
     }
-}
-
-/// Aggregates the values of metric `name` across replications, with what a missing value
-/// means from the metric catalogue.
-pub fn aggregate(name: &str, values: &[Option<f64>]) -> Aggregate {
-    Aggregate::of(name, values, catalogue::missing(name))
 }
 
 /// Per-sample p10 / p50 / p90 of a series across replications.
@@ -122,38 +64,82 @@ pub struct Band {
     pub p90: Vec<u32>,
 }
 
-/// The band of a series picked out of each replication by `value(run, sample)`.
-pub fn band(reps: &Replications, value: impl Fn(&ReplicationSummary, usize) -> u32) -> Band {
-    let samples = reps.sample_times.len();
-    let mut column: Vec<f64> = Vec::with_capacity(reps.runs.len());
-    let mut b = Band {
-        p10: Vec::with_capacity(samples),
-        p50: Vec::with_capacity(samples),
-        p90: Vec::with_capacity(samples),
-    };
-    for i in 0..samples {
-        column.clear();
-        column.extend(reps.runs.iter().map(|r| value(r, i) as f64));
-        b.p10.push(nearest_rank_f64(&mut column, 0.10) as u32);
-        b.p50.push(nearest_rank_f64(&mut column, 0.50) as u32);
-        b.p90.push(nearest_rank_f64(&mut column, 0.90) as u32);
-    }
-    b
+/// The replications of one scenario, everything the reports say about them computed once:
+/// every metric's aggregate, the backlog bands, and replication 0 in full.
+#[derive(Debug, Clone)]
+pub struct MonteCarlo {
+    /// Scalar metric names, shared by every replication.
+    pub names: Vec<String>,
+    /// Sample instants.
+    pub sample_times: Vec<Millis>,
+    /// One summary per replication, in index order.
+    pub runs: Vec<ReplicationSummary>,
+    /// Every scalar metric aggregated across replications, in the order of `names`.
+    pub aggregates: Vec<Aggregate>,
+    /// The total backlog's band.
+    pub total_band: Band,
+    /// Each object's backlog band.
+    pub object_bands: Vec<Band>,
+    /// Replication 0 in full, for the detailed reports.
+    pub first: RunSummary,
 }
 
-impl Replications {
-    /// Every scalar metric aggregated, in name order of the scenario.
-    pub fn aggregates(&self) -> Vec<Aggregate> {
-        let mut column = Vec::with_capacity(self.runs.len());
-        self.names
+/// Runs replications `0..count` on the current rayon pool; `progress` is called once per
+/// finished replication (from any thread).
+pub fn run(scenario: &Scenario, count: u64, progress: &(dyn Fn() + Sync)) -> MonteCarlo {
+    assert!(count >= 1, "at least one replication");
+    let run_one = |ws: &mut Workspace, i: u64| {
+        let seed = seeds::replication_seed(scenario.seed, i);
+        RunSummary::of(scenario, simulate_in(ws, scenario, seed, Inputs::default()))
+    };
+    let first = run_one(&mut Workspace::default(), 0);
+    let first_summary = ReplicationSummary::of(0, &first);
+    progress();
+    // Each of rayon's jobs keeps one workspace for the replications it runs.
+    let rest: Vec<ReplicationSummary> = (1..count)
+        .into_par_iter()
+        .map_init(Workspace::default, |ws, i| {
+            let s = ReplicationSummary::of(i, &run_one(ws, i));
+            progress();
+            s
+        })
+        .collect();
+    let mut runs = Vec::with_capacity(count as usize);
+    runs.push(first_summary);
+    runs.extend(rest);
+    MonteCarlo::new(first, runs)
+}
+
+impl MonteCarlo {
+    /// Aggregates `runs` (replication 0's summary in full as `first`).
+    pub fn new(first: RunSummary, runs: Vec<ReplicationSummary>) -> Self {
+        let names: Vec<String> = first.metrics().iter().map(|m| m.name.clone()).collect();
+        let sample_times = first.run().sample_times().to_vec();
+        let objects = first.scenario().objects.len();
+        let mut column = Vec::with_capacity(runs.len());
+        let aggregates = names
             .iter()
             .enumerate()
             .map(|(m, name)| {
                 column.clear();
-                column.extend(self.runs.iter().map(|r| r.values[m]));
+                column.extend(runs.iter().map(|r| r.values[m]));
                 aggregate(name, &column)
             })
-            .collect()
+            .collect();
+        let samples = sample_times.len();
+        let total_band = band(&runs, samples, |r, i| r.backlog[i]);
+        let object_bands = (0..objects)
+            .map(|o| band(&runs, samples, |r, i| r.backlog_by_object[i * objects + o]))
+            .collect();
+        MonteCarlo {
+            names,
+            sample_times,
+            runs,
+            aggregates,
+            total_band,
+            object_bands,
+            first,
+        }
     }
 
     /// One metric's values across replications, or `None` if the runs have no such metric.
@@ -162,14 +148,37 @@ impl Replications {
         Some(self.runs.iter().map(|r| r.values[m]).collect())
     }
 
-    /// The total backlog band.
-    pub fn total_band(&self) -> Band {
-        band(self, |r, i| r.backlog[i])
+    /// The aggregate of metric `name`, if the runs have it.
+    pub fn aggregate(&self, name: &str) -> Option<&Aggregate> {
+        let m = self.names.iter().position(|n| n == name)?;
+        Some(&self.aggregates[m])
     }
+}
 
-    /// The backlog band of one object.
-    pub fn object_band(&self, object: usize) -> Band {
-        let objects = self.objects;
-        band(self, move |r, i| r.backlog_by_object[i * objects + object])
+/// Aggregates the values of metric `name` across replications, with what a missing value
+/// means from the metric catalogue.
+pub fn aggregate(name: &str, values: &[Option<f64>]) -> Aggregate {
+    Aggregate::of(name, values, catalogue::missing(name))
+}
+
+/// The band of a series picked out of each replication by `value(run, sample)`.
+fn band(
+    runs: &[ReplicationSummary],
+    samples: usize,
+    value: impl Fn(&ReplicationSummary, usize) -> u32,
+) -> Band {
+    let mut column: Vec<f64> = Vec::with_capacity(runs.len());
+    let mut b = Band {
+        p10: Vec::with_capacity(samples),
+        p50: Vec::with_capacity(samples),
+        p90: Vec::with_capacity(samples),
+    };
+    for i in 0..samples {
+        column.clear();
+        column.extend(runs.iter().map(|r| value(r, i) as f64));
+        b.p10.push(nearest_rank_f64(&mut column, 0.10) as u32);
+        b.p50.push(nearest_rank_f64(&mut column, 0.50) as u32);
+        b.p90.push(nearest_rank_f64(&mut column, 0.90) as u32);
     }
+    b
 }

@@ -90,6 +90,16 @@ pub fn parse_duration(text: &str) -> Result<Millis, DurationError> {
     Ok(total as Millis)
 }
 
+/// Milliseconds as hours.
+pub fn hours(ms: Millis) -> f64 {
+    ms as f64 / HOUR as f64
+}
+
+/// Milliseconds as minutes.
+pub fn minutes(ms: Millis) -> f64 {
+    ms as f64 / MINUTE as f64
+}
+
 /// Formats milliseconds the way a planner reads them: `6.57 h`, `14.4 min`, `32 s`, `8 ms`.
 pub fn human_duration(ms: Millis) -> String {
     let f = ms as f64;

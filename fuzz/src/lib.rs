@@ -105,7 +105,7 @@ fn expected_edits(sc: &Scenario) -> f64 {
             * o.weekend_factor.max(1.0);
         edits += (o.edits_per_hour[0] + o.edits_per_hour[1]) * peak * hours;
     }
-    for e in &sc.events {
+    for e in sc.events() {
         edits += match e.kind {
             EventKind::BulkUpdate { count, .. } => count as f64,
             EventKind::EnableObject { object } => sc.objects[object].records as f64,
@@ -134,7 +134,7 @@ pub fn check_run(sc: &Scenario) {
     if let Err(e) = r.check_conservation() {
         panic!("conservation broken: {e}");
     }
-    for e in &r.events {
+    for e in r.events() {
         assert_eq!(
             e.entries,
             e.synced + e.skipped + e.still_pending,
@@ -160,9 +160,9 @@ pub fn check_run(sc: &Scenario) {
         assert!(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max, "{l:?}");
         assert!(l.max <= sc.horizon, "{l:?}");
     }
-    for i in 0..r.sample_times.len() {
+    for i in 0..r.sample_times().len() {
         assert!(
-            r.sample_total(i) <= r.max_backlog,
+            r.sample_total(i) <= r.max_backlog(),
             "sample {i} above the max"
         );
     }
@@ -399,7 +399,7 @@ impl Spec {
         if let Some(r) = sy.requeue {
             writeln!(w, "requeue = {r}").unwrap();
         }
-        for (i, e) in self.events.iter().take(8).enumerate() {
+        for (i, e) in self.events().iter().take(8).enumerate() {
             writeln!(w, "[events.e{i}]").unwrap();
             writeln!(w, "at = \"{}m\"", e.at_min % 2881).unwrap();
             match e.kind % 6 {

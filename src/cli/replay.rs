@@ -80,7 +80,7 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-replay", sc.name)));
     let out = OutputDir::open(&dir, args.force)?;
     let formats = report::Formats::default();
-    let names = formats.file_names();
+    let names = report::run_file_names(formats, false);
     out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
     single(
         &sc,

@@ -13,6 +13,7 @@ use syncsim::replicate;
 use syncsim::report::output::{AtomicFile, OutputError};
 use syncsim::report::{self, montecarlo, output::OutputDir, terminal, Formats};
 use syncsim::scenario::Scenario;
+use syncsim::summary::RunSummary;
 
 /// Arguments of `syncsim run`.
 #[derive(Debug, Args)]
@@ -132,11 +133,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         .unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     let out = OutputDir::open(&dir, args.force)?;
     let formats = args.formats();
-    let mut names = formats.file_names();
-    if args.replication.is_none() && count > 1 {
-        names.extend(montecarlo::FILES.iter().map(|f| f.to_string()));
-        names.extend(super::chart_names(report::figures::FAN_CHART, formats));
-    }
+    let names = report::run_file_names(formats, args.replication.is_none() && count > 1);
     out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
     if args.replication.is_none() && count > 1 {
         if args.export_edits.is_some() {
@@ -257,12 +254,13 @@ pub(super) fn single(
         file.writer = Some(inner);
         file.commit()?;
     }
-    report::write_reports(sc, &result, &mut out, formats, None)?;
+    let summary = RunSummary::of(sc, result);
+    report::write_run(&summary, None, formats, &mut out)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
     if !quiet {
         let _ = print(|w| {
-            terminal::write_summary(sc, &result, w)?;
+            terminal::write_summary(&summary, w)?;
             for note in notes {
                 writeln!(w, "Note: {note}")?;
             }
@@ -282,30 +280,17 @@ fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result
     let bar = super::progress_bar(count, args.quiet, "replications");
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let reps = super::with_threads(args.threads, || replicate::run(sc, count, &tick))?;
+    let mc = super::with_threads(args.threads, || replicate::run(sc, count, &tick))?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_millis() as u64;
-    let aggs = reps.aggregates();
-    // Replication 0's files and charts, the fan chart and the dashboard with the forecast
-    // across replications; replication 0's summary.json is replaced by the aggregate below.
-    let forecast = montecarlo::Forecast {
-        reps: &reps,
-        aggregates: &aggs,
-    };
-    report::write_reports(sc, &reps.first, &mut out, args.formats(), Some(forecast))?;
-    out.write("replications.csv", |w| {
-        montecarlo::write_replications(&reps, w)
-    })?;
-    out.write("aggregate.csv", |w| montecarlo::write_aggregates(&aggs, w))?;
-    out.write("bands.csv", |w| montecarlo::write_bands(sc, &reps, w))?;
-    out.write(report::SUMMARY_FILE, |w| {
-        montecarlo::write_summary(sc, &reps, &aggs, w)
-    })?;
+    // Replication 0's files and charts, the tables across replications, the fan chart, the
+    // spread in summary.json and the dashboard with the forecast across replications.
+    report::write_run(&mc.first, Some(&mc), args.formats(), &mut out)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
     if !args.quiet {
         let _ = print(|w| {
-            montecarlo::write_terminal(sc, &reps, &aggs, Some(elapsed), w)?;
+            montecarlo::write_terminal(&mc, Some(elapsed), w)?;
             writeln!(w, "Reports in {dir_shown}/ (backlog.csv and the other single-run files: replication 0)")
         });
     }

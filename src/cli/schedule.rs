@@ -10,8 +10,9 @@ use syncsim::expr::{self, Expr};
 use syncsim::planner::grid::Shard;
 use syncsim::planner::schedule::{self, Bulk, ScheduleSpec};
 use syncsim::planner::{Base, PlannerError};
-use syncsim::report::terminal::thousands;
+use syncsim::report::planner as tables;
 use syncsim::scenario;
+use syncsim::text::thousands;
 use syncsim::units::{parse_duration, Millis};
 
 /// The file the recommended plan is written to.
@@ -136,9 +137,9 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     let elapsed = started.elapsed().as_secs_f64();
     let ranked = schedule::ranking(&results);
     out.write(&table_file, |w| {
-        schedule::write_csv(&spec, sc.start, &results, w)
+        tables::write_schedule_csv(&spec, sc.start, &results, w)
     })?;
-    let snippet = schedule::snippet(&spec, &sc, ranked.first().copied());
+    let snippet = tables::snippet(&spec, &sc, ranked.first().copied());
     if shard.is_whole() {
         out.write(SNIPPET_FILE, |w| w.write_all(snippet.as_bytes()))?;
     }
@@ -193,7 +194,7 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
             return Ok(());
         }
         writeln!(w)?;
-        schedule::write_ranking(&spec, sc.start, &ranked, args.top, w)?;
+        tables::write_ranking(&spec, sc.start, &ranked, args.top, w)?;
         let best = &ranked[0].plan;
         writeln!(
             w,

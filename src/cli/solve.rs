@@ -10,6 +10,7 @@ use syncsim::expr;
 use syncsim::planner::grid::{DefaultStep, Kind, Range};
 use syncsim::planner::solve::{self, SolveSpec};
 use syncsim::planner::Base;
+use syncsim::report::planner as tables;
 use syncsim::scenario;
 
 /// Arguments of `syncsim solve`.
@@ -122,7 +123,9 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     let solution = super::with_threads(args.plan.threads, || solve::solve(&base, &spec, &tick))??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    out.write("solve.csv", |w| solve::write_csv(&spec, &solution, w))?;
+    out.write("solve.csv", |w| {
+        tables::write_solve_csv(&spec, &solution, w)
+    })?;
     let shown = out.path().join("solve.csv").display().to_string();
     out.finish()?;
     if !args.plan.quiet {
@@ -140,7 +143,7 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
                 spec.replications,
                 if spec.replications == 1 { "" } else { "s" },
             )?;
-            solve::write_terminal(&spec, &solution, w)?;
+            tables::write_solve_terminal(&spec, &solution, w)?;
             writeln!(w, "Evidence in {shown}")
         });
     } else {

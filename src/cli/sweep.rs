@@ -8,8 +8,9 @@ use clap::Args;
 use super::run::ReportFormat;
 use super::{print, CliError, PlanArgs, ScenarioArgs};
 use syncsim::planner::grid::{self, Grid, SetArg, Shard};
-use syncsim::planner::sweep::chart::{self, MetricChoice, SweepChart, CHART};
 use syncsim::planner::{sweep, Base};
+use syncsim::report::planner as tables;
+use syncsim::report::sweep_chart::{self as chart, MetricChoice, SweepChart, CHART};
 use syncsim::scenario;
 
 /// Arguments of `syncsim sweep`.
@@ -130,7 +131,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
             .unwrap_or_else(|| MetricChoice::default_for(&table.metrics));
         Some(chart::chart(&table, &first.name, &choice)?)
     };
-    out.write(&file, |w| sweep::write_csv(&table, w))?;
+    out.write(&file, |w| tables::write_sweep_csv(&table, w))?;
     let chart_note = match &drawn {
         Some(SweepChart::Drawn { chart, note }) => {
             super::write_chart(&mut out, CHART, chart, formats)?;
@@ -155,7 +156,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
                 write!(w, ", shard {shard}: {} points", prepared.points.len())?;
             }
             writeln!(w, " (ran in {elapsed:.2} s)")?;
-            sweep::write_terminal(&table, 40, w)?;
+            tables::write_sweep_terminal(&table, 40, w)?;
             writeln!(w, "Table in {shown}")?;
             match &chart_note {
                 Some(note) => writeln!(w, "{note}"),

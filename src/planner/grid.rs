@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::report::montecarlo::num;
+use crate::text::num;
 use crate::units::{format_duration, parse_duration, Millis};
 
 /// The most points a grid (or a sweep range) may have.

@@ -6,7 +6,7 @@
 //! many.
 
 use super::PlannerError;
-use crate::report::{csv_writer, io_err};
+use crate::text::{csv_io_error as io_err, csv_writer};
 
 /// Index columns a mergeable table starts with.
 pub const INDEX_COLUMNS: [&str; 2] = ["point", "plan"];

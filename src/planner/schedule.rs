@@ -23,16 +23,13 @@
 //! `plan.clear_at_h`, the instant that happens, in hours after the scenario's start (for
 //! deadlines such as "done by Monday 08:00").
 
-use std::io::{self, Write};
-
 use super::grid::{Shard, MAX_POINTS};
-use super::{cell, evaluate, rank_value, toml_string, Base, Derive, Outcome, PlannerError};
+use super::{evaluate, rank_value, toml_string, Base, Derive, Outcome, PlannerError};
 use crate::expr::{self, Expr, Stat, Verdict};
-use crate::metrics::{RunResult, Scalar};
-use crate::report::terminal::thousands;
-use crate::report::{csv_writer, io_err};
 use crate::scenario::{Direction, EventKind, Scenario, Selection};
-use crate::units::{format_duration, parse_duration, Instant, Millis, HOUR, SECOND};
+use crate::summary::{Metric, RunSummary};
+use crate::text::thousands;
+use crate::units::{format_duration, parse_duration, Instant, Millis, HOUR};
 
 /// The default rank metric.
 pub const DEFAULT_RANK: &str = "plan.clear_h";
@@ -353,17 +350,18 @@ pub fn after_start(ms: Millis) -> String {
 }
 
 /// A part's spread: the update's, times the part's share of the records, rounded down.
-fn part_spread(b: &Bulk, count: u32) -> Millis {
+pub(crate) fn part_spread(b: &Bulk, count: u32) -> Millis {
     (b.spread as u128 * count as u128 / b.count as u128) as Millis
 }
 
 /// The `plan.*` metrics of a run: over the event and its `<event>_part<i>` parts.
-pub fn plan_metrics(event: &str) -> impl Fn(&Scenario, &RunResult) -> Vec<Scalar> + Sync {
+pub fn plan_metrics(event: &str) -> impl Fn(&RunSummary) -> Vec<Metric> + Sync {
     let event = event.to_string();
     let prefix = format!("{event}_part");
-    move |_, result| {
-        let parts: Vec<_> = result
-            .events
+    move |summary| {
+        let parts: Vec<_> = summary
+            .run()
+            .events()
             .iter()
             .filter(|e| {
                 e.name == event
@@ -380,11 +378,14 @@ pub fn plan_metrics(event: &str) -> impl Fn(&Scenario, &RunResult) -> Vec<Scalar
             .and_then(|c| c.into_iter().max());
         let h = |ms: Millis| ms as f64 / HOUR as f64;
         vec![
-            (
-                "plan.clear_h".into(),
-                clear.zip(first).map(|(c, f)| h(c - f)),
-            ),
-            ("plan.clear_at_h".into(), clear.map(h)),
+            Metric {
+                name: "plan.clear_h".into(),
+                value: clear.zip(first).map(|(c, f)| h(c - f)),
+            },
+            Metric {
+                name: "plan.clear_at_h".into(),
+                value: clear.map(h),
+            },
         ]
     }
 }
@@ -524,188 +525,6 @@ pub fn ranking(results: &[PlanResult]) -> Vec<&PlanResult> {
             .then(a.plan.index.cmp(&b.plan.index))
     });
     ok
-}
-
-/// `schedule.csv`'s header.
-pub fn header(spec: &ScheduleSpec) -> Vec<String> {
-    let mut h: Vec<String> = [
-        "plan",
-        "start",
-        "start_utc",
-        "part_size",
-        "spacing",
-        "parts",
-    ]
-    .map(String::from)
-    .to_vec();
-    if let Some(e) = &spec.constraints {
-        h.extend(e.conditions.iter().map(|c| c.to_string()));
-    }
-    h.push("meets".into());
-    h.push(format!("{} {}", spec.rank_by.0, spec.rank_by.1));
-    h.push(format!("{TIE_BREAK} p50"));
-    h
-}
-
-fn row(spec: &ScheduleSpec, start: Instant, r: &PlanResult) -> Vec<String> {
-    let p = &r.plan;
-    let mut row = vec![
-        p.index.to_string(),
-        format_duration(p.start),
-        start.plus(p.start).to_string(),
-        p.part_size.to_string(),
-        if p.parts == 1 {
-            String::new()
-        } else {
-            format_duration(p.spacing)
-        },
-        p.parts.to_string(),
-    ];
-    row.extend(
-        r.verdicts
-            .iter()
-            .map(|v| cell(&v.condition.metric, v.actual)),
-    );
-    row.push(if r.meets { "yes" } else { "no" }.into());
-    row.push(cell(&spec.rank_by.0, r.rank));
-    row.push(cell(TIE_BREAK, r.tie));
-    row
-}
-
-/// `schedule.csv`: every plan evaluated, in plan order (no rank column, so that shards
-/// merge; sort by `meets`, then the last two columns, to rank).
-pub fn write_csv(
-    spec: &ScheduleSpec,
-    start: Instant,
-    results: &[PlanResult],
-    w: &mut dyn Write,
-) -> io::Result<()> {
-    let mut out = csv_writer(w);
-    out.write_record(header(spec)).map_err(io_err)?;
-    for r in results {
-        out.write_record(row(spec, start, r)).map_err(io_err)?;
-    }
-    out.flush()
-}
-
-/// The best `top` plans as a table.
-pub fn write_ranking(
-    spec: &ScheduleSpec,
-    start: Instant,
-    ranked: &[&PlanResult],
-    top: usize,
-    w: &mut dyn Write,
-) -> io::Result<()> {
-    let mut head = vec![
-        "rank".to_string(),
-        "plan".into(),
-        "start_utc".into(),
-        "split".into(),
-    ];
-    head.push(format!("{} {}", spec.rank_by.0, spec.rank_by.1));
-    head.push(format!("{TIE_BREAK} p50"));
-    if let Some(e) = &spec.constraints {
-        head.extend(e.conditions.iter().map(|c| c.to_string()));
-    }
-    let mut lines = vec![head];
-    for (i, r) in ranked.iter().take(top).enumerate() {
-        let mut line = vec![
-            (i + 1).to_string(),
-            r.plan.index.to_string(),
-            start.plus(r.plan.start).to_string(),
-            r.plan.split_text(),
-            cell(&spec.rank_by.0, r.rank),
-            cell(TIE_BREAK, r.tie),
-        ];
-        line.extend(
-            r.verdicts
-                .iter()
-                .map(|v| cell(&v.condition.metric, v.actual)),
-        );
-        lines.push(line);
-    }
-    super::sweep::write_aligned(&lines, w)
-}
-
-/// The recommended plan as `[events....]` tables to paste over the update's table in the
-/// scenario; `None` when no plan met the constraints (then a comment says so).
-pub fn snippet(spec: &ScheduleSpec, sc: &Scenario, best: Option<&PlanResult>) -> String {
-    let b = &spec.bulk;
-    let mut s = String::new();
-    let Some(best) = best else {
-        s.push_str(&format!(
-            "# syncsim schedule: no plan for event '{}' of scenario '{}' met the constraints;\n# nothing to recommend. See schedule.csv for every plan's statistics.\n",
-            b.name, sc.name
-        ));
-        return s;
-    };
-    let p = &best.plan;
-    s.push_str(&format!(
-        "# Recommended by syncsim schedule for event '{}' of scenario '{}':\n",
-        b.name, sc.name
-    ));
-    s.push_str(&format!(
-        "# start {} ({}), split {}.\n",
-        sc.instant(p.start),
-        after_start(p.start),
-        p.split_text()
-    ));
-    s.push_str(&format!(
-        "# {} {} = {}, {TIE_BREAK} p50 = {} over {} replications",
-        spec.rank_by.0,
-        spec.rank_by.1,
-        cell(&spec.rank_by.0, best.rank),
-        cell(TIE_BREAK, best.tie),
-        spec.replications
-    ));
-    if best.verdicts.is_empty() {
-        s.push_str(".\n");
-    } else {
-        s.push_str("; every constraint holds:\n");
-        for v in &best.verdicts {
-            s.push_str(&format!(
-                "#   {} (actual {})\n",
-                v.condition,
-                cell(&v.condition.metric, v.actual)
-            ));
-        }
-    }
-    s.push_str(&format!(
-        "# Replace the [events.{}] table of the scenario with the table{} below.\n",
-        b.name,
-        if p.parts == 1 { "" } else { "s" }
-    ));
-    for i in 1..=p.parts {
-        let (count, offset) = p.part(b, i);
-        let at = p.start + (i - 1) as Millis * p.spacing;
-        let at_text = if at % SECOND == 0 {
-            sc.instant(at).to_string()
-        } else {
-            format_duration(at)
-        };
-        s.push_str(&format!("\n[events.{}]\n", b.part_name(i)));
-        s.push_str("kind = \"bulk_update\"\n");
-        s.push_str(&format!("at = {}\n", toml_string(&at_text)));
-        s.push_str(&format!("object = {}\n", toml_string(&b.object)));
-        s.push_str(&format!(
-            "direction = {}\n",
-            toml_string(b.direction.name())
-        ));
-        s.push_str(&format!("count = {count}\n"));
-        s.push_str(&format!(
-            "spread = {}\n",
-            toml_string(&format_duration(part_spread(b, count)))
-        ));
-        match b.selection {
-            Selection::Sequential => {
-                s.push_str("records = \"sequential\"\n");
-                s.push_str(&format!("first_record = {}\n", b.first_record + offset));
-            }
-            Selection::Random => s.push_str("records = \"random\"\n"),
-        }
-        s.push_str(&format!("synced_fields = {}\n", b.synced_fields));
-    }
-    s
 }
 
 #[cfg(test)]

@@ -9,15 +9,12 @@
 //! the answer is exact on the grid (integers: exact). Evaluated points that contradict
 //! monotonicity (a pass on the failing side, a statistic moving the wrong way) give warnings.
 
-use std::io::{self, Write};
-
 use super::grid::Range;
-use super::{cell, check_metrics, evaluate, Base, PlannerError};
+use super::{check_metrics, evaluate, Base, PlannerError};
 use crate::catalogue;
 use crate::expr::{Expr, Op, Verdict};
-use crate::report::csv_writer;
-use crate::report::io_err;
 use crate::scenario::Scenario;
+use crate::text::cell;
 
 /// What to solve for.
 #[derive(Debug, Clone)]
@@ -265,91 +262,6 @@ pub fn monotonicity_warnings(spec: &SolveSpec, solution: &Solution) -> Vec<Strin
         }
     }
     warnings
-}
-
-/// The evidence table's header: `order`, the knob, each condition (its cells: the
-/// statistic's value), `result`, `answer`.
-pub fn header(spec: &SolveSpec) -> Vec<String> {
-    let mut h = vec!["order".to_string(), spec.path.clone()];
-    h.extend(spec.target.conditions.iter().map(|c| c.to_string()));
-    h.extend(["result".to_string(), "answer".to_string()]);
-    h
-}
-
-fn row(solution: &Solution, c: &Candidate) -> Vec<String> {
-    let mut r = vec![c.order.to_string(), c.value.clone()];
-    r.extend(
-        c.verdicts
-            .iter()
-            .map(|v| cell(&v.condition.metric, v.actual)),
-    );
-    r.push(if c.pass { "pass" } else { "fail" }.into());
-    r.push(if solution.answer_k() == Some(c.k) {
-        "yes".into()
-    } else {
-        String::new()
-    });
-    r
-}
-
-/// `solve.csv`: every candidate evaluated, sorted by value.
-pub fn write_csv(spec: &SolveSpec, solution: &Solution, w: &mut dyn Write) -> io::Result<()> {
-    let mut out = csv_writer(w);
-    out.write_record(header(spec)).map_err(io_err)?;
-    for c in solution.by_value() {
-        out.write_record(row(solution, c)).map_err(io_err)?;
-    }
-    out.flush()
-}
-
-/// The evidence table and the conclusion, for the terminal.
-pub fn write_terminal(spec: &SolveSpec, solution: &Solution, w: &mut dyn Write) -> io::Result<()> {
-    let mut lines = vec![header(spec)];
-    lines.extend(solution.by_value().into_iter().map(|c| row(solution, c)));
-    super::sweep::write_aligned(&lines, w)?;
-    writeln!(w)?;
-    let (least, lowest) = if spec.greatest {
-        ("greatest", "highest")
-    } else {
-        ("least", "lowest")
-    };
-    let value = |k: u64| format!("{} = {}", spec.path, spec.range.text(k));
-    match solution.answer {
-        Answer::Found { k } => {
-            let neighbour = if spec.greatest { k + 1 } else { k - 1 };
-            writeln!(
-                w,
-                "Answer: {} is the {least} value for which the target holds (it fails at {}).",
-                value(k),
-                spec.range.text(neighbour)
-            )?;
-        }
-        Answer::Everywhere { k } => writeln!(
-            w,
-            "The target holds everywhere in the range: already at {}, the {lowest} value tried. \
-             The {least} value may lie beyond it; widen --range to find it. Answer: {}.",
-            spec.range.text(k),
-            value(k)
-        )?,
-        Answer::Nowhere => {
-            let end = if spec.greatest { 0 } else { spec.last() };
-            writeln!(
-                w,
-                "The target holds nowhere in the range: it fails even at {}. No answer; widen \
-                 --range{}.",
-                value(end),
-                if spec.greatest {
-                    ""
-                } else {
-                    " (or check the target: with larger values it should become easier to meet)"
-                }
-            )?
-        }
-    }
-    for warning in &solution.warnings {
-        writeln!(w, "warning: {warning}")?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

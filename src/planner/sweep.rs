@@ -5,22 +5,14 @@
 //! shards share one header. Points must therefore keep the scenario's shape (objects, their
 //! directions, the events that make edits); a sweep over values always does.
 //!
-//! The chart of one metric against the swept keys is drawn in [`chart`].
-
-pub mod chart;
-
-use std::io::{self, Write};
+//! The table and the chart of one metric against the swept keys are written by
+//! [`crate::report::planner`] and [`crate::report::sweep_chart`].
 
 use super::grid::{Grid, Shard};
 use super::{evaluate, shape, Base, PlannerError};
-use crate::engine::{seeds, simulate};
-use crate::metrics;
 use crate::replicate::{self, Aggregate};
-use crate::report::{csv_writer, io_err, montecarlo::num};
 use crate::scenario::Scenario;
-
-/// The statistics written for every metric, in column order (`<metric>:<stat>`).
-pub const STATS: [&str; 5] = ["mean", "mean_ci_low", "mean_ci_high", "p50", "p90"];
+use crate::summary::metric_names;
 
 /// A sweep ready to run: its points validated.
 #[derive(Debug, Clone)]
@@ -100,14 +92,8 @@ pub fn run(
     let outcomes = evaluate(&prepared.scenarios, replications, None, progress);
     let metrics: Vec<String> = match (prepared.points.first(), outcomes.first()) {
         (Some(0), Some(o)) => o.names.clone(),
-        // This shard does not hold point 0: one run of it gives the columns.
-        _ => {
-            let sc = &prepared.first;
-            metrics::scalars(sc, &simulate(sc, seeds::replication_seed(sc.seed, 0)))
-                .into_iter()
-                .map(|(n, _)| n)
-                .collect()
-        }
+        // This shard does not hold point 0: its scenario gives the columns.
+        _ => metric_names(&prepared.first),
     };
     let mut rows = Vec::with_capacity(outcomes.len());
     for (&point, outcome) in prepared.points.iter().zip(&outcomes) {
@@ -137,100 +123,4 @@ pub fn run(
         metrics,
         rows,
     })
-}
-
-/// The header of `sweep.csv`: `point`, the swept paths, then `<metric>:<stat>` for every
-/// metric and each of [`STATS`].
-pub fn header(table: &SweepTable) -> Vec<String> {
-    let mut h = vec!["point".to_string()];
-    h.extend(table.axes.iter().cloned());
-    for m in &table.metrics {
-        h.extend(STATS.iter().map(|s| format!("{m}:{s}")));
-    }
-    h
-}
-
-/// `sweep.csv`: one row per point. A percentile that fell among runs where the time never
-/// came within the horizon is `never`; a value with no data is empty.
-pub fn write_csv(table: &SweepTable, w: &mut dyn Write) -> io::Result<()> {
-    let mut out = csv_writer(w);
-    out.write_record(header(table)).map_err(io_err)?;
-    let opt = |x: Option<f64>| x.map(num).unwrap_or_default();
-    for row in &table.rows {
-        let mut record = vec![row.point.to_string()];
-        record.extend(row.values.iter().cloned());
-        for a in &row.aggregates {
-            let never_or = |x: Option<f64>| match x {
-                Some(v) => num(v),
-                None if a.never > 0 => "never".to_string(),
-                None => String::new(),
-            };
-            record.extend([
-                opt(a.mean),
-                opt(a.mean_ci.map(|c| c.low)),
-                opt(a.mean_ci.map(|c| c.high)),
-                never_or(a.p50),
-                never_or(a.p90),
-            ]);
-        }
-        out.write_record(&record).map_err(io_err)?;
-    }
-    out.flush()
-}
-
-/// The terminal view: each point's values with the median of a few headline metrics (each
-/// event's clear time, the peak backlog), at most `limit` rows.
-pub fn write_terminal(table: &SweepTable, limit: usize, w: &mut dyn Write) -> io::Result<()> {
-    let mut shown: Vec<usize> = table
-        .metrics
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.starts_with("event.") && m.ends_with(".clear_h"))
-        .map(|(i, _)| i)
-        .take(3)
-        .collect();
-    shown.extend(table.metrics.iter().position(|m| m == "backlog.max"));
-    let mut head: Vec<String> = vec!["point".into()];
-    head.extend(table.axes.iter().cloned());
-    head.extend(shown.iter().map(|&i| format!("{} p50", table.metrics[i])));
-    let mut lines: Vec<Vec<String>> = vec![head];
-    for row in table.rows.iter().take(limit) {
-        let mut line = vec![row.point.to_string()];
-        line.extend(row.values.iter().cloned());
-        line.extend(
-            shown
-                .iter()
-                .map(|&i| super::cell(&table.metrics[i], row.aggregates[i].p50)),
-        );
-        lines.push(line);
-    }
-    write_aligned(&lines, w)?;
-    if table.rows.len() > limit {
-        writeln!(w, "  ... {} more rows", table.rows.len() - limit)?;
-    }
-    Ok(())
-}
-
-/// Writes rows as right-aligned columns, two spaces in, two apart.
-pub fn write_aligned(lines: &[Vec<String>], w: &mut dyn Write) -> io::Result<()> {
-    let cols = lines.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            lines
-                .iter()
-                .filter_map(|l| l.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for line in lines {
-        let cells: Vec<String> = line
-            .iter()
-            .zip(&widths)
-            .map(|(s, &width)| format!("{s:>width$}"))
-            .collect();
-        writeln!(w, "  {}", cells.join("  "))?;
-    }
-    Ok(())
 }

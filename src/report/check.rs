@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::montecarlo::num;
 use crate::check::{Drift, ScenarioCheck};
+use crate::text::{json_number, num};
 
 fn actual_text(v: Option<f64>) -> String {
     v.map_or_else(|| "never/none".to_string(), num)
@@ -206,7 +206,7 @@ pub fn write_json(
     drifts: &[(String, Vec<Drift>)],
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    let value = |x: Option<f64>| x.map_or(serde_json::Value::Null, super::json_number);
+    let value = |x: Option<f64>| x.map_or(serde_json::Value::Null, json_number);
     let scenarios: Vec<serde_json::Value> = checks
         .iter()
         .map(|c| {

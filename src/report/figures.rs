@@ -1,28 +1,24 @@
-//! The charts of one run, described from its [`RunResult`] and [`Dashboard`]: backlog over time
+//! The charts of one run, described from its summary ([`RunSummary`]): backlog over time
 //! stacked by object with event markers, completions per hour per object, latency percentiles
 //! per object, and the admin page's 4-hour backlog trend; for a Monte Carlo run also the fan
 //! chart of the backlog across replications.
 //!
-//! Every number comes from [`crate::metrics`]; this module only picks and labels them. Object
+//! Every number comes from the summary; this module only picks and labels them. Object
 //! `i` is drawn in [`object_colour`]`(i)` in every chart.
 
 use super::charts::{
     object_colour, BarChart, BarGroup, Chart, FanChart, LineChart, Marker, Series, XAxis,
     DEFAULT_SIZE, NEUTRAL,
 };
-use super::fixed;
-use super::terminal::thousands;
-use crate::metrics::{Dashboard, RunResult};
-use crate::replicate::Replications;
+use crate::metrics::RunResult;
+use crate::replicate::MonteCarlo;
 use crate::scenario::{EventKind, Scenario};
-use crate::units::{Millis, HOUR};
+use crate::summary::{Dashboard, RunSummary};
+use crate::text::{fixed, thousands};
+use crate::units::{hours, minutes};
 
 /// The charts of a run, by file stem, in the order they are written.
 pub const CHARTS: [&str; 4] = ["backlog", "throughput", "latency", "trend"];
-
-fn hours(ms: Millis) -> f64 {
-    ms as f64 / HOUR as f64
-}
 
 /// The horizontal axis label of time charts: hours since the scenario's start.
 fn time_label(sc: &Scenario) -> String {
@@ -67,7 +63,7 @@ pub fn backlog(sc: &Scenario, r: &RunResult) -> Chart {
         .enumerate()
         .map(|(o, object)| {
             let points = r
-                .sample_times
+                .sample_times()
                 .iter()
                 .enumerate()
                 .map(|(i, &t)| (hours(t), r.sample_object(i, o) as f64))
@@ -80,11 +76,11 @@ pub fn backlog(sc: &Scenario, r: &RunResult) -> Chart {
         alt: format!(
             "Records pending in the sync over {} hours, stacked by object ({}). The backlog \
              peaked at {} records at {} h; {} were pending at the end.",
-            fixed(hours(r.horizon), 0),
+            fixed(hours(r.horizon()), 0),
             object_list(sc),
-            thousands(r.max_backlog),
-            fixed(hours(r.max_backlog_at), 2),
-            thousands(r.sample_total(r.sample_times.len() - 1)),
+            thousands(r.max_backlog()),
+            fixed(hours(r.max_backlog_at()), 2),
+            thousands(r.sample_total(r.sample_times().len() - 1)),
         ),
         x_label: time_label(sc),
         y_label: "records pending (backlog)".into(),
@@ -128,13 +124,12 @@ pub fn throughput(sc: &Scenario, r: &RunResult) -> Chart {
 
 /// Latency percentiles of synced updates per object, grouped by percentile, log scale.
 pub fn latency(sc: &Scenario, r: &RunResult) -> Chart {
-    let minutes = |ms: Millis| ms as f64 / 60_000.0;
     let groups = sc
         .objects
         .iter()
         .enumerate()
         .map(|(o, object)| {
-            let l = r.latency_by_object[o];
+            let l = r.object_latency(o);
             BarGroup {
                 name: object.name.clone(),
                 colour: object_colour(o),
@@ -152,7 +147,7 @@ pub fn latency(sc: &Scenario, r: &RunResult) -> Chart {
         .objects
         .iter()
         .enumerate()
-        .filter_map(|(o, object)| r.latency_by_object[o].map(|l| (l.p99, &object.name)))
+        .filter_map(|(o, object)| r.object_latency(o).map(|l| (l.p99, &object.name)))
         .max_by_key(|(p99, _)| *p99);
     Chart::Bars(BarChart {
         title: format!("Latency of synced updates by object: {}", sc.name),
@@ -232,7 +227,8 @@ pub struct Figure {
 
 /// Every chart of a run, in [`CHARTS`] order. The trend is lower, like the strip on the admin
 /// page.
-pub fn run_charts(sc: &Scenario, r: &RunResult, d: &Dashboard) -> Vec<Figure> {
+pub fn run_charts(s: &RunSummary) -> Vec<Figure> {
+    let (sc, r, d) = (s.scenario(), s.run(), s.dashboard());
     let figure = |stem, chart, size| Figure { stem, chart, size };
     vec![
         figure(CHARTS[0], backlog(sc, r), DEFAULT_SIZE),
@@ -247,8 +243,9 @@ pub const FAN_CHART: &str = "backlog_fan";
 
 /// The Monte Carlo fan chart: the total backlog's p10-p90 band and median across
 /// replications, with the scenario's events marked.
-pub fn fan(sc: &Scenario, reps: &Replications) -> Figure {
-    let total = reps.total_band();
+pub fn fan(reps: &MonteCarlo) -> Figure {
+    let sc = reps.first.scenario();
+    let total = &reps.total_band;
     let as_f64 = |v: &[u32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
     let times = reps.sample_times.iter().map(|&t| hours(t)).collect();
     let mut fan = FanChart::new(

@@ -121,6 +121,9 @@ pub struct OutputDir {
     ours: BTreeSet<String>,
     /// Files written in this run, under their temporary names until [`OutputDir::finish`].
     staged: Vec<(String, PathBuf)>,
+    /// Files of this kind of output that this run does not write: removed at
+    /// [`OutputDir::finish`] if syncsim wrote them before, so no report of an earlier run stays.
+    retired: Vec<String>,
 }
 
 impl OutputDir {
@@ -149,6 +152,7 @@ impl OutputDir {
             force,
             ours,
             staged: Vec::new(),
+            retired: Vec::new(),
         })
     }
 
@@ -212,11 +216,33 @@ impl OutputDir {
         Ok(tmp)
     }
 
-    /// Renames every written file into place and records them in the manifest; returns their
-    /// names. An interruption waits for this to end, so the folder holds either the old set of
-    /// reports or the whole new one.
+    /// Marks `names` as files this output owns but does not write this time (the other
+    /// formats of a run, say): [`OutputDir::finish`] removes those syncsim wrote here before,
+    /// and leaves any other file of that name alone.
+    pub fn retire(&mut self, names: &[String]) {
+        self.retired.extend(
+            names
+                .iter()
+                .filter(|n| !self.staged.iter().any(|(s, _)| s == *n))
+                .cloned(),
+        );
+    }
+
+    /// Renames every written file into place, removes the retired files syncsim wrote before,
+    /// and records the folder's files in the manifest; returns the names written. An
+    /// interruption waits for this to end, so the folder holds either the old set of reports
+    /// or the whole new one.
     pub fn finish(mut self) -> Result<Vec<String>, OutputError> {
+        let stale: Vec<String> = self
+            .retired
+            .iter()
+            .filter(|n| self.ours.contains(*n))
+            .cloned()
+            .collect();
         let mut all = self.ours.clone();
+        for name in &stale {
+            all.remove(name);
+        }
         all.extend(self.staged.iter().map(|(n, _)| n.clone()));
         let text: String = all.iter().map(|n| format!("{n}\n")).collect();
         let manifest = self.write_temp(MANIFEST, |w| w.write_all(text.as_bytes()))?;
@@ -236,6 +262,14 @@ impl OutputDir {
             p.temps.retain(|t| *t != tmp);
             if name != MANIFEST {
                 written.push(name);
+            }
+        }
+        for name in &stale {
+            match fs::remove_file(self.dir.join(name)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(OutputError::io(&self.dir.join(name), e));
+                }
+                _ => {}
             }
         }
         // The folder holds reports now: an interruption must leave it.

@@ -4,23 +4,10 @@
 
 use std::io::{self, Write};
 
-use super::fixed;
-use crate::metrics::{self, RunResult, Status};
 use crate::scenario::Scenario;
-use crate::units::{format_duration, human_duration, Millis, HOUR};
-
-/// Groups digits by thousands: `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+use crate::summary::{RunSummary, Status};
+use crate::text::{fixed, thousands};
+use crate::units::{format_duration, hours, human_duration, minutes, Millis};
 
 /// A one-line bar chart of `values` (eight levels).
 pub fn sparkline(values: &[u64]) -> String {
@@ -41,21 +28,21 @@ pub fn sparkline(values: &[u64]) -> String {
 fn hours_text(ms: Option<Millis>) -> String {
     ms.map_or_else(
         || "not within the horizon".to_string(),
-        |t| format!("{} h", fixed(t as f64 / HOUR as f64, 2)),
+        |t| format!("{} h", fixed(hours(t), 2)),
     )
 }
 
 /// Writes the summary of one run.
-pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Result<()> {
-    let d = metrics::dashboard(r, sc.objects.len(), r.horizon);
+pub fn write_summary(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
+    let (sc, r, d) = (s.scenario(), s.run(), s.dashboard());
     let policy = sc.sync.policy.name();
     let workers = sc.sync.workers;
     writeln!(
         w,
         "{} (seed {}): {} from {}, policy {policy}, {workers} worker{}, {} units/h each",
         sc.name,
-        r.seed,
-        format_duration(r.horizon),
+        r.seed(),
+        format_duration(r.horizon()),
         sc.start,
         if workers == 1 { "" } else { "s" },
         thousands(sc.sync.throughput.round() as u64),
@@ -112,15 +99,15 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
     writeln!(
         w,
         "Backlog: max {} at {} h; {} pending at the end{}",
-        thousands(r.max_backlog),
-        fixed(r.max_backlog_at as f64 / HOUR as f64, 2),
-        thousands(r.pending_end.iter().map(|p| p.queued + p.in_flight).sum()),
-        match r.pending_end.iter().filter_map(|p| p.oldest_age).max() {
+        thousands(r.max_backlog()),
+        fixed(hours(r.max_backlog_at()), 2),
+        thousands(s.end().backlog()),
+        match s.end().oldest_age {
             Some(age) => format!(" (oldest waiting {})", human_duration(age)),
             None => String::new(),
         }
     )?;
-    for e in &r.events {
+    for e in r.events() {
         writeln!(
             w,
             "Event {} ({} of {} {} records, {} to {} h): clear {}, recovery {}",
@@ -128,8 +115,8 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
             e.kind,
             thousands(e.edits),
             sc.objects[e.object].name,
-            fixed(e.first_edit as f64 / HOUR as f64, 2),
-            fixed(e.last_edit as f64 / HOUR as f64, 2),
+            fixed(hours(e.first_edit), 2),
+            fixed(hours(e.last_edit), 2),
             hours_text(e.clear_time()),
             hours_text(e.recovery_time()),
         )?;
@@ -150,14 +137,10 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
         "Object", "Synced", "p50", "p90", "p99", "max", "Pending"
     )?;
     for (o, object) in sc.objects.iter().enumerate() {
-        let pending: u64 = r.pending_end[o * 2..o * 2 + 2]
-            .iter()
-            .map(|p| p.queued + p.in_flight)
-            .sum();
-        let cell = |ms: Option<Millis>| {
-            ms.map_or_else(|| "-".to_string(), |m| fixed(m as f64 / 60_000.0, 2))
-        };
-        let l = r.latency_by_object[o];
+        let pending = r.object_pending_end(o).backlog();
+        let cell =
+            |ms: Option<Millis>| ms.map_or_else(|| "-".to_string(), |m| fixed(minutes(m), 2));
+        let l = r.object_latency(o);
         writeln!(
             w,
             "  {:name_width$}  {:>10}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
@@ -170,10 +153,9 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
             thousands(pending)
         )?;
     }
-    let t = r.totals();
+    let t = s.totals();
     writeln!(w)?;
-    let retry: u64 = r.pending_end.iter().map(|p| p.retry).sum();
-    let timeout: u64 = r.pending_end.iter().map(|p| p.timeout).sum();
+    let (retry, timeout) = (s.end().retry, s.end().timeout);
     let errors = t.errors_transient + t.errors_permanent;
     if errors > 0 {
         writeln!(
@@ -183,8 +165,8 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
             thousands(errors),
             thousands(t.errors_transient),
             thousands(t.errors_permanent),
-            thousands(r.retry_samples.iter().copied().max().unwrap_or(0) as u64),
-            thousands(r.timeout_samples.iter().copied().max().unwrap_or(0) as u64),
+            thousands(s.retry_queue_max()),
+            thousands(s.timeout_queue_max()),
         )?;
         writeln!(
             w,
@@ -193,7 +175,8 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
             thousands(timeout)
         )?;
     }
-    let calls: u64 = r.api.calls.iter().sum();
+    let api = r.api();
+    let calls: u64 = api.calls.iter().sum();
     if calls > 0 {
         let limit = sc.api.daily_limit.map_or_else(
             || "no limit".to_string(),
@@ -203,33 +186,21 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
             w,
             "API: {} calls ({} batches, {} checks, {} other integrations); peak {} in 24 h ({limit})",
             thousands(calls),
-            thousands(r.api.calls[0]),
-            thousands(r.api.calls[1]),
-            thousands(r.api.calls[2]),
-            thousands(r.api.peak_usage),
+            thousands(api.calls[0]),
+            thousands(api.calls[1]),
+            thousands(api.calls[2]),
+            thousands(api.peak_usage),
         )?;
-        if r.api.paused > 0 || r.api.suppressed > 0 {
+        if api.paused > 0 || api.suppressed > 0 {
             writeln!(
                 w,
                 "    sync paused by the limit {}; retries held back by usage {}",
-                human_duration(r.api.paused),
-                human_duration(r.api.suppressed)
+                human_duration(api.paused),
+                human_duration(api.suppressed)
             )?;
         }
     }
-    writeln!(
-        w,
-        "Edits {} = {} filtered + {} coalesced + {} entries; entries = {} synced + {} skipped + {} pending + {} errored + {} superseded",
-        thousands(t.edits),
-        thousands(t.filtered),
-        thousands(t.coalesced),
-        thousands(t.entries_created),
-        thousands(t.synced),
-        thousands(t.skipped),
-        thousands(r.pending_end.iter().map(|p| p.backlog()).sum()),
-        thousands(retry + timeout),
-        thousands(t.superseded),
-    )?;
+    writeln!(w, "{}", conservation_text(s))?;
     if d.status == Status::Growing {
         writeln!(
             w,
@@ -237,6 +208,30 @@ pub fn write_summary(sc: &Scenario, r: &RunResult, w: &mut dyn Write) -> io::Res
         )?;
     }
     Ok(())
+}
+
+/// Where every edit went, as the equations conservation states (docs/model.md,
+/// Conservation): `Edits E [+ I initial] = F filtered + C coalesced + N entries; entries = ...`.
+/// The initial backlog appears only when there is one: its entries were made by no edit.
+pub fn conservation_text(s: &RunSummary) -> String {
+    let t = s.totals();
+    let initial = if t.initial_entries > 0 {
+        format!(" + {} initial", thousands(t.initial_entries))
+    } else {
+        String::new()
+    };
+    format!(
+        "Edits {}{initial} = {} filtered + {} coalesced + {} entries; entries = {} synced + {} skipped + {} pending + {} errored + {} superseded",
+        thousands(t.edits),
+        thousands(t.filtered),
+        thousands(t.coalesced),
+        thousands(t.entries_created),
+        thousands(t.synced),
+        thousands(t.skipped),
+        thousands(s.end().backlog()),
+        thousands(s.end().retry + s.end().timeout),
+        thousands(t.superseded),
+    )
 }
 
 /// Width of the object column in the terminal's tables: the longest object name, at least 6.
@@ -252,14 +247,6 @@ pub fn name_width(sc: &Scenario) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 
     #[test]
     fn sparkline_scales_to_the_max() {

@@ -36,7 +36,11 @@ fn run_writes_every_report_and_a_summary() {
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert!(stdout.contains("Sync backlog metrics"), "{stdout}");
     assert!(stdout.contains("Lead"), "{stdout}");
-    for name in syncsim::report::CSV_FILES.iter().chain([&"summary.json"]) {
+    for name in syncsim::report::tables::TABLES
+        .iter()
+        .map(|(n, _)| n)
+        .chain([&"summary.json"])
+    {
         assert!(out.join(name).is_file(), "{name} missing");
     }
     let summary: serde_json::Value =

@@ -164,7 +164,7 @@ proptest! {
         prop_assert!(r == simulate_with(&sc, 5, Inputs { draw_ahead: true, ..Inputs::default() }), "edits drawn ahead gave another run\n{}", text);
         prop_assert!(r.check_conservation().is_ok(), "{:?}\n{}", r.check_conservation(), text);
         // Every tracked event's entries are accounted for.
-        for e in &r.events {
+        for e in r.events() {
             prop_assert_eq!(e.entries, e.synced + e.skipped + e.still_pending + e.errored + e.superseded, "{}", text);
             if let Some(c) = e.clear { prop_assert!(c >= e.last_edit); }
             // Nothing of it left pending or errored: it must have cleared.
@@ -174,18 +174,20 @@ proptest! {
             if let Some(rec) = e.recovery { prop_assert!(rec >= e.last_edit); }
         }
         // Latency never negative (unsigned) and bounded by the horizon.
-        for l in r.latency.iter().flatten() {
+        for l in (0..r.queue_count())
+            .filter_map(|q| r.latency(syncsim::scenario::QueueId::from_index(q)))
+        {
             prop_assert!(l.max <= sc.horizon);
             prop_assert!(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max);
         }
         // The max backlog bounds every sample.
-        for i in 0..r.sample_times.len() {
-            prop_assert!(r.sample_total(i) <= r.max_backlog);
+        for i in 0..r.sample_times().len() {
+            prop_assert!(r.sample_total(i) <= r.max_backlog());
         }
         // With a limit, the sync's own calls never pass it.
         if let Some(limit) = sc.api.daily_limit {
             if sc.api.background_calls_per_hour == 0.0 {
-                prop_assert!(r.api.peak_usage <= limit, "peak {} > limit {limit}\n{}", r.api.peak_usage, text);
+                prop_assert!(r.api().peak_usage <= limit, "peak {} > limit {limit}\n{}", r.api().peak_usage, text);
             }
         }
     }

@@ -101,13 +101,13 @@ fn an_initial_backlog_of_b_with_no_edits_clears_in_b_over_t() {
     assert_eq!(r.sample_total(0), 1000);
     assert_eq!(r.totals().synced, 1000);
     assert_eq!(r.totals().initial_entries, 1000);
-    assert_eq!(r.batches, 5);
+    assert_eq!(r.batches(), 5);
     // Latency counts from the stamps, spread evenly over the 2 hours before the start: the
     // oldest record (stamped -2 h) is in the first batch, done at 72 s.
-    let l = r.latency_by_object[0].unwrap();
+    let l = r.object_latency(0).unwrap();
     assert_eq!(l.max, 2 * 3600 * SECOND + 72 * SECOND);
     let last_sample_with_backlog = r
-        .sample_times
+        .sample_times()
         .iter()
         .enumerate()
         .filter(|(i, _)| r.sample_total(*i) > 0)
@@ -137,7 +137,7 @@ fn a_backlog_snapshot_file_starts_pending() {
     // Record 5 listed twice is one entry; the oldest (record 9, 2 h old) goes first.
     assert_eq!(r.totals().initial_entries, 2);
     assert_eq!(
-        r.latency_by_object[0].unwrap().max,
+        r.object_latency(0).unwrap().max,
         2 * 3600 * SECOND - 500 + 720
     );
 }

@@ -38,12 +38,12 @@ at = "10m"
 object = "Lead"
 count = 1000"#,
     ));
-    let e = &r.events[0];
+    let e = &r.events()[0];
     assert_eq!(e.clear_time(), Some(360 * SECOND));
     assert_eq!(e.recovery_time(), Some(360 * SECOND));
     assert_eq!(e.synced, 1000);
-    assert_eq!(r.batches, 5);
-    let l = r.latency_by_object[0].unwrap();
+    assert_eq!(r.batches(), 5);
+    let l = r.object_latency(0).unwrap();
     // Nearest rank: the 500th record is in batch 3 (done at 216 s); the 900th in batch 5.
     assert_eq!(
         (l.p50, l.p90, l.max),
@@ -64,8 +64,8 @@ at = "10m"
 object = "Lead"
 count = 1050"#,
     ));
-    assert_eq!(r.events[0].clear_time(), Some(378 * SECOND));
-    assert_eq!(r.batches, 6);
+    assert_eq!(r.events()[0].clear_time(), Some(378 * SECOND));
+    assert_eq!(r.batches(), 6);
 }
 
 #[test]
@@ -81,10 +81,10 @@ object = "Lead"
 count = 400
 synced_fields = false"#,
     ));
-    let e = &r.events[0];
+    let e = &r.events()[0];
     assert_eq!(e.clear_time(), Some(2 * (7_200 + 1_000)));
     assert_eq!((e.synced, e.skipped), (0, 400));
-    assert!(r.latency_by_object[0].is_none(), "skips are not in latency");
+    assert!(r.object_latency(0).is_none(), "skips are not in latency");
 }
 
 fn two_objects(policy: &str) -> String {
@@ -117,9 +117,9 @@ count = 400
 fn fifo_drains_in_stamp_order_across_objects() {
     // Opportunities were stamped first (declared first, same instant): they go first.
     let (_, r) = run(&two_objects("policy = \"fifo\""));
-    assert_eq!(r.events[0].name, "opportunities");
-    assert_eq!(r.events[0].clear_time(), Some(2 * BATCH_72S));
-    assert_eq!(r.events[1].clear_time(), Some(4 * BATCH_72S));
+    assert_eq!(r.events()[0].name, "opportunities");
+    assert_eq!(r.events()[0].clear_time(), Some(2 * BATCH_72S));
+    assert_eq!(r.events()[1].clear_time(), Some(4 * BATCH_72S));
 }
 
 #[test]
@@ -127,9 +127,9 @@ fn priority_drains_the_first_object_in_the_order_first() {
     let (_, r) = run(&two_objects(
         "policy = \"priority\"\norder = [\"Lead\", \"Opportunity\"]",
     ));
-    assert_eq!(r.events[1].name, "leads");
-    assert_eq!(r.events[1].clear_time(), Some(2 * BATCH_72S));
-    assert_eq!(r.events[0].clear_time(), Some(4 * BATCH_72S));
+    assert_eq!(r.events()[1].name, "leads");
+    assert_eq!(r.events()[1].clear_time(), Some(2 * BATCH_72S));
+    assert_eq!(r.events()[0].clear_time(), Some(4 * BATCH_72S));
 }
 
 #[test]
@@ -139,12 +139,12 @@ fn round_robin_alternates_slices() {
         "policy = \"round_robin\"\norder = [\"Lead\", \"Opportunity\"]\nslice = 200",
     ));
     assert_eq!(
-        r.events[1].clear_time(),
+        r.events()[1].clear_time(),
         Some(3 * BATCH_72S),
         "leads: batches 1 and 3"
     );
     assert_eq!(
-        r.events[0].clear_time(),
+        r.events()[0].clear_time(),
         Some(4 * BATCH_72S),
         "opportunities: batches 2 and 4"
     );
@@ -154,8 +154,8 @@ fn round_robin_alternates_slices() {
 fn two_workers_halve_the_clear_time() {
     let (_, r) = run(&two_objects("workers = 2"));
     // 800 records, two lanes of 72 s batches: both events done by 144 s.
-    assert_eq!(r.events[0].clear_time(), Some(BATCH_72S));
-    assert_eq!(r.events[1].clear_time(), Some(2 * BATCH_72S));
+    assert_eq!(r.events()[0].clear_time(), Some(BATCH_72S));
+    assert_eq!(r.events()[1].clear_time(), Some(2 * BATCH_72S));
 }
 
 #[test]
@@ -172,9 +172,9 @@ fn ten_edits_of_the_same_records_leave_one_entry_each() {
         (t.edits, t.entries_created, t.coalesced),
         (10_000, 1000, 9000)
     );
-    assert_eq!(r.pending_end[0].queued, 1000);
-    assert_eq!(r.max_backlog, 1000);
-    let last = r.sample_times.len() - 1;
+    assert_eq!(r.object_pending_end(0).queued, 1000);
+    assert_eq!(r.max_backlog(), 1000);
+    let last = r.sample_times().len() - 1;
     assert_eq!(r.sample_total(last), 1000);
 }
 
@@ -209,11 +209,11 @@ count = 200
     };
     let (_, gated) = run(&text("gates = { Contact = \"Account\" }"));
     // Five Account batches (360 s) must complete before the Contact batch may start.
-    assert_eq!(gated.events[0].clear_time(), Some(5 * BATCH_72S));
-    assert_eq!(gated.events[1].clear_time(), Some(6 * BATCH_72S));
+    assert_eq!(gated.events()[0].clear_time(), Some(5 * BATCH_72S));
+    assert_eq!(gated.events()[1].clear_time(), Some(6 * BATCH_72S));
     let (_, free) = run(&text(""));
     assert_eq!(
-        free.events[1].clear_time(),
+        free.events()[1].clear_time(),
         Some(BATCH_72S),
         "ungated Contact goes first"
     );
@@ -235,10 +235,10 @@ object = "Lead"
 count = 1000"#,
     ));
     // Re-enabled at 2h05m, the sync looks at once: clear 360 s later.
-    let e = &r.events[0];
+    let e = &r.events()[0];
     assert_eq!(e.clear, Some(2 * HOUR + 5 * MINUTE + 360 * SECOND));
     // Every sample inside the window holds the whole backlog; nothing completes in it.
-    for (i, &t) in r.sample_times.iter().enumerate() {
+    for (i, &t) in r.sample_times().iter().enumerate() {
         if t > 10 * MINUTE && t <= 2 * HOUR + 5 * MINUTE {
             assert_eq!(r.sample_total(i), 1000, "sample at {t}");
         }
@@ -265,7 +265,7 @@ object = "Lead"
 count = 1000"#,
     ));
     assert_eq!(
-        r.events[0].clear,
+        r.events()[0].clear,
         Some(2 * HOUR + 5 * MINUTE + 360 * SECOND)
     );
 }
@@ -286,7 +286,10 @@ kind = "set_throughput"
 at = "10m30s"
 throughput = 20_000"#,
     ));
-    assert_eq!(r.events[0].clear_time(), Some(BATCH_72S + 4 * 36 * SECOND));
+    assert_eq!(
+        r.events()[0].clear_time(),
+        Some(BATCH_72S + 4 * 36 * SECOND)
+    );
 }
 
 #[test]
@@ -304,9 +307,9 @@ kind = "set_throughput"
 at = "1m"
 throughput = 0"#,
     ));
-    assert_eq!(r.events[0].clear, None);
-    assert_eq!(r.events[0].recovery, None);
-    assert_eq!(r.events[0].still_pending, 1000);
+    assert_eq!(r.events()[0].clear, None);
+    assert_eq!(r.events()[0].recovery, None);
+    assert_eq!(r.events()[0].still_pending, 1000);
 }
 
 #[test]
@@ -330,9 +333,9 @@ count = 1"#,
         )
     };
     let (_, with) = run(&text(true));
-    assert_eq!(with.events[1].clear_time(), Some(2 * BATCH_72S));
+    assert_eq!(with.events()[1].clear_time(), Some(2 * BATCH_72S));
     let (_, without) = run(&text(false));
-    assert_eq!(without.events[1].clear_time(), Some(BATCH_72S));
+    assert_eq!(without.events()[1].clear_time(), Some(BATCH_72S));
     // Either way the second edit coalesced: 400 entries.
     assert_eq!(with.totals().entries_created, 400);
 }
@@ -360,8 +363,8 @@ object = "Lead"
 count = 200
 "#);
     // Strict FIFO: the 1,000 custom records (5 batches) go before the 200 Leads.
-    assert_eq!(r.events[0].clear_time(), Some(5 * BATCH_72S));
-    assert_eq!(r.events[1].clear, Some(10 * MINUTE + 6 * BATCH_72S));
+    assert_eq!(r.events()[0].clear_time(), Some(5 * BATCH_72S));
+    assert_eq!(r.events()[1].clear, Some(10 * MINUTE + 6 * BATCH_72S));
 }
 
 #[test]
@@ -377,7 +380,7 @@ edits_per_hour = 1000
     let t = r.totals();
     assert!(t.edits > 20_000);
     assert_eq!(t.filtered, t.edits);
-    assert_eq!(r.max_backlog, 0);
+    assert_eq!(r.max_backlog(), 0);
 }
 
 #[test]
@@ -405,7 +408,7 @@ count = 500
 direction = "to_crm"
 "#);
     // The same record pending in both directions is two backlog entries.
-    let last = r.sample_times.len() - 1;
+    let last = r.sample_times().len() - 1;
     assert_eq!(r.sample_total(last), 800);
     assert_eq!(
         r.sample_direction(last, syncsim::scenario::Direction::ToMarketing),
@@ -440,7 +443,7 @@ count = 8000
 "#,
     ));
     assert_eq!(
-        r.events[1].clear,
+        r.events()[1].clear,
         Some(11 * MINUTE + 12 * SECOND + 10 * BATCH_72S)
     );
 }
@@ -465,7 +468,7 @@ duration = "1m"
     // The batches running at 10m30s finish at 11m12s; the outage ends at 11m30s, when all four
     // lanes start again: 9 more rounds of 72 s.
     assert_eq!(
-        r.events[0].clear,
+        r.events()[0].clear,
         Some(11 * MINUTE + 30 * SECOND + 9 * BATCH_72S)
     );
 }
@@ -492,9 +495,9 @@ at = "10m20s"
 workers = 4
 "#,
     ));
-    assert_eq!(r.pending_end[0].in_flight, 0);
-    assert_eq!(r.events[0].synced, 4000);
-    assert_eq!(r.events[0].clear, Some(10 * MINUTE + 5 * BATCH_72S));
+    assert_eq!(r.object_pending_end(0).in_flight, 0);
+    assert_eq!(r.events()[0].synced, 4000);
+    assert_eq!(r.events()[0].clear, Some(10 * MINUTE + 5 * BATCH_72S));
 }
 
 #[test]
@@ -517,5 +520,5 @@ at = "1h"
 throughput = 10_000
 "#,
     ));
-    assert_eq!(r.events[0].clear, Some(HOUR + 2 * BATCH_72S));
+    assert_eq!(r.events()[0].clear, Some(HOUR + 2 * BATCH_72S));
 }

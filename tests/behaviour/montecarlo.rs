@@ -5,6 +5,7 @@ use assert_cmd::Command;
 use syncsim::engine::{seeds, simulate};
 use syncsim::replicate;
 use syncsim::scenario;
+use syncsim::summary::RunSummary;
 
 fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -79,9 +80,9 @@ fn a_replication_rerun_alone_gives_its_row() {
     .unwrap();
     let reps = replicate::run(&sc, 5, &|| {});
     for i in [0u64, 3] {
-        let alone = simulate(&sc, seeds::replication_seed(sc.seed, i));
-        let (names, summary) = replicate::summarize(&sc, i, &alone);
-        assert_eq!(names, reps.names);
+        let alone = RunSummary::of(&sc, simulate(&sc, seeds::replication_seed(sc.seed, i)));
+        let summary = replicate::ReplicationSummary::of(i, &alone);
+        assert_eq!(syncsim::summary::metric_names(&sc), reps.names);
         assert_eq!(summary, reps.runs[i as usize], "replication {i}");
     }
     // Through the binary: `--replication 3` writes the row's numbers as a single run.
@@ -122,11 +123,7 @@ fn the_confidence_interval_of_the_edit_count_covers_the_poisson_mean() {
     for seed in 0..100 {
         let sc = scenario::from_str(text, "p.toml", "p", &[format!("seed={seed}")]).unwrap();
         let reps = replicate::run(&sc, 20, &|| {});
-        let edits = reps
-            .aggregates()
-            .into_iter()
-            .find(|a| a.name == "edits")
-            .unwrap();
+        let edits = reps.aggregate("edits").unwrap();
         let ci = edits.mean_ci.unwrap();
         if ci.low <= 10_000.0 && 10_000.0 <= ci.high {
             covered += 1;
@@ -145,7 +142,7 @@ fn bands_bracket_the_median() {
     )
     .unwrap();
     let reps = replicate::run(&sc, 9, &|| {});
-    let b = reps.total_band();
+    let b = &reps.total_band;
     assert_eq!(b.p50.len(), reps.sample_times.len());
     for i in 0..b.p50.len() {
         assert!(b.p10[i] <= b.p50[i] && b.p50[i] <= b.p90[i]);

@@ -625,7 +625,7 @@ fn a_recommended_split_pastes_into_the_scenario() {
         rank: Some(1.0),
         tie: Some(1.0),
     };
-    let snippet = schedule::snippet(&spec, &sc, Some(&result));
+    let snippet = syncsim::report::planner::snippet(&spec, &sc, Some(&result));
     let cut = DAY_AND_NIGHT.find("[events.bulk]").unwrap();
     let pasted = format!("{}{snippet}", &DAY_AND_NIGHT[..cut]);
     let from_snippet = syncsim::scenario::from_str(&pasted, "pasted.toml", "x", &[])
@@ -635,15 +635,22 @@ fn a_recommended_split_pastes_into_the_scenario() {
     let names: Vec<&str> = planned.events.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["bulk", "bulk_part2", "bulk_part3"]);
     // The whole update clears when its last part does: plan.clear_h spans the parts.
-    let r = syncsim::engine::simulate(&planned, planned.seed);
-    let metrics = schedule::plan_metrics("bulk")(&planned, &r);
-    let last_clear = r.events.iter().filter_map(|e| e.clear).max().unwrap();
+    let r = syncsim::summary::RunSummary::of(
+        &planned,
+        syncsim::engine::simulate(&planned, planned.seed),
+    );
+    let metrics = schedule::plan_metrics("bulk")(&r);
+    let last_clear = r
+        .run()
+        .events()
+        .iter()
+        .filter_map(|e| e.clear)
+        .max()
+        .unwrap();
+    assert_eq!(metrics[0].name, "plan.clear_h");
     assert_eq!(
-        metrics[0],
-        (
-            "plan.clear_h".to_string(),
-            Some((last_clear - 20 * HOUR) as f64 / HOUR as f64)
-        )
+        metrics[0].value,
+        Some((last_clear - 20 * HOUR) as f64 / HOUR as f64)
     );
 }
 

@@ -8,10 +8,10 @@ use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use syncsim::metrics::dashboard;
 use syncsim::report::charts::object_colour;
 use syncsim::report::figures::CHARTS;
-use syncsim::report::{fixed, terminal::thousands};
+use syncsim::summary::Dashboard;
+use syncsim::text::{fixed, thousands};
 
 /// Two objects, a bulk update that clears, an outage, and a description that needs escaping.
 const SCENARIO: &str = r#"
@@ -167,7 +167,7 @@ fn the_dashboard_holds_the_run_and_nothing_from_outside() {
     let (_dir, out) = run_reports(&[]);
     let html = fs::read_to_string(out.join("dashboard.html")).unwrap();
     let (sc, r) = super::run(SCENARIO);
-    let d = dashboard(&r, sc.objects.len(), r.horizon);
+    let d = Dashboard::at(&r, sc.objects.len(), r.horizon());
 
     // The per-object table: each object's backlog, in its own row, in the backlog column.
     let objects = &html[html.find("id=\"objects\"").unwrap()..];
@@ -200,7 +200,7 @@ fn the_dashboard_holds_the_run_and_nothing_from_outside() {
     )));
 
     // The forecast: the bulk update's clear time, its recovery, the max backlog.
-    let bulk = &r.events[0];
+    let bulk = &r.events()[0];
     let clear = bulk
         .clear_time()
         .expect("the bulk update clears in this scenario");
@@ -210,7 +210,7 @@ fn the_dashboard_holds_the_run_and_nothing_from_outside() {
         "clear time {clear_text} missing"
     );
     assert!(
-        html.contains(&thousands(r.max_backlog)),
+        html.contains(&thousands(r.max_backlog())),
         "max backlog missing"
     );
     assert!(
@@ -647,8 +647,9 @@ fn a_monte_carlo_dashboard_shows_the_forecast_across_replications() {
     let aggs = aggregate_csv(&out);
     let agg = |name: &str| -> Vec<f64> {
         let cells = &aggs.iter().find(|(n, _)| n == name).unwrap().1;
-        // mean, mean_ci_low, mean_ci_high, then p50 and p90 (columns 9 and 10).
-        [3, 4, 5, 9, 10]
+        // mean, mean_ci_low, mean_ci_high, then p50, p90, p90_ci_low and p90_ci_high
+        // (columns 9 to 12).
+        [3, 4, 5, 9, 10, 11, 12]
             .iter()
             .map(|&i| {
                 cells[i]
@@ -660,12 +661,13 @@ fn a_monte_carlo_dashboard_shows_the_forecast_across_replications() {
     let spread = section(&html, "spread");
     assert!(spread.contains("<h2 id=\"spread-h\">Forecast across 5 replications</h2>"));
 
-    // Clear and recovery times: mean, its 95% CI, P50, P90, as in aggregate.csv.
+    // Clear and recovery times: mean with its 95% CI, P50, P90 with its 95% CI, each
+    // labelled apart and each as in aggregate.csv.
     for (label, metric) in [
         ("lead_bulk: clear time (h)", "event.lead_bulk.clear_h"),
         ("lead_bulk: recovery time (h)", "event.lead_bulk.recovery_h"),
     ] {
-        let [mean, low, high, p50, p90] = agg(metric)[..] else {
+        let [mean, low, high, p50, p90, p90_low, p90_high] = agg(metric)[..] else {
             unreachable!()
         };
         let f = |x: f64| fixed(x, 2);
@@ -676,13 +678,17 @@ fn a_monte_carlo_dashboard_shows_the_forecast_across_replications() {
                 format!("{}-{}", f(low), f(high)),
                 f(p50),
                 f(p90),
+                format!("{}-{}", f(p90_low), f(p90_high)),
                 "-".into()
             ],
             "{label}"
         );
     }
+    assert!(
+        spread.contains(">95% CI of the mean</th>") && spread.contains(">95% CI of the P90</th>")
+    );
     // The max backlog, in records.
-    let [mean, low, high, p50, p90] = agg("backlog.max")[..] else {
+    let [mean, low, high, p50, p90, p90_low, p90_high] = agg("backlog.max")[..] else {
         unreachable!()
     };
     let r = |x: f64| thousands(x.round() as u64);
@@ -693,6 +699,7 @@ fn a_monte_carlo_dashboard_shows_the_forecast_across_replications() {
             format!("{}-{}", r(low), r(high)),
             r(p50),
             r(p90),
+            format!("{}-{}", r(p90_low), r(p90_high)),
             "-".into()
         ]
     );
@@ -746,10 +753,17 @@ fn a_monte_carlo_dashboard_says_when_a_time_did_not_come_in_every_replication() 
     let spread = section(&html, "spread");
     assert_eq!(
         row_cells(spread, "opportunity_bulk: clear time (h)"),
-        ["-", "-", "never", "never", "did not clear in 3 of 3"]
+        [
+            "-",
+            "-",
+            "never",
+            "never",
+            "never",
+            "did not clear in 3 of 3"
+        ]
     );
     assert_eq!(
-        row_cells(spread, "opportunity_bulk: recovery time (h)")[4],
+        row_cells(spread, "opportunity_bulk: recovery time (h)")[5],
         "did not recover in 3 of 3"
     );
 }

@@ -52,7 +52,7 @@ fn check_ten_attempts_then_midnight(extra: &str, interval: Millis) {
         assert_eq!(errors(&lone_record(extra, f)), k - 1, "before failure {k}");
         let r = lone_record(extra, f + 1);
         assert_eq!(errors(&r), k, "at failure {k}");
-        let p = r.pending_end[0];
+        let p = r.object_pending_end(0);
         if k < 10 {
             assert_eq!(
                 (p.retry, p.timeout),
@@ -71,7 +71,7 @@ fn check_ten_attempts_then_midnight(extra: &str, interval: Millis) {
     assert_eq!(errors(&lone_record(extra, DAY + ATTEMPT)), 10);
     let r = lone_record(extra, DAY + ATTEMPT + 1);
     assert_eq!(errors(&r), 11);
-    assert_eq!(r.pending_end[0].timeout, 1);
+    assert_eq!(r.object_pending_end(0).timeout, 1);
 }
 
 #[test]
@@ -94,10 +94,10 @@ fn a_fix_lets_the_timeout_queue_drain_at_the_next_nightly_retry() {
     assert_eq!(r.totals().synced, 1);
     // MODEL.md: an entry moved to a retry queue no longer holds its event back, so the
     // event first cleared at the first failure.
-    assert_eq!(r.events[0].clear, Some(10 * MINUTE + ATTEMPT));
-    assert_eq!((r.events[0].synced, r.events[0].errored), (1, 0));
-    assert_eq!(r.pending_end[0].timeout, 0);
-    let l = r.latency_by_object[0].unwrap();
+    assert_eq!(r.events()[0].clear, Some(10 * MINUTE + ATTEMPT));
+    assert_eq!((r.events()[0].synced, r.events()[0].errored), (1, 0));
+    assert_eq!(r.object_pending_end(0).timeout, 0);
+    let l = r.object_latency(0).unwrap();
     assert_eq!(
         l.max,
         DAY + ATTEMPT - 10 * MINUTE,
@@ -113,7 +113,7 @@ fn a_manual_retry_happens_now_with_a_fresh_count() {
     );
     assert_eq!(errors(&r), 11, "ten, then the manual retry at 5 h");
     // A fresh count: the record goes back to the retry queue, not the timeout queue.
-    assert_eq!(r.pending_end[0].retry, 1);
+    assert_eq!(r.object_pending_end(0).retry, 1);
 }
 
 #[test]
@@ -123,14 +123,15 @@ fn a_new_edit_makes_an_errored_record_pending_again() {
     let edit = "[events.edit2]\nkind = \"bulk_update\"\nat = \"5h\"\nobject = \"Lead\"\ncount = 1";
     let before = lone_record(edit, 5 * HOUR + 10 * ATTEMPT);
     assert_eq!(
-        before.pending_end[0].queued, 1,
+        before.object_pending_end(0).queued,
+        1,
         "pending again, not in the timeout queue"
     );
-    assert_eq!(before.pending_end[0].timeout, 0);
+    assert_eq!(before.object_pending_end(0).timeout, 0);
     let r = lone_record(edit, 5 * HOUR + 11 * ATTEMPT + 1);
     // Attempted, failed, and back in the retry queue with a fresh count.
     assert_eq!(errors(&r), 11);
-    assert_eq!(r.pending_end[0].retry, 1);
+    assert_eq!(r.object_pending_end(0).retry, 1);
     assert_eq!(
         r.totals().entries_created,
         1,
@@ -180,15 +181,19 @@ object = "Lead"
     assert_eq!(errors(&r), 1);
     let held_from = 30 * MINUTE + ATTEMPT;
     let released = DAY + 15 * MINUTE + ATTEMPT;
-    assert_eq!(r.api.suppressed, released - held_from);
-    assert_eq!(r.api.peak_usage, 801);
+    assert_eq!(r.api().suppressed, released - held_from);
+    assert_eq!(r.api().peak_usage, 801);
     assert_eq!(
-        r.latency_by_object[0].unwrap().max,
+        r.object_latency(0).unwrap().max,
         released + ATTEMPT - 10 * MINUTE
     );
     // While held, the record sits in the retry queue, outside the backlog.
-    let i = r.sample_times.iter().position(|&t| t == 12 * HOUR).unwrap();
-    assert_eq!((r.retry_samples[i], r.sample_total(i)), (1, 0));
+    let i = r
+        .sample_times()
+        .iter()
+        .position(|&t| t == 12 * HOUR)
+        .unwrap();
+    assert_eq!((r.retry_samples()[i], r.sample_total(i)), (1, 0));
 }
 
 #[test]
@@ -203,9 +208,9 @@ fn a_daily_load_above_the_threshold_suppresses_retries_for_good() {
     );
     let r = lone_record(&extra, 3 * DAY);
     assert_eq!(errors(&r), 3);
-    assert_eq!(r.api.suppressed, 3 * DAY - (70 * MINUTE + 3 * ATTEMPT));
-    assert_eq!(r.api.calls[2], 3 * 780);
-    assert_eq!(r.pending_end[0].retry, 1);
+    assert_eq!(r.api().suppressed, 3 * DAY - (70 * MINUTE + 3 * ATTEMPT));
+    assert_eq!(r.api().calls[2], 3 * 780);
+    assert_eq!(r.object_pending_end(0).retry, 1);
 }
 
 #[test]
@@ -233,13 +238,17 @@ count = 3000
     let r = simulate(&sc, 1);
     r.check_conservation().unwrap();
     let batch = 14_400;
-    assert_eq!(r.events[0].clear, Some(DAY + 10 * MINUTE + 5 * batch));
-    assert_eq!(r.api.paused, DAY - 10 * batch);
-    assert_eq!(r.api.calls, [15, 0, 0]);
-    assert_eq!(r.api.peak_usage, 10);
+    assert_eq!(r.events()[0].clear, Some(DAY + 10 * MINUTE + 5 * batch));
+    assert_eq!(r.api().paused, DAY - 10 * batch);
+    assert_eq!(r.api().calls, [15, 0, 0]);
+    assert_eq!(r.api().peak_usage, 10);
     // Samples while paused show a full window.
-    let i = r.sample_times.iter().position(|&t| t == 12 * HOUR).unwrap();
-    assert_eq!(r.api_samples[i], 10);
+    let i = r
+        .sample_times()
+        .iter()
+        .position(|&t| t == 12 * HOUR)
+        .unwrap();
+    assert_eq!(r.api_samples()[i], 10);
     assert_eq!(r.sample_total(i), 1000);
 }
 
@@ -257,8 +266,8 @@ records = 10
     let sc = scenario::from_str(text, "checks.toml", "checks", &[]).unwrap();
     assert_eq!(sc.api.calls_per_cycle, 25);
     let r = simulate(&sc, 1);
-    assert_eq!(r.api.calls[1], 7_200);
-    assert_eq!(r.cycles, 288);
+    assert_eq!(r.api().calls[1], 7_200);
+    assert_eq!(r.cycles(), 288);
     let _ = SECOND;
 }
 
@@ -312,6 +321,6 @@ fn a_retry_taken_out_of_the_queue_holds_nothing_back() {
     let extra = "[retry]\nsuppress_above_calls = 0\n[events.fix]\nkind = \"fix_errors\"\nat = \"15m\"\nobject = \"Lead\"\n[events.again]\nkind = \"bulk_update\"\nat = \"20m\"\nobject = \"Lead\"\ncount = 1";
     let r = lone_record(extra, 2 * DAY);
     assert_eq!((errors(&r), r.totals().synced), (1, 1));
-    assert_eq!(r.pending_end[0].retry, 0);
-    assert_eq!(r.api.suppressed, 0);
+    assert_eq!(r.object_pending_end(0).retry, 0);
+    assert_eq!(r.api().suppressed, 0);
 }

@@ -8,8 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{BarChart, FanChart, LineChart, Marker, XAxis, FONT_FAMILY};
-use crate::report::fixed;
-use crate::report::terminal::thousands;
+use crate::text::{fixed, thousands};
 
 const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);

@@ -11,13 +11,13 @@
 //!
 //! Nothing is computed here: the values are the table's aggregates, as in `sweep.csv`.
 
-use super::SweepTable;
-use crate::catalogue;
-use crate::planner::{suggest, PlannerError};
-use crate::replicate::Aggregate;
-use crate::report::charts::{
+use super::charts::{
     metric_vs_parameters, Chart, ParameterAxis, ParameterPoint, ParameterSeries, XAxis, PALETTE,
 };
+use crate::catalogue;
+use crate::planner::sweep::SweepTable;
+use crate::planner::{suggest, PlannerError};
+use crate::replicate::Aggregate;
 use crate::units::{parse_duration, HOUR};
 
 /// The chart's file stem: `sweep.png`, `sweep.svg`.

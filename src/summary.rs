@@ -1,0 +1,146 @@
+//! The run summary: everything a report says about one run, computed once from (scenario, run
+//! result). Terminal, CSV, JSON, charts, HTML, the planner's tables and `check` read it (or,
+//! across replications, [`crate::replicate::MonteCarlo`]) and compute nothing themselves.
+//!
+//! A [`RunSummary`] holds the run's result (whose series it exposes through typed accessors),
+//! the totals over every queue, what was left at the end, the admin page's dashboard at the end
+//! of the horizon, and every scalar metric under its stable name (the names the metric
+//! catalogue describes, [`crate::catalogue`]).
+
+pub mod dashboard;
+mod scalars;
+
+pub use dashboard::{Dashboard, DashboardRow, Status};
+
+use crate::metrics::{PendingAtEnd, QueueCounters, RunResult};
+use crate::scenario::Scenario;
+
+/// A named scalar metric; `None` means "did not happen within the horizon", "infinite" or "no
+/// data", as the metric catalogue says for that name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    /// The stable name (see `docs/outputs.md`).
+    pub name: String,
+    /// Its value in the catalogue's unit.
+    pub value: Option<f64>,
+}
+
+/// One run, summarised once for every report.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    scenario: Scenario,
+    run: RunResult,
+    totals: QueueCounters,
+    end: PendingAtEnd,
+    dashboard: Dashboard,
+    metrics: Vec<Metric>,
+    shows_errors: bool,
+}
+
+impl RunSummary {
+    /// The summary of `run`, a run of `scenario`.
+    pub fn of(scenario: &Scenario, run: RunResult) -> Self {
+        let totals = run.totals();
+        let end = run.pending_totals();
+        let dashboard = Dashboard::at(&run, scenario.objects.len(), run.horizon());
+        let api = run.api();
+        let shows_errors = scenario
+            .objects
+            .iter()
+            .any(|o| o.transient_error_rate > 0.0 || o.permanent_error_fraction > 0.0)
+            || totals.errors_transient + totals.errors_permanent > 0
+            || end.retry + end.timeout > 0
+            || scenario.api.daily_limit.is_some()
+            || scenario.api.background_calls_per_hour > 0.0
+            || api.calls[2] > 0
+            || api.paused > 0
+            || api.suppressed > 0;
+        let mut summary = RunSummary {
+            scenario: scenario.clone(),
+            run,
+            totals,
+            end,
+            dashboard,
+            metrics: Vec::new(),
+            shows_errors,
+        };
+        summary.metrics = scalars::list(scenario, Some(&summary));
+        summary
+    }
+
+    /// The scenario that ran.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The run's result: its series and per-queue figures, through typed accessors.
+    pub fn run(&self) -> &RunResult {
+        &self.run
+    }
+
+    /// The seed the run used.
+    pub fn seed(&self) -> u64 {
+        self.run.seed()
+    }
+
+    /// Counters over every queue.
+    pub fn totals(&self) -> &QueueCounters {
+        &self.totals
+    }
+
+    /// What was left at the end over every queue (oldest age: the oldest pending record).
+    pub fn end(&self) -> &PendingAtEnd {
+        &self.end
+    }
+
+    /// The admin page at the end of the horizon.
+    pub fn dashboard(&self) -> &Dashboard {
+        &self.dashboard
+    }
+
+    /// Every scalar metric, in the stable order of [`metric_names`].
+    pub fn metrics(&self) -> &[Metric] {
+        &self.metrics
+    }
+
+    /// The value of metric `name`; `None` inside when it has no value, `None` outside when
+    /// the run has no such metric.
+    pub fn metric(&self, name: &str) -> Option<Option<f64>> {
+        self.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.value)
+    }
+
+    /// Whether the run has errors, retries or an API budget worth a report section: error
+    /// rates in the scenario, failed attempts or errored records, a daily API limit, or other
+    /// integrations' calls. The sync's own batch calls alone do not count: every run makes
+    /// them.
+    pub fn shows_errors(&self) -> bool {
+        self.shows_errors
+    }
+
+    /// The largest retry queue on the sample grid.
+    pub fn retry_queue_max(&self) -> u64 {
+        self.run.retry_samples().iter().copied().max().unwrap_or(0) as u64
+    }
+
+    /// The largest timeout queue on the sample grid.
+    pub fn timeout_queue_max(&self) -> u64 {
+        self.run
+            .timeout_samples()
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0) as u64
+    }
+}
+
+/// The names of every scalar metric a run of `scenario` has, in the order of
+/// [`RunSummary::metrics`], without running it.
+pub fn metric_names(scenario: &Scenario) -> Vec<String> {
+    scalars::list(scenario, None)
+        .into_iter()
+        .map(|m| m.name)
+        .collect()
+}
