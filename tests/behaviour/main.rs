@@ -1,5 +1,6 @@
 //! Behaviour tests of syncsim: one integration binary, one file per behaviour.
 
+mod answers;
 mod bad_scenarios;
 mod check;
 mod cli;
