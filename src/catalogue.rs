@@ -74,6 +74,17 @@ pub enum Missing {
     NoData,
 }
 
+impl Better {
+    /// The word used in the documentation's tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Better::Lower => "lower",
+            Better::Higher => "higher",
+            Better::Neither => "-",
+        }
+    }
+}
+
 impl Missing {
     /// Whether a missing value ranks above every number (rather than being left out).
     pub fn ranks_above(self) -> bool {
@@ -83,15 +94,15 @@ impl Missing {
     /// What the documentation says a missing value means.
     pub fn label(self) -> &'static str {
         match self {
-            Missing::Impossible => "always present",
-            Missing::NotWithinHorizon => "not within the horizon",
+            Missing::Impossible => "-",
+            Missing::NotWithinHorizon => "never (not within the horizon)",
             Missing::Infinite => "infinite",
             Missing::NoData => "no data",
         }
     }
 }
 
-/// The part of `docs/outputs.md` a metric is listed in.
+/// The part of the documentation a metric is listed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
     /// Counts and the backlog over the whole run.
@@ -106,6 +117,62 @@ pub enum Group {
     Dashboard,
     /// Derived by `syncsim schedule` over a bulk update and its parts.
     Plan,
+}
+
+impl Group {
+    /// Every group, in the order of the documentation.
+    pub const ALL: [Group; 6] = [
+        Group::RunTotals,
+        Group::ErrorsApi,
+        Group::Event,
+        Group::Latency,
+        Group::Dashboard,
+        Group::Plan,
+    ];
+
+    /// The name of the group's table in the documentation's markers.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Group::RunTotals => "run-totals",
+            Group::ErrorsApi => "errors-api",
+            Group::Event => "event",
+            Group::Latency => "latency",
+            Group::Dashboard => "dashboard",
+            Group::Plan => "plan",
+        }
+    }
+
+    /// The documentation page that lists the group (`docs/planner.md` for the plan metrics,
+    /// `docs/outputs.md` for the others).
+    pub fn page(self) -> &'static str {
+        match self {
+            Group::Plan => "docs/planner.md",
+            _ => "docs/outputs.md",
+        }
+    }
+}
+
+/// The documentation's table of one group: a markdown table with each metric's name, unit,
+/// which way is better, what a missing value means and its description, between markers
+/// (`<!-- catalogue:run-totals -->` ... `<!-- /catalogue:run-totals -->`) that a test checks
+/// against this catalogue.
+pub fn markdown(group: Group) -> String {
+    let mut out = format!(
+        "<!-- catalogue:{0} -->\n| metric | unit | better | missing means | meaning |\n|---|---|---|---|---|\n",
+        group.slug()
+    );
+    for def in CATALOGUE.iter().filter(|d| d.group == group) {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            def.pattern,
+            def.unit.label(),
+            def.better.label(),
+            def.missing.label(),
+            def.description
+        ));
+    }
+    out.push_str(&format!("<!-- /catalogue:{} -->\n", group.slug()));
+    out
 }
 
 /// One metric of the catalogue.
@@ -319,6 +386,37 @@ mod tests {
                 Unit::Count
             };
             assert_eq!(def.unit, expected, "{p}");
+        }
+    }
+
+    /// `docs/outputs.md` and `docs/planner.md` hold every group's table exactly as
+    /// [`markdown`] renders it. With `SYNCSIM_WRITE_DOCS=1` the test rewrites the tables in
+    /// place instead (then review the diff).
+    #[test]
+    fn the_documentation_lists_the_catalogue() {
+        for group in Group::ALL {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(group.page());
+            let text = std::fs::read_to_string(&path).unwrap();
+            let table = markdown(group);
+            let begin = format!("<!-- catalogue:{} -->", group.slug());
+            let end = format!("<!-- /catalogue:{} -->\n", group.slug());
+            let (Some(i), Some(j)) = (text.find(&begin), text.find(&end)) else {
+                panic!("{} has no {begin} ... {end} table", group.page());
+            };
+            let current = &text[i..j + end.len()];
+            if current != table && std::env::var_os("SYNCSIM_WRITE_DOCS").is_some() {
+                let updated = format!("{}{table}{}", &text[..i], &text[j + end.len()..]);
+                std::fs::write(&path, updated).unwrap();
+                continue;
+            }
+            assert_eq!(
+                current,
+                table,
+                "{}'s {} table differs from the metric catalogue (SYNCSIM_WRITE_DOCS=1 cargo \
+                 test rewrites it)",
+                group.page(),
+                group.slug()
+            );
         }
     }
 

@@ -142,20 +142,21 @@ pub fn mean_ci_text(a: &Aggregate, f: impl Fn(f64) -> String) -> Option<String> 
 }
 
 /// A metric's spread, each statistic labelled by what it is: "mean 6.57 h (95% CI of the
-/// mean 6.56-6.57 h), P50 6.57 h, P90 6.58 h (95% CI of the P90 6.58-6.59 h)", in `unit`.
-pub fn spread(a: &Aggregate, unit: &str, decimals: usize) -> String {
-    let f = |x: Option<f64>| or_never(x, |v| fixed(v, decimals));
+/// mean 6.56-6.57 h), P50 6.57 h, P90 6.58 h (95% CI of the P90 6.58-6.59 h)", each number
+/// written by `number` and followed by `unit`.
+pub fn spread(a: &Aggregate, unit: &str, number: impl Fn(f64) -> String) -> String {
+    let f = |x: Option<f64>| or_never(x, &number);
     let mean = match (a.mean, never_text(a)) {
         (Some(m), _) => {
-            let ci = mean_ci_text(a, |v| fixed(v, decimals)).map_or(String::new(), |ci| {
+            let ci = mean_ci_text(a, &number).map_or(String::new(), |ci| {
                 format!(" (95% CI of the mean {ci}{unit})")
             });
-            format!("mean {}{unit}{ci}", fixed(m, decimals))
+            format!("mean {}{unit}{ci}", number(m))
         }
         (None, Some(never)) => format!("{never} never within the horizon"),
         (None, None) => "no data".to_string(),
     };
-    let p90_ci = p90_ci_text(a, |v| fixed(v, decimals)).map_or(String::new(), |ci| {
+    let p90_ci = p90_ci_text(a, &number).map_or(String::new(), |ci| {
         format!(" (95% CI of the P90 {ci}{unit})")
     });
     format!(
@@ -187,6 +188,16 @@ pub fn mean_with_ci(a: &Aggregate, decimals: usize) -> String {
     }
 }
 
+/// Hours with two decimals.
+fn hours2(x: f64) -> String {
+    fixed(x, 2)
+}
+
+/// A number of records, rounded, digits grouped.
+fn records(x: f64) -> String {
+    thousands(x.round() as u64)
+}
+
 /// The terminal summary of a Monte Carlo run; `elapsed` is how long it took, if shown.
 pub fn write_terminal(
     mc: &MonteCarlo,
@@ -212,15 +223,15 @@ pub fn write_terminal(
     for e in mc.first.run().events() {
         for (what, key) in [("clear", "clear_h"), ("recovery", "recovery_h")] {
             if let Some(a) = mc.aggregate(&format!("event.{}.{key}", e.name)) {
-                writeln!(w, "Event {} {what}: {}", e.name, spread(a, " h", 2))?;
+                writeln!(w, "Event {} {what}: {}", e.name, spread(a, " h", hours2))?;
             }
         }
     }
     if let Some(a) = mc.aggregate("backlog.max") {
-        writeln!(w, "Max backlog: {}", spread(a, "", 0))?;
+        writeln!(w, "Max backlog: {}", spread(a, "", records))?;
     }
     if let Some(a) = mc.aggregate("backlog.end") {
-        writeln!(w, "Backlog at the end: {}", spread(a, "", 0))?;
+        writeln!(w, "Backlog at the end: {}", spread(a, "", records))?;
     }
     writeln!(w)?;
     writeln!(
@@ -248,13 +259,15 @@ pub fn write_terminal(
             cell("p99")
         )?;
     }
-    for (label, key, unit, dec) in [
-        ("Timeout queue at the end", "timeout_queue_end", "", 0),
-        ("Time paused by the API limit", "api.paused_h", " h", 2),
-        ("Time retries were held back", "api.suppressed_h", " h", 2),
-    ] {
+    type Number = fn(f64) -> String;
+    let lines: [(&str, &str, &str, Number); 3] = [
+        ("Timeout queue at the end", "timeout_queue_end", "", records),
+        ("Time paused by the API limit", "api.paused_h", " h", hours2),
+        ("Time retries were held back", "api.suppressed_h", " h", hours2),
+    ];
+    for (label, key, unit, number) in lines {
         if let Some(a) = mc.aggregate(key).filter(|a| a.max.unwrap_or(0.0) > 0.0) {
-            writeln!(w, "{label}: {}", spread(a, unit, dec))?;
+            writeln!(w, "{label}: {}", spread(a, unit, number))?;
         }
     }
     if let Some(a) = mc.aggregate("edits") {

@@ -7,6 +7,7 @@ mod cli;
 mod conservation;
 mod data;
 mod determinism;
+mod doc_samples;
 mod edge_cases;
 mod examples;
 mod fit;
