@@ -37,6 +37,141 @@ impl ScenarioCheck {
     }
 }
 
+/// Why a check could not be judged: an expectation names a metric its scenario's runs do not
+/// have (a mistake in the scenario, not a failed expectation).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("scenario '{file}': expect.{expectation}: no metric named '{metric}'; metrics starting the same way: {near} (all names: docs/outputs.md)")]
+pub struct UnknownMetric {
+    /// The scenario file.
+    pub file: String,
+    /// The expectation's name.
+    pub expectation: String,
+    /// The metric as written.
+    pub metric: String,
+    /// Metrics of the run that share its first dotted key, or "none".
+    pub near: String,
+}
+
+/// A scenario's drift against the baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioDrift {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Whether the baseline has it (if not, nothing is compared).
+    pub in_baseline: bool,
+    /// The metrics that moved beyond the tolerance.
+    pub drifts: Vec<Drift>,
+}
+
+/// What `syncsim check` found: every scenario's checked run and, with a baseline, its drift.
+#[derive(Debug)]
+pub struct CheckRun {
+    /// One per scenario, in the order given.
+    pub checks: Vec<ScenarioCheck>,
+    /// One per scenario when compared with a baseline, else empty.
+    pub drifts: Vec<ScenarioDrift>,
+}
+
+impl CheckRun {
+    /// Whether some expectation failed.
+    pub fn failed(&self) -> bool {
+        self.checks.iter().any(|c| !c.passed())
+    }
+
+    /// How many expectations hold, of how many.
+    pub fn expectations_passed(&self) -> (usize, usize) {
+        let all = self.checks.iter().flat_map(|c| &c.expectations);
+        let passed = all
+            .clone()
+            .filter(|(_, v)| v.iter().all(|v| v.pass))
+            .count();
+        (passed, all.count())
+    }
+
+    /// Whether some metric drifted the wrong way beyond the tolerance.
+    pub fn worse(&self) -> bool {
+        self.drifts
+            .iter()
+            .any(|d| d.drifts.iter().any(|d| d.verdict == DriftVerdict::Worse))
+    }
+
+    /// `baseline` with this run's scenarios in it (replacing their old entries; the others'
+    /// kept).
+    pub fn updated_baseline(&self, baseline: Option<&Baseline>) -> Baseline {
+        let mut updated = baseline.cloned().unwrap_or_default();
+        for c in &self.checks {
+            updated.insert(
+                c.scenario.name.clone(),
+                BaselineEntry {
+                    replications: c.replications,
+                    seed: c.scenario.seed,
+                    metrics: c.values.clone(),
+                },
+            );
+        }
+        updated
+    }
+}
+
+/// Checks every `(file, scenario)` in parallel on the current rayon pool (`replications` each,
+/// default the scenario's), and compares them with `baseline` if given: drift beyond
+/// `tolerance` (relative).
+pub fn run(
+    scenarios: Vec<(String, Scenario)>,
+    replications: Option<u64>,
+    baseline: Option<&Baseline>,
+    tolerance: f64,
+) -> Result<CheckRun, UnknownMetric> {
+    use rayon::prelude::*;
+    let checks: Vec<ScenarioCheck> = scenarios
+        .into_par_iter()
+        .map(|(file, sc)| {
+            let r = replications.unwrap_or(sc.replications as u64);
+            check(&file, sc, r)
+        })
+        .collect();
+    for c in &checks {
+        for (name, verdicts) in &c.expectations {
+            if let Some(v) = verdicts.iter().find(|v| v.unknown_metric) {
+                let near: Vec<&str> = c
+                    .values
+                    .keys()
+                    .filter(|k| k.split('.').next() == v.condition.metric.split('.').next())
+                    .take(8)
+                    .map(String::as_str)
+                    .collect();
+                return Err(UnknownMetric {
+                    file: c.file.clone(),
+                    expectation: name.clone(),
+                    metric: v.condition.metric.clone(),
+                    near: if near.is_empty() {
+                        "none".into()
+                    } else {
+                        near.join(", ")
+                    },
+                });
+            }
+        }
+    }
+    let drifts = match baseline {
+        None => Vec::new(),
+        Some(b) => checks
+            .iter()
+            .map(|c| {
+                let entry = b.get(&c.scenario.name);
+                ScenarioDrift {
+                    scenario: c.scenario.name.clone(),
+                    in_baseline: entry.is_some(),
+                    drifts: entry
+                        .map(|e| drift(&e.metrics, &c.values, tolerance))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect(),
+    };
+    Ok(CheckRun { checks, drifts })
+}
+
 /// Runs `scenario` with `replications` and evaluates its expectations.
 pub fn check(file: &str, scenario: Scenario, replications: u64) -> ScenarioCheck {
     let reps = replicate::run(&scenario, replications, &|| {});

@@ -4,10 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use rayon::prelude::*;
 
 use super::{print, CliError, EXIT_FAILED};
-use syncsim::check::{self, Baseline, BaselineEntry, DriftVerdict, ScenarioCheck};
+use syncsim::check::{self, Baseline};
 use syncsim::report::{self, output::write_file_atomic};
 use syncsim::scenario::{self, Scenario};
 
@@ -124,74 +123,27 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
         }
         _ => None,
     };
-    let work = || -> Vec<ScenarioCheck> {
-        scenarios
-            .into_par_iter()
-            .map(|(file, sc)| {
-                let r = args.replications.unwrap_or(sc.replications as u64);
-                check::check(&file, sc, r)
-            })
-            .collect()
-    };
-    let checks = match args.threads {
-        None => work(),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n as usize)
-            .build()
-            .map_err(|e| CliError::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(work),
-    };
-    // A condition on a metric the run does not produce is a mistake in the scenario.
-    for c in &checks {
-        for (name, verdicts) in &c.expectations {
-            if let Some(v) = verdicts.iter().find(|v| v.unknown_metric) {
-                let near: Vec<&String> = c
-                    .values
-                    .keys()
-                    .filter(|k| k.split('.').next() == v.condition.metric.split('.').next())
-                    .take(8)
-                    .collect();
-                return Err(CliError::Usage(format!(
-                    "scenario '{}': expect.{name}: no metric named '{}'; metrics starting the same way: {} (all names: docs/outputs.md)",
-                    c.file,
-                    v.condition.metric,
-                    if near.is_empty() { "none".to_string() } else { near.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") }
-                )));
-            }
-        }
-    }
-    let mut drifts = Vec::new();
-    if let (Some(b), false) = (&baseline, args.update_baseline) {
-        for c in &checks {
-            match b.get(&c.scenario.name) {
-                Some(entry) => drifts.push((
-                    c.scenario.name.clone(),
-                    check::drift(&entry.metrics, &c.values, args.tolerance),
-                )),
-                None => drifts.push((c.scenario.name.clone(), Vec::new())),
-            }
-        }
-    }
-    let failed = checks.iter().any(|c| !c.passed());
-    let worse = drifts
-        .iter()
-        .any(|(_, d)| d.iter().any(|d| d.verdict == DriftVerdict::Worse));
+    let compare = baseline.as_ref().filter(|_| !args.update_baseline);
+    let result = super::with_threads(args.threads, || {
+        check::run(scenarios, args.replications, compare, args.tolerance)
+    })?
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    let failed = result.failed();
     let _ = print(|w| {
         if !args.quiet || failed {
-            report::check::write_table(&checks, w)?;
+            report::check::write_table(&result.checks, w)?;
         }
-        if let Some(b) = &baseline {
-            if !args.update_baseline {
-                writeln!(w)?;
-                for (name, d) in &drifts {
-                    if !b.contains_key(name) {
-                        writeln!(
-                            w,
-                            "{name}: not in the baseline (add it with --update-baseline)"
-                        )?;
-                    } else if !args.quiet || !d.is_empty() {
-                        report::check::write_drift(name, d, args.tolerance, w)?;
-                    }
+        if compare.is_some() {
+            writeln!(w)?;
+            for d in &result.drifts {
+                if !d.in_baseline {
+                    writeln!(
+                        w,
+                        "{}: not in the baseline (add it with --update-baseline)",
+                        d.scenario
+                    )?;
+                } else if !args.quiet || !d.drifts.is_empty() {
+                    report::check::write_drift(&d.scenario, &d.drifts, args.tolerance, w)?;
                 }
             }
         }
@@ -199,29 +151,18 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
     });
     if let Some(path) = &args.junit {
         let mut buf = Vec::new();
-        report::check::write_junit(&checks, &mut buf)
+        report::check::write_junit(&result.checks, &mut buf)
             .map_err(|e| CliError::Usage(e.to_string()))?;
         write_file_atomic(path, &buf)?;
     }
     if let Some(path) = &args.json {
         let mut buf = Vec::new();
-        report::check::write_json(&checks, &drifts, &mut buf)
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+        report::check::write_json(&result, &mut buf).map_err(|e| CliError::Usage(e.to_string()))?;
         write_file_atomic(path, &buf)?;
     }
     if args.update_baseline {
         let path = args.baseline.as_ref().expect("clap requires --baseline");
-        let mut updated = baseline.unwrap_or_default();
-        for c in &checks {
-            updated.insert(
-                c.scenario.name.clone(),
-                BaselineEntry {
-                    replications: c.replications,
-                    seed: c.scenario.seed,
-                    metrics: c.values.clone(),
-                },
-            );
-        }
+        let updated = result.updated_baseline(baseline.as_ref());
         write_file_atomic(path, check::baseline_text(&updated).as_bytes())?;
         if !args.quiet {
             let _ = print(|w| {
@@ -229,10 +170,14 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
                     w,
                     "baseline '{}' updated ({} scenarios)",
                     path.display(),
-                    checks.len()
+                    result.checks.len()
                 )
             });
         }
     }
-    Ok(if failed || worse { EXIT_FAILED } else { 0 })
+    Ok(if failed || result.worse() {
+        EXIT_FAILED
+    } else {
+        0
+    })
 }

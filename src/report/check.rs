@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::check::{Drift, ScenarioCheck};
+use crate::check::{CheckRun, Drift, ScenarioCheck};
 use crate::text::{json_number, num};
 
 fn actual_text(v: Option<f64>) -> String {
@@ -201,11 +201,8 @@ pub fn write_junit(checks: &[ScenarioCheck], w: &mut dyn Write) -> io::Result<()
 
 /// The full results as JSON: every scenario, expectation, condition and metric value, and
 /// any baseline drift.
-pub fn write_json(
-    checks: &[ScenarioCheck],
-    drifts: &[(String, Vec<Drift>)],
-    w: &mut dyn Write,
-) -> io::Result<()> {
+pub fn write_json(run: &CheckRun, w: &mut dyn Write) -> io::Result<()> {
+    let checks = &run.checks;
     let value = |x: Option<f64>| x.map_or(serde_json::Value::Null, json_number);
     let scenarios: Vec<serde_json::Value> = checks
         .iter()
@@ -228,10 +225,11 @@ pub fn write_json(
                     })
                 })
                 .collect();
-            let drift: Vec<serde_json::Value> = drifts
+            let drift: Vec<serde_json::Value> = run
+                .drifts
                 .iter()
-                .filter(|(s, _)| *s == c.scenario.name)
-                .flat_map(|(_, d)| d.iter())
+                .filter(|d| d.scenario == c.scenario.name)
+                .flat_map(|d| d.drifts.iter())
                 .map(|d| serde_json::json!({
                     "metric": d.metric,
                     "baseline": value(d.baseline),
@@ -251,16 +249,7 @@ pub fn write_json(
             })
         })
         .collect();
-    let passed = checks
-        .iter()
-        .map(|c| {
-            c.expectations
-                .iter()
-                .filter(|(_, v)| v.iter().all(|v| v.pass))
-                .count()
-        })
-        .sum::<usize>();
-    let total: usize = checks.iter().map(|c| c.expectations.len()).sum();
+    let (passed, total) = run.expectations_passed();
     serde_json::to_writer_pretty(
         &mut *w,
         &serde_json::json!({"passed": passed, "failed": total - passed, "scenarios": scenarios}),

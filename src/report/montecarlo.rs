@@ -263,7 +263,12 @@ pub fn write_terminal(
     let lines: [(&str, &str, &str, Number); 3] = [
         ("Timeout queue at the end", "timeout_queue_end", "", records),
         ("Time paused by the API limit", "api.paused_h", " h", hours2),
-        ("Time retries were held back", "api.suppressed_h", " h", hours2),
+        (
+            "Time retries were held back",
+            "api.suppressed_h",
+            " h",
+            hours2,
+        ),
     ];
     for (label, key, unit, number) in lines {
         if let Some(a) = mc.aggregate(key).filter(|a| a.max.unwrap_or(0.0) > 0.0) {
