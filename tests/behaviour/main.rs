@@ -18,6 +18,7 @@ mod planner;
 mod reports;
 mod retries;
 mod safe_output;
+mod snapshots_of_outputs;
 mod validation;
 
 use syncsim::engine::simulate;
