@@ -29,7 +29,7 @@ use syncsim::planner::PlannerError;
 use syncsim::report::charts::{Chart, ChartFormat, DEFAULT_SIZE};
 use syncsim::report::output::{OutputDir, OutputError};
 use syncsim::report::Formats;
-use syncsim::scenario::{self, Scenario, ScenarioError};
+use syncsim::scenario::{self, Override, Scenario, ScenarioError};
 
 /// Exit code: an expectation failed.
 pub const EXIT_FAILED: u8 = 1;
@@ -156,37 +156,26 @@ impl PlanArgs {
 impl ScenarioArgs {
     /// Loads and validates the scenario with every override applied.
     pub fn load(&self) -> Result<Scenario, ScenarioError> {
+        scenario::load_with(&self.file, &self.overrides())
+    }
+
+    /// Every override in the order applied: `--seed`, `--horizon`, then each `--set`.
+    pub fn overrides(&self) -> Vec<Override> {
         let mut overrides = self.shorthands();
-        overrides.extend(self.set.iter().cloned());
-        scenario::load(&self.file, &overrides).map_err(|e| self.name_flags(e))
+        overrides.extend(self.set.iter().map(|s| Override::set(s)));
+        overrides
     }
 
-    /// `--seed` and `--horizon` as the assignments they stand for, applied before `--set`.
-    pub fn shorthands(&self) -> Vec<String> {
-        self.flags().into_iter().map(|(set, _)| set).collect()
-    }
-
-    /// Each shorthand given: the assignment it stands for and the flag as the user typed it.
-    fn flags(&self) -> Vec<(String, String)> {
+    /// `--seed` and `--horizon`, applied before any `--set`.
+    pub fn shorthands(&self) -> Vec<Override> {
         let mut flags = Vec::new();
         if let Some(seed) = self.seed {
-            flags.push((format!("seed={seed}"), format!("--seed {seed}")));
+            flags.push(Override::seed(seed));
         }
         if let Some(h) = &self.horizon {
-            flags.push((
-                format!("horizon=\"{}\"", h.replace('"', "")),
-                format!("--horizon {h}"),
-            ));
+            flags.push(Override::horizon(h));
         }
         flags
-    }
-
-    /// An error about a shorthand's value names the flag as typed, not the `--set` it became.
-    fn name_flags(&self, mut e: ScenarioError) -> ScenarioError {
-        for (set, flag) in self.flags() {
-            e.source = e.source.replace(&format!("--set {set}"), &flag);
-        }
-        e
     }
 }
 

@@ -29,7 +29,7 @@ use crate::engine::{seeds, simulate_in, Inputs, Workspace};
 use crate::expr::{self, Expr, ExprError, Verdict};
 use crate::metrics::{self, RunResult, Scalar};
 use crate::replicate::{self, Aggregate};
-use crate::scenario::{Scenario, ScenarioError, ScenarioText};
+use crate::scenario::{Override, Scenario, ScenarioError, ScenarioText};
 
 /// Why a planning command could not run. Every variant is bad input (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +72,8 @@ pub enum PlannerError {
 pub struct Base {
     /// The file.
     pub file: ScenarioText,
-    /// Assignments applied first, in order.
-    pub overrides: Vec<String>,
+    /// Overrides applied first, in order.
+    pub overrides: Vec<Override>,
 }
 
 impl Base {
@@ -90,7 +90,7 @@ impl Base {
         what: impl FnOnce() -> String,
     ) -> Result<Scenario, PlannerError> {
         let mut all = self.overrides.clone();
-        all.extend(assignments.iter().cloned());
+        all.extend(assignments.iter().map(|a| Override::set(a)));
         self.file
             .scenario(&all)
             .map_err(|error| PlannerError::Candidate {

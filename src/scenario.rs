@@ -1,15 +1,17 @@
 //! Scenarios: the TOML a planner writes, turned into a validated [`Scenario`] the engine can
 //! trust.
 //!
-//! Loading goes text -> [`raw::RawScenario`] (serde, unknown keys refused, syntax and type
-//! errors with line and column) -> `--set` overrides applied to the TOML tree ([`overrides`])
-//! -> presets and defaults filled and every value checked (`validate`) -> [`Scenario`], where
-//! every value is in range and every name resolved to an index. Errors ([`error`]) name the
-//! file and the key, the bad value and what is allowed.
+//! Loading goes text -> TOML tree and [`raw::RawScenario`] (serde, unknown keys refused,
+//! syntax and type errors with line and column; parsed once, `document`) -> [`Override`]s
+//! (`--seed`, `--horizon`, `--set`) applied to the tree ([`overrides`]) -> presets and defaults
+//! filled and every value checked (`validate`) -> [`Scenario`], where every value is in range
+//! and every name resolved to an index. Errors ([`error`]) name the file and the key, the bad
+//! value and what is allowed.
 //!
 //! This file holds the domain types, and for now the reading of a file and its backlog
 //! snapshot.
 
+mod document;
 pub mod error;
 pub mod overrides;
 pub mod raw;
@@ -18,10 +20,10 @@ mod validate;
 use std::path::Path;
 
 use crate::units::{Instant, Millis, DAY};
-use error::{syntax_error, SHOWN_LINE};
+pub use document::from_str;
+use error::SHOWN_LINE;
 pub use error::{Location, ScenarioError};
-use overrides::{apply_override, blame_override, override_type_error};
-use raw::RawScenario;
+pub use overrides::Override;
 
 /// The most records one object may hold (record ids are `u32`; this keeps a margin).
 pub const MAX_RECORDS: u64 = 1 << 31;
@@ -556,7 +558,7 @@ pub struct ScenarioText {
 
 impl ScenarioText {
     /// Parses, overrides and validates the text (see [`from_str`]).
-    pub fn scenario(&self, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    pub fn scenario(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
         let mut scenario = from_str(&self.text, &self.source, &self.default_name, overrides)?;
         if let Some(file) = scenario.initial_backlog_file.clone() {
             let path = self.dir.join(&file);
@@ -572,11 +574,17 @@ impl ScenarioText {
     }
 }
 
+/// Reads, overrides and validates the scenario file at `path`, applying `overrides` in order.
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    read(path)?.scenario(overrides)
+}
+
 /// Reads, overrides and validates the scenario file at `path`.
 ///
 /// `overrides` are `PATH=VALUE` strings as given to `--set`.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
-    read(path)?.scenario(overrides)
+    let overrides: Vec<Override> = overrides.iter().map(|s| Override::set(s)).collect();
+    load_with(path, &overrides)
 }
 
 /// Reads the scenario file at `path`, refusing a folder, a file above [`MAX_FILE_BYTES`] and
@@ -672,42 +680,6 @@ pub fn read(path: &Path) -> Result<ScenarioText, ScenarioError> {
         default_name,
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
     })
-}
-
-/// Parses, overrides and validates scenario `text`; `source` names it in errors and
-/// `default_name` is used when the file sets no `name`.
-pub fn from_str(
-    text: &str,
-    source: &str,
-    default_name: &str,
-    overrides: &[String],
-) -> Result<Scenario, ScenarioError> {
-    let syntax = |e: toml::de::Error| syntax_error(text, source, &e);
-    // Parse the file as written first, so type errors point at a line and column.
-    let mut raw: RawScenario = toml::from_str(text).map_err(syntax)?;
-    if !overrides.is_empty() {
-        let mut table: toml::Table = toml::from_str(text).map_err(syntax)?;
-        for assignment in overrides {
-            apply_override(&mut table, assignment).map_err(|e| ScenarioError {
-                source: format!("{source} with --set {assignment}"),
-                ..e
-            })?;
-        }
-        raw = match RawScenario::deserialize_table(table) {
-            Ok(raw) => raw,
-            Err(e) => return Err(override_type_error(text, source, overrides, &e)),
-        };
-    }
-    if raw.objects.is_empty() && text.trim().is_empty() {
-        return Err(ScenarioError {
-            source: source.into(),
-            location: Location::File,
-            message: "the file is empty; a scenario needs at least one [objects.<Name>] table \
-                      (see docs/scenario.md)"
-                .into(),
-        });
-    }
-    validate::validate(raw, source, default_name).map_err(|e| blame_override(e, overrides))
 }
 
 /// The most memory a scenario's run may be estimated to need (see

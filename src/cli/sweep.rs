@@ -10,7 +10,7 @@ use super::{print, CliError, PlanArgs, ScenarioArgs};
 use syncsim::planner::grid::{self, Grid, SetArg, Shard};
 use syncsim::planner::sweep::chart::{self, MetricChoice, SweepChart, CHART};
 use syncsim::planner::{sweep, Base};
-use syncsim::scenario;
+use syncsim::scenario::{self, Override};
 
 /// Arguments of `syncsim sweep`.
 #[derive(Debug, Args)]
@@ -73,7 +73,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let mut axes = Vec::new();
     for set in &args.scenario.set {
         match grid::parse_set(set).map_err(CliError::Usage)? {
-            SetArg::One(assignment) => overrides.push(assignment),
+            SetArg::One(assignment) => overrides.push(Override::set(&assignment)),
             SetArg::Many(axis) => axes.push(axis),
         }
     }

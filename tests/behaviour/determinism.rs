@@ -2,12 +2,12 @@
 
 use syncsim::engine::simulate;
 use syncsim::report::{self, output::OutputDir};
-use syncsim::scenario;
+use syncsim::scenario::{self, Override};
 
 fn outputs(seed: u64) -> Vec<(String, Vec<u8>)> {
-    let sc = scenario::load(
+    let sc = scenario::load_with(
         std::path::Path::new("scenarios/reference.toml"),
-        &["horizon=\"2d\"".into()],
+        &[Override::horizon("2d")],
     )
     .unwrap();
     let r = simulate(&sc, seed);
@@ -56,11 +56,7 @@ fn another_seed_gives_another_run() {
 fn a_reused_workspace_gives_the_same_run_as_a_fresh_one() {
     use syncsim::engine::{simulate_in, Inputs, Workspace};
     let load = |file: &str, horizon: &str| {
-        scenario::load(
-            std::path::Path::new(file),
-            &[format!("horizon=\"{horizon}\"")],
-        )
-        .unwrap()
+        scenario::load_with(std::path::Path::new(file), &[Override::horizon(horizon)]).unwrap()
     };
     // Different shapes in turn: more and fewer objects, records, retries and latency samples,
     // so every buffer the workspace keeps is left larger or dirtier than the next run needs.

@@ -1,7 +1,7 @@
 //! Every example scenario in `scenarios/` validates, runs and conserves records.
 
 use syncsim::engine::simulate;
-use syncsim::scenario;
+use syncsim::scenario::{self, Override};
 
 #[test]
 fn every_example_scenario_runs() {
@@ -17,7 +17,7 @@ fn every_example_scenario_runs() {
         // The 10x scenario is the scale benchmark; a shorter horizon keeps this test quick
         // while still running its whole bulk update.
         let sc = if sc.name == "reference-10x" {
-            scenario::load(&path, &["horizon=\"26h\"".into()]).unwrap()
+            scenario::load_with(&path, &[Override::horizon("26h")]).unwrap()
         } else {
             sc
         };

@@ -15,15 +15,15 @@
 //! screen (at most 4 lines and 2,000 characters, the target's own checks); the message is
 //! pinned in `snapshots/fuzz-crash@<file>.snap`.
 
-use syncsim::scenario::{self, Scenario, ScenarioError};
+use syncsim::scenario::{self, Override, Scenario, ScenarioError};
 
 /// Loads a fuzzer input the way the `scenario_text` target does.
 fn replay(data: &[u8]) -> Result<Scenario, ScenarioError> {
     let mut parts = data.split(|b| *b == 0);
     let file = parts.next().unwrap_or_default();
-    let overrides: Vec<String> = parts
+    let overrides: Vec<Override> = parts
         .take(4)
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .map(|p| Override::set(&String::from_utf8_lossy(p)))
         .collect();
     match std::str::from_utf8(file) {
         Ok(text) => scenario::from_str(text, "fuzz.toml", "fuzz", &overrides),
@@ -31,7 +31,7 @@ fn replay(data: &[u8]) -> Result<Scenario, ScenarioError> {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("fuzz.toml");
             std::fs::write(&path, file).unwrap();
-            scenario::load(&path, &overrides).map_err(|mut e| {
+            scenario::load_with(&path, &overrides).map_err(|mut e| {
                 // The temporary folder changes from run to run; the snapshot names the file.
                 e.source = "fuzz.toml".into();
                 e

@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use syncsim::engine::{seeds, simulate};
 use syncsim::replicate;
-use syncsim::scenario;
+use syncsim::scenario::{self, Override};
 
 fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -72,9 +72,9 @@ fn outputs_are_identical_whatever_the_thread_count() {
 
 #[test]
 fn a_replication_rerun_alone_gives_its_row() {
-    let sc = scenario::load(
+    let sc = scenario::load_with(
         std::path::Path::new("scenarios/reference.toml"),
-        &["horizon=\"30h\"".into()],
+        &[Override::horizon("30h")],
     )
     .unwrap();
     let reps = replicate::run(&sc, 5, &|| {});
@@ -120,7 +120,7 @@ fn the_confidence_interval_of_the_edit_count_covers_the_poisson_mean() {
     let text = "start = \"2026-11-23T00:00:00Z\"\nhorizon = \"10h\"\n[objects.Lead]\nrecords = 100000\nedits_per_hour = 1000\n";
     let mut covered = 0;
     for seed in 0..100 {
-        let sc = scenario::from_str(text, "p.toml", "p", &[format!("seed={seed}")]).unwrap();
+        let sc = scenario::from_str(text, "p.toml", "p", &[Override::seed(seed)]).unwrap();
         let reps = replicate::run(&sc, 20, &|| {});
         let edits = reps
             .aggregates()
@@ -139,9 +139,9 @@ fn the_confidence_interval_of_the_edit_count_covers_the_poisson_mean() {
 
 #[test]
 fn bands_bracket_the_median() {
-    let sc = scenario::load(
+    let sc = scenario::load_with(
         std::path::Path::new("scenarios/reference.toml"),
-        &["horizon=\"30h\"".into()],
+        &[Override::horizon("30h")],
     )
     .unwrap();
     let reps = replicate::run(&sc, 9, &|| {});

@@ -1,11 +1,11 @@
 //! Scenario validation: what is accepted, and what each refusal says.
 
-use syncsim::scenario::{self, Scenario, ScenarioError};
+use syncsim::scenario::{self, Override, Scenario, ScenarioError};
 
 const BASE: &str = "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = 100\n";
 
 fn parse(text: &str, overrides: &[&str]) -> Result<Scenario, ScenarioError> {
-    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let overrides: Vec<Override> = overrides.iter().map(|s| Override::set(s)).collect();
     scenario::from_str(text, "v.toml", "v", &overrides)
 }
 
@@ -87,6 +87,44 @@ fn a_set_with_the_wrong_type_is_named() {
         "{e}"
     );
     assert!(e.contains("objects.Lead.records"), "{e}");
+}
+
+#[test]
+fn a_refused_flag_value_names_the_flag_as_typed() {
+    let flags = |overrides: &[Override]| {
+        scenario::from_str(BASE, "v.toml", "v", overrides)
+            .unwrap_err()
+            .to_string()
+    };
+    let e = flags(&[Override::seed(7), Override::horizon("forever")]);
+    assert!(
+        e.starts_with(
+            "scenario 'v.toml with --horizon forever': horizon: 'forever' is not a duration"
+        ),
+        "{e}"
+    );
+    // A later --set of the same key is the one blamed.
+    let e = flags(&[Override::horizon("1d"), Override::set("horizon=0")]);
+    assert!(
+        e.starts_with("scenario 'v.toml with --set horizon=0': horizon:"),
+        "{e}"
+    );
+    let e = flags(&[Override::horizon("4h"), Override::set("sync.workers")]);
+    assert!(
+        e.starts_with("scenario 'v.toml with --set sync.workers': expected PATH=VALUE"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_override_does_not_rescue_a_value_of_the_wrong_type_in_the_file() {
+    // The file is checked as written, so the error points at its line and column.
+    let text = "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = \"many\"\n";
+    let e = error(text, &["objects.Lead.records=5"]);
+    assert!(
+        e.starts_with("scenario 'v.toml': line 3, column 11: "),
+        "{e}"
+    );
 }
 
 #[test]
