@@ -1,28 +1,31 @@
-//! Scenarios: the TOML a planner writes, turned into a validated [`Scenario`] the engine can
-//! trust.
+//! Scenarios: what a planner's TOML file says, as types the engine can trust.
 //!
-//! Loading goes text -> TOML tree and [`raw::RawScenario`] (serde, unknown keys refused,
-//! syntax and type errors with line and column; parsed once, `document`) -> [`Override`]s
-//! (`--seed`, `--horizon`, `--set`) applied to the tree ([`overrides`]) -> presets and defaults
-//! filled and every value checked (`validate`) -> [`Scenario`], where every value is in range
-//! and every name resolved to an index. Errors ([`error`]) name the file and the key, the bad
-//! value and what is allowed.
+//! This file holds the domain types only: [`Scenario`] and what it is made of (objects, the
+//! sync and its [`Policy`], the API budget, retries, timed events), presets and defaults. How
+//! text becomes a [`Scenario`] lives beside it: [`raw`] mirrors the file, `document` parses it
+//! once and applies [`Override`]s (`overrides`), `validate` fills presets and defaults and
+//! checks every value, and [`error`] words what is refused. Reading files (the scenario, its
+//! backlog snapshot) is [`crate::load`]'s job; [`from_str`] validates text alone.
 //!
-//! This file holds the domain types, and for now the reading of a file and its backlog
-//! snapshot.
+//! Validation makes a [`Scenario`], which knows where it came from ([`Origin`]);
+//! [`crate::load`] attaches its backlog snapshot's entries.
 
 mod document;
 pub mod error;
+mod origin;
 pub mod overrides;
 pub mod raw;
 mod validate;
 
-use std::path::Path;
+use std::sync::Arc;
 
 use crate::units::{Instant, Millis, DAY};
+
 pub use document::from_str;
-use error::SHOWN_LINE;
+pub(crate) use document::Document;
 pub use error::{Location, ScenarioError};
+pub(crate) use origin::hex;
+pub use origin::{Origin, SnapshotOrigin};
 pub use overrides::Override;
 
 /// The most records one object may hold (record ids are `u32`; this keeps a margin).
@@ -399,11 +402,14 @@ pub struct Scenario {
     pub events: Vec<EventSpec>,
     /// Records pending at the start from a snapshot file (`initial_backlog_file` or
     /// `--initial-backlog`), in file order.
-    pub initial: Vec<InitialEntry>,
-    /// The `initial_backlog_file` key as written (read by [`load`], relative to the file).
+    pub initial: Arc<[InitialEntry]>,
+    /// The `initial_backlog_file` key as written (read by [`crate::load`], relative to the
+    /// file).
     pub initial_backlog_file: Option<String>,
     /// Expectations for `syncsim check`, by name, in file order.
     pub expect: Vec<(String, crate::expr::Expr)>,
+    /// Where it came from: the file, its digest, the overrides, the snapshot.
+    pub origin: Origin,
 }
 
 /// The API call budget (MODEL.md section 5, item 5).
@@ -539,160 +545,20 @@ pub mod defaults {
     pub const SUPPRESS_ABOVE_CALLS: u64 = 5_000;
 }
 
-/// Largest scenario file read, so a huge file is refused before it is parsed.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// Bytes as a planner reads them (`312.5 GiB`), kept at this path for
+/// [`crate::engine::MemoryEstimate::parts_text`]; the helper itself is in [`crate::units`].
+pub use crate::units::bytes_text;
 
-/// A scenario file read from disk (size and encoding checked), not yet parsed: what the
-/// planner needs to validate many variants of one file without reading it again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioText {
-    /// The file's text.
-    pub text: String,
-    /// How errors name it (the path as given).
-    pub source: String,
-    /// The name used when the file sets no `name` (its stem, made folder-safe).
-    pub default_name: String,
-    /// The file's folder, against which `initial_backlog_file` is resolved.
-    pub dir: std::path::PathBuf,
-}
-
-impl ScenarioText {
-    /// Parses, overrides and validates the text (see [`from_str`]).
-    pub fn scenario(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-        let mut scenario = from_str(&self.text, &self.source, &self.default_name, overrides)?;
-        if let Some(file) = scenario.initial_backlog_file.clone() {
-            let path = self.dir.join(&file);
-            let (entries, _) =
-                crate::data::read_backlog(&path, &scenario, false).map_err(|e| ScenarioError {
-                    source: self.source.clone(),
-                    location: Location::Key("initial_backlog_file".into()),
-                    message: e.to_string(),
-                })?;
-            scenario.initial = entries;
-        }
-        Ok(scenario)
-    }
-}
-
-/// Reads, overrides and validates the scenario file at `path`, applying `overrides` in order.
-pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    read(path)?.scenario(overrides)
-}
-
-/// Reads, overrides and validates the scenario file at `path`.
-///
-/// `overrides` are `PATH=VALUE` strings as given to `--set`.
-pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+/// The engine's unit tests load example scenarios through this path, and the engine comes
+/// before [`crate::load`] in the layering: this reads the file as it is and validates it
+/// with `overrides` (`PATH=VALUE`, as given to `--set`), without the loader's size and
+/// encoding checks or any backlog snapshot.
+#[cfg(test)]
+pub(crate) fn load(
+    path: &std::path::Path,
+    overrides: &[String],
+) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).expect("an example scenario");
     let overrides: Vec<Override> = overrides.iter().map(|s| Override::set(s)).collect();
-    load_with(path, &overrides)
-}
-
-/// Reads the scenario file at `path`, refusing a folder, a file above [`MAX_FILE_BYTES`] and
-/// text that is not UTF-8.
-pub fn read(path: &Path) -> Result<ScenarioText, ScenarioError> {
-    let source = path.display().to_string();
-    let file_error = |message: String| ScenarioError {
-        source: source.clone(),
-        location: Location::File,
-        message,
-    };
-    let meta = std::fs::metadata(path).map_err(|e| file_error(format!("cannot read it: {e}")))?;
-    if meta.is_dir() {
-        return Err(file_error("is a folder, not a scenario file".into()));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(file_error(format!(
-            "is {} bytes; a scenario file may be at most {MAX_FILE_BYTES} bytes (4 MiB)",
-            meta.len()
-        )));
-    }
-    // The size in the metadata is not the last word: a device or a pipe (`/dev/zero`,
-    // `<(cmd)`) reports 0 and a file may grow, so reading stops one byte past the limit.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| {
-            use std::io::Read;
-            file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
-        })
-        .map_err(|e| file_error(format!("cannot read it: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(file_error(format!(
-            "is more than {MAX_FILE_BYTES} bytes; a scenario file may be at most \
-             {MAX_FILE_BYTES} bytes (4 MiB)"
-        )));
-    }
-    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return Err(file_error(
-            "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into(),
-        ));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let good = &bytes[..e.utf8_error().valid_up_to()];
-        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
-        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        // Columns count characters, as for every other error.
-        let before = String::from_utf8_lossy(&good[line_start..]);
-        let column = before.chars().count() + 1;
-        let line_text: String = String::from_utf8_lossy(
-            bytes[line_start..]
-                .split(|b| *b == b'\n')
-                .next()
-                .unwrap_or_default(),
-        )
-        .chars()
-        .take(column + SHOWN_LINE)
-        .collect();
-        ScenarioError {
-            source: source.clone(),
-            location: Location::LineColumn {
-                line,
-                column,
-                text: line_text,
-            },
-            message: "the file is not valid UTF-8; save it as UTF-8".into(),
-        }
-    })?;
-    // The file's stem, with characters an output folder name should not hold replaced.
-    let default_name: String = path
-        .file_stem()
-        .map(|s| {
-            s.to_string_lossy()
-                .chars()
-                .map(|ch| {
-                    if ch.is_ascii_alphanumeric() || "-_.".contains(ch) {
-                        ch
-                    } else {
-                        '-'
-                    }
-                })
-                .collect::<String>()
-                .trim_start_matches('.')
-                .chars()
-                .take(100)
-                .collect()
-        })
-        .filter(|s: &String| !s.is_empty())
-        .unwrap_or_else(|| "scenario".into());
-    Ok(ScenarioText {
-        text,
-        source,
-        default_name,
-        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-    })
-}
-
-/// The most memory a scenario's run may be estimated to need (see
-/// [`crate::engine::MemoryEstimate`]): larger scenarios are bad input whatever the machine.
-pub const MAX_MEMORY_BYTES: f64 = 8.0 * GIB;
-
-const GIB: f64 = (1u64 << 30) as f64;
-
-/// Bytes as a planner reads them: `312.5 GiB`, `40.0 MiB`.
-pub fn bytes_text(bytes: f64) -> String {
-    if bytes >= GIB {
-        format!("{:.1} GiB", bytes / GIB)
-    } else {
-        format!("{:.1} MiB", bytes / (1u64 << 20) as f64)
-    }
+    from_str(&text, &path.display().to_string(), "scenario", &overrides)
 }

@@ -11,6 +11,7 @@ use clap::Args;
 use super::{print, CliError};
 use syncsim::calibrate::{self, FitOptions};
 use syncsim::engine::simulate;
+use syncsim::load::{self, ScenarioFile};
 use syncsim::report::output::write_file_atomic;
 use syncsim::scenario::{self, Override};
 use syncsim::units::Instant;
@@ -108,9 +109,10 @@ pub fn run(args: &FitArgs) -> Result<u8, CliError> {
         }
     }
     if let (Some(file), Some(trend)) = (&args.scenario, &args.trend) {
+        let scenario_file = ScenarioFile::read(file)?;
         let overrides: Vec<Override> = args.set.iter().map(|s| Override::set(s)).collect();
-        let sc = scenario::load_with(file, &overrides)?;
-        super::check_memory(&sc, 1, None)?;
+        let sc = scenario_file.scenario(&overrides)?;
+        load::check_memory(&sc, 1, None)?;
         let observed = calibrate::read_trend(trend)?;
         let result = simulate(&sc, sc.seed);
         let c = calibrate::compare_trend(&sc, &result, &observed, trend)?;
@@ -130,7 +132,7 @@ pub fn run(args: &FitArgs) -> Result<u8, CliError> {
                 let v = v.round().max(1.0);
                 let mut overrides = overrides.clone();
                 overrides.push(Override::set(&format!("sync.throughput={v}")));
-                let sc = scenario::load_with(file, &overrides)?;
+                let sc = scenario_file.scenario(&overrides)?;
                 let r = simulate(&sc, sc.seed);
                 let c = calibrate::compare_trend(&sc, &r, &observed, trend)?;
                 text.push_str(&format!("{v:>10.0} {:>10.1}\n", c.mae));

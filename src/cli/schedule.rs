@@ -11,7 +11,6 @@ use syncsim::planner::grid::Shard;
 use syncsim::planner::schedule::{self, Bulk, ScheduleSpec};
 use syncsim::planner::{Base, PlannerError};
 use syncsim::report::terminal::thousands;
-use syncsim::scenario;
 use syncsim::units::{parse_duration, Millis};
 
 /// The file the recommended plan is written to.
@@ -88,7 +87,7 @@ fn parse_spacing(text: &str) -> Result<Millis, String> {
 /// Searches the plans and writes the table and the recommendation.
 pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     let base = Base {
-        file: scenario::read(&args.scenario.file)?,
+        file: args.scenario.read()?,
         overrides: args.scenario.overrides(),
     };
     let sc = base.scenario()?;

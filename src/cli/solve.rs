@@ -10,7 +10,6 @@ use syncsim::expr;
 use syncsim::planner::grid::{DefaultStep, Kind, Range};
 use syncsim::planner::solve::{self, SolveSpec};
 use syncsim::planner::Base;
-use syncsim::scenario;
 
 /// Arguments of `syncsim solve`.
 #[derive(Debug, Args)]
@@ -92,7 +91,7 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     let range = knob_range(args)?;
     let target = expr::parse(&args.target).map_err(syncsim::planner::PlannerError::from)?;
     let base = Base {
-        file: scenario::read(&args.scenario.file)?,
+        file: args.scenario.read()?,
         overrides: args.scenario.overrides(),
     };
     let mut spec = SolveSpec {

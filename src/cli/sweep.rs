@@ -10,7 +10,7 @@ use super::{print, CliError, PlanArgs, ScenarioArgs};
 use syncsim::planner::grid::{self, Grid, SetArg, Shard};
 use syncsim::planner::sweep::chart::{self, MetricChoice, SweepChart, CHART};
 use syncsim::planner::{sweep, Base};
-use syncsim::scenario::{self, Override};
+use syncsim::scenario::Override;
 
 /// Arguments of `syncsim sweep`.
 #[derive(Debug, Args)]
@@ -86,7 +86,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
         ));
     }
     let base = Base {
-        file: scenario::read(&args.scenario.file)?,
+        file: args.scenario.read()?,
         overrides,
     };
     let grid = Grid::new(axes).map_err(CliError::Usage)?;

@@ -3,6 +3,7 @@
 //! validates hundreds of candidates of one file, each from this tree rather than the text).
 
 use super::error::{plain_toml_message, syntax_error};
+use super::origin::{sha256_hex, Origin};
 use super::raw::RawScenario;
 use super::{overrides, validate, Location, Override, Scenario, ScenarioError};
 
@@ -13,6 +14,8 @@ pub(crate) struct Document {
     source: String,
     /// The name used when the file sets no `name`.
     default_name: String,
+    /// SHA-256 of the text, lowercase hex.
+    sha256: String,
     /// Whether the text is empty or blank: said so when nothing else gives it objects.
     blank: bool,
     /// The TOML tree, which overrides are applied to.
@@ -48,14 +51,20 @@ impl Document {
         Ok(Document {
             source: source.into(),
             default_name: default_name.into(),
+            sha256: sha256_hex(text.as_bytes()),
             blank: text.trim().is_empty(),
             table,
             raw,
         })
     }
 
+    /// How errors name the text.
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
     /// Applies `overrides` in order and validates the result; errors name the override that
-    /// gave a refused value.
+    /// gave a refused value. The scenario's origin records the text and the overrides.
     pub(crate) fn validate(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
         let raw = if overrides.is_empty() {
             self.raw.clone()
@@ -71,8 +80,15 @@ impl Document {
                     .into(),
             });
         }
-        validate::validate(raw, &self.source, &self.default_name)
-            .map_err(|e| overrides::blame(e, overrides))
+        let mut sc = validate::validate(raw, &self.source, &self.default_name)
+            .map_err(|e| overrides::blame(e, overrides))?;
+        sc.origin = Origin {
+            source: self.source.clone(),
+            sha256: self.sha256.clone(),
+            overrides: overrides.iter().map(|o| o.shown().to_string()).collect(),
+            snapshot: None,
+        };
+        Ok(sc)
     }
 }
 
@@ -80,7 +96,7 @@ impl Document {
 /// `default_name` is used when the file sets no `name`.
 ///
 /// This reads no file: the scenario's `initial_backlog_file`, if it names one, is read and
-/// attached only by [`ScenarioText::scenario`](super::ScenarioText::scenario).
+/// attached only by [`crate::load`], which also reads the scenario from a path.
 pub fn from_str(
     text: &str,
     source: &str,

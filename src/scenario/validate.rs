@@ -12,8 +12,8 @@ mod sync;
 
 use super::raw::{self, RawScenario};
 use super::{
-    bytes_text, defaults, ApiSpec, Location, ObjectSpec, Preset, RetrySpec, Scenario,
-    ScenarioError, SyncSpec, MAX_HORIZON, MAX_MEMORY_BYTES, MAX_OBJECTS,
+    defaults, ApiSpec, Location, ObjectSpec, Origin, Preset, RetrySpec, Scenario, ScenarioError,
+    SyncSpec, MAX_HORIZON, MAX_OBJECTS,
 };
 use crate::units::{self, parse_duration, Instant, Millis, DAY};
 use events::validate_events;
@@ -189,7 +189,7 @@ const MAX_RATE_PER_HOUR: f64 = 1e9;
 const MAX_THROUGHPUT: f64 = 1e10;
 
 /// Validates `raw`; `source` names it in errors and `default_name` is used when it sets no
-/// `name`.
+/// `name`. The origin is left for the caller to fill.
 pub(crate) fn validate(
     raw: RawScenario,
     source: &str,
@@ -300,7 +300,7 @@ pub(crate) fn validate(
         let parsed = crate::expr::parse(text).or_else(|e| c.fail(&key, e.to_string()))?;
         expect.push((name.clone(), parsed));
     }
-    let scenario = Scenario {
+    Ok(Scenario {
         name,
         description: raw.description.unwrap_or_default(),
         preset,
@@ -314,26 +314,11 @@ pub(crate) fn validate(
         api,
         retry,
         events,
-        initial: Vec::new(),
+        initial: Vec::new().into(),
         initial_backlog_file: raw.initial_backlog_file.clone(),
         expect,
-    };
-    let memory = crate::engine::MemoryEstimate::of(&scenario);
-    if memory.total() > MAX_MEMORY_BYTES {
-        return Err(ScenarioError {
-            source: source.into(),
-            location: Location::File,
-            message: format!(
-                "a run would need about {} of memory ({}); at most {} is allowed: use fewer \
-                 records, lower edit rates or throughput, a shorter horizon or a longer \
-                 sample_interval",
-                bytes_text(memory.total()),
-                memory.parts_text(),
-                bytes_text(MAX_MEMORY_BYTES)
-            ),
-        });
-    }
-    Ok(scenario)
+        origin: Origin::default(),
+    })
 }
 
 fn profile(c: &Checker, key: &str, values: &[f64]) -> Result<[f64; 24], ScenarioError> {

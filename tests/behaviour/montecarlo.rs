@@ -72,7 +72,7 @@ fn outputs_are_identical_whatever_the_thread_count() {
 
 #[test]
 fn a_replication_rerun_alone_gives_its_row() {
-    let sc = scenario::load_with(
+    let sc = syncsim::load::load(
         std::path::Path::new("scenarios/reference.toml"),
         &[Override::horizon("30h")],
     )
@@ -139,7 +139,7 @@ fn the_confidence_interval_of_the_edit_count_covers_the_poisson_mean() {
 
 #[test]
 fn bands_bracket_the_median() {
-    let sc = scenario::load_with(
+    let sc = syncsim::load::load(
         std::path::Path::new("scenarios/reference.toml"),
         &[Override::horizon("30h")],
     )

@@ -1,5 +1,6 @@
 //! Scenario validation: what is accepted, and what each refusal says.
 
+use syncsim::load;
 use syncsim::scenario::{self, Override, Scenario, ScenarioError};
 
 const BASE: &str = "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = 100\n";
@@ -146,7 +147,7 @@ fn a_file_name_with_spaces_gives_a_usable_default_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("my scen.toml");
     std::fs::write(&path, BASE).unwrap();
-    assert_eq!(scenario::load(&path, &[]).unwrap().name, "my-scen");
+    assert_eq!(load::load(&path, &[]).unwrap().name, "my-scen");
 }
 
 #[test]
@@ -177,26 +178,41 @@ fn gate_cycles_are_refused() {
 
 #[test]
 fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
-    let e = error(
+    // Valid as a scenario; the one memory check refuses it against the cap it is given.
+    let sc = parse(
         "start = \"2026-11-23T00:00:00Z\"\n[objects.Big]\nrecords = 2_000_000_000\nsync = \"both\"\n",
         &[],
-    );
+    )
+    .unwrap();
+    let e = load::check_memory(&sc, 1, Some(8 << 30))
+        .unwrap_err()
+        .to_string();
     assert!(
-        e.contains("a run would need about 15.4 GiB of memory (record index 15.4 GiB"),
+        e.starts_with(
+            "scenario 'v.toml': a run would need about 15.4 GiB of memory (record index 15.4 GiB"
+        ),
         "{e}"
     );
-    assert!(e.contains("at most 8.0 GiB is allowed"), "{e}");
-    // Every example scenario fits with room to spare.
+    assert!(e.contains("the cap is 8.0 GiB: use fewer records"), "{e}");
+    assert!(load::check_memory(&sc, 1, Some(16 << 30)).is_ok());
+    // Four at once need four times as much.
+    let e = load::check_memory(&sc, 4, Some(16 << 30))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("about 61.5 GiB of memory (15.4 GiB per simulation x 4 at once; record index"),
+        "{e}"
+    );
+    assert!(
+        e.contains("run fewer simulations at once (--threads)"),
+        "{e}"
+    );
+    // Every example scenario fits with room to spare: four runs at once under 2 GiB.
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|x| x == "toml") {
-            let sc = scenario::load(&path, &[]).unwrap();
-            let bytes = syncsim::engine::MemoryEstimate::of(&sc).total();
-            assert!(
-                bytes < scenario::MAX_MEMORY_BYTES / 4.0,
-                "{}: {bytes}",
-                path.display()
-            );
+            let sc = load::load(&path, &[]).unwrap();
+            load::check_memory(&sc, 4, Some(2 << 30)).unwrap();
         }
     }
 }
