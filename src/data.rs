@@ -13,7 +13,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::engine::{queue_index, EditEvent, EditSource, RecordedEdit, ReplaySources};
-use crate::scenario::{Direction, InitialEntry, Scenario};
+use crate::scenario::{Direction, InitialEntry, Scenario, ScenarioSpec};
 use crate::units::{Instant, Millis};
 
 /// Columns of a change log.
@@ -127,7 +127,7 @@ pub(crate) fn field(record: &csv::StringRecord, i: usize) -> &str {
     record.get(i).unwrap_or("").trim()
 }
 
-fn parse_object(sc: &Scenario, name: &str) -> Result<usize, String> {
+fn parse_object(sc: &ScenarioSpec, name: &str) -> Result<usize, String> {
     sc.object_index(name).ok_or_else(|| {
         let names: Vec<&str> = sc.objects.iter().map(|o| o.name.as_str()).collect();
         format!(
@@ -137,14 +137,14 @@ fn parse_object(sc: &Scenario, name: &str) -> Result<usize, String> {
     })
 }
 
-fn parse_record(sc: &Scenario, object: usize, text: &str) -> Result<u32, String> {
+fn parse_record(sc: &ScenarioSpec, object: usize, text: &str) -> Result<u32, String> {
     match text.parse::<u64>() {
         Ok(r) => check_record(sc, object, r),
         Err(_) => Err(format!("record '{text}' is not a record number")),
     }
 }
 
-fn check_record(sc: &Scenario, object: usize, r: u64) -> Result<u32, String> {
+fn check_record(sc: &ScenarioSpec, object: usize, r: u64) -> Result<u32, String> {
     let records = sc.objects[object].records;
     if r < records as u64 {
         Ok(r as u32)
@@ -161,7 +161,7 @@ fn direction_error(text: &str) -> String {
     format!("direction '{text}' is not to_marketing or to_crm")
 }
 
-fn parse_direction(sc: &Scenario, object: usize, text: &str) -> Result<Direction, String> {
+fn parse_direction(sc: &ScenarioSpec, object: usize, text: &str) -> Result<Direction, String> {
     let d = match text {
         "to_marketing" => Direction::ToMarketing,
         "to_crm" => Direction::ToCrm,
@@ -170,7 +170,7 @@ fn parse_direction(sc: &Scenario, object: usize, text: &str) -> Result<Direction
     check_direction(sc, object, d)
 }
 
-fn check_direction(sc: &Scenario, object: usize, d: Direction) -> Result<Direction, String> {
+fn check_direction(sc: &ScenarioSpec, object: usize, d: Direction) -> Result<Direction, String> {
     if !sc.objects[object].syncs[d as usize] {
         return Err(format!(
             "{} does not sync {}",
@@ -181,7 +181,7 @@ fn check_direction(sc: &Scenario, object: usize, d: Direction) -> Result<Directi
     Ok(d)
 }
 
-fn parse_time(sc: &Scenario, text: &str) -> Result<i64, String> {
+fn parse_time(sc: &ScenarioSpec, text: &str) -> Result<i64, String> {
     Instant::parse(text)
         .map(|t| t.0 - sc.start.0)
         .map_err(|e| e.to_string())
@@ -500,7 +500,7 @@ impl BacklogSnapshot {
     /// rejects the file.
     pub fn entries(
         &self,
-        sc: &Scenario,
+        sc: &ScenarioSpec,
         skip: bool,
     ) -> Result<(Vec<InitialEntry>, RowReport), DataError> {
         let objects: Vec<Result<usize, String>> = self

@@ -1,7 +1,7 @@
 //! syncsim: a deterministic discrete-event simulation of CRM record-sync backlogs, for
 //! planning capacity and schedules before a mass update.
 //!
-//! Data flows one way: [`scenario`] (TOML text, validated into a [`scenario::Scenario`])
+//! Data flows one way: [`scenario`] (TOML text, validated into a frozen [`scenario::Scenario`])
 //! -> [`engine`] (one replication, a pure function of scenario and seed) -> [`metrics`] (what
 //! the run measured) -> [`report`] (CSV, JSON, terminal). [`load`] is where files meet those
 //! types: a scenario file, its backlog snapshot (read once, through [`data`]) and the one

@@ -3,8 +3,8 @@
 //! [`ScenarioFile`], which validates it with any [`Override`]s as often as asked (a planner's
 //! candidates). A backlog snapshot (the scenario's `initial_backlog_file`, or one named on the
 //! command line in its place) is read once per file and its rows checked against each
-//! validated scenario, and [`check_memory`] is the one check of a run's estimated memory
-//! against the cap.
+//! validated scenario before that is frozen, and [`check_memory`] is the one check of a run's
+//! estimated memory against the cap.
 //!
 //! In the layering this comes after [`crate::scenario`], [`crate::engine`] and
 //! [`crate::data`]: it is where files meet the types those trust.
@@ -19,7 +19,8 @@ use crate::data::{BacklogSnapshot, DataError, RowReport};
 use crate::engine::MemoryEstimate;
 use crate::scenario::error::SHOWN_LINE;
 use crate::scenario::{
-    overrides, Document, InitialEntry, Location, Override, Scenario, ScenarioError, SnapshotOrigin,
+    overrides, Document, InitialEntry, Location, Override, Scenario, ScenarioError, ScenarioSpec,
+    SnapshotOrigin,
 };
 use crate::units::{bytes_text, Instant};
 
@@ -184,16 +185,19 @@ impl ScenarioFile {
         self.doc.source()
     }
 
-    /// The scenario with `overrides` applied in order, validated, its snapshot attached.
-    /// Errors name the override that gave a refused value.
+    /// The scenario with `overrides` applied in order, validated, its snapshot attached and
+    /// frozen. Errors name the override that gave a refused value.
     pub fn scenario(&self, overrides: &[Override]) -> Result<Scenario, LoadError> {
-        let mut sc = self.doc.validate(overrides)?;
+        let mut validated = self.doc.validate(overrides)?;
         // A snapshot named on the command line replaces the scenario's own; the scenario's is
         // resolved against its file's folder, and its errors are the scenario's.
-        let (path, key) = match (&self.initial_backlog, &sc.initial_backlog_file) {
+        let (path, key) = match (
+            &self.initial_backlog,
+            &validated.spec().initial_backlog_file,
+        ) {
             (Some(path), _) => (path.clone(), false),
             (None, Some(file)) => (self.dir.join(file), true),
-            (None, None) => return Ok(sc),
+            (None, None) => return Ok(validated.freeze()),
         };
         let snapshot_error = |e: DataError| -> LoadError {
             if key {
@@ -209,15 +213,17 @@ impl ScenarioFile {
         };
         let snapshot = self.snapshot(&path).map_err(snapshot_error)?;
         let (entries, skipped_lines) = snapshot
-            .entries(&sc, self.skip_bad_rows)
+            .entries(validated.spec(), self.skip_bad_rows)
             .map_err(snapshot_error)?;
-        sc.initial = entries;
-        sc.origin.snapshot = Some(SnapshotOrigin {
-            path,
-            sha256: snapshot.sha256.clone(),
-            skipped_lines,
-        });
-        Ok(sc)
+        validated.attach_snapshot(
+            entries,
+            SnapshotOrigin {
+                path,
+                sha256: snapshot.sha256.clone(),
+                skipped_lines,
+            },
+        );
+        Ok(validated.freeze())
     }
 
     /// The snapshot at `path`, read now if no scenario of this file has read it yet.
@@ -286,7 +292,7 @@ impl Snapshot {
     /// The rows checked against `sc`: its initial entries and the lines of bad rows left out.
     fn entries(
         &self,
-        sc: &Scenario,
+        sc: &ScenarioSpec,
         skip: bool,
     ) -> Result<(Arc<[InitialEntry]>, Vec<u64>), DataError> {
         let against = CheckedAgainst {

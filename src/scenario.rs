@@ -7,8 +7,9 @@
 //! checks every value, and [`error`] words what is refused. Reading files (the scenario, its
 //! backlog snapshot) is [`crate::load`]'s job; [`from_str`] validates text alone.
 //!
-//! Validation makes a [`Scenario`], which knows where it came from ([`Origin`]);
-//! [`crate::load`] attaches its backlog snapshot's entries.
+//! A [`Scenario`] is frozen: it is built only by validation, its snapshot entries attached
+//! before anyone else sees it, and from then on it can be read (`sc.objects`,
+//! `sc.sync.workers`) and cheaply cloned, never changed.
 
 mod document;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod overrides;
 pub mod raw;
 mod validate;
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::units::{Instant, Millis, DAY};
@@ -371,9 +373,69 @@ pub struct EventSpec {
     pub kind: EventKind,
 }
 
-/// A validated scenario: every value in range, every name resolved.
+/// A validated scenario, frozen: every value in range, every name resolved, any backlog
+/// snapshot attached. It reads as its [`ScenarioSpec`] (`sc.objects`, `sc.sync.workers`) and
+/// clones cheaply (the spec is shared); nothing can change it. Only validation makes one
+/// ([`from_str`], or [`crate::load`] for a file), so whoever holds a `Scenario` holds one
+/// the engine can trust.
+///
+/// ```
+/// let text = "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = 10\n";
+/// let sc = syncsim::scenario::from_str(text, "s.toml", "s", &[]).unwrap();
+/// assert_eq!((sc.objects[0].records, sc.sync.workers), (10, 1));
+/// let shared = sc.clone(); // the spec is shared, not copied
+/// assert_eq!(shared, sc);
+/// ```
+///
+/// It cannot be changed, not even by its owner:
+///
+/// ```compile_fail,E0594
+/// let text = "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = 10\n";
+/// let mut sc = syncsim::scenario::from_str(text, "s.toml", "s", &[]).unwrap();
+/// sc.sync.workers = 2; // error: cannot assign to data in dereference of `Scenario`
+/// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scenario {
+pub struct Scenario(Arc<ScenarioSpec>);
+
+impl Deref for Scenario {
+    type Target = ScenarioSpec;
+
+    fn deref(&self) -> &ScenarioSpec {
+        &self.0
+    }
+}
+
+/// A scenario validated but not yet frozen: the loader checks the backlog snapshot's rows
+/// against it, attaches the entries, then freezes it. Only validation makes one, and all it
+/// lets anyone change is the snapshot.
+#[derive(Debug)]
+pub(crate) struct Validated {
+    spec: ScenarioSpec,
+}
+
+impl Validated {
+    /// The scenario as validated, for checking the snapshot's rows against.
+    pub(crate) fn spec(&self) -> &ScenarioSpec {
+        &self.spec
+    }
+
+    /// Makes `entries`, read from the snapshot `origin` describes, the records pending at the
+    /// start.
+    pub(crate) fn attach_snapshot(&mut self, entries: Arc<[InitialEntry]>, origin: SnapshotOrigin) {
+        self.spec.initial = entries;
+        self.spec.origin.snapshot = Some(origin);
+    }
+
+    /// The finished scenario.
+    pub(crate) fn freeze(self) -> Scenario {
+        Scenario(Arc::new(self.spec))
+    }
+}
+
+/// What a validated scenario holds: every value in range, every name resolved. A
+/// [`Scenario`] reads as one of these; a spec on its own cannot be run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioSpec {
     /// Short name; reports go to `output/<name>/`.
     pub name: String,
     /// What question the scenario answers.
@@ -452,7 +514,7 @@ impl RetrySpec {
     }
 }
 
-impl Scenario {
+impl ScenarioSpec {
     /// The index of the object called `name`.
     pub fn object_index(&self, name: &str) -> Option<usize> {
         self.objects.iter().position(|o| o.name == name)

@@ -5,7 +5,7 @@
 use super::error::{plain_toml_message, syntax_error};
 use super::origin::{sha256_hex, Origin};
 use super::raw::RawScenario;
-use super::{overrides, validate, Location, Override, Scenario, ScenarioError};
+use super::{overrides, validate, Location, Override, Scenario, ScenarioError, Validated};
 
 /// Scenario text, parsed and checked as far as it can be without knowing the overrides.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ impl Document {
 
     /// Applies `overrides` in order and validates the result; errors name the override that
     /// gave a refused value. The scenario's origin records the text and the overrides.
-    pub(crate) fn validate(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    pub(crate) fn validate(&self, overrides: &[Override]) -> Result<Validated, ScenarioError> {
         let raw = if overrides.is_empty() {
             self.raw.clone()
         } else {
@@ -80,15 +80,15 @@ impl Document {
                     .into(),
             });
         }
-        let mut sc = validate::validate(raw, &self.source, &self.default_name)
+        let mut spec = validate::validate(raw, &self.source, &self.default_name)
             .map_err(|e| overrides::blame(e, overrides))?;
-        sc.origin = Origin {
+        spec.origin = Origin {
             source: self.source.clone(),
             sha256: self.sha256.clone(),
             overrides: overrides.iter().map(|o| o.shown().to_string()).collect(),
             snapshot: None,
         };
-        Ok(sc)
+        Ok(Validated { spec })
     }
 }
 
@@ -103,5 +103,7 @@ pub fn from_str(
     default_name: &str,
     overrides: &[Override],
 ) -> Result<Scenario, ScenarioError> {
-    Document::parse(text, source, default_name)?.validate(overrides)
+    Ok(Document::parse(text, source, default_name)?
+        .validate(overrides)?
+        .freeze())
 }

@@ -1,5 +1,5 @@
 //! Validation: a [`RawScenario`] (the file with overrides applied) becomes a
-//! [`Scenario`]. Presets fill the sync keys the file leaves out, every other key takes
+//! [`ScenarioSpec`]. Presets fill the sync keys the file leaves out, every other key takes
 //! its default, every value is checked against its range and every name resolved to an
 //! index. The first problem is reported, naming the key, the bad value and what is allowed.
 //!
@@ -12,8 +12,8 @@ mod sync;
 
 use super::raw::{self, RawScenario};
 use super::{
-    defaults, ApiSpec, Location, ObjectSpec, Origin, Preset, RetrySpec, Scenario, ScenarioError,
-    SyncSpec, MAX_HORIZON, MAX_OBJECTS,
+    defaults, ApiSpec, Location, ObjectSpec, Origin, Preset, RetrySpec, ScenarioError,
+    ScenarioSpec, SyncSpec, MAX_HORIZON, MAX_OBJECTS,
 };
 use crate::units::{self, parse_duration, Instant, Millis, DAY};
 use events::validate_events;
@@ -194,7 +194,7 @@ pub(crate) fn validate(
     raw: RawScenario,
     source: &str,
     default_name: &str,
-) -> Result<Scenario, ScenarioError> {
+) -> Result<ScenarioSpec, ScenarioError> {
     let c = Checker { source };
     let preset = match raw.preset.as_deref() {
         None => None,
@@ -300,7 +300,7 @@ pub(crate) fn validate(
         let parsed = crate::expr::parse(text).or_else(|e| c.fail(&key, e.to_string()))?;
         expect.push((name.clone(), parsed));
     }
-    Ok(Scenario {
+    Ok(ScenarioSpec {
         name,
         description: raw.description.unwrap_or_default(),
         preset,
