@@ -8,12 +8,13 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use syncsim::engine::{simulate, simulate_with, Inputs};
+use syncsim::load;
 use syncsim::replicate;
-use syncsim::scenario::{self, Scenario};
+use syncsim::scenario::{Override, Scenario};
 
 fn reference(overrides: &[&str]) -> Scenario {
-    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    scenario::load(Path::new("scenarios/reference.toml"), &overrides).expect("reference scenario")
+    let overrides: Vec<Override> = overrides.iter().map(|s| Override::set(s)).collect();
+    load::load(Path::new("scenarios/reference.toml"), &overrides).expect("reference scenario")
 }
 
 fn engine(c: &mut Criterion) {

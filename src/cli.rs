@@ -19,17 +19,18 @@ pub mod sweep;
 pub mod validate;
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use syncsim::load::{self, LoadError, ScenarioFile};
 use syncsim::planner::PlannerError;
 use syncsim::report::charts::{Chart, ChartFormat, DEFAULT_SIZE};
 use syncsim::report::output::{OutputDir, OutputError};
 use syncsim::report::Formats;
-use syncsim::scenario::{self, Scenario, ScenarioError};
+use syncsim::scenario::{Override, Scenario, ScenarioError};
 
 /// Exit code: an expectation failed.
 pub const EXIT_FAILED: u8 = 1;
@@ -128,7 +129,7 @@ pub struct PlanArgs {
 
 impl PlanArgs {
     /// Refuses to start when the largest of `candidates`, run `simulations` times over the
-    /// threads, would need more memory than `--max-memory` allows (see [`check_memory`]).
+    /// threads, would need more memory than `--max-memory` allows ([`load::check_memory`]).
     pub fn check_memory<'s>(
         &self,
         candidates: impl IntoIterator<Item = &'s Scenario>,
@@ -138,7 +139,11 @@ impl PlanArgs {
             .into_iter()
             .max_by_key(|sc| syncsim::engine::memory_estimate(sc));
         match largest {
-            Some(sc) => check_memory(sc, parallelism(self.threads, simulations), self.max_memory),
+            Some(sc) => Ok(load::check_memory(
+                sc,
+                parallelism(self.threads, simulations),
+                self.max_memory,
+            )?),
             None => Ok(()),
         }
     }
@@ -154,39 +159,50 @@ impl PlanArgs {
 }
 
 impl ScenarioArgs {
+    /// Reads and parses the scenario file.
+    pub fn read(&self) -> Result<ScenarioFile, ScenarioError> {
+        ScenarioFile::read(&self.file)
+    }
+
     /// Loads and validates the scenario with every override applied.
-    pub fn load(&self) -> Result<Scenario, ScenarioError> {
+    pub fn load(&self) -> Result<Scenario, LoadError> {
+        self.read()?.scenario(&self.overrides())
+    }
+
+    /// Loads and validates the scenario, starting from the snapshot `initial_backlog` (in
+    /// place of the scenario's `initial_backlog_file`) if given, bad snapshot rows left out
+    /// with `skip_bad_rows`; also returns a note on the rows left out, if any.
+    pub fn load_with_snapshot(
+        &self,
+        initial_backlog: Option<&Path>,
+        skip_bad_rows: bool,
+    ) -> Result<(Scenario, Option<String>), LoadError> {
+        let mut file = self.read()?.skip_bad_rows(skip_bad_rows);
+        if let Some(path) = initial_backlog {
+            file = file.with_initial_backlog(path.to_path_buf());
+        }
+        let sc = file.scenario(&self.overrides())?;
+        let note = load::snapshot_note(&sc);
+        Ok((sc, note))
+    }
+
+    /// Every override in the order applied: `--seed`, `--horizon`, then each `--set`.
+    pub fn overrides(&self) -> Vec<Override> {
         let mut overrides = self.shorthands();
-        overrides.extend(self.set.iter().cloned());
-        scenario::load(&self.file, &overrides).map_err(|e| self.name_flags(e))
+        overrides.extend(self.set.iter().map(|s| Override::set(s)));
+        overrides
     }
 
-    /// `--seed` and `--horizon` as the assignments they stand for, applied before `--set`.
-    pub fn shorthands(&self) -> Vec<String> {
-        self.flags().into_iter().map(|(set, _)| set).collect()
-    }
-
-    /// Each shorthand given: the assignment it stands for and the flag as the user typed it.
-    fn flags(&self) -> Vec<(String, String)> {
+    /// `--seed` and `--horizon`, applied before any `--set`.
+    pub fn shorthands(&self) -> Vec<Override> {
         let mut flags = Vec::new();
         if let Some(seed) = self.seed {
-            flags.push((format!("seed={seed}"), format!("--seed {seed}")));
+            flags.push(Override::seed(seed));
         }
         if let Some(h) = &self.horizon {
-            flags.push((
-                format!("horizon=\"{}\"", h.replace('"', "")),
-                format!("--horizon {h}"),
-            ));
+            flags.push(Override::horizon(h));
         }
         flags
-    }
-
-    /// An error about a shorthand's value names the flag as typed, not the `--set` it became.
-    fn name_flags(&self, mut e: ScenarioError) -> ScenarioError {
-        for (set, flag) in self.flags() {
-            e.source = e.source.replace(&format!("--set {set}"), &flag);
-        }
-        e
     }
 }
 
@@ -301,41 +317,6 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("'{text}' is too large"))
 }
 
-/// Half of this machine's physical memory (from /proc/meminfo), or 4 GiB where that cannot
-/// be read: the default cap on a run's estimated memory.
-pub fn default_memory_cap() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
-            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kib * 1024 / 2)
-        })
-        .unwrap_or(4 << 30)
-}
-
-/// Refuses a scenario whose estimated memory, for `parallel` simulations at once, is above
-/// `cap` (default: [`default_memory_cap`]).
-pub fn check_memory(sc: &Scenario, parallel: u64, cap: Option<u64>) -> Result<(), CliError> {
-    use syncsim::scenario::bytes_text;
-    let cap = cap.unwrap_or_else(default_memory_cap);
-    let one = syncsim::engine::MemoryEstimate::of(sc);
-    let need = one.total() * parallel.max(1) as f64;
-    if need > cap as f64 {
-        return Err(CliError::Usage(format!(
-            "scenario '{}' would need about {} of memory ({} per simulation x {} at once; {}); the cap is {}. \
-             Reduce records, rates or the horizon, run fewer threads, or raise the cap with --max-memory (e.g. --max-memory 32GiB)",
-            sc.name,
-            bytes_text(need),
-            bytes_text(one.total()),
-            parallel.max(1),
-            one.parts_text(),
-            bytes_text(cap as f64)
-        )));
-    }
-    Ok(())
-}
-
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -354,6 +335,15 @@ pub enum CliError {
     /// A bad planning request (sweep, solve, schedule, merge).
     #[error("{0}")]
     Planner(#[from] PlannerError),
+}
+
+impl From<LoadError> for CliError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Scenario(e) => CliError::Scenario(e),
+            LoadError::Data(e) => CliError::Data(e),
+        }
+    }
 }
 
 impl CliError {

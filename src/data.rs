@@ -1,17 +1,19 @@
 //! Real data in and out: change logs (recorded edits) and backlog snapshots, as CSV
 //! (`docs/data.md`).
 //!
-//! Files are streamed: a first pass validates every row (reporting bad rows by line number)
-//! and a replay then reads the file once per (object, direction) stream, so a log of
-//! millions of rows needs no more memory than its bad-row list.
+//! Change logs are streamed: a first pass validates every row (reporting bad rows by line
+//! number) and a replay then reads the file once per (object, direction) stream, so a log of
+//! millions of rows needs no more memory than its bad-row list. A backlog snapshot, whose rows
+//! all start pending anyway, is read once into a [`BacklogSnapshot`] and checked against each
+//! scenario it is used with.
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::engine::{queue_index, EditEvent, EditSource, RecordedEdit, ReplaySources};
-use crate::scenario::{Direction, InitialEntry, Scenario};
+use crate::scenario::{Direction, InitialEntry, Scenario, ScenarioSpec};
 use crate::units::{Instant, Millis};
 
 /// Columns of a change log.
@@ -65,9 +67,9 @@ pub(crate) fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>, DataErro
         .from_reader(BufReader::new(file)))
 }
 
-pub(crate) fn check_header(
+pub(crate) fn check_header<R: Read>(
     path: &Path,
-    reader: &mut csv::Reader<BufReader<File>>,
+    reader: &mut csv::Reader<R>,
     expected: &[&str],
 ) -> Result<(), DataError> {
     let got = reader
@@ -125,7 +127,7 @@ pub(crate) fn field(record: &csv::StringRecord, i: usize) -> &str {
     record.get(i).unwrap_or("").trim()
 }
 
-fn parse_object(sc: &Scenario, name: &str) -> Result<usize, String> {
+fn parse_object(sc: &ScenarioSpec, name: &str) -> Result<usize, String> {
     sc.object_index(name).ok_or_else(|| {
         let names: Vec<&str> = sc.objects.iter().map(|o| o.name.as_str()).collect();
         format!(
@@ -135,25 +137,40 @@ fn parse_object(sc: &Scenario, name: &str) -> Result<usize, String> {
     })
 }
 
-fn parse_record(sc: &Scenario, object: usize, text: &str) -> Result<u32, String> {
-    let records = sc.objects[object].records;
+fn parse_record(sc: &ScenarioSpec, object: usize, text: &str) -> Result<u32, String> {
     match text.parse::<u64>() {
-        Ok(r) if r < records as u64 => Ok(r as u32),
-        Ok(r) => Err(format!(
-            "record {r} is out of range: {} has records 0..{}",
-            sc.objects[object].name,
-            records - 1
-        )),
+        Ok(r) => check_record(sc, object, r),
         Err(_) => Err(format!("record '{text}' is not a record number")),
     }
 }
 
-fn parse_direction(sc: &Scenario, object: usize, text: &str) -> Result<Direction, String> {
+fn check_record(sc: &ScenarioSpec, object: usize, r: u64) -> Result<u32, String> {
+    let records = sc.objects[object].records;
+    if r < records as u64 {
+        Ok(r as u32)
+    } else {
+        Err(format!(
+            "record {r} is out of range: {} has records 0..{}",
+            sc.objects[object].name,
+            records - 1
+        ))
+    }
+}
+
+fn direction_error(text: &str) -> String {
+    format!("direction '{text}' is not to_marketing or to_crm")
+}
+
+fn parse_direction(sc: &ScenarioSpec, object: usize, text: &str) -> Result<Direction, String> {
     let d = match text {
         "to_marketing" => Direction::ToMarketing,
         "to_crm" => Direction::ToCrm,
-        other => return Err(format!("direction '{other}' is not to_marketing or to_crm")),
+        other => return Err(direction_error(other)),
     };
+    check_direction(sc, object, d)
+}
+
+fn check_direction(sc: &ScenarioSpec, object: usize, d: Direction) -> Result<Direction, String> {
     if !sc.objects[object].syncs[d as usize] {
         return Err(format!(
             "{} does not sync {}",
@@ -164,7 +181,7 @@ fn parse_direction(sc: &Scenario, object: usize, text: &str) -> Result<Direction
     Ok(d)
 }
 
-fn parse_time(sc: &Scenario, text: &str) -> Result<i64, String> {
+fn parse_time(sc: &ScenarioSpec, text: &str) -> Result<i64, String> {
     Instant::parse(text)
         .map(|t| t.0 - sc.start.0)
         .map_err(|e| e.to_string())
@@ -385,48 +402,147 @@ impl EditSource for StreamReader<'_> {
     }
 }
 
-/// Reads a backlog snapshot: records pending at the start, with their stamps (at or before
-/// the start).
-pub fn read_backlog(
-    path: &Path,
-    sc: &Scenario,
-    skip: bool,
-) -> Result<(Vec<InitialEntry>, RowReport), DataError> {
-    let mut report = RowReport::default();
-    let mut entries = Vec::new();
-    each_row(path, &BACKLOG_HEADER, &mut report, |line, row, report| {
-        let parsed = (|| -> Result<InitialEntry, String> {
-            if row.len() != BACKLOG_HEADER.len() {
-                return Err(format!(
+/// A backlog snapshot file read once: its rows as written, each checked against a scenario
+/// by [`BacklogSnapshot::entries`] as often as there are scenarios to check (a planner's
+/// candidates may differ in the objects, records or start the rows are checked against).
+#[derive(Debug)]
+pub struct BacklogSnapshot {
+    path: PathBuf,
+    /// Object names as written, each once; rows refer to them by position.
+    names: Vec<String>,
+    /// Every row after the header, in file order.
+    rows: Vec<SnapshotRow>,
+}
+
+/// One row of a snapshot, read but not yet checked against a scenario.
+#[derive(Debug)]
+struct SnapshotRow {
+    /// 1-based line number (the header is line 1).
+    line: u64,
+    /// Its fields, or why the row cannot be read whatever the scenario.
+    fields: Result<SnapshotFields, String>,
+}
+
+/// A snapshot row's fields, parsed as far as they can be without a scenario; an error keeps
+/// what its message needs.
+#[derive(Debug)]
+struct SnapshotFields {
+    /// Position of the object's name in [`BacklogSnapshot::names`].
+    object: u32,
+    /// The record id, or its text when it is not a number.
+    record: Result<u64, Box<str>>,
+    /// The stamp, or why it is not an instant.
+    stamp: Result<Instant, Box<str>>,
+    /// The stamp as written, for a message about it.
+    stamp_text: Box<str>,
+    /// The direction, or its text when it is neither.
+    direction: Result<Direction, Box<str>>,
+}
+
+impl BacklogSnapshot {
+    /// Reads a snapshot from `reader` (to its end), which `path` names in messages.
+    pub fn from_reader(path: &Path, reader: impl Read) -> Result<Self, DataError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(BufReader::new(reader));
+        check_header(path, &mut reader, &BACKLOG_HEADER)?;
+        let mut names: Vec<String> = Vec::new();
+        let mut rows = Vec::new();
+        let mut row = csv::StringRecord::new();
+        let mut line = 1u64;
+        loop {
+            line += 1;
+            let fields = match reader.read_record(&mut row) {
+                Ok(false) => break,
+                Ok(true) if row.len() != BACKLOG_HEADER.len() => Err(format!(
                     "{} fields; expected {}",
                     row.len(),
                     BACKLOG_HEADER.len()
-                ));
-            }
-            let object = parse_object(sc, field(row, 0))?;
-            let record = parse_record(sc, object, field(row, 1))?;
-            let stamp = parse_time(sc, field(row, 2))?;
-            if stamp > 0 {
-                return Err(format!("stamp {} is after the scenario's start {}: a record pending at the start was stamped before it", field(row, 2), sc.start));
-            }
-            let direction = parse_direction(sc, object, field(row, 3))?;
-            Ok(InitialEntry {
-                object,
-                direction,
-                record,
-                stamp,
-            })
-        })();
-        match parsed {
-            Ok(e) => {
-                report.rows += 1;
-                entries.push(e);
-            }
-            Err(why) => report.bad_row(line, why),
+                )),
+                Ok(true) => {
+                    let name = field(&row, 0);
+                    let object = match names.iter().position(|n| n == name) {
+                        Some(i) => i,
+                        None => {
+                            names.push(name.to_string());
+                            names.len() - 1
+                        }
+                    } as u32;
+                    let record = field(&row, 1);
+                    let stamp = field(&row, 2);
+                    let direction = field(&row, 3);
+                    Ok(SnapshotFields {
+                        object,
+                        record: record.parse::<u64>().map_err(|_| record.into()),
+                        stamp: Instant::parse(stamp).map_err(|e| e.to_string().into()),
+                        stamp_text: stamp.into(),
+                        direction: Direction::ALL
+                            .into_iter()
+                            .find(|d| d.name() == direction)
+                            .ok_or_else(|| direction.into()),
+                    })
+                }
+                Err(e) => Err(format!("not CSV: {e}")),
+            };
+            rows.push(SnapshotRow { line, fields });
         }
-    })?;
-    let report = report.into_result(path, skip)?;
-    Ok((entries, report))
+        Ok(BacklogSnapshot {
+            path: path.into(),
+            names,
+            rows,
+        })
+    }
+
+    /// The records pending at the start of `sc`, in file order: every row checked against
+    /// its objects, records, directions and start (a stamp must be at or before it). With
+    /// `skip`, bad rows are left out (and listed in the report); without, any bad row
+    /// rejects the file.
+    pub fn entries(
+        &self,
+        sc: &ScenarioSpec,
+        skip: bool,
+    ) -> Result<(Vec<InitialEntry>, RowReport), DataError> {
+        let objects: Vec<Result<usize, String>> = self
+            .names
+            .iter()
+            .map(|name| parse_object(sc, name))
+            .collect();
+        let mut report = RowReport::default();
+        let mut entries = Vec::new();
+        for row in &self.rows {
+            let checked = row.fields.as_ref().map_err(Clone::clone).and_then(|f| {
+                let object = objects[f.object as usize].clone()?;
+                let record = match &f.record {
+                    Ok(r) => check_record(sc, object, *r)?,
+                    Err(text) => return Err(format!("record '{text}' is not a record number")),
+                };
+                let stamp = f.stamp.as_ref().map_err(|e| e.to_string())?.0 - sc.start.0;
+                if stamp > 0 {
+                    return Err(format!("stamp {} is after the scenario's start {}: a record pending at the start was stamped before it", f.stamp_text, sc.start));
+                }
+                let direction = match &f.direction {
+                    Ok(d) => check_direction(sc, object, *d)?,
+                    Err(text) => return Err(direction_error(text)),
+                };
+                Ok(InitialEntry {
+                    object,
+                    direction,
+                    record,
+                    stamp,
+                })
+            });
+            match checked {
+                Ok(e) => {
+                    report.rows += 1;
+                    entries.push(e);
+                }
+                Err(why) => report.bad_row(row.line, why),
+            }
+        }
+        let report = report.into_result(&self.path, skip)?;
+        Ok((entries, report))
+    }
 }
 
 /// Writes edits as a change log (header first), the format [`ChangeLog`] reads.

@@ -27,23 +27,24 @@ use rayon::prelude::*;
 
 use crate::engine::{seeds, simulate_in, Inputs, Workspace};
 use crate::expr::{self, Expr, ExprError, Verdict};
+use crate::load::{LoadError, ScenarioFile};
 use crate::replicate::{self, Aggregate};
-use crate::scenario::{Scenario, ScenarioError, ScenarioText};
+use crate::scenario::{Override, Scenario};
 use crate::summary::{Metric, RunSummary};
 
 /// Why a planning command could not run. Every variant is bad input (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum PlannerError {
-    /// The scenario file, or one of the plain overrides, is bad.
+    /// The scenario file, one of the plain overrides, or the backlog snapshot is bad.
     #[error("{0}")]
-    Scenario(#[from] ScenarioError),
+    Scenario(#[from] LoadError),
     /// One candidate's assignments make the scenario invalid.
     #[error("{candidate}: {error}")]
     Candidate {
         /// The candidate, e.g. `point 3 (sync.workers=0)`.
         candidate: String,
         /// What validation said.
-        error: ScenarioError,
+        error: LoadError,
     },
     /// A target, constraint or ranking expression is bad.
     #[error("{0}")]
@@ -66,14 +67,15 @@ pub enum PlannerError {
     Merge(String),
 }
 
-/// The scenario a planning command varies: the file's text and the plain overrides (`--seed`,
-/// `--horizon`, single-valued `--set`) that every candidate shares.
+/// The scenario a planning command varies: the file, read and parsed once (its backlog
+/// snapshot too), and the plain overrides (`--seed`, `--horizon`, single-valued `--set`) that
+/// every candidate shares.
 #[derive(Debug, Clone)]
 pub struct Base {
     /// The file.
-    pub file: ScenarioText,
-    /// Assignments applied first, in order.
-    pub overrides: Vec<String>,
+    pub file: ScenarioFile,
+    /// Overrides applied first, in order.
+    pub overrides: Vec<Override>,
 }
 
 impl Base {
@@ -90,7 +92,7 @@ impl Base {
         what: impl FnOnce() -> String,
     ) -> Result<Scenario, PlannerError> {
         let mut all = self.overrides.clone();
-        all.extend(assignments.iter().cloned());
+        all.extend(assignments.iter().map(|a| Override::set(a)));
         self.file
             .scenario(&all)
             .map_err(|error| PlannerError::Candidate {

@@ -2,7 +2,8 @@
 //! (RFC 3339) and the integer millisecond clock the engine runs on.
 //!
 //! The engine never sees a float time: everything here turns human units into whole
-//! milliseconds once, at validation, and back into hours or minutes for reports.
+//! milliseconds once, at validation, and back into hours or minutes for reports. Memory sizes
+//! are written here too ([`bytes_text`]), for the messages that quote an estimate.
 
 use std::fmt;
 
@@ -206,6 +207,16 @@ pub fn parse_time_of_day(text: &str) -> Option<Millis> {
     let h: u64 = h.parse().ok()?;
     let m: u64 = m.parse().ok()?;
     (h < 24 && m < 60).then_some(h * HOUR + m * MINUTE)
+}
+
+/// Bytes as a planner reads them: `312.5 GiB`, `40.0 MiB`.
+pub fn bytes_text(bytes: f64) -> String {
+    const GIB: f64 = (1u64 << 30) as f64;
+    if bytes >= GIB {
+        format!("{:.1} GiB", bytes / GIB)
+    } else {
+        format!("{:.1} MiB", bytes / (1u64 << 20) as f64)
+    }
 }
 
 #[cfg(test)]

@@ -1,18 +1,20 @@
 //! What the fuzz targets check, shared so that a crash can be replayed from a plain test.
 //!
 //! For any input: loading never panics, and a refusal is a one-screen message. For a valid
-//! scenario small enough to run in milliseconds (its horizon clamped through a `--set`
-//! override, then its work estimated): the run conserves records, its events and latencies are
-//! consistent, every scalar is finite, every report renders, and a second run is identical.
+//! scenario small enough to run in milliseconds (its horizon clamped through a `--horizon`
+//! override, then its work estimated and its memory checked against a small cap): the run
+//! conserves records, its events and latencies are consistent, every scalar is finite, every
+//! report renders, and a second run is identical.
 
 use std::fmt::Write as _;
 use std::io;
 
 use arbitrary::Arbitrary;
-use syncsim::engine::{simulate, simulate_with, Inputs, MemoryEstimate};
+use syncsim::engine::{simulate, simulate_with, Inputs};
+use syncsim::load::{self, ScenarioFile};
 use syncsim::metrics;
 use syncsim::report::{self, terminal};
-use syncsim::scenario::{self, EventKind, Scenario, ScenarioError};
+use syncsim::scenario::{self, EventKind, Override, Scenario, ScenarioError};
 use syncsim::units::{format_duration, Millis, DAY, HOUR};
 
 /// Longest horizon a fuzzed scenario is run for.
@@ -26,19 +28,19 @@ const RUN_SAMPLES: u64 = 20_000;
 /// Most objects a run may have.
 const RUN_OBJECTS: usize = 50;
 /// Most memory a run may be estimated to need.
-const RUN_MEMORY: f64 = 64.0 * 1024.0 * 1024.0;
+const RUN_MEMORY: u64 = 64 << 20;
 
 /// Arbitrary bytes: the scenario text, then `--set` overrides, separated by NUL bytes.
 pub fn check_bytes(data: &[u8]) {
     let mut parts = data.split(|b| *b == 0);
     let file = parts.next().unwrap_or_default();
-    let overrides: Vec<String> = parts
+    let overrides: Vec<Override> = parts
         .take(4)
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .map(|p| Override::set(&String::from_utf8_lossy(p)))
         .collect();
     match std::str::from_utf8(file) {
         Ok(text) => check(text, &overrides),
-        Err(_) => check_file(file, &overrides),
+        Err(_) => check_file(file),
     }
 }
 
@@ -47,21 +49,22 @@ pub fn check_text(text: &str) {
     check(text, &[]);
 }
 
-/// Text that is not UTF-8 only reaches the checks of a file on disk.
-fn check_file(bytes: &[u8], overrides: &[String]) {
+/// Text that is not UTF-8 only reaches the checks of a file on disk, which refuse it as it
+/// is read, before any override.
+fn check_file(bytes: &[u8]) {
     let dir = std::env::temp_dir().join(format!("syncsim-fuzz-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let path = dir.join("fuzz.toml");
     std::fs::write(&path, bytes).unwrap();
-    let loaded = scenario::load(&path, overrides);
+    let read = ScenarioFile::read(&path);
     let _ = std::fs::remove_dir_all(&dir);
-    match loaded {
-        Ok(sc) => panic!("text that is not UTF-8 was accepted: {sc:?}"),
+    match read {
+        Ok(_) => panic!("text that is not UTF-8 was accepted"),
         Err(e) => check_error(&e),
     }
 }
 
-fn check(text: &str, overrides: &[String]) {
+fn check(text: &str, overrides: &[Override]) {
     let sc = match scenario::from_str(text, "fuzz.toml", "fuzz", overrides) {
         Ok(sc) => sc,
         Err(e) => return check_error(&e),
@@ -69,10 +72,9 @@ fn check(text: &str, overrides: &[String]) {
     // A shorter horizon keeps the run short; the clamped scenario is validated again, so it
     // may be refused (an event past the new end), and that refusal is checked too.
     let mut shorter = overrides.to_vec();
-    shorter.push(format!(
-        "horizon=\"{}\"",
-        format_duration(sc.horizon.min(RUN_HORIZON))
-    ));
+    shorter.push(Override::horizon(&format_duration(
+        sc.horizon.min(RUN_HORIZON),
+    )));
     match scenario::from_str(text, "fuzz.toml", "fuzz", &shorter) {
         Ok(short) if cheap(&short) => check_run(&short),
         Ok(_) => {}
@@ -117,7 +119,7 @@ fn expected_edits(sc: &Scenario) -> f64 {
 
 fn cheap(sc: &Scenario) -> bool {
     sc.objects.len() <= RUN_OBJECTS
-        && MemoryEstimate::of(sc).total() <= RUN_MEMORY
+        && load::check_memory(sc, 1, Some(RUN_MEMORY)).is_ok()
         && expected_edits(sc) <= RUN_EDITS
         && sc.horizon / sc.sync.cycle_wait <= RUN_LOOKS
         && sc.horizon / sc.sample_interval <= RUN_SAMPLES

@@ -7,8 +7,9 @@ use clap::Args;
 
 use super::{print, CliError, EXIT_FAILED};
 use syncsim::check::{self, Baseline};
+use syncsim::load;
 use syncsim::report::{self, output::write_file_atomic};
-use syncsim::scenario::{self, Scenario};
+use syncsim::scenario::Scenario;
 
 /// Arguments of `syncsim check`.
 #[derive(Debug, Args)]
@@ -103,13 +104,13 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
     let files = scenario_files(&args.paths)?;
     let mut scenarios: Vec<(String, Scenario)> = Vec::with_capacity(files.len());
     for f in &files {
-        scenarios.push((f.display().to_string(), scenario::load(f, &[])?));
+        scenarios.push((f.display().to_string(), load::load(f, &[])?));
     }
     let threads = args
         .threads
         .unwrap_or_else(|| rayon::current_num_threads() as u64);
     for (_, sc) in &scenarios {
-        super::check_memory(sc, threads, args.max_memory)?;
+        load::check_memory(sc, threads, args.max_memory)?;
     }
     let baseline: Option<Baseline> = match &args.baseline {
         Some(path) if path.exists() || !args.update_baseline => {

@@ -11,8 +11,9 @@ use clap::Args;
 use super::{print, CliError};
 use syncsim::calibrate::{self, FitOptions};
 use syncsim::engine::simulate;
+use syncsim::load::{self, ScenarioFile};
 use syncsim::report::output::write_file_atomic;
-use syncsim::scenario;
+use syncsim::scenario::{self, Override};
 use syncsim::units::Instant;
 
 /// Arguments of `syncsim fit`.
@@ -108,8 +109,10 @@ pub fn run(args: &FitArgs) -> Result<u8, CliError> {
         }
     }
     if let (Some(file), Some(trend)) = (&args.scenario, &args.trend) {
-        let sc = scenario::load(file, &args.set)?;
-        super::check_memory(&sc, 1, None)?;
+        let scenario_file = ScenarioFile::read(file)?;
+        let overrides: Vec<Override> = args.set.iter().map(|s| Override::set(s)).collect();
+        let sc = scenario_file.scenario(&overrides)?;
+        load::check_memory(&sc, 1, None)?;
         let observed = calibrate::read_trend(trend)?;
         let result = simulate(&sc, sc.seed);
         let c = calibrate::compare_trend(&sc, &result, &observed, trend)?;
@@ -127,9 +130,9 @@ pub fn run(args: &FitArgs) -> Result<u8, CliError> {
             for i in 0..args.steps {
                 let v = lo * (hi / lo).powf(i as f64 / (args.steps - 1) as f64);
                 let v = v.round().max(1.0);
-                let mut overrides = args.set.clone();
-                overrides.push(format!("sync.throughput={v}"));
-                let sc = scenario::load(file, &overrides)?;
+                let mut overrides = overrides.clone();
+                overrides.push(Override::set(&format!("sync.throughput={v}")));
+                let sc = scenario_file.scenario(&overrides)?;
                 let r = simulate(&sc, sc.seed);
                 let c = calibrate::compare_trend(&sc, &r, &observed, trend)?;
                 text.push_str(&format!("{v:>10.0} {:>10.1}\n", c.mae));

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::run::{load_initial_backlog, single, SingleRun};
+use super::run::{single, SingleRun};
 use super::{CliError, ScenarioArgs};
 use syncsim::data::ChangeLog;
 use syncsim::report::{self, output::OutputDir};
@@ -61,12 +61,10 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
         horizon: args.horizon.clone(),
         set: args.set.clone(),
     };
-    let mut sc = scenario_args.load()?;
-    let mut notes = Vec::new();
-    if let Some(path) = &args.initial_backlog {
-        notes.extend(load_initial_backlog(&mut sc, path, args.skip_bad_rows)?);
-    }
-    super::check_memory(&sc, 1, None)?;
+    let (sc, note) =
+        scenario_args.load_with_snapshot(args.initial_backlog.as_deref(), args.skip_bad_rows)?;
+    let mut notes: Vec<String> = note.into_iter().collect();
+    syncsim::load::check_memory(&sc, 1, None)?;
     let log = ChangeLog::open(&args.changes, &sc, args.skip_bad_rows)?;
     notes.extend(log.report.note(&args.changes));
     notes.push(format!(

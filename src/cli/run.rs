@@ -112,11 +112,10 @@ impl RunArgs {
 
 /// Runs the scenario and writes its reports.
 pub fn run(args: &RunArgs) -> Result<u8, CliError> {
-    let mut sc = args.scenario.load()?;
-    let mut notes = Vec::new();
-    if let Some(path) = &args.initial_backlog {
-        notes.extend(load_initial_backlog(&mut sc, path, args.skip_bad_rows)?);
-    }
+    let (sc, note) = args
+        .scenario
+        .load_with_snapshot(args.initial_backlog.as_deref(), args.skip_bad_rows)?;
+    let notes: Vec<String> = note.into_iter().collect();
     let count = args.replications.unwrap_or(sc.replications as u64);
     let parallel = if args.replication.is_some() || count == 1 {
         1
@@ -126,7 +125,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
                 .unwrap_or_else(|| rayon::current_num_threads() as u64),
         )
     };
-    super::check_memory(&sc, parallel, args.max_memory)?;
+    syncsim::load::check_memory(&sc, parallel, args.max_memory)?;
     let dir = args
         .out
         .clone()
@@ -159,18 +158,6 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             draw_ahead: args.threads.unwrap_or_else(super::default_threads) > 1,
         },
     )
-}
-
-/// Replaces the scenario's initial backlog with the snapshot at `path`; returns a note on
-/// rows left out, if any.
-pub(super) fn load_initial_backlog(
-    sc: &mut Scenario,
-    path: &Path,
-    skip: bool,
-) -> Result<Option<String>, CliError> {
-    let (entries, report) = syncsim::data::read_backlog(path, sc, skip)?;
-    sc.initial = entries;
-    Ok(report.note(path))
 }
 
 /// One run: simulate (replaying `replay` if given, exporting edits to `export` if given),

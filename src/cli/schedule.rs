@@ -11,7 +11,6 @@ use syncsim::planner::grid::Shard;
 use syncsim::planner::schedule::{self, Bulk, ScheduleSpec};
 use syncsim::planner::{Base, PlannerError};
 use syncsim::report::planner as tables;
-use syncsim::scenario;
 use syncsim::text::thousands;
 use syncsim::units::{parse_duration, Millis};
 
@@ -88,11 +87,9 @@ fn parse_spacing(text: &str) -> Result<Millis, String> {
 
 /// Searches the plans and writes the table and the recommendation.
 pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
-    let mut overrides = args.scenario.shorthands();
-    overrides.extend(args.scenario.set.iter().cloned());
     let base = Base {
-        file: scenario::read(&args.scenario.file)?,
-        overrides,
+        file: args.scenario.read()?,
+        overrides: args.scenario.overrides(),
     };
     let sc = base.scenario()?;
     let bulk = Bulk::find(&sc, args.event.trim())?;

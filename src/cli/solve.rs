@@ -11,7 +11,6 @@ use syncsim::planner::grid::{DefaultStep, Kind, Range};
 use syncsim::planner::solve::{self, SolveSpec};
 use syncsim::planner::Base;
 use syncsim::report::planner as tables;
-use syncsim::scenario;
 
 /// Arguments of `syncsim solve`.
 #[derive(Debug, Args)]
@@ -92,11 +91,9 @@ fn knob_range(args: &SolveArgs) -> Result<Range, CliError> {
 pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     let range = knob_range(args)?;
     let target = expr::parse(&args.target).map_err(syncsim::planner::PlannerError::from)?;
-    let mut overrides = args.scenario.shorthands();
-    overrides.extend(args.scenario.set.iter().cloned());
     let base = Base {
-        file: scenario::read(&args.scenario.file)?,
-        overrides,
+        file: args.scenario.read()?,
+        overrides: args.scenario.overrides(),
     };
     let mut spec = SolveSpec {
         path: args.vary.trim().to_string(),

@@ -11,7 +11,7 @@ use syncsim::planner::grid::{self, Grid, SetArg, Shard};
 use syncsim::planner::{sweep, Base};
 use syncsim::report::planner as tables;
 use syncsim::report::sweep_chart::{self as chart, MetricChoice, SweepChart, CHART};
-use syncsim::scenario;
+use syncsim::scenario::Override;
 
 /// Arguments of `syncsim sweep`.
 #[derive(Debug, Args)]
@@ -74,7 +74,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let mut axes = Vec::new();
     for set in &args.scenario.set {
         match grid::parse_set(set).map_err(CliError::Usage)? {
-            SetArg::One(assignment) => overrides.push(assignment),
+            SetArg::One(assignment) => overrides.push(Override::set(&assignment)),
             SetArg::Many(axis) => axes.push(axis),
         }
     }
@@ -87,7 +87,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
         ));
     }
     let base = Base {
-        file: scenario::read(&args.scenario.file)?,
+        file: args.scenario.read()?,
         overrides,
     };
     let grid = Grid::new(axes).map_err(CliError::Usage)?;

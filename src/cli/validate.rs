@@ -1,4 +1,5 @@
-//! `syncsim validate FILE`: parse and validate a scenario without running it.
+//! `syncsim validate FILE`: parse and validate a scenario (its backlog snapshot read, one
+//! run's estimated memory checked against the cap) without running it.
 
 use clap::Args;
 
@@ -13,11 +14,17 @@ use syncsim::units::format_duration;
 pub struct ValidateArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
+    /// Refuse the scenario when a run's estimated memory is above SIZE (e.g. 8GiB), as `run`
+    /// would [default: half of physical memory].
+    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
+    max_memory: Option<u64>,
 }
 
-/// Validates the scenario and prints a one-line description of it.
+/// Validates the scenario (and that one run of it fits under the memory cap) and prints a
+/// one-line description of it.
 pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
     let sc = args.scenario.load()?;
+    syncsim::load::check_memory(&sc, 1, args.max_memory)?;
     let records: u64 = sc.objects.iter().map(|o| o.records as u64).sum();
     let _ = print(|w| {
         writeln!(

@@ -95,7 +95,7 @@ const BASE: &str = "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = 
 
 #[test]
 fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
-    let limit = syncsim::scenario::MAX_FILE_BYTES as usize;
+    let limit = syncsim::load::MAX_FILE_BYTES as usize;
     let mut text = BASE.as_bytes().to_vec();
     text.resize(limit + 1, b'\n');
     let e = validate_generated("huge.toml", &text, &[]);
@@ -111,7 +111,7 @@ fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
 #[test]
 fn a_file_just_under_the_size_limit_is_read() {
     // Nearly 4 MiB of comments around a valid scenario: accepted, and quickly.
-    let limit = syncsim::scenario::MAX_FILE_BYTES as usize;
+    let limit = syncsim::load::MAX_FILE_BYTES as usize;
     let mut text = BASE.as_bytes().to_vec();
     while text.len() + 64 < limit {
         text.extend_from_slice(format!("# {}\n", "x".repeat(61)).as_bytes());
@@ -155,7 +155,7 @@ fn nesting_far_beyond_the_parser_limit_does_not_overflow_the_stack() {
         ),
     ];
     for (name, text) in cases {
-        assert!(text.len() < syncsim::scenario::MAX_FILE_BYTES as usize);
+        assert!(text.len() < syncsim::load::MAX_FILE_BYTES as usize);
         let e = validate_generated(name, text.as_bytes(), &[]);
         assert!(e.contains("nested"), "{name}: {e}");
     }

@@ -131,7 +131,7 @@ fn a_backlog_snapshot_file_starts_pending() {
     .unwrap();
     let file = dir.path().join("s.toml");
     std::fs::write(&file, "start = \"2026-11-23T00:00:00Z\"\nhorizon = \"1h\"\ninitial_backlog_file = \"backlog.csv\"\n[objects.Lead]\nrecords = 10\n[sync]\nthroughput = 10_000\n").unwrap();
-    let sc = scenario::load(&file, &[]).unwrap();
+    let sc = syncsim::load::load(&file, &[]).unwrap();
     assert_eq!(sc.initial.len(), 3);
     let r = simulate(&sc, 1);
     // Record 5 listed twice is one entry; the oldest (record 9, 2 h old) goes first.

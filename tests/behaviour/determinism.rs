@@ -1,13 +1,14 @@
 //! Same scenario + same seed => byte-identical outputs; another seed => other outputs.
 
 use syncsim::engine::simulate;
+use syncsim::load::load;
 use syncsim::report::{self, output::OutputDir};
-use syncsim::scenario;
+use syncsim::scenario::Override;
 
 fn outputs(seed: u64) -> Vec<(String, Vec<u8>)> {
-    let sc = scenario::load(
+    let sc = load(
         std::path::Path::new("scenarios/reference.toml"),
-        &["horizon=\"2d\"".into()],
+        &[Override::horizon("2d")],
     )
     .unwrap();
     let r = syncsim::summary::RunSummary::of(&sc, simulate(&sc, seed));
@@ -56,11 +57,7 @@ fn another_seed_gives_another_run() {
 fn a_reused_workspace_gives_the_same_run_as_a_fresh_one() {
     use syncsim::engine::{simulate_in, Inputs, Workspace};
     let load = |file: &str, horizon: &str| {
-        scenario::load(
-            std::path::Path::new(file),
-            &[format!("horizon=\"{horizon}\"")],
-        )
-        .unwrap()
+        load(std::path::Path::new(file), &[Override::horizon(horizon)]).unwrap()
     };
     // Different shapes in turn: more and fewer objects, records, retries and latency samples,
     // so every buffer the workspace keeps is left larger or dirtier than the next run needs.
@@ -91,7 +88,7 @@ fn edits_drawn_ahead_on_a_second_thread_give_the_same_run_for_every_example() {
             continue;
         }
         // Long enough for each example's events; the 10x reference is the reference scaled.
-        let sc = scenario::load(&path, &[]).unwrap();
+        let sc = load(&path, &[]).unwrap();
         for seed in [1, 9] {
             let ahead = simulate_with(
                 &sc,

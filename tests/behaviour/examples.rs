@@ -1,7 +1,8 @@
 //! Every example scenario in `scenarios/` validates, runs and conserves records.
 
 use syncsim::engine::simulate;
-use syncsim::scenario;
+use syncsim::load::load;
+use syncsim::scenario::Override;
 
 #[test]
 fn every_example_scenario_runs() {
@@ -13,11 +14,11 @@ fn every_example_scenario_runs() {
         .collect();
     paths.sort();
     for path in paths {
-        let sc = scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let sc = load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
         // The 10x scenario is the scale benchmark; a shorter horizon keeps this test quick
         // while still running its whole bulk update.
         let sc = if sc.name == "reference-10x" {
-            scenario::load(&path, &["horizon=\"26h\"".into()]).unwrap()
+            load(&path, &[Override::horizon("26h")]).unwrap()
         } else {
             sc
         };

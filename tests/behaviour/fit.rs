@@ -202,7 +202,7 @@ fn fit_recovers_rates_profile_weekend_synced_fraction_and_hot_set() {
         .assert()
         .success();
     syncsim().arg("validate").arg(&out).assert().success();
-    let fitted = scenario::load(&out, &[]).unwrap();
+    let fitted = syncsim::load::load(&out, &[]).unwrap();
     assert_eq!(fitted.start, truth.start);
     assert_eq!(fitted.horizon, truth.horizon);
     let l = &fitted.objects[fitted.object_index("Lead").unwrap()];

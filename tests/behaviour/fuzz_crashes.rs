@@ -1,7 +1,7 @@
 //! Every crash the fuzz targets found, replayed as the `scenario_text` target reads its input
 //! (see the Fuzzing section of docs/robustness.md): the bytes up to the first NUL are the
 //! scenario file, each of the next (at most four) NUL-separated parts a `--set` override. Text
-//! that is not UTF-8 goes through `scenario::load` from a file, as in the target.
+//! that is not UTF-8 goes through `load::ScenarioFile::read` from a file, as in the target.
 //!
 //! `tests/fuzz-crashes/` holds the fuzzer's inputs byte for byte:
 //!
@@ -15,15 +15,16 @@
 //! screen (at most 4 lines and 2,000 characters, the target's own checks); the message is
 //! pinned in `snapshots/fuzz-crash@<file>.snap`.
 
-use syncsim::scenario::{self, Scenario, ScenarioError};
+use syncsim::load::ScenarioFile;
+use syncsim::scenario::{self, Override, Scenario, ScenarioError};
 
 /// Loads a fuzzer input the way the `scenario_text` target does.
 fn replay(data: &[u8]) -> Result<Scenario, ScenarioError> {
     let mut parts = data.split(|b| *b == 0);
     let file = parts.next().unwrap_or_default();
-    let overrides: Vec<String> = parts
+    let overrides: Vec<Override> = parts
         .take(4)
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .map(|p| Override::set(&String::from_utf8_lossy(p)))
         .collect();
     match std::str::from_utf8(file) {
         Ok(text) => scenario::from_str(text, "fuzz.toml", "fuzz", &overrides),
@@ -31,11 +32,11 @@ fn replay(data: &[u8]) -> Result<Scenario, ScenarioError> {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("fuzz.toml");
             std::fs::write(&path, file).unwrap();
-            scenario::load(&path, &overrides).map_err(|mut e| {
-                // The temporary folder changes from run to run; the snapshot names the file.
-                e.source = "fuzz.toml".into();
-                e
-            })
+            // Text that is not UTF-8 is refused as it is read, before any override.
+            let mut e = ScenarioFile::read(&path).expect_err("text that is not UTF-8");
+            // The temporary folder changes from run to run; the snapshot names the file.
+            e.source = "fuzz.toml".into();
+            Err(e)
         }
     }
 }

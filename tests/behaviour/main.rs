@@ -13,6 +13,7 @@ mod examples;
 mod fit;
 mod fuzz_crashes;
 mod hand_cases;
+mod loading;
 mod montecarlo;
 mod planner;
 mod reports;

@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use syncsim::engine::{seeds, simulate};
 use syncsim::replicate;
-use syncsim::scenario;
+use syncsim::scenario::{self, Override};
 use syncsim::summary::RunSummary;
 
 fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
@@ -73,9 +73,9 @@ fn outputs_are_identical_whatever_the_thread_count() {
 
 #[test]
 fn a_replication_rerun_alone_gives_its_row() {
-    let sc = scenario::load(
+    let sc = syncsim::load::load(
         std::path::Path::new("scenarios/reference.toml"),
-        &["horizon=\"30h\"".into()],
+        &[Override::horizon("30h")],
     )
     .unwrap();
     let reps = replicate::run(&sc, 5, &|| {});
@@ -121,7 +121,7 @@ fn the_confidence_interval_of_the_edit_count_covers_the_poisson_mean() {
     let text = "start = \"2026-11-23T00:00:00Z\"\nhorizon = \"10h\"\n[objects.Lead]\nrecords = 100000\nedits_per_hour = 1000\n";
     let mut covered = 0;
     for seed in 0..100 {
-        let sc = scenario::from_str(text, "p.toml", "p", &[format!("seed={seed}")]).unwrap();
+        let sc = scenario::from_str(text, "p.toml", "p", &[Override::seed(seed)]).unwrap();
         let reps = replicate::run(&sc, 20, &|| {});
         let edits = reps.aggregate("edits").unwrap();
         let ci = edits.mean_ci.unwrap();
@@ -136,9 +136,9 @@ fn the_confidence_interval_of_the_edit_count_covers_the_poisson_mean() {
 
 #[test]
 fn bands_bracket_the_median() {
-    let sc = scenario::load(
+    let sc = syncsim::load::load(
         std::path::Path::new("scenarios/reference.toml"),
-        &["horizon=\"30h\"".into()],
+        &[Override::horizon("30h")],
     )
     .unwrap();
     let reps = replicate::run(&sc, 9, &|| {});

@@ -271,12 +271,7 @@ count = {count}
 
 fn base(text: &str) -> syncsim::planner::Base {
     syncsim::planner::Base {
-        file: syncsim::scenario::ScenarioText {
-            text: text.into(),
-            source: "test.toml".into(),
-            default_name: "test".into(),
-            dir: std::path::PathBuf::from("."),
-        },
+        file: syncsim::load::ScenarioFile::from_text(text, "test.toml", "test").unwrap(),
         overrides: vec![],
     }
 }

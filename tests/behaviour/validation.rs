@@ -1,11 +1,12 @@
 //! Scenario validation: what is accepted, and what each refusal says.
 
-use syncsim::scenario::{self, Scenario, ScenarioError};
+use syncsim::load;
+use syncsim::scenario::{self, Override, Scenario, ScenarioError};
 
 const BASE: &str = "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = 100\n";
 
 fn parse(text: &str, overrides: &[&str]) -> Result<Scenario, ScenarioError> {
-    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let overrides: Vec<Override> = overrides.iter().map(|s| Override::set(s)).collect();
     scenario::from_str(text, "v.toml", "v", &overrides)
 }
 
@@ -90,6 +91,44 @@ fn a_set_with_the_wrong_type_is_named() {
 }
 
 #[test]
+fn a_refused_flag_value_names_the_flag_as_typed() {
+    let flags = |overrides: &[Override]| {
+        scenario::from_str(BASE, "v.toml", "v", overrides)
+            .unwrap_err()
+            .to_string()
+    };
+    let e = flags(&[Override::seed(7), Override::horizon("forever")]);
+    assert!(
+        e.starts_with(
+            "scenario 'v.toml with --horizon forever': horizon: 'forever' is not a duration"
+        ),
+        "{e}"
+    );
+    // A later --set of the same key is the one blamed.
+    let e = flags(&[Override::horizon("1d"), Override::set("horizon=0")]);
+    assert!(
+        e.starts_with("scenario 'v.toml with --set horizon=0': horizon:"),
+        "{e}"
+    );
+    let e = flags(&[Override::horizon("4h"), Override::set("sync.workers")]);
+    assert!(
+        e.starts_with("scenario 'v.toml with --set sync.workers': expected PATH=VALUE"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_override_does_not_rescue_a_value_of_the_wrong_type_in_the_file() {
+    // The file is checked as written, so the error points at its line and column.
+    let text = "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = \"many\"\n";
+    let e = error(text, &["objects.Lead.records=5"]);
+    assert!(
+        e.starts_with("scenario 'v.toml': line 3, column 11: "),
+        "{e}"
+    );
+}
+
+#[test]
 fn object_names_must_be_plain_and_not_reserved() {
     let e = error(
         "start = \"2026-11-23T00:00:00Z\"\n[objects.total]\nrecords = 1\n",
@@ -108,7 +147,7 @@ fn a_file_name_with_spaces_gives_a_usable_default_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("my scen.toml");
     std::fs::write(&path, BASE).unwrap();
-    assert_eq!(scenario::load(&path, &[]).unwrap().name, "my-scen");
+    assert_eq!(load::load(&path, &[]).unwrap().name, "my-scen");
 }
 
 #[test]
@@ -139,26 +178,41 @@ fn gate_cycles_are_refused() {
 
 #[test]
 fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
-    let e = error(
+    // Valid as a scenario; the one memory check refuses it against the cap it is given.
+    let sc = parse(
         "start = \"2026-11-23T00:00:00Z\"\n[objects.Big]\nrecords = 2_000_000_000\nsync = \"both\"\n",
         &[],
-    );
+    )
+    .unwrap();
+    let e = load::check_memory(&sc, 1, Some(8 << 30))
+        .unwrap_err()
+        .to_string();
     assert!(
-        e.contains("a run would need about 15.4 GiB of memory (record index 15.4 GiB"),
+        e.starts_with(
+            "scenario 'v.toml': a run would need about 15.4 GiB of memory (record index 15.4 GiB"
+        ),
         "{e}"
     );
-    assert!(e.contains("at most 8.0 GiB is allowed"), "{e}");
-    // Every example scenario fits with room to spare.
+    assert!(e.contains("the cap is 8.0 GiB: use fewer records"), "{e}");
+    assert!(load::check_memory(&sc, 1, Some(16 << 30)).is_ok());
+    // Four at once need four times as much.
+    let e = load::check_memory(&sc, 4, Some(16 << 30))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("about 61.5 GiB of memory (15.4 GiB per simulation x 4 at once; record index"),
+        "{e}"
+    );
+    assert!(
+        e.contains("run fewer simulations at once (--threads)"),
+        "{e}"
+    );
+    // Every example scenario fits with room to spare: four runs at once under 2 GiB.
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|x| x == "toml") {
-            let sc = scenario::load(&path, &[]).unwrap();
-            let bytes = syncsim::engine::MemoryEstimate::of(&sc).total();
-            assert!(
-                bytes < scenario::MAX_MEMORY_BYTES / 4.0,
-                "{}: {bytes}",
-                path.display()
-            );
+            let sc = load::load(&path, &[]).unwrap();
+            load::check_memory(&sc, 4, Some(2 << 30)).unwrap();
         }
     }
 }

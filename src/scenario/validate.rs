@@ -1,0 +1,442 @@
+//! Validation: a [`RawScenario`] (the file with overrides applied) becomes a
+//! [`ScenarioSpec`]. Presets fill the sync keys the file leaves out, every other key takes
+//! its default, every value is checked against its range and every name resolved to an
+//! index. The first problem is reported, naming the key, the bad value and what is allowed.
+//!
+//! This file holds the checks every part shares ([`Checker`]) and the top-level, API and
+//! retry keys; objects, the sync and events have a file each.
+
+mod events;
+mod object;
+mod sync;
+
+use super::raw::{self, RawScenario};
+use super::{
+    defaults, ApiSpec, Location, ObjectSpec, Origin, Preset, RetrySpec, ScenarioError,
+    ScenarioSpec, SyncSpec, MAX_HORIZON, MAX_OBJECTS,
+};
+use crate::units::{self, parse_duration, Instant, Millis, DAY};
+use events::validate_events;
+use object::validate_object;
+use sync::validate_sync;
+
+/// What a time value must be, for [`Checker::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// A duration (`4h`).
+    Duration,
+    /// An instant (`2026-11-23T00:00:00Z`).
+    Instant,
+    /// A time after start (`24h`) or an instant.
+    Either,
+}
+
+/// A TOML value's kind, as a planner would name it.
+fn toml_kind(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(_) => "a string".into(),
+        toml::Value::Integer(n) => format!("the whole number {n}"),
+        toml::Value::Float(x) => format!("the number {x}"),
+        toml::Value::Boolean(b) => format!("{b}"),
+        toml::Value::Datetime(_) => "a date-time".into(),
+        toml::Value::Array(_) => "an array".into(),
+        toml::Value::Table(_) => "a table".into(),
+    }
+}
+
+/// Collects the key-named errors of one validation pass; the first is reported.
+struct Checker<'a> {
+    source: &'a str,
+}
+
+impl Checker<'_> {
+    fn fail<T>(
+        &self,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Result<T, ScenarioError> {
+        Err(ScenarioError {
+            source: self.source.into(),
+            location: Location::Key(key.into()),
+            message: message.into(),
+        })
+    }
+
+    /// The text of a duration or instant value: a string, a bare `0`, or a TOML date-time.
+    fn text(
+        &self,
+        key: &str,
+        value: &toml::Value,
+        expect: Expect,
+    ) -> Result<String, ScenarioError> {
+        let example = match expect {
+            Expect::Duration => "a duration such as \"4h\" or \"1d12h\"",
+            Expect::Instant => "an RFC 3339 UTC instant such as \"2026-11-23T00:00:00Z\"",
+            Expect::Either => {
+                "a time after start such as \"24h\" or an RFC 3339 UTC instant such as \
+                 \"2026-11-24T00:00:00Z\""
+            }
+        };
+        match value {
+            toml::Value::String(s) => Ok(s.clone()),
+            toml::Value::Integer(0) if expect != Expect::Instant => Ok("0".into()),
+            toml::Value::Integer(n) if expect != Expect::Instant => self.fail(
+                key,
+                format!("{n} has no unit; write a duration such as \"{n}s\", \"{n}m\" or \"{n}h\""),
+            ),
+            toml::Value::Float(x) if expect != Expect::Instant => self.fail(
+                key,
+                format!(
+                    "{x} is not a duration: write a whole number and a unit, in quotes, such \
+                     as \"4h\" or \"4h30m\""
+                ),
+            ),
+            toml::Value::Datetime(dt) => Ok(dt.to_string()),
+            other => self.fail(
+                key,
+                format!("expected {example} (got {})", toml_kind(other)),
+            ),
+        }
+    }
+
+    fn duration(&self, key: &str, text: &str) -> Result<Millis, ScenarioError> {
+        parse_duration(text).or_else(|e| self.fail(key, e.to_string()))
+    }
+
+    fn positive_duration(&self, key: &str, text: &str) -> Result<Millis, ScenarioError> {
+        match self.duration(key, text)? {
+            0 => self.fail(key, format!("must be longer than zero (got '{text}')")),
+            d => Ok(d),
+        }
+    }
+
+    fn int_in(&self, key: &str, value: i64, lo: i64, hi: i64) -> Result<i64, ScenarioError> {
+        if (lo..=hi).contains(&value) {
+            Ok(value)
+        } else {
+            self.fail(key, format!("must be {lo}..={hi} (got {value})"))
+        }
+    }
+
+    fn fraction(&self, key: &str, value: f64) -> Result<f64, ScenarioError> {
+        if (0.0..=1.0).contains(&value) {
+            Ok(value)
+        } else {
+            self.fail(key, format!("must be a fraction 0..=1 (got {value})"))
+        }
+    }
+
+    fn non_negative(&self, key: &str, value: f64, hi: f64) -> Result<f64, ScenarioError> {
+        if value.is_finite() && (0.0..=hi).contains(&value) {
+            Ok(value)
+        } else {
+            self.fail(key, format!("must be a number 0..={hi} (got {value})"))
+        }
+    }
+
+    fn object(
+        &self,
+        key: &str,
+        name: &str,
+        objects: &[ObjectSpec],
+    ) -> Result<usize, ScenarioError> {
+        objects.iter().position(|o| o.name == name).map_or_else(
+            || {
+                let known: Vec<&str> = objects.iter().map(|o| o.name.as_str()).collect();
+                self.fail(
+                    key,
+                    format!(
+                        "unknown object '{name}'; the scenario's objects are: {}",
+                        known.join(", ")
+                    ),
+                )
+            },
+            Ok,
+        )
+    }
+
+    fn instant_or_offset(
+        &self,
+        key: &str,
+        text: &str,
+        start: Instant,
+    ) -> Result<Millis, ScenarioError> {
+        if let Ok(ms) = parse_duration(text) {
+            return Ok(ms);
+        }
+        match Instant::parse(text) {
+            Ok(at) if at < start => self.fail(
+                key,
+                format!(
+                    "{at} is before the scenario's start {start}; events happen at or after it"
+                ),
+            ),
+            Ok(at) => Ok((at.0 - start.0) as Millis),
+            Err(_) => self.fail(
+                key,
+                format!(
+                    "'{text}' is neither a time after start (e.g. `24h`, `1d6h`) nor an RFC 3339 \
+                     UTC instant (e.g. `2026-11-24T00:00:00Z`)"
+                ),
+            ),
+        }
+    }
+}
+
+/// Upper bound on a rate, to refuse absurd values before they allocate anything.
+const MAX_RATE_PER_HOUR: f64 = 1e9;
+/// Upper bound on throughput, cost units per hour per worker.
+const MAX_THROUGHPUT: f64 = 1e10;
+
+/// Validates `raw`; `source` names it in errors and `default_name` is used when it sets no
+/// `name`. The origin is left for the caller to fill.
+pub(crate) fn validate(
+    raw: RawScenario,
+    source: &str,
+    default_name: &str,
+) -> Result<ScenarioSpec, ScenarioError> {
+    let c = Checker { source };
+    let preset = match raw.preset.as_deref() {
+        None => None,
+        Some(p) => Some(Preset::parse(p).map_or_else(
+            || {
+                c.fail(
+                    "preset",
+                    format!("unknown preset '{p}'; allowed: salesforce, dynamics, hubspot"),
+                )
+            },
+            Ok,
+        )?),
+    };
+    let name = raw.name.unwrap_or_else(|| default_name.to_string());
+    if name.is_empty()
+        || name.len() > 100
+        || !name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+        || name.starts_with('.')
+    {
+        return c.fail(
+            "name",
+            format!(
+                "'{name}' cannot name an output folder; use 1-100 letters, digits, '-', '_' or '.'"
+            ),
+        );
+    }
+    let seed = match raw.seed {
+        None => defaults::SEED,
+        Some(s) if s >= 0 => s as u64,
+        Some(s) => return c.fail("seed", format!("must be 0 or more (got {s})")),
+    };
+    let start = match raw.start.as_ref() {
+        None => return c.fail("start", "is required: the UTC instant the simulation starts, e.g. `start = \"2026-11-23T00:00:00Z\"`"),
+        Some(value) => {
+            let text = c.text("start", value, Expect::Instant)?;
+            Instant::parse(&text).or_else(|e| c.fail("start", e.to_string()))?
+        }
+    };
+    let horizon = match raw.horizon.as_ref() {
+        None => defaults::HORIZON,
+        Some(value) => {
+            c.positive_duration("horizon", &c.text("horizon", value, Expect::Duration)?)?
+        }
+    };
+    if horizon > MAX_HORIZON {
+        return c.fail(
+            "horizon",
+            format!(
+                "must be at most 3660d (got {})",
+                units::format_duration(horizon)
+            ),
+        );
+    }
+    let sample_interval = match raw.sample_interval.as_ref() {
+        None => defaults::SAMPLE_INTERVAL,
+        Some(value) => c.positive_duration(
+            "sample_interval",
+            &c.text("sample_interval", value, Expect::Duration)?,
+        )?,
+    };
+    if horizon / sample_interval > 1_000_000 {
+        return c.fail(
+            "sample_interval",
+            format!(
+                "gives {} samples over the horizon; at most 1,000,000 are allowed",
+                horizon / sample_interval
+            ),
+        );
+    }
+    let replications = match raw.replications {
+        None => 1,
+        Some(r) => c.int_in("replications", r, 1, 1_000_000)? as u32,
+    };
+
+    if raw.objects.len() > MAX_OBJECTS {
+        return c.fail(
+            "objects",
+            format!(
+                "the scenario has {} objects; at most {MAX_OBJECTS} are allowed",
+                raw.objects.len()
+            ),
+        );
+    }
+    if raw.objects.is_empty() {
+        return c.fail(
+            "objects",
+            "a scenario needs at least one object, e.g. `[objects.Lead]` with `records = 1000`",
+        );
+    }
+    let mut objects = Vec::with_capacity(raw.objects.len());
+    for (name, o) in &raw.objects {
+        objects.push(validate_object(&c, name, o)?);
+    }
+    let sync = validate_sync(&c, &raw.sync, preset, &objects)?;
+    let api = validate_api(&c, &raw.api, preset, &sync)?;
+    let retry = validate_retry(&c, &raw.retry)?;
+    let events = validate_events(&c, &raw.events, &mut objects, start, horizon)?;
+    let mut expect = Vec::with_capacity(raw.expect.len());
+    for (name, text) in &raw.expect {
+        let key = format!("expect.{name}");
+        let parsed = crate::expr::parse(text).or_else(|e| c.fail(&key, e.to_string()))?;
+        expect.push((name.clone(), parsed));
+    }
+    Ok(ScenarioSpec {
+        name,
+        description: raw.description.unwrap_or_default(),
+        preset,
+        seed,
+        start,
+        horizon,
+        sample_interval,
+        replications,
+        objects,
+        sync,
+        api,
+        retry,
+        events,
+        initial: Vec::new().into(),
+        initial_backlog_file: raw.initial_backlog_file.clone(),
+        expect,
+        origin: Origin::default(),
+    })
+}
+
+fn profile(c: &Checker, key: &str, values: &[f64]) -> Result<[f64; 24], ScenarioError> {
+    if values.len() != 24 {
+        return c.fail(
+            key,
+            format!(
+                "must hold 24 multipliers, one per UTC hour (got {})",
+                values.len()
+            ),
+        );
+    }
+    let mut profile = [0.0; 24];
+    for (i, v) in values.iter().enumerate() {
+        profile[i] = c.non_negative(&format!("{key}[{i}]"), *v, 1e6)?;
+    }
+    Ok(profile)
+}
+
+fn validate_api(
+    c: &Checker,
+    raw: &raw::RawApi,
+    preset: Option<Preset>,
+    sync: &SyncSpec,
+) -> Result<ApiSpec, ScenarioError> {
+    let default_checks = match preset {
+        Some(Preset::Salesforce) => defaults::SALESFORCE_CALLS_PER_CYCLE,
+        _ => 0,
+    };
+    let records_per_call = c.int_in(
+        "api.records_per_call",
+        raw.records_per_call
+            .unwrap_or(defaults::RECORDS_PER_CALL as i64),
+        1,
+        1_000_000,
+    )? as u32;
+    let calls_per_cycle = c.int_in(
+        "api.calls_per_cycle",
+        raw.calls_per_cycle.unwrap_or(default_checks as i64),
+        0,
+        1_000_000,
+    )? as u32;
+    let daily_limit = match raw.daily_limit {
+        None => None,
+        Some(l) => Some(c.int_in("api.daily_limit", l, 1, 1_000_000_000_000)? as u64),
+    };
+    if let Some(limit) = daily_limit {
+        // A look and one full batch must fit in the allowance, or the sync could never move.
+        let need =
+            calls_per_cycle as u64 + (sync.batch_size as u64).div_ceil(records_per_call as u64);
+        if limit < need {
+            return c.fail(
+                "api.daily_limit",
+                format!("is {limit} but one cycle's check ({calls_per_cycle}) and one full batch ({} calls) need {need}; the sync could never run", need - calls_per_cycle as u64),
+            );
+        }
+    }
+    Ok(ApiSpec {
+        daily_limit,
+        records_per_call,
+        calls_per_cycle,
+        background_calls_per_hour: c.non_negative(
+            "api.background_calls_per_hour",
+            raw.background_calls_per_hour.unwrap_or(0.0),
+            MAX_RATE_PER_HOUR,
+        )?,
+        background_hour_profile: match &raw.background_hour_profile {
+            None => None,
+            Some(p) => Some(profile(c, "api.background_hour_profile", p)?),
+        },
+    })
+}
+
+fn validate_retry(c: &Checker, raw: &raw::RawRetry) -> Result<RetrySpec, ScenarioError> {
+    let interval = match &raw.interval {
+        None => defaults::RETRY_INTERVAL,
+        Some(v) => c.positive_duration(
+            "retry.interval",
+            &c.text("retry.interval", v, Expect::Duration)?,
+        )?,
+    };
+    if interval > 30 * DAY {
+        return c.fail("retry.interval", "must be at most 30d");
+    }
+    let nightly_at = match raw.nightly_at.as_deref() {
+        None => 0,
+        Some(t) => units::parse_time_of_day(t).map_or_else(
+            || {
+                c.fail(
+                    "retry.nightly_at",
+                    format!(
+                        "'{t}' is not a UTC time of day; write HH:MM, e.g. \"00:00\" or \"02:30\""
+                    ),
+                )
+            },
+            Ok,
+        )?,
+    };
+    Ok(RetrySpec {
+        interval,
+        max_attempts: c.int_in(
+            "retry.max_attempts",
+            raw.max_attempts.unwrap_or(defaults::MAX_ATTEMPTS as i64),
+            1,
+            1000,
+        )? as u32,
+        nightly_at,
+        suppress_above_fraction: c.fraction(
+            "retry.suppress_above_fraction",
+            raw.suppress_above_fraction
+                .unwrap_or(defaults::SUPPRESS_ABOVE_FRACTION),
+        )?,
+        suppress_above_calls: c.int_in(
+            "retry.suppress_above_calls",
+            raw.suppress_above_calls
+                .unwrap_or(defaults::SUPPRESS_ABOVE_CALLS as i64),
+            0,
+            1_000_000_000_000,
+        )? as u64,
+    })
+}
