@@ -27,7 +27,7 @@ pub use document::from_str;
 pub(crate) use document::Document;
 pub use error::{Location, ScenarioError};
 pub(crate) use origin::hex;
-pub use origin::{Origin, SnapshotOrigin};
+pub use origin::{sha256_hex, Origin, SnapshotOrigin};
 pub use overrides::Override;
 
 /// The most records one object may hold (record ids are `u32`; this keeps a margin).

@@ -72,10 +72,13 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
         log.report.rows,
         args.changes.display()
     ));
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-replay", sc.name)));
+    let dir = args.out.clone().unwrap_or_else(|| {
+        let mut what_if = sc.origin.overrides.clone();
+        if let Some(path) = &args.initial_backlog {
+            what_if.push(format!("--initial-backlog {}", super::run::file_name(path)));
+        }
+        super::run::default_out(&format!("{}-replay", sc.name), &what_if)
+    });
     let out = OutputDir::open(&dir, args.force)?;
     let formats = report::Formats::default();
     let names = report::run_file_names(formats, false);

@@ -126,10 +126,16 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         )
     };
     syncsim::load::check_memory(&sc, parallel, args.max_memory)?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
+    let dir = args.out.clone().unwrap_or_else(|| {
+        let mut what_if = sc.origin.overrides.clone();
+        if let Some(path) = &args.initial_backlog {
+            what_if.push(format!("--initial-backlog {}", file_name(path)));
+        }
+        if let Some(i) = args.replication {
+            what_if.push(format!("--replication {i}"));
+        }
+        default_out(&sc.name, &what_if)
+    });
     let out = OutputDir::open(&dir, args.force)?;
     let formats = args.formats();
     let names = report::run_file_names(formats, args.replication.is_none() && count > 1);
@@ -160,8 +166,25 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     )
 }
 
-/// One run: simulate (replaying `replay` if given, exporting edits to `export` if given),
-/// write the reports and print the summary.
+/// The folder a run writes into without `--out`: `output/<name>/`, or, for a what-if (any
+/// override, a snapshot given on the command line, one replication alone),
+/// `output/<name>/<what-if>/` so that it never replaces the baseline's reports.
+pub(super) fn default_out(name: &str, what_if: &[String]) -> PathBuf {
+    let base = PathBuf::from("output").join(name);
+    match syncsim::report::output::variant_folder(what_if) {
+        Some(variant) => base.join(variant),
+        None => base,
+    }
+}
+
+/// A path's last component, for a folder name.
+pub(super) fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
 /// How a single run reports and what it takes besides the scenario and seed.
 pub(super) struct SingleRun<'a> {
     /// Reports to write.
@@ -178,6 +201,8 @@ pub(super) struct SingleRun<'a> {
     pub draw_ahead: bool,
 }
 
+/// One run: simulate (replaying `replay` if given, exporting edits to `export` if given),
+/// write the reports and print the summary.
 pub(super) fn single(
     sc: &Scenario,
     seed: u64,

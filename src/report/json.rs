@@ -1,5 +1,6 @@
-//! `summary.json`: what ran (program version, scenario, seed, replications) and every scalar
-//! metric under its stable name; for several replications, every metric's spread across them.
+//! `summary.json`: what ran (program version, the scenario file and its SHA-256, every
+//! override as typed, the backlog snapshot, seed, replications) and every scalar metric under
+//! its stable name; for several replications, every metric's spread across them.
 
 use std::io::{self, Write};
 
@@ -21,6 +22,26 @@ fn identity(
     let mut doc = serde_json::Map::new();
     doc.insert("scenario".into(), sc.name.clone().into());
     doc.insert("syncsim_version".into(), env!("CARGO_PKG_VERSION").into());
+    let origin = &sc.origin;
+    let snapshot = origin
+        .snapshot
+        .as_ref()
+        .map_or(serde_json::Value::Null, |s| {
+            serde_json::json!({
+                "file": s.path.display().to_string(),
+                "sha256": s.sha256,
+                "skipped_rows": s.skipped_lines.len(),
+            })
+        });
+    doc.insert(
+        "source".into(),
+        serde_json::json!({
+            "file": origin.source,
+            "sha256": origin.sha256,
+            "overrides": origin.overrides,
+            "initial_backlog": snapshot,
+        }),
+    );
     doc.insert("seed".into(), seed.into());
     doc.insert("replications".into(), replications.into());
     doc.insert("start".into(), sc.start.to_string().into());

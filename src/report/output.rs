@@ -112,6 +112,50 @@ pub fn abandon() -> bool {
     p.finished
 }
 
+/// The folder name of a what-if under its scenario's default output folder: the overrides as
+/// the user typed them (`--set sync.workers=2`, `--seed 7`), shortened to `sync.workers=2`
+/// and `seed=7` and joined by `,`, so a run with overrides never replaces its baseline's
+/// reports (`output/<name>/sync.workers=2/`). `None` without overrides. Characters a folder
+/// name should not hold become `_`; a name that had to change that way, or that is longer than
+/// 80 characters, ends in a short hash of the full text, so two different what-ifs never
+/// share a folder.
+pub fn variant_folder(overrides: &[String]) -> Option<String> {
+    if overrides.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = overrides
+        .iter()
+        .map(|o| {
+            let o = o.trim();
+            if let Some(set) = o.strip_prefix("--set ") {
+                set.trim().to_string()
+            } else if let Some(flag) = o.strip_prefix("--") {
+                flag.replacen(' ', "=", 1)
+            } else {
+                o.to_string()
+            }
+        })
+        .collect();
+    let full = parts.join(",");
+    let safe: String = full
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._=,+-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = safe.trim_start_matches('.').to_string();
+    if safe == full && safe.len() <= 80 {
+        return Some(safe);
+    }
+    let hash = crate::scenario::sha256_hex(full.as_bytes());
+    let head: String = safe.chars().take(60).collect();
+    Some(format!("{head}-{}", &hash[..12]))
+}
+
 /// A destination folder, checked once, into which a set of files is written atomically.
 #[derive(Debug)]
 pub struct OutputDir {
@@ -418,6 +462,31 @@ mod tests {
             fs::read_to_string(dir.path().join("backlog.csv")).unwrap(),
             "y"
         );
+    }
+
+    #[test]
+    fn what_ifs_get_folders_of_their_own() {
+        assert_eq!(variant_folder(&[]), None);
+        assert_eq!(
+            variant_folder(&["--set sync.workers=2".into(), "--seed 7".into()]).as_deref(),
+            Some("sync.workers=2,seed=7")
+        );
+        assert_eq!(
+            variant_folder(&["--horizon 3d".into()]).as_deref(),
+            Some("horizon=3d")
+        );
+        // Characters a folder should not hold are replaced, and a hash keeps apart what the
+        // replacement would merge.
+        let a = variant_folder(&["--set sync.order=[\"Lead\", \"Contact\"]".into()]).unwrap();
+        let b = variant_folder(&["--set sync.order=[\"Lead\",_\"Contact\"]".into()]).unwrap();
+        assert!(a.starts_with("sync.order=__Lead_,") && a != b, "{a} {b}");
+        assert!(!a.contains('/') && !a.contains('"'));
+        let long = variant_folder(&[format!("--set description={}", "x".repeat(200))]).unwrap();
+        assert!(long.len() <= 80, "{long}");
+        assert!(variant_folder(&["--set ../../etc=1".into()])
+            .unwrap()
+            .find('/')
+            .is_none());
     }
 
     #[test]

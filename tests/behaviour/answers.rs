@@ -161,6 +161,34 @@ fn a_file_syncsim_did_not_write_is_never_retired() {
 }
 
 #[test]
+fn a_what_if_without_out_never_replaces_its_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(&dir);
+    let run = |extra: &[&str]| {
+        syncsim()
+            .current_dir(dir.path())
+            .args(["run", "--quiet", "--format", "csv"])
+            .args(extra)
+            .arg(&file)
+            .assert()
+            .success();
+    };
+    run(&[]);
+    let baseline = dir.path().join("output/answers");
+    let before = fs::read(baseline.join("summary.json")).unwrap();
+    run(&["--set", "sync.policy=priority"]);
+    run(&["--seed", "9", "--set", "sync.workers=2"]);
+    assert_eq!(fs::read(baseline.join("summary.json")).unwrap(), before);
+    let what_if = json(&baseline.join("sync.policy=priority/summary.json"));
+    assert_eq!(
+        what_if["source"]["overrides"][0],
+        "--set sync.policy=priority"
+    );
+    let both = json(&baseline.join("seed=9,sync.workers=2/summary.json"));
+    assert_eq!(both["seed"], 9);
+}
+
+#[test]
 fn summary_json_says_which_run_wrote_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(&dir);
@@ -176,6 +204,14 @@ fn summary_json_says_which_run_wrote_it() {
     assert_eq!(s["syncsim_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(s["seed"], 7);
     assert_eq!(s["replications"], 1);
+    let source = &s["source"];
+    assert_eq!(source["file"], file.display().to_string());
+    assert_eq!(
+        source["sha256"],
+        syncsim::scenario::sha256_hex(SMALL.as_bytes())
+    );
+    assert_eq!(source["overrides"], serde_json::json!(["--seed 7"]));
+    assert_eq!(source["initial_backlog"], serde_json::Value::Null);
 }
 
 #[test]

@@ -64,8 +64,12 @@ fn run(args: &[&str]) -> (String, tempfile::TempDir) {
     (stdout, dir)
 }
 
+/// A file of the run, with the temporary folder's path (in `summary.json`'s source) written
+/// as `<dir>`.
 fn read(dir: &Path, name: &str) -> String {
-    fs::read_to_string(dir.join("out").join(name)).unwrap()
+    fs::read_to_string(dir.join("out").join(name))
+        .unwrap()
+        .replace(&dir.display().to_string(), "<dir>")
 }
 
 #[test]
