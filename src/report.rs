@@ -11,6 +11,7 @@
 //! them this time (another format, or a single run after a Monte Carlo run), so a folder never
 //! holds reports of two runs.
 
+pub mod calibrate;
 pub mod charts;
 pub mod check;
 pub mod figures;

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{print, CliError};
-use syncsim::calibrate::{self, FitOptions};
+use syncsim::calibrate::{self, dashboard, FitOptions};
 use syncsim::engine::simulate;
 use syncsim::load::{self, ScenarioFile};
+use syncsim::report::calibrate as report;
 use syncsim::report::output::write_file_atomic;
 use syncsim::scenario::{self, Override};
 use syncsim::units::Instant;
@@ -80,72 +81,38 @@ pub fn run(args: &FitArgs) -> Result<u8, CliError> {
     }
     let mut text = String::new();
     if let Some(path) = &args.dashboard {
-        let rows = calibrate::read_figures(path)?;
-        let b = calibrate::throughput_bounds(&rows);
-        text.push_str(&format!(
-            "Throughput from {} ({} objects), records per hour, all workers together:\n\
-             \x20 largest single object's max per hour   {:>12.0}  (the sync did this in one hour)\n\
-             \x20 sum of the objects' averages           {:>12.0}  (its average over the 24 hours)\n\
-             \x20 sum of the objects' maxima             {:>12.0}  (no hour did more)\n\
-             Throughput is at least {:.0} records/h.\n",
-            path.display(),
-            rows.len(),
-            b.max_single,
-            b.sum_avg,
-            b.sum_max,
-            b.lower
-        ));
-        if b.busy {
-            text.push_str(&format!(
-                "A backlog of {:.0} was waiting: if it waited all 24 hours the sync ran at capacity, \
-                 so throughput is about {:.0} records/h (sync.throughput x sync.workers; skips \
-                 cost less than updates, so a skip-heavy day overstates it).\n",
-                b.backlog, b.lower
-            ));
-        } else {
-            text.push_str(
-                "No backlog was waiting: the sync may have idled, so this is only a lower bound.\n",
-            );
-        }
+        let rows = dashboard::read_figures(path)?;
+        let bounds = dashboard::throughput_bounds(&rows);
+        text.push_str(&report::write_bounds(&bounds, path, rows.len()));
     }
     if let (Some(file), Some(trend)) = (&args.scenario, &args.trend) {
         let scenario_file = ScenarioFile::read(file)?;
         let overrides: Vec<Override> = args.set.iter().map(|s| Override::set(s)).collect();
         let sc = scenario_file.scenario(&overrides)?;
         load::check_memory(&sc, 1, None)?;
-        let observed = calibrate::read_trend(trend)?;
-        let result = simulate(&sc, sc.seed);
-        let c = calibrate::compare_trend(&sc, &result, &observed, trend)?;
+        let observed = dashboard::read_trend(trend)?;
+        let c = dashboard::compare_trend(&sc, &simulate(&sc, sc.seed), &observed, trend)?;
         text.push_str(&format!(
             "\nBacklog trend: {} simulated (seed {}) against {}\n",
             file.display(),
             sc.seed,
             trend.display()
         ));
-        text.push_str(&calibrate::write_comparison(&c));
+        text.push_str(&report::write_comparison(&c));
         if let Some(range) = &args.throughput_range {
-            let (lo, hi) = parse_range(range)?;
-            let mut best: Option<(f64, f64)> = None;
-            text.push_str("\nthroughput        MAE\n");
-            for i in 0..args.steps {
-                let v = lo * (hi / lo).powf(i as f64 / (args.steps - 1) as f64);
-                let v = v.round().max(1.0);
-                let mut overrides = overrides.clone();
-                overrides.push(Override::set(&format!("sync.throughput={v}")));
-                let sc = scenario_file.scenario(&overrides)?;
-                let r = simulate(&sc, sc.seed);
-                let c = calibrate::compare_trend(&sc, &r, &observed, trend)?;
-                text.push_str(&format!("{v:>10.0} {:>10.1}\n", c.mae));
-                if best.is_none_or(|(_, m)| c.mae < m) {
-                    best = Some((v, c.mae));
-                }
-            }
-            if let Some((v, m)) = best {
-                text.push_str(&format!(
-                    "Best sync.throughput = {v:.0} (mean absolute error {m:.1} records); the first \
-                     of equal errors is kept.\n"
-                ));
-            }
+            let range = parse_range(range)?;
+            let trials = dashboard::search_throughput(
+                &scenario_file,
+                &overrides,
+                &observed,
+                trend,
+                range,
+                args.steps,
+            )?;
+            text.push_str(&report::write_search(
+                &trials,
+                dashboard::best_trial(&trials),
+            ));
         }
     }
     let _ = print(|w| w.write_all(text.as_bytes()));
@@ -197,7 +164,7 @@ fn fit_log(args: &FitArgs, changes: &std::path::Path) -> Result<u8, CliError> {
         || "a change log".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let text = calibrate::write_scenario(&fit, &source);
+    let text = report::write_scenario(&fit, &source);
     // The fitted file must be a valid scenario (e.g. a rate above the scenario's limits is
     // refused here rather than written).
     if let Err(e) = scenario::from_str(&text, "fitted scenario", "fitted", &[]) {

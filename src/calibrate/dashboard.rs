@@ -1,0 +1,330 @@
+//! The admin page's own figures as evidence: its per-object table bounds the sync's
+//! throughput, and its 4-hourly backlog trend is compared with a scenario's simulated backlog
+//! (`docs/data.md`), point by point, at one throughput or over a range of them.
+
+use std::path::Path;
+
+use crate::data::{self, DataError, RowReport};
+use crate::engine::simulate;
+use crate::load::{LoadError, ScenarioFile};
+use crate::metrics::RunResult;
+use crate::scenario::{Override, Scenario};
+use crate::units::{Instant, HOUR};
+
+/// Columns the admin page's per-object figures must have (others, such as a run's
+/// `dashboard.csv` columns, are ignored).
+pub const FIGURES_COLUMNS: [&str; 5] = ["object", "max_per_h", "min_per_h", "avg_per_h", "backlog"];
+/// Columns a backlog trend must have.
+pub const TREND_COLUMNS: [&str; 2] = ["time_utc", "backlog"];
+
+/// One object's row of the admin page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRow {
+    /// The object.
+    pub object: String,
+    /// Most records synced in one hour of the last 24.
+    pub max_per_h: f64,
+    /// Fewest.
+    pub min_per_h: f64,
+    /// Average per hour over the 24.
+    pub avg_per_h: f64,
+    /// Backlog at the last fetch.
+    pub backlog: f64,
+}
+
+/// What the figures say about throughput (records completed per hour, all workers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThroughputBounds {
+    /// The largest single object's max per hour: the sync did at least that in one hour.
+    pub max_single: f64,
+    /// Sum of the objects' averages: the sync's average over the 24 hours.
+    pub sum_avg: f64,
+    /// Sum of the objects' maxima: no hour of the 24 can have done more than this.
+    pub sum_max: f64,
+    /// Total backlog at the last fetch.
+    pub backlog: f64,
+    /// The lower bound, `max(max_single, sum_avg)`.
+    pub lower: f64,
+    /// Whether a backlog was waiting at the last fetch. A sync with work waiting all day
+    /// runs at capacity every hour, so then `lower` (= `sum_avg`, give or take cycle waits)
+    /// is an estimate of the throughput, not only a bound.
+    pub busy: bool,
+}
+
+/// Opens a CSV with a header, returning the index of each of `columns`.
+fn open_by_name(
+    path: &Path,
+    columns: &[&str],
+) -> Result<(csv::Reader<std::io::BufReader<std::fs::File>>, Vec<usize>), DataError> {
+    let mut reader = data::open(path)?;
+    let header = reader
+        .headers()
+        .map_err(|e| DataError::Io {
+            path: path.into(),
+            source: std::io::Error::other(e.to_string()),
+        })?
+        .clone();
+    let mut idx = Vec::new();
+    for c in columns {
+        match header.iter().position(|h| h.trim() == *c) {
+            Some(i) => idx.push(i),
+            None => {
+                return Err(DataError::Header {
+                    path: path.into(),
+                    expected: columns.join(","),
+                    got: header.iter().collect::<Vec<_>>().join(","),
+                })
+            }
+        }
+    }
+    Ok((reader, idx))
+}
+
+fn non_negative(text: &str, column: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("{column} '{text}' is not a number 0 or more")),
+    }
+}
+
+/// Reads the admin page's per-object figures (`object,max_per_h,min_per_h,avg_per_h,backlog`).
+pub fn read_figures(path: &Path) -> Result<Vec<FigureRow>, DataError> {
+    let (mut reader, idx) = open_by_name(path, &FIGURES_COLUMNS)?;
+    let mut report = RowReport::default();
+    let mut rows = Vec::new();
+    data::each_record(&mut reader, &mut report, |line, row, report| {
+        let get = |i: usize| data::field(row, idx[i]);
+        let parsed = (|| -> Result<FigureRow, String> {
+            let r = FigureRow {
+                object: get(0).to_string(),
+                max_per_h: non_negative(get(1), "max_per_h")?,
+                min_per_h: non_negative(get(2), "min_per_h")?,
+                avg_per_h: non_negative(get(3), "avg_per_h")?,
+                backlog: non_negative(get(4), "backlog")?,
+            };
+            if r.object.is_empty() {
+                return Err("object is empty".into());
+            }
+            if !(r.min_per_h <= r.avg_per_h && r.avg_per_h <= r.max_per_h) {
+                return Err(format!(
+                    "min_per_h <= avg_per_h <= max_per_h does not hold ({} {} {})",
+                    r.min_per_h, r.avg_per_h, r.max_per_h
+                ));
+            }
+            Ok(r)
+        })();
+        match parsed {
+            // A total line, if the page's table was copied with it, is not an object.
+            Ok(r) if ["total", "all"].contains(&r.object.to_ascii_lowercase().as_str()) => {}
+            Ok(r) => {
+                report.rows += 1;
+                rows.push(r);
+            }
+            Err(why) => report.bad_row(line, why),
+        }
+    });
+    report.into_result(path, false)?;
+    Ok(rows)
+}
+
+/// Bounds on throughput from the figures (see [`ThroughputBounds`] and `docs/data.md`).
+pub fn throughput_bounds(rows: &[FigureRow]) -> ThroughputBounds {
+    let max_single = rows.iter().map(|r| r.max_per_h).fold(0.0, f64::max);
+    let sum_avg: f64 = rows.iter().map(|r| r.avg_per_h).sum();
+    let sum_max: f64 = rows.iter().map(|r| r.max_per_h).sum();
+    let backlog: f64 = rows.iter().map(|r| r.backlog).sum();
+    let lower = max_single.max(sum_avg);
+    ThroughputBounds {
+        max_single,
+        sum_avg,
+        sum_max,
+        backlog,
+        lower,
+        busy: backlog > 0.0,
+    }
+}
+
+/// Reads a backlog trend (`time_utc,backlog`; other columns ignored, so a run's
+/// `trend.csv` reads as is).
+pub fn read_trend(path: &Path) -> Result<Vec<(Instant, u64)>, DataError> {
+    let (mut reader, idx) = open_by_name(path, &TREND_COLUMNS)?;
+    let mut report = RowReport::default();
+    let mut points = Vec::new();
+    data::each_record(&mut reader, &mut report, |line, row, report| {
+        let parsed = Instant::parse(data::field(row, idx[0]))
+            .map_err(|e| e.to_string())
+            .and_then(|t| {
+                let text = data::field(row, idx[1]);
+                text.parse::<u64>()
+                    .map(|b| (t, b))
+                    .map_err(|_| format!("backlog '{text}' is not a whole number 0 or more"))
+            });
+        match parsed {
+            Ok(p) => {
+                report.rows += 1;
+                points.push(p);
+            }
+            Err(why) => report.bad_row(line, why),
+        }
+    });
+    report.into_result(path, false)?;
+    Ok(points)
+}
+
+/// One trend point, observed and simulated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendPoint {
+    /// The instant.
+    pub at: Instant,
+    /// The admin page's backlog.
+    pub observed: u64,
+    /// The simulated total backlog at the whole hour at or before `at`.
+    pub simulated: u64,
+}
+
+impl TrendPoint {
+    /// Simulated minus observed.
+    pub fn error(&self) -> i64 {
+        self.simulated as i64 - self.observed as i64
+    }
+}
+
+/// A simulated trend against an observed one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendComparison {
+    /// Every point.
+    pub points: Vec<TrendPoint>,
+    /// Mean absolute error, records.
+    pub mae: f64,
+    /// Mean absolute percentage error over the points whose observed backlog is above 0;
+    /// `None` when there are none.
+    pub mape: Option<f64>,
+    /// Largest absolute error.
+    pub max_error: u64,
+}
+
+/// Compares `result` (a run of `sc`) with the observed trend. Each point reads the total
+/// backlog at the whole hour at or before it, as the admin page fetches hourly.
+pub fn compare_trend(
+    sc: &Scenario,
+    result: &RunResult,
+    observed: &[(Instant, u64)],
+    source: &Path,
+) -> Result<TrendComparison, DataError> {
+    let mut report = RowReport::default();
+    let mut points = Vec::new();
+    for (i, &(at, obs)) in observed.iter().enumerate() {
+        let t = at.0 - sc.start.0;
+        if t < 0 || t as u64 > sc.horizon {
+            report.bad_row(
+                i as u64 + 2,
+                format!(
+                    "{at} is outside the scenario's span {} .. {}",
+                    sc.start,
+                    sc.instant(sc.horizon)
+                ),
+            );
+            continue;
+        }
+        points.push(TrendPoint {
+            at,
+            observed: obs,
+            simulated: result.hourly_total_backlog((t as u64 / HOUR) as usize),
+        });
+    }
+    report.into_result(source, false)?;
+    let n = points.len().max(1) as f64;
+    let mae = points
+        .iter()
+        .map(|p| p.error().unsigned_abs() as f64)
+        .sum::<f64>()
+        / n;
+    let pct: Vec<f64> = points
+        .iter()
+        .filter(|p| p.observed > 0)
+        .map(|p| p.error().unsigned_abs() as f64 / p.observed as f64 * 100.0)
+        .collect();
+    let mape = (!pct.is_empty()).then(|| pct.iter().sum::<f64>() / pct.len() as f64);
+    let max_error = points
+        .iter()
+        .map(|p| p.error().unsigned_abs())
+        .max()
+        .unwrap_or(0);
+    Ok(TrendComparison {
+        points,
+        mae,
+        mape,
+        max_error,
+    })
+}
+
+/// One throughput tried by [`search_throughput`], and how well its simulated trend fits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThroughputTrial {
+    /// `sync.throughput`, units per hour per worker.
+    pub throughput: f64,
+    /// The comparison with the observed trend.
+    pub comparison: TrendComparison,
+}
+
+/// The scenario in `file` (with `overrides`) run at `steps` throughputs on a geometric grid
+/// from `lo` to `hi` (rounded to whole units, at least 1), each compared with the `observed`
+/// trend (read from `source`). The candidates share the file read once and the scenario's
+/// seed, so they differ by the throughput alone.
+pub fn search_throughput(
+    file: &ScenarioFile,
+    overrides: &[Override],
+    observed: &[(Instant, u64)],
+    source: &Path,
+    (lo, hi): (f64, f64),
+    steps: u32,
+) -> Result<Vec<ThroughputTrial>, LoadError> {
+    (0..steps)
+        .map(|i| {
+            let v = lo * (hi / lo).powf(i as f64 / (steps - 1).max(1) as f64);
+            let throughput = v.round().max(1.0);
+            let mut all = overrides.to_vec();
+            all.push(Override::set(&format!("sync.throughput={throughput}")));
+            let sc = file.scenario(&all)?;
+            let comparison = compare_trend(&sc, &simulate(&sc, sc.seed), observed, source)?;
+            Ok(ThroughputTrial {
+                throughput,
+                comparison,
+            })
+        })
+        .collect()
+}
+
+/// The trial with the least mean absolute error; the first of equal errors.
+pub fn best_trial(trials: &[ThroughputTrial]) -> Option<&ThroughputTrial> {
+    trials
+        .iter()
+        .fold(None, |best: Option<&ThroughputTrial>, t| match best {
+            Some(b) if b.comparison.mae <= t.comparison.mae => Some(b),
+            _ => Some(t),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_bound_throughput() {
+        let row = |o: &str, max, min, avg, backlog| FigureRow {
+            object: o.into(),
+            max_per_h: max,
+            min_per_h: min,
+            avg_per_h: avg,
+            backlog,
+        };
+        let b = throughput_bounds(&[
+            row("Lead", 6000.0, 0.0, 2500.0, 100.0),
+            row("Contact", 4000.0, 0.0, 1500.0, 0.0),
+        ]);
+        assert_eq!(b.max_single, 6000.0);
+        assert_eq!(b.sum_avg, 4000.0);
+        assert_eq!(b.sum_max, 10_000.0);
+        assert_eq!(b.lower, 6000.0);
+    }
+}
