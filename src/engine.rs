@@ -32,6 +32,7 @@ pub mod seeds;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::ops::{Index, IndexMut};
 
 use rand::seq::index;
 use rand::Rng;
@@ -41,7 +42,7 @@ use crate::metrics::{
     ApiSummary, EventOutcome, LatencySamples, LatencySummary, PendingAtEnd, QueueCounters,
     RunResult,
 };
-use crate::scenario::{Direction, EventKind, ObjectSpec, Policy, Scenario, Selection};
+use crate::scenario::{Direction, EventKind, ObjectSpec, Policy, QueueId, Scenario, Selection};
 use crate::units::{Millis, HOUR, MINUTE};
 use api::{ApiWindow, CallKind};
 use arrivals::EditStream;
@@ -97,12 +98,6 @@ impl PendingIndex {
     }
 }
 
-/// The index of the queue of (`object`, `direction`).
-#[inline]
-pub fn queue_index(object: usize, direction: Direction) -> usize {
-    object * 2 + direction as usize
-}
-
 /// Where an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EntryState {
@@ -129,7 +124,7 @@ struct Entry {
     /// Bit `k` set: tracked event `k` created or coalesced into this entry.
     marks: u64,
     record: u32,
-    queue: u16,
+    queue: QueueId,
     /// An update if any coalesced edit touched synced fields, else a skip.
     update: bool,
     state: EntryState,
@@ -199,6 +194,50 @@ impl Queue {
     /// Pending records: queued, due or in flight.
     fn backlog(&self) -> u64 {
         self.queued + self.due + self.in_flight
+    }
+}
+
+/// Every (object, direction) queue of a run, indexed by [`QueueId`] (two per object, synced
+/// or not, in the order of [`QueueId::index`]).
+#[derive(Debug, Default)]
+struct Queues(Vec<Queue>);
+
+impl Queues {
+    /// Makes these the empty queues of `sc`'s objects, reusing their memory.
+    fn reset(&mut self, sc: &Scenario) {
+        let n = QueueId::count(sc.objects.len());
+        self.0.truncate(n);
+        self.0.resize_with(n, Queue::default);
+        for (i, queue) in self.0.iter_mut().enumerate() {
+            let q = QueueId::from_index(i);
+            queue.reset(&sc.objects[q.object()], q.direction());
+        }
+    }
+
+    /// The queues in [`QueueId::index`] order.
+    fn iter(&self) -> std::slice::Iter<'_, Queue> {
+        self.0.iter()
+    }
+
+    /// How many queues there are.
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl Index<QueueId> for Queues {
+    type Output = Queue;
+
+    #[inline(always)]
+    fn index(&self, q: QueueId) -> &Queue {
+        &self.0[q.index()]
+    }
+}
+
+impl IndexMut<QueueId> for Queues {
+    #[inline(always)]
+    fn index_mut(&mut self, q: QueueId) -> &mut Queue {
+        &mut self.0[q.index()]
     }
 }
 
@@ -377,7 +416,8 @@ fn edit_streams(sc: &Scenario, seed: u64) -> Vec<EditStream> {
     let mut streams = Vec::new();
     for (o, object) in sc.objects.iter().enumerate() {
         for d in Direction::ALL {
-            let rng = seeds::stream_rng(seed, seeds::tag::EDITS, queue_index(o, d) as u64);
+            let q = QueueId::new(o, d);
+            let rng = seeds::stream_rng(seed, seeds::tag::EDITS, q.index() as u64);
             streams.extend(EditStream::new(o, object, d, sc.start, rng));
         }
     }
@@ -451,7 +491,7 @@ impl Drawn {
 /// results never depend on what a workspace held before (tested).
 #[derive(Debug, Default)]
 pub struct Workspace {
-    queues: Vec<Queue>,
+    queues: Queues,
     entries: Vec<Entry>,
     free: Vec<u32>,
 }
@@ -471,7 +511,7 @@ struct Sim<'a> {
     // Record and queue state.
     entries: Vec<Entry>,
     free: Vec<u32>,
-    queues: Vec<Queue>,
+    queues: Queues,
     next_order: u64,
     /// Backlog (queued + in flight) per object, both directions.
     object_backlog: Vec<u64>,
@@ -532,7 +572,7 @@ struct Sim<'a> {
     /// are in its own FIFO).
     shared_fifo: Option<Fifo<(u64, u32)>>,
     /// Scratch: the heads of the queues a batch is taken from, as (order, queue).
-    heads: Vec<(u64, usize)>,
+    heads: Vec<(u64, QueueId)>,
     /// Updates (not skips) among the entries taken into the batch being filled.
     batch_updates: u64,
     /// Scratch: which objects a batch may take from.
@@ -585,13 +625,9 @@ impl<'a> Sim<'a> {
         drawn: Option<(Drawn, Vec<bool>)>,
     ) -> Self {
         let n_objects = sc.objects.len();
-        let nq = n_objects * 2;
+        let nq = QueueId::count(n_objects);
         let mut queues = std::mem::take(&mut ws.queues);
-        queues.truncate(nq);
-        queues.resize_with(nq, Queue::default);
-        for (q, queue) in queues.iter_mut().enumerate() {
-            queue.reset(&sc.objects[q / 2], Direction::ALL[q % 2]);
-        }
+        queues.reset(sc);
         let mut entries = std::mem::take(&mut ws.entries);
         entries.clear();
         let mut free = std::mem::take(&mut ws.free);
@@ -706,7 +742,7 @@ impl<'a> Sim<'a> {
             }
             (Some(mut sources), _) => {
                 // The order generated streams would have: by object, then direction.
-                sources.sort_by_key(|(o, d, _)| queue_index(*o, *d));
+                sources.sort_by_key(|(o, d, _)| QueueId::new(*o, *d));
                 for (object, direction, mut source) in sources {
                     if let Some(current) = source.next_edit().filter(|e| e.time < sc.horizon) {
                         sim.seq += 1;
@@ -880,7 +916,7 @@ impl<'a> Sim<'a> {
         let at = self.now;
         let mut states = vec![[0u64; 5]; self.queues.len()];
         for (e, entry) in self.entries.iter().enumerate() {
-            let q = entry.queue as usize;
+            let q = entry.queue;
             let slot = match entry.state {
                 EntryState::Free => continue,
                 EntryState::Queued => 0,
@@ -889,13 +925,14 @@ impl<'a> Sim<'a> {
                 EntryState::Retry => 3,
                 EntryState::Timeout => 4,
             };
-            states[q][slot] += 1;
+            states[q.index()][slot] += 1;
             if entry.state != EntryState::InFlight {
                 assert_eq!(
                     self.queues[q].pending.get(entry.record),
                     Some(e as u32),
-                    "at {at} ms: record {} of queue {q} has a {:?} entry the index does not point to",
+                    "at {at} ms: record {} of queue {} has a {:?} entry the index does not point to",
                     entry.record,
+                    q.index(),
                     entry.state
                 );
             }
@@ -908,7 +945,7 @@ impl<'a> Sim<'a> {
                 (queued, due, in_flight, retry, timeout),
                 "at {at} ms: queue {q}'s counts (queued, due, in flight, retry, timeout) differ from its entries"
             );
-            let indexed: u64 = self.queues[q]
+            let indexed: u64 = queue
                 .pending
                 .bits
                 .iter()
@@ -940,7 +977,7 @@ impl<'a> Sim<'a> {
             }
             self.sample_times.push(self.next_sample);
             let (mut retry, mut timeout) = (0, 0);
-            for q in &self.queues {
+            for q in self.queues.iter() {
                 self.samples.push(q.backlog() as u32);
                 retry += q.retry;
                 timeout += q.timeout;
@@ -951,7 +988,7 @@ impl<'a> Sim<'a> {
             self.next_sample += self.sc.sample_interval;
         }
         while self.next_hour <= t && self.next_hour <= self.sc.horizon {
-            for q in &self.queues {
+            for q in self.queues.iter() {
                 self.hourly_backlog.push(q.backlog() as u32);
             }
             self.next_hour += HOUR;
@@ -1035,7 +1072,7 @@ impl<'a> Sim<'a> {
         record: u32,
         synced: bool,
     ) {
-        let q = queue_index(object, direction);
+        let q = QueueId::new(object, direction);
         self.queues[q].counters.background_edits += 1;
         if let Some(observe) = self.on_edit.as_mut() {
             observe(&EditEvent {
@@ -1055,11 +1092,11 @@ impl<'a> Sim<'a> {
     /// stamped evenly over `initial_backlog_age` before the start. They are queued oldest
     /// first, as updates, before anything happens.
     fn load_initial_backlog(&mut self) {
-        let mut initial: Vec<(i64, usize, u32)> = self
+        let mut initial: Vec<(i64, QueueId, u32)> = self
             .sc
             .initial
             .iter()
-            .map(|e| (e.stamp, queue_index(e.object, e.direction), e.record))
+            .map(|e| (e.stamp, QueueId::new(e.object, e.direction), e.record))
             .collect();
         for (o, object) in self.sc.objects.iter().enumerate() {
             let Some(b) = object.initial_backlog else {
@@ -1074,7 +1111,7 @@ impl<'a> Sim<'a> {
             let ids = index::sample(&mut rng, object.records as usize, b.count as usize);
             for (k, id) in ids.into_iter().enumerate() {
                 let stamp = -(b.oldest as i64) + edit_offset(k as u32, b.count, b.oldest) as i64;
-                initial.push((stamp, queue_index(o, d), id as u32));
+                initial.push((stamp, QueueId::new(o, d), id as u32));
             }
         }
         // Oldest first; ties in the order given (rows, then objects). A record listed twice
@@ -1100,7 +1137,7 @@ impl<'a> Sim<'a> {
         synced: bool,
         mark: Option<usize>,
     ) {
-        let q = queue_index(object, direction);
+        let q = QueueId::new(object, direction);
         let queue = &mut self.queues[q];
         queue.counters.edits += 1;
         if !queue.admits(self.seed, object, record) {
@@ -1119,7 +1156,7 @@ impl<'a> Sim<'a> {
     #[inline(always)]
     fn new_entry(
         &mut self,
-        q: usize,
+        q: QueueId,
         record: u32,
         created: i64,
         update: bool,
@@ -1138,7 +1175,7 @@ impl<'a> Sim<'a> {
         queue.pending.insert(record, e);
         queue.queued += 1;
         queue.counters.entries_created += 1;
-        self.add_backlog(q / 2);
+        self.add_backlog(q.object());
         if let Some(k) = mark {
             // The event created this entry: it holds the event back until it completes.
             let t = &mut self.tracked[k];
@@ -1150,7 +1187,7 @@ impl<'a> Sim<'a> {
             created,
             marks: mark.map_or(0, |k| 1 << k),
             record,
-            queue: q as u16,
+            queue: q,
             update,
             state: EntryState::Queued,
             attempts: 0,
@@ -1165,7 +1202,7 @@ impl<'a> Sim<'a> {
     /// An edit of a record whose entry `slot` is queued, due, or waiting for a retry: the edit
     /// coalesces into it (requeuing it when the scenario says so).
     #[inline(never)]
-    fn coalesce(&mut self, q: usize, slot: u32, synced: bool, mark: Option<usize>) {
+    fn coalesce(&mut self, q: QueueId, slot: u32, synced: bool, mark: Option<usize>) {
         self.queues[q].counters.coalesced += 1;
         let requeue = self.sc.sync.requeue;
         let entry = &mut self.entries[slot as usize];
@@ -1182,7 +1219,7 @@ impl<'a> Sim<'a> {
                 entry.attempts = 0;
                 queue.queued += 1;
                 self.push_queued(slot, q);
-                self.add_backlog(q / 2);
+                self.add_backlog(q.object());
                 self.reopen_marks(slot);
             }
             EntryState::Due if requeue => {
@@ -1200,7 +1237,7 @@ impl<'a> Sim<'a> {
     }
 
     /// Gives entry `e` a new position at the back of queue `q` (the caller counts it).
-    fn push_queued(&mut self, e: u32, q: usize) {
+    fn push_queued(&mut self, e: u32, q: QueueId) {
         let order = self.next_order;
         self.next_order += 1;
         let entry = &mut self.entries[e as usize];
@@ -1223,7 +1260,7 @@ impl<'a> Sim<'a> {
     /// Puts entry `e` of queue `q`, with order key `order`, at the back of the FIFO it waits
     /// in: its queue's, or the shared one.
     #[inline(always)]
-    fn enqueue(&mut self, q: usize, order: u64, e: u32) {
+    fn enqueue(&mut self, q: QueueId, order: u64, e: u32) {
         match &mut self.shared_fifo {
             Some(fifo) => fifo.push_back((order, e)),
             None => self.queues[q].items.push_back((order, e)),
@@ -1298,7 +1335,7 @@ impl<'a> Sim<'a> {
         if self.tracked[k].next == 0 {
             self.begin_tracked(k);
         }
-        let q = queue_index(object, direction);
+        let q = QueueId::new(object, direction);
         // Edits schedule nothing, so until the next other event every later edit of this
         // update would run next anyway: run them here rather than through the heap.
         let until = self.next_other_time().min(self.sc.horizon);
@@ -1366,15 +1403,15 @@ impl<'a> Sim<'a> {
 
     fn enable_object(&mut self, k: usize, object: usize) {
         self.begin_tracked(k);
-        for d in Direction::ALL {
-            self.queues[queue_index(object, d)].enabled = true;
+        for q in QueueId::of_object(object) {
+            self.queues[q].enabled = true;
         }
         let records = self.sc.objects[object].records;
         for d in Direction::ALL {
             if !self.sc.objects[object].syncs[d as usize] {
                 continue;
             }
-            let q = queue_index(object, d);
+            let q = QueueId::new(object, d);
             for record in 0..records {
                 self.tracked[k].outcome.edits += 1;
                 self.queues[q].counters.bulk_edits += 1;
@@ -1551,8 +1588,8 @@ impl<'a> Sim<'a> {
         self.total_backlog -= batch.len() as u64;
         for &e in &batch {
             let entry = self.entries[e as usize];
-            let q = entry.queue as usize;
-            self.object_backlog[q / 2] -= 1;
+            let q = entry.queue;
+            self.object_backlog[q.object()] -= 1;
             self.queues[q].in_flight -= 1;
             if entry.update && self.errors_possible {
                 if let Some(permanent) = self.attempt_fails(q, entry.record) {
@@ -1570,11 +1607,11 @@ impl<'a> Sim<'a> {
             let outcome = if entry.update {
                 queue.counters.synced += 1;
                 queue.latencies.push((now as i64 - entry.created) as Millis);
-                self.hourly_done[hourly + q * 2] += 1;
+                self.hourly_done[hourly + q.index() * 2] += 1;
                 Settled::Synced
             } else {
                 queue.counters.skipped += 1;
-                self.hourly_done[hourly + q * 2 + 1] += 1;
+                self.hourly_done[hourly + q.index() * 2 + 1] += 1;
                 Settled::Skipped
             };
             if entry.marks != 0 {
@@ -1613,8 +1650,8 @@ impl<'a> Sim<'a> {
 
     /// Whether an attempt to sync `record` of queue `q` fails: `Some(true)` for a permanent
     /// error, `Some(false)` for a transient one.
-    fn attempt_fails(&mut self, q: usize, record: u32) -> Option<bool> {
-        let object = q / 2;
+    fn attempt_fails(&mut self, q: QueueId, record: u32) -> Option<bool> {
+        let object = q.object();
         let o = &self.sc.objects[object];
         if o.permanent_error_fraction > 0.0
             && !self.errors_fixed[object]
@@ -1623,7 +1660,7 @@ impl<'a> Sim<'a> {
             return Some(true);
         }
         if o.transient_error_rate > 0.0
-            && self.error_rngs[q].random::<f64>() < o.transient_error_rate
+            && self.error_rngs[q.index()].random::<f64>() < o.transient_error_rate
         {
             return Some(false);
         }
@@ -1635,7 +1672,7 @@ impl<'a> Sim<'a> {
     /// record is already pending, that one carries the change and this one is dropped.
     fn errored(&mut self, e: u32) {
         let entry = self.entries[e as usize];
-        let q = entry.queue as usize;
+        let q = entry.queue;
         if let Some(newer) = self.queues[q].pending.get(entry.record) {
             self.queues[q].counters.superseded += 1;
             let newer_pending = matches!(
@@ -1754,8 +1791,7 @@ impl<'a> Sim<'a> {
                 break;
             }
             self.retry_fifo.pop_front();
-            let q = entry.queue as usize;
-            self.queues[q].retry -= 1;
+            self.queues[entry.queue].retry -= 1;
             self.make_due(e);
             released = true;
         }
@@ -1772,10 +1808,10 @@ impl<'a> Sim<'a> {
         let entry = &mut self.entries[e as usize];
         entry.order = order;
         entry.state = EntryState::Due;
-        let q = entry.queue as usize;
+        let q = entry.queue;
         self.queues[q].due += 1;
         self.due.push_back((order, e));
-        self.add_backlog(q / 2);
+        self.add_backlog(q.object());
         self.reopen_marks(e);
     }
 
@@ -1800,7 +1836,7 @@ impl<'a> Sim<'a> {
             if entry.state != EntryState::Timeout || entry.order != order {
                 continue;
             }
-            self.queues[entry.queue as usize].timeout -= 1;
+            self.queues[entry.queue].timeout -= 1;
             self.make_due(e);
             released = true;
         }
@@ -1821,8 +1857,8 @@ impl<'a> Sim<'a> {
             .collect();
         for e in fifo {
             let entry = self.entries[e as usize];
-            let q = entry.queue as usize;
-            if q / 2 != object {
+            let q = entry.queue;
+            if q.object() != object {
                 continue;
             }
             match entry.state {
@@ -1964,7 +2000,8 @@ impl<'a> Sim<'a> {
 
     /// Whether object `o` has queued entries and is not held back by its gate.
     fn is_eligible(&self, o: usize) -> bool {
-        let queued = self.queues[o * 2].queued + self.queues[o * 2 + 1].queued;
+        let [to_marketing, to_crm] = QueueId::of_object(o);
+        let queued = self.queues[to_marketing].queued + self.queues[to_crm].queued;
         queued > 0 && self.sc.sync.gates[o].is_none_or(|g| self.object_backlog[g] == 0)
     }
 
@@ -1979,7 +2016,7 @@ impl<'a> Sim<'a> {
         let mut heads = std::mem::take(&mut self.heads);
         heads.clear();
         for &o in objects {
-            for q in [o * 2, o * 2 + 1] {
+            for q in QueueId::of_object(o) {
                 if let Some(order) = self.head(q) {
                     heads.push((order, q));
                 }
@@ -2016,7 +2053,7 @@ impl<'a> Sim<'a> {
     /// and the order of the queue's new head, if it has one.
     fn take_run(
         &mut self,
-        q: usize,
+        q: QueueId,
         bound: u64,
         max: usize,
         out: &mut Vec<u32>,
@@ -2046,7 +2083,7 @@ impl<'a> Sim<'a> {
 
     /// The order of the first live item of queue `q`, dropping stale items before it.
     #[inline]
-    fn head(&mut self, q: usize) -> Option<u64> {
+    fn head(&mut self, q: QueueId) -> Option<u64> {
         let queue = &mut self.queues[q];
         if queue.queued == 0 {
             queue.items.clear();
@@ -2074,7 +2111,7 @@ impl<'a> Sim<'a> {
                 EntryState::Retry | EntryState::Timeout => false,
             };
             if pending {
-                let p = &mut pending_end[entry.queue as usize];
+                let p = &mut pending_end[entry.queue.index()];
                 let age = (self.sc.horizon as i64 - entry.created) as Millis;
                 p.oldest_age = Some(p.oldest_age.map_or(age, |a: Millis| a.max(age)));
             }
@@ -2109,8 +2146,11 @@ impl<'a> Sim<'a> {
             suppressed: self.suppressed_total,
         };
         let mut latency = Vec::with_capacity(nq);
-        let mut latency_by_object = Vec::with_capacity(nq / 2);
-        for [to_marketing, to_crm, both] in latency_summaries(&self.queues, self.two_threads) {
+        let objects = self.sc.objects.len();
+        let mut latency_by_object = Vec::with_capacity(objects);
+        for [to_marketing, to_crm, both] in
+            latency_summaries(&self.queues, objects, self.two_threads)
+        {
             latency.push(to_marketing);
             latency.push(to_crm);
             latency_by_object.push(both);
@@ -2153,7 +2193,7 @@ fn take_live(
     fifo: &mut Fifo<(u64, u32)>,
     state: EntryState,
     entries: &mut [Entry],
-    queues: &mut [Queue],
+    queues: &mut Queues,
     limit: usize,
     batch: &mut Vec<u32>,
 ) -> u64 {
@@ -2166,7 +2206,7 @@ fn take_live(
         if entry.state != state || entry.order != order {
             continue;
         }
-        let queue = &mut queues[entry.queue as usize];
+        let queue = &mut queues[entry.queue];
         match state {
             EntryState::Due => queue.due -= 1,
             _ => queue.queued -= 1,
@@ -2207,26 +2247,32 @@ fn live_head(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) -> u64 {
 /// CRM, and both ways. On `two_threads`, the objects are shared between this thread and a
 /// second one, the largest first to whichever has fewer samples so far; the summaries are
 /// the same either way.
-fn latency_summaries(queues: &[Queue], two_threads: bool) -> Vec<[Option<LatencySummary>; 3]> {
-    let of_object = |pair: &[Queue]| {
-        let to_marketing = pair[0].latencies.summary();
-        let to_crm = pair[1].latencies.summary();
+fn latency_summaries(
+    queues: &Queues,
+    objects: usize,
+    two_threads: bool,
+) -> Vec<[Option<LatencySummary>; 3]> {
+    let of_object = |[m, c]: [&Queue; 2]| {
+        let to_marketing = m.latencies.summary();
+        let to_crm = c.latencies.summary();
         // An object that syncs one way has the same summary overall: no second pass.
         let both = match (to_marketing, to_crm) {
             (Some(_), Some(_)) => {
-                let mut both = pair[0].latencies.clone();
-                both.extend_from(&pair[1].latencies);
+                let mut both = m.latencies.clone();
+                both.extend_from(&c.latencies);
                 both.summary()
             }
             (one, None) | (None, one) => one,
         };
         [to_marketing, to_crm, both]
     };
-    let objects: Vec<&[Queue]> = queues.chunks(2).collect();
+    let objects: Vec<[&Queue; 2]> = (0..objects)
+        .map(|o| QueueId::of_object(o).map(|q| &queues[q]))
+        .collect();
     if !two_threads || objects.len() < 2 {
         return objects.into_iter().map(of_object).collect();
     }
-    let samples = |pair: &[Queue]| pair[0].latencies.len() + pair[1].latencies.len();
+    let samples = |[m, c]: [&Queue; 2]| m.latencies.len() + c.latencies.len();
     let mut by_size: Vec<usize> = (0..objects.len()).collect();
     by_size.sort_by_key(|&o| std::cmp::Reverse(samples(objects[o])));
     let (mut here, mut there) = (Vec::new(), Vec::new());
