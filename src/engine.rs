@@ -25,6 +25,7 @@
 pub mod api;
 pub mod arrivals;
 mod draw_ahead;
+mod edits;
 mod fifo;
 mod latency;
 mod memory;
@@ -46,12 +47,13 @@ use crate::metrics::{
 use crate::scenario::{Direction, EventKind, ObjectSpec, Policy, QueueId, Scenario, Selection};
 use crate::units::{Millis, HOUR, MINUTE};
 use api::{ApiWindow, CallKind};
-use arrivals::EditStream;
-use draw_ahead::DrawnEdits;
+use edits::{edit_streams, Drawn, Edits};
 use fifo::Fifo;
 use latency::latency_summaries;
-use next_edits::{NextEdits, NEVER};
+use next_edits::NEVER;
 use policy::DrainState;
+
+pub use edits::{edit_offset, last_offset, EditEvent, EditSource, RecordedEdit, ReplaySources};
 
 pub use memory::{memory_estimate, MemoryEstimate};
 
@@ -306,47 +308,6 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> RunResult {
     simulate_with(scenario, seed, Inputs::default())
 }
 
-/// One recorded edit of an (object, direction), for replay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RecordedEdit {
-    /// When it happened, ms after the start.
-    pub time: Millis,
-    /// The record.
-    pub record: u32,
-    /// Whether it touched synced fields.
-    pub synced: bool,
-}
-
-/// Recorded edits of one (object, direction), in time order (the caller validates them).
-pub trait EditSource {
-    /// The next edit, or `None` when there are no more.
-    fn next_edit(&mut self) -> Option<RecordedEdit>;
-}
-
-impl<I: Iterator<Item = RecordedEdit>> EditSource for I {
-    fn next_edit(&mut self) -> Option<RecordedEdit> {
-        self.next()
-    }
-}
-
-/// A background edit as it happened, for export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EditEvent {
-    /// When, ms after the start.
-    pub time: Millis,
-    /// Object index.
-    pub object: usize,
-    /// Direction.
-    pub direction: Direction,
-    /// The record.
-    pub record: u32,
-    /// Whether it touched synced fields.
-    pub synced: bool,
-}
-
-/// Recorded edits per (object, direction), for [`Inputs::replay`].
-pub type ReplaySources<'a> = Vec<(usize, Direction, Box<dyn EditSource + 'a>)>;
-
 /// What a run takes besides the scenario and seed. The engine reads nothing itself: recorded
 /// edits come in through [`EditSource`]s and exported edits go out through a callback.
 #[derive(Default)]
@@ -375,19 +336,6 @@ pub struct Inputs<'a> {
     pub draw_ahead: bool,
 }
 
-/// A stream of background edits: generated (Poisson) or recorded.
-// A run has a handful of streams, walked on every edit: inline beats a box here.
-#[allow(clippy::large_enum_variant)]
-enum Source<'a> {
-    Generated(EditStream),
-    Recorded {
-        object: usize,
-        direction: Direction,
-        source: Box<dyn EditSource + 'a>,
-        current: RecordedEdit,
-    },
-}
-
 /// Runs one replication with replayed edits and/or an edit observer (see [`Inputs`]).
 pub fn simulate_with<'a>(scenario: &'a Scenario, seed: u64, inputs: Inputs<'a>) -> RunResult {
     simulate_in(&mut Workspace::default(), scenario, seed, inputs)
@@ -414,81 +362,6 @@ pub fn simulate_in<'a>(
     }
 }
 
-/// The scenario's background edit streams, one per (object, direction) with a rate above
-/// zero, in (object, direction) order: the order their edits are tied in.
-fn edit_streams(sc: &Scenario, seed: u64) -> Vec<EditStream> {
-    let mut streams = Vec::new();
-    for (o, object) in sc.objects.iter().enumerate() {
-        for d in Direction::ALL {
-            let q = QueueId::new(o, d);
-            let rng = seeds::stream_rng(seed, seeds::tag::EDITS, q.index() as u64);
-            streams.extend(EditStream::new(o, object, d, sc.start, rng));
-        }
-    }
-    streams
-}
-
-/// Background edits drawn and merged ahead by a helper thread, as the engine reads them.
-struct Drawn {
-    edits: DrawnEdits,
-    /// Object and direction of each stream.
-    ends: Vec<(usize, Direction)>,
-    /// Each stream's sequence number for its next edit: given when its previous edit runs
-    /// (or, for its first, when the run starts), as for a stream drawn in the engine.
-    seq: Vec<u64>,
-    /// The key of the current edit.
-    next_key: u128,
-}
-
-impl Drawn {
-    /// The engine's end of `edits`, whose streams have these object and direction `ends`;
-    /// [`Drawn::start`] numbers their first edits.
-    fn new(edits: DrawnEdits, ends: Vec<(usize, Direction)>) -> Self {
-        Drawn {
-            edits,
-            seq: vec![0; ends.len()],
-            ends,
-            next_key: NEVER,
-        }
-    }
-
-    /// Gives the first edit of each stream that `has_edits` its sequence number from `seq`,
-    /// in stream order, as the engine numbers streams it draws itself when a run starts.
-    fn start(&mut self, has_edits: &[bool], seq: &mut u64) {
-        for (stream, _) in has_edits.iter().enumerate().filter(|(_, has)| **has) {
-            *seq += 1;
-            self.seq[stream] = *seq;
-        }
-        self.next_key = self.key();
-    }
-
-    /// The current edit's key; `NEVER` when there is none.
-    #[inline(always)]
-    fn key(&self) -> u128 {
-        self.edits
-            .current()
-            .map_or(NEVER, |e| key(e.time, self.seq[e.stream as usize]))
-    }
-
-    /// Takes the current edit: its object, direction, record, whether it touched synced
-    /// fields, and its stream, for [`Drawn::follow`] once the edit has run.
-    #[inline(always)]
-    fn take(&mut self) -> (usize, Direction, u32, bool, usize) {
-        let e = *self.edits.current().expect("an edit is due");
-        let (object, direction) = self.ends[e.stream as usize];
-        self.edits.advance();
-        (object, direction, e.record, e.synced, e.stream as usize)
-    }
-
-    /// The edit taken from `stream` has run and ended with sequence number `seq`, which the
-    /// stream's next edit takes; keys the (new) current edit.
-    #[inline(always)]
-    fn follow(&mut self, stream: usize, seq: u64) {
-        self.seq[stream] = seq;
-        self.next_key = self.key();
-    }
-}
-
 /// The large buffers of a run (record indexes, the entry table, latency samples), kept
 /// between runs so that many replications on one thread allocate and fault in their memory
 /// once instead of once per run. A fresh workspace is empty; a run resets what it borrows, so
@@ -502,7 +375,6 @@ pub struct Workspace {
 
 struct Sim<'a> {
     sc: &'a Scenario,
-    on_edit: Option<&'a mut dyn FnMut(&EditEvent)>,
     /// Check invariants as the run goes ([`Inputs::audit`]).
     audit: bool,
     /// (time, sequence) of the last event handled, when auditing.
@@ -559,14 +431,8 @@ struct Sim<'a> {
     /// Fractional background calls carried to the next minute.
     background_carry: f64,
 
-    streams: Vec<Source<'a>>,
-    /// (time, sequence) of each stream's next edit. Background edits are most events, so
-    /// they are kept out of the event heap, in a heap of their own where an edit costs one
-    /// sift-down.
-    next_edits: NextEdits,
-    /// Instead of `streams`, the generated streams' edits drawn and merged ahead by a helper
-    /// thread ([`Inputs::draw_ahead`]).
-    drawn: Option<Drawn>,
+    /// Background edits: their streams and who sees them.
+    edits: Edits<'a>,
     /// The run may use a second thread ([`Inputs::draw_ahead`]): for the latency summaries
     /// too.
     two_threads: bool,
@@ -639,7 +505,6 @@ impl<'a> Sim<'a> {
         let hours = sc.horizon.div_ceil(HOUR) as usize;
         let mut sim = Sim {
             sc,
-            on_edit: inputs.on_edit,
             audit: inputs.audit,
             last_key: 0,
             seed,
@@ -680,9 +545,7 @@ impl<'a> Sim<'a> {
             api_paused_since: None,
             api_paused_total: 0,
             background_carry: 0.0,
-            streams: Vec::new(),
-            next_edits: NextEdits::default(),
-            drawn: None,
+            edits: Edits::new(inputs.on_edit),
             two_threads: inputs.draw_ahead,
             tracked: Vec::new(),
             shared_fifo: (matches!(sc.sync.policy, Policy::Fifo)
@@ -730,38 +593,7 @@ impl<'a> Sim<'a> {
         if sc.api.background_calls_per_hour > 0.0 {
             sim.schedule(MINUTE, Happening::BackgroundCalls);
         }
-        match (inputs.replay, drawn) {
-            (None, None) => {
-                for mut s in edit_streams(sc, seed) {
-                    if let Some(t) = s.advance(sc.horizon) {
-                        sim.seq += 1;
-                        sim.next_edits.push(key(t, sim.seq), sim.streams.len());
-                        sim.streams.push(Source::Generated(s));
-                    }
-                }
-            }
-            (None, Some((mut drawn, has_edits))) => {
-                drawn.start(&has_edits, &mut sim.seq);
-                sim.drawn = Some(drawn);
-            }
-            (Some(mut sources), _) => {
-                // The order generated streams would have: by object, then direction.
-                sources.sort_by_key(|(o, d, _)| QueueId::new(*o, *d));
-                for (object, direction, mut source) in sources {
-                    if let Some(current) = source.next_edit().filter(|e| e.time < sc.horizon) {
-                        sim.seq += 1;
-                        sim.next_edits
-                            .push(key(current.time, sim.seq), sim.streams.len());
-                        sim.streams.push(Source::Recorded {
-                            object,
-                            direction,
-                            source,
-                            current,
-                        });
-                    }
-                }
-            }
-        }
+        sim.start_edits(inputs.replay, drawn);
         sim.load_initial_backlog();
         sim
     }
@@ -1001,135 +833,6 @@ impl<'a> Sim<'a> {
 
     // ----- edits -----
 
-    /// The (time, sequence) key of the next background edit; `NEVER` when there is none.
-    #[inline(always)]
-    fn next_edit_key(&self) -> u128 {
-        match &self.drawn {
-            Some(drawn) => drawn.next_key,
-            None => self.next_edits.first().1,
-        }
-    }
-
-    /// Applies the next background edit, the one [`Sim::next_edit_key`] names.
-    #[inline(always)]
-    fn background_edit(&mut self) {
-        match &mut self.drawn {
-            Some(drawn) => {
-                let (object, direction, record, synced, stream) = drawn.take();
-                self.apply_background_edit(object, direction, record, synced);
-                let seq = self.seq;
-                if let Some(drawn) = &mut self.drawn {
-                    drawn.follow(stream, seq);
-                }
-            }
-            None => self.stream_edit(),
-        }
-    }
-
-    /// Applies the edit of the stream that edits next, drawing it here or reading it from a
-    /// recorded source, and keys the stream's next edit. Drawing that next instant before the
-    /// edit is applied changes nothing: applying an edit draws no random number.
-    #[inline(always)]
-    fn stream_edit(&mut self) {
-        let horizon = self.sc.horizon;
-        let (object, direction, record, synced, next) =
-            match &mut self.streams[self.next_edits.first().0] {
-                Source::Generated(s) => {
-                    let e = s.draw_edit();
-                    (
-                        s.object,
-                        s.direction,
-                        e.record,
-                        e.synced,
-                        s.advance(horizon),
-                    )
-                }
-                Source::Recorded {
-                    object,
-                    direction,
-                    source,
-                    current,
-                } => {
-                    let edit = *current;
-                    let next = match source.next_edit() {
-                        Some(e) if e.time < horizon => {
-                            *current = e;
-                            Some(e.time)
-                        }
-                        _ => None,
-                    };
-                    (*object, *direction, edit.record, edit.synced, next)
-                }
-            };
-        self.apply_background_edit(object, direction, record, synced);
-        self.next_edits
-            .replace_first(next.map_or(NEVER, |t| key(t, self.seq)));
-    }
-
-    /// One background edit, counted, shown to the observer and applied; it ends with a new
-    /// sequence number, which the stream's next edit takes.
-    #[inline(always)]
-    fn apply_background_edit(
-        &mut self,
-        object: usize,
-        direction: Direction,
-        record: u32,
-        synced: bool,
-    ) {
-        let q = QueueId::new(object, direction);
-        self.queues[q].counters.background_edits += 1;
-        if let Some(observe) = self.on_edit.as_mut() {
-            observe(&EditEvent {
-                time: self.now,
-                object,
-                direction,
-                record,
-                synced,
-            });
-        }
-        self.edit(object, direction, record, synced, None);
-        self.seq += 1;
-    }
-
-    /// Creates the entries pending at the start (MODEL.md's "start from reality"): the
-    /// scenario's rows, and per object `initial_backlog` records (a seeded sample of ids)
-    /// stamped evenly over `initial_backlog_age` before the start. They are queued oldest
-    /// first, as updates, before anything happens.
-    fn load_initial_backlog(&mut self) {
-        let mut initial: Vec<(i64, QueueId, u32)> = self
-            .sc
-            .initial
-            .iter()
-            .map(|e| (e.stamp, QueueId::new(e.object, e.direction), e.record))
-            .collect();
-        for (o, object) in self.sc.objects.iter().enumerate() {
-            let Some(b) = object.initial_backlog else {
-                continue;
-            };
-            let d = if object.syncs[0] {
-                Direction::ToMarketing
-            } else {
-                Direction::ToCrm
-            };
-            let mut rng = seeds::stream_rng(self.seed, seeds::tag::INITIAL, o as u64);
-            let ids = index::sample(&mut rng, object.records as usize, b.count as usize);
-            for (k, id) in ids.into_iter().enumerate() {
-                let stamp = -(b.oldest as i64) + edit_offset(k as u32, b.count, b.oldest) as i64;
-                initial.push((stamp, QueueId::new(o, d), id as u32));
-            }
-        }
-        // Oldest first; ties in the order given (rows, then objects). A record listed twice
-        // in one direction is one entry, stamped by its first listing.
-        initial.sort_by_key(|&(stamp, _, _)| stamp);
-        for (stamp, q, record) in initial {
-            if self.queues[q].pending.get(record).is_some() {
-                continue;
-            }
-            self.new_entry(q, record, stamp, true, None);
-            self.queues[q].counters.initial_entries += 1;
-        }
-    }
-
     /// Applies one edit (MODEL.md section 5, items 2-3). `mark` is the tracked event that made
     /// it, if any.
     #[inline(always)]
@@ -1320,73 +1023,6 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Runs every edit of tracked bulk event `k` due now, then schedules its next instant.
-    fn bulk_edits(&mut self, k: usize) {
-        let event = &self.sc.events[self.tracked[k].event];
-        let EventKind::BulkUpdate {
-            object,
-            direction,
-            count,
-            spread,
-            selection,
-            first_record,
-            synced_fields,
-        } = event.kind
-        else {
-            unreachable!("bulk happenings belong to bulk updates")
-        };
-        let at = event.at;
-        if self.tracked[k].next == 0 {
-            self.begin_tracked(k);
-        }
-        let q = QueueId::new(object, direction);
-        // Edits schedule nothing, so until the next other event every later edit of this
-        // update would run next anyway: run them here rather than through the heap.
-        let until = self.next_other_time().min(self.sc.horizon);
-        let mut observe = self.next_sample.min(self.next_hour);
-        let first = self.tracked[k].next;
-        let mut offsets = EvenSpread::new(first, count, spread);
-        // Edits made here, counted into the event and its queue when the loop stops.
-        let mut i = first;
-        let mut pause = None;
-        while i < count {
-            let t = at + offsets.next_offset();
-            if t > self.now {
-                if t >= until {
-                    pause = Some(t);
-                    break;
-                }
-                if t >= observe {
-                    self.observe_until(t);
-                    observe = self.next_sample.min(self.next_hour);
-                }
-                self.now = t;
-            }
-            let record = match selection {
-                Selection::Sequential => first_record + i,
-                Selection::Random => self.tracked[k].ids[i as usize],
-            };
-            i += 1;
-            self.edit(object, direction, record, synced_fields, Some(k));
-        }
-        let done = (i - first) as u64;
-        self.tracked[k].next = i;
-        self.tracked[k].outcome.edits += done;
-        self.queues[q].counters.bulk_edits += done;
-        match pause {
-            Some(t) => self.schedule(t, Happening::Bulk(k as u32)),
-            None => self.end_tracked(k),
-        }
-    }
-
-    /// The time of the earliest pending event other than the one running: the heap's top or
-    /// a stream's next edit.
-    fn next_other_time(&self) -> Millis {
-        let heap = self.heap.peek().map_or(Millis::MAX, |Reverse(e)| e.time);
-        let streams = self.next_edit_key();
-        heap.min((streams >> 64) as Millis)
-    }
-
     /// The instant just before the event's first edit: its recovery baseline.
     fn begin_tracked(&mut self, k: usize) {
         self.tracked[k].outcome.baseline_backlog = self.total_backlog;
@@ -1403,28 +1039,6 @@ impl<'a> Sim<'a> {
         if self.total_backlog <= t.outcome.baseline_backlog {
             t.outcome.recovery = Some(self.now);
         }
-    }
-
-    fn enable_object(&mut self, k: usize, object: usize) {
-        self.begin_tracked(k);
-        for q in QueueId::of_object(object) {
-            self.queues[q].enabled = true;
-        }
-        let records = self.sc.objects[object].records;
-        for d in Direction::ALL {
-            if !self.sc.objects[object].syncs[d as usize] {
-                continue;
-            }
-            let q = QueueId::new(object, d);
-            for record in 0..records {
-                self.tracked[k].outcome.edits += 1;
-                self.queues[q].counters.bulk_edits += 1;
-                self.edit(object, d, record, true, Some(k));
-            }
-        }
-        self.end_tracked(k);
-        // New work may be eligible for workers idle within an active cycle: they wait for the
-        // next cycle like any other new work.
     }
 
     // ----- the sync -----
@@ -2258,82 +1872,4 @@ fn drop_stale(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) {
 /// Cost units as integer millionths, so batch durations are exact integer arithmetic.
 fn to_micro(units: f64) -> u64 {
     (units * 1e6).round() as u64
-}
-
-/// Offset of edit `i` of `count` spread evenly over `spread`: `floor(i * spread / count)`.
-#[inline]
-pub fn edit_offset(i: u32, count: u32, spread: Millis) -> Millis {
-    ((i as u128 * spread as u128) / count as u128) as Millis
-}
-
-/// The offsets `edit_offset(i, count, spread)` for `i` = `first`, `first + 1`, ..., one
-/// division up front and then additions: the quotient and remainder of `i * spread / count`
-/// carried from one `i` to the next.
-#[derive(Debug, Clone, Copy)]
-struct EvenSpread {
-    quotient: Millis,
-    remainder: u64,
-    step_quotient: Millis,
-    step_remainder: u64,
-    count: u64,
-}
-
-impl EvenSpread {
-    fn new(first: u32, count: u32, spread: Millis) -> Self {
-        let count = count.max(1) as u64;
-        let product = first as u128 * spread as u128;
-        EvenSpread {
-            quotient: (product / count as u128) as Millis,
-            remainder: (product % count as u128) as u64,
-            step_quotient: spread / count,
-            step_remainder: spread % count,
-            count,
-        }
-    }
-
-    /// The offset of the current edit; moves on to the next.
-    #[inline]
-    fn next_offset(&mut self) -> Millis {
-        let offset = self.quotient;
-        self.quotient += self.step_quotient;
-        self.remainder += self.step_remainder;
-        if self.remainder >= self.count {
-            self.remainder -= self.count;
-            self.quotient += 1;
-        }
-        offset
-    }
-}
-
-/// Offset of the last of `count` edits spread over `spread`.
-pub fn last_offset(count: u32, spread: Millis) -> Millis {
-    if count == 0 {
-        0
-    } else {
-        edit_offset(count - 1, count, spread)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn even_spread_steps_through_the_edit_offsets() {
-        for (count, spread) in [
-            (1, 0),
-            (1, 5),
-            (3, 10),
-            (7, 3),
-            (300_000, HOUR),
-            (1000, 999),
-        ] {
-            for first in [0, 1, count / 2, count - 1] {
-                let mut offsets = EvenSpread::new(first, count, spread);
-                for i in first..count.min(first + 5000) {
-                    assert_eq!(offsets.next_offset(), edit_offset(i, count, spread));
-                }
-            }
-        }
-    }
 }
