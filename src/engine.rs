@@ -46,7 +46,7 @@ use crate::metrics::{
 };
 use crate::scenario::{Direction, EventKind, ObjectSpec, Policy, QueueId, Scenario, Selection};
 use crate::units::{Millis, HOUR, MINUTE};
-use api::{ApiWindow, CallKind};
+use api::{ApiBudget, CallKind};
 use edits::{edit_streams, Drawn, Edits};
 use fifo::Fifo;
 use latency::latency_summaries;
@@ -424,12 +424,8 @@ struct Sim<'a> {
     suppressed_total: Millis,
     suppression_check: bool,
 
-    // The API budget.
-    api: ApiWindow,
-    api_paused_since: Option<Millis>,
-    api_paused_total: Millis,
-    /// Fractional background calls carried to the next minute.
-    background_carry: f64,
+    /// The API budget.
+    budget: ApiBudget,
 
     /// Background edits: their streams and who sees them.
     edits: Edits<'a>,
@@ -541,10 +537,7 @@ impl<'a> Sim<'a> {
             suppressed_since: None,
             suppressed_total: 0,
             suppression_check: false,
-            api: ApiWindow::default(),
-            api_paused_since: None,
-            api_paused_total: 0,
-            background_carry: 0.0,
+            budget: ApiBudget::default(),
             edits: Edits::new(inputs.on_edit),
             two_threads: inputs.draw_ahead,
             tracked: Vec::new(),
@@ -820,7 +813,8 @@ impl<'a> Sim<'a> {
             }
             self.retry_samples.push(retry as u32);
             self.timeout_samples.push(timeout as u32);
-            self.api_samples.push(self.api.usage(self.next_sample));
+            self.api_samples
+                .push(self.budget.window.usage(self.next_sample));
             self.next_sample += self.sc.sample_interval;
         }
         while self.next_hour <= t && self.next_hour <= self.sc.horizon {
@@ -1111,7 +1105,7 @@ impl<'a> Sim<'a> {
     /// Whether the sync may start batches now: enabled, with throughput, not paused by the
     /// API budget.
     fn can_work(&self) -> bool {
-        self.enabled && self.throughput_micro > 0 && self.api_paused_since.is_none()
+        self.enabled && self.throughput_micro > 0 && self.budget.paused_since.is_none()
     }
 
     /// The sync looks for work: every idle worker tries to start a batch.
@@ -1123,7 +1117,7 @@ impl<'a> Sim<'a> {
                 self.api_pause(checks + 1);
                 return;
             }
-            self.api.record(self.now, checks, CallKind::Check);
+            self.budget.window.record(self.now, checks, CallKind::Check);
         }
         self.cycles += 1;
         for w in 0..self.active_workers {
@@ -1175,7 +1169,7 @@ impl<'a> Sim<'a> {
             self.workers[w].batch = batch;
             return false;
         }
-        self.api.record(
+        self.budget.window.record(
             self.now,
             (batch.len() as u64).div_ceil(per_call),
             CallKind::Batch,
@@ -1350,7 +1344,7 @@ impl<'a> Sim<'a> {
     /// Whether retries are held back: usage over the past 24 hours above the threshold.
     fn retries_suppressed(&mut self) -> bool {
         let threshold = self.sc.retry.suppression_threshold(&self.sc.api);
-        self.api.usage(self.now) as f64 > threshold
+        self.budget.window.usage(self.now) as f64 > threshold
     }
 
     /// Holds due retries back while usage is high; checks again when enough calls age out.
@@ -1360,7 +1354,7 @@ impl<'a> Sim<'a> {
         }
         if !self.suppression_check {
             let threshold = self.sc.retry.suppression_threshold(&self.sc.api).floor() as u64;
-            if let Some(t) = self.api.when_usage_at_most(self.now, threshold) {
+            if let Some(t) = self.budget.window.when_usage_at_most(self.now, threshold) {
                 self.suppression_check = true;
                 self.schedule(t, Happening::SuppressionCheck);
             }
@@ -1510,55 +1504,6 @@ impl<'a> Sim<'a> {
             self.wake_pending = false;
             self.start_cycle();
         }
-    }
-
-    /// Other integrations' calls for the past minute, at their hour's rate.
-    fn background_calls(&mut self) {
-        let api = &self.sc.api;
-        let hour = self.sc.instant(self.now - MINUTE).utc_hour() as usize;
-        let factor = api.background_hour_profile.map_or(1.0, |p| p[hour]);
-        self.background_carry += api.background_calls_per_hour * factor / 60.0;
-        let calls = self.background_carry.floor();
-        self.background_carry -= calls;
-        self.api
-            .record(self.now, calls as u64, CallKind::Background);
-        if self.now + MINUTE < self.sc.horizon {
-            self.schedule(self.now + MINUTE, Happening::BackgroundCalls);
-        }
-    }
-
-    /// Calls the sync may still make now without passing the limit.
-    fn api_room(&mut self) -> u64 {
-        match self.sc.api.daily_limit {
-            None => u64::MAX,
-            Some(limit) => limit.saturating_sub(self.api.usage(self.now)),
-        }
-    }
-
-    /// The next call would pass the limit: the sync pauses until enough calls age out for
-    /// `needed` calls.
-    fn api_pause(&mut self, needed: u64) {
-        if self.api_paused_since.is_some() {
-            return;
-        }
-        self.api_paused_since = Some(self.now);
-        let limit = self
-            .sc
-            .api
-            .daily_limit
-            .expect("only a limited budget pauses");
-        let at = self
-            .api
-            .when_usage_at_most(self.now, limit - needed)
-            .expect("a pause means usage is above the target");
-        self.schedule(at, Happening::ApiResume);
-    }
-
-    fn api_resume(&mut self) {
-        if let Some(since) = self.api_paused_since.take() {
-            self.api_paused_total += self.now - since;
-        }
-        self.resume();
     }
 
     /// Fills `batch` with up to a batch of eligible queued entries, per the policy.
@@ -1751,16 +1696,16 @@ impl<'a> Sim<'a> {
             outcome.errored = errored[k];
             events.push(outcome);
         }
-        if let Some(since) = self.api_paused_since.take() {
-            self.api_paused_total += self.sc.horizon - since;
+        if let Some(since) = self.budget.paused_since.take() {
+            self.budget.paused_total += self.sc.horizon - since;
         }
         if let Some(since) = self.suppressed_since.take() {
             self.suppressed_total += self.sc.horizon - since;
         }
         let api = ApiSummary {
-            calls: self.api.total,
-            peak_usage: self.api.peak,
-            paused: self.api_paused_total,
+            calls: self.budget.window.total,
+            peak_usage: self.budget.window.peak,
+            paused: self.budget.paused_total,
             suppressed: self.suppressed_total,
         };
         let mut latency = Vec::with_capacity(nq);
