@@ -31,6 +31,7 @@ mod latency;
 mod memory;
 mod next_edits;
 pub mod policy;
+mod retry;
 pub mod seeds;
 
 use std::cmp::Reverse;
@@ -38,8 +39,6 @@ use std::collections::BinaryHeap;
 use std::ops::{Index, IndexMut};
 
 use rand::seq::index;
-use rand::Rng;
-use rand_pcg::Pcg64Mcg;
 
 use crate::metrics::{
     ApiSummary, EventOutcome, LatencySamples, PendingAtEnd, QueueCounters, RunResult,
@@ -52,6 +51,7 @@ use fifo::Fifo;
 use latency::latency_summaries;
 use next_edits::NEVER;
 use policy::DrainState;
+use retry::Retries;
 
 pub use edits::{edit_offset, last_offset, EditEvent, EditSource, RecordedEdit, ReplaySources};
 
@@ -404,25 +404,8 @@ struct Sim<'a> {
     drain: DrainState,
     skip_cost_micro: u64,
 
-    // Errors and retries.
-    /// Due retries of every queue, in the order they became due.
-    due: Fifo<(u64, u32)>,
-    /// Errored entries by due time: (due, order, entry).
-    retry_fifo: Fifo<(Millis, u64, u32)>,
-    /// Entries waiting for the nightly retry: (order, entry).
-    timeout_fifo: Fifo<(u64, u32)>,
-    /// A `RetryDue` is scheduled.
-    retry_timer: bool,
-    /// Some object has an error rate: attempts must be checked.
-    errors_possible: bool,
-    /// Per object: its permanent errors have been fixed.
-    errors_fixed: Vec<bool>,
-    /// Per queue: the generator of transient errors.
-    error_rngs: Vec<Pcg64Mcg>,
-    /// Due retries are being held back by suppression since.
-    suppressed_since: Option<Millis>,
-    suppressed_total: Millis,
-    suppression_check: bool,
+    /// Errors and retries.
+    retries: Retries,
 
     /// The API budget.
     budget: ApiBudget,
@@ -522,21 +505,7 @@ impl<'a> Sim<'a> {
             wake_pending: false,
             drain: DrainState::new(&sc.sync.policy, n_objects),
             skip_cost_micro: to_micro(sc.sync.skip_cost),
-            due: Fifo::default(),
-            retry_fifo: Fifo::default(),
-            timeout_fifo: Fifo::default(),
-            retry_timer: false,
-            errors_possible: sc
-                .objects
-                .iter()
-                .any(|o| o.transient_error_rate > 0.0 || o.permanent_error_fraction > 0.0),
-            errors_fixed: vec![false; n_objects],
-            error_rngs: (0..nq)
-                .map(|q| seeds::stream_rng(seed, seeds::tag::ERRORS, q as u64))
-                .collect(),
-            suppressed_since: None,
-            suppressed_total: 0,
-            suppression_check: false,
+            retries: Retries::new(sc, seed),
             budget: ApiBudget::default(),
             edits: Edits::new(inputs.on_edit),
             two_threads: inputs.draw_ahead,
@@ -720,15 +689,9 @@ impl<'a> Sim<'a> {
                 }
                 Happening::Scenario(i) => self.scenario_event(i as usize),
                 Happening::Reenable(_) => self.set_enabled(true),
-                Happening::RetryDue => {
-                    self.retry_timer = false;
-                    self.release_retries();
-                }
+                Happening::RetryDue => self.retry_due(),
                 Happening::Nightly => self.nightly(),
-                Happening::SuppressionCheck => {
-                    self.suppression_check = false;
-                    self.release_retries();
-                }
+                Happening::SuppressionCheck => self.suppression_check(),
                 Happening::ApiResume => self.api_resume(),
                 Happening::BackgroundCalls => self.background_calls(),
             }
@@ -1047,7 +1010,7 @@ impl<'a> Sim<'a> {
                 let k = self.tracked_of_event[i].expect("enable_object events are tracked");
                 self.enable_object(k, object);
             }
-            EventKind::FixErrors { object } => self.errors_fixed[object] = true,
+            EventKind::FixErrors { object } => self.fix_errors(object),
             EventKind::RetryErrored { object } => self.retry_errored(object),
             EventKind::SyncDisabled { .. } => self.set_enabled(false),
             EventKind::SyncEnabled => self.set_enabled(true),
@@ -1159,7 +1122,7 @@ impl<'a> Sim<'a> {
         let mut batch = std::mem::take(&mut self.workers[w].batch);
         batch.clear();
         self.batch_updates = 0;
-        if !self.due.is_empty() {
+        if !self.retries.due.is_empty() {
             self.take_due(limit, &mut batch);
         }
         if batch.is_empty() {
@@ -1203,7 +1166,7 @@ impl<'a> Sim<'a> {
             let q = entry.queue;
             self.object_backlog[q.object()] -= 1;
             self.queues[q].in_flight -= 1;
-            if entry.update && self.errors_possible {
+            if entry.update && self.retries.errors_possible {
                 if let Some(permanent) = self.attempt_fails(q, entry.record) {
                     let counters = &mut self.queues[q].counters;
                     if permanent {
@@ -1260,233 +1223,6 @@ impl<'a> Sim<'a> {
         self.free.push(e);
     }
 
-    /// Whether an attempt to sync `record` of queue `q` fails: `Some(true)` for a permanent
-    /// error, `Some(false)` for a transient one.
-    fn attempt_fails(&mut self, q: QueueId, record: u32) -> Option<bool> {
-        let object = q.object();
-        let o = &self.sc.objects[object];
-        if o.permanent_error_fraction > 0.0
-            && !self.errors_fixed[object]
-            && seeds::has_permanent_error(self.seed, object, record, o.permanent_error_fraction)
-        {
-            return Some(true);
-        }
-        if o.transient_error_rate > 0.0
-            && self.error_rngs[q.index()].random::<f64>() < o.transient_error_rate
-        {
-            return Some(false);
-        }
-        None
-    }
-
-    /// A failed attempt (MODEL.md section 5, item 6): the entry leaves the backlog for the
-    /// retry queue, or the timeout queue after `max_attempts` errors; if a newer entry of the
-    /// record is already pending, that one carries the change and this one is dropped.
-    fn errored(&mut self, e: u32) {
-        let entry = self.entries[e as usize];
-        let q = entry.queue;
-        if let Some(newer) = self.queues[q].pending.get(entry.record) {
-            self.queues[q].counters.superseded += 1;
-            let newer_pending = matches!(
-                self.entries[newer as usize].state,
-                EntryState::Queued | EntryState::Due
-            );
-            let mut marks = entry.marks;
-            while marks != 0 {
-                let k = marks.trailing_zeros() as usize;
-                marks &= marks - 1;
-                let bit = 1u64 << k;
-                let t = &mut self.tracked[k];
-                let carried = self.entries[newer as usize].marks & bit != 0;
-                if carried {
-                    t.outcome.superseded += 1;
-                } else {
-                    self.entries[newer as usize].marks |= bit;
-                }
-                // The failed entry stops holding the event back unless the newer one now
-                // holds it in its place (only while pending; an errored newer entry holds
-                // it again when it comes back).
-                if carried || !newer_pending {
-                    t.outstanding -= 1;
-                    if t.outstanding == 0 && t.edits_done && t.outcome.clear.is_none() {
-                        t.outcome.clear = Some(self.now);
-                    }
-                }
-            }
-            self.entries[newer as usize].update = true;
-            self.release(e);
-            return;
-        }
-        self.settle_marks(e, Settled::Errored);
-        let attempts = entry.attempts.saturating_add(1);
-        let order = self.next_order;
-        self.next_order += 1;
-        let slot = &mut self.entries[e as usize];
-        slot.attempts = attempts;
-        slot.order = order;
-        self.queues[q].pending.insert(entry.record, e);
-        if attempts as u32 >= self.sc.retry.max_attempts {
-            slot.state = EntryState::Timeout;
-            self.queues[q].timeout += 1;
-            self.timeout_fifo.push_back((order, e));
-        } else {
-            slot.state = EntryState::Retry;
-            self.queues[q].retry += 1;
-            let due = self.now + self.sc.retry.interval;
-            self.retry_fifo.push_back((due, order, e));
-            if !self.retry_timer {
-                self.retry_timer = true;
-                self.schedule(due, Happening::RetryDue);
-            }
-        }
-    }
-
-    /// Whether retries are held back: usage over the past 24 hours above the threshold.
-    fn retries_suppressed(&mut self) -> bool {
-        let threshold = self.sc.retry.suppression_threshold(&self.sc.api);
-        self.budget.window.usage(self.now) as f64 > threshold
-    }
-
-    /// Holds due retries back while usage is high; checks again when enough calls age out.
-    fn hold_retries(&mut self) {
-        if self.suppressed_since.is_none() {
-            self.suppressed_since = Some(self.now);
-        }
-        if !self.suppression_check {
-            let threshold = self.sc.retry.suppression_threshold(&self.sc.api).floor() as u64;
-            if let Some(t) = self.budget.window.when_usage_at_most(self.now, threshold) {
-                self.suppression_check = true;
-                self.schedule(t, Happening::SuppressionCheck);
-            }
-        }
-    }
-
-    fn end_suppression(&mut self) {
-        if let Some(since) = self.suppressed_since.take() {
-            self.suppressed_total += self.now - since;
-        }
-    }
-
-    /// Moves every retry that is due into the due FIFO, ahead of new work, unless suppressed.
-    fn release_retries(&mut self) {
-        // Items of entries a new edit or a manual retry took out of the queue are stale.
-        while let Some(&(_, order, e)) = self.retry_fifo.front() {
-            let entry = &self.entries[e as usize];
-            if entry.state == EntryState::Retry && entry.order == order {
-                break;
-            }
-            self.retry_fifo.pop_front();
-        }
-        let due_now = self
-            .retry_fifo
-            .front()
-            .is_some_and(|&(due, _, _)| due <= self.now);
-        if !due_now {
-            // Nothing is held back (any more).
-            self.end_suppression();
-        } else if self.retries_suppressed() {
-            self.hold_retries();
-            return;
-        }
-        let mut released = false;
-        while let Some(&(due, order, e)) = self.retry_fifo.front() {
-            let entry = self.entries[e as usize];
-            if entry.state != EntryState::Retry || entry.order != order {
-                self.retry_fifo.pop_front();
-                continue;
-            }
-            if due > self.now {
-                if !self.retry_timer {
-                    self.retry_timer = true;
-                    self.schedule(due, Happening::RetryDue);
-                }
-                break;
-            }
-            self.retry_fifo.pop_front();
-            self.queues[entry.queue].retry -= 1;
-            self.make_due(e);
-            released = true;
-        }
-        if released {
-            self.end_suppression();
-            self.look_now();
-        }
-    }
-
-    /// An errored entry re-enters the sync ahead of new work.
-    fn make_due(&mut self, e: u32) {
-        let order = self.next_order;
-        self.next_order += 1;
-        let entry = &mut self.entries[e as usize];
-        entry.order = order;
-        entry.state = EntryState::Due;
-        let q = entry.queue;
-        self.queues[q].due += 1;
-        self.due.push_back((order, e));
-        self.add_backlog(q.object());
-        self.reopen_marks(e);
-    }
-
-    /// The nightly retry: the whole timeout queue is due, unless retries are suppressed (then
-    /// it waits for the next night).
-    fn nightly(&mut self) {
-        if self.now + crate::units::DAY < self.sc.horizon {
-            self.schedule(self.now + crate::units::DAY, Happening::Nightly);
-        }
-        let waiting: u64 = self.queues.iter().map(|q| q.timeout).sum();
-        if waiting == 0 {
-            self.timeout_fifo.clear();
-            return;
-        }
-        if self.retries_suppressed() {
-            self.hold_retries();
-            return;
-        }
-        let mut released = false;
-        while let Some((order, e)) = self.timeout_fifo.pop_front() {
-            let entry = self.entries[e as usize];
-            if entry.state != EntryState::Timeout || entry.order != order {
-                continue;
-            }
-            self.queues[entry.queue].timeout -= 1;
-            self.make_due(e);
-            released = true;
-        }
-        if released {
-            self.end_suppression();
-            self.look_now();
-        }
-    }
-
-    /// Every errored record of `object` is retried now, its attempt count reset.
-    fn retry_errored(&mut self, object: usize) {
-        let mut released = false;
-        let fifo: Vec<u32> = self
-            .retry_fifo
-            .iter()
-            .map(|&(_, _, e)| e)
-            .chain(self.timeout_fifo.iter().map(|&(_, e)| e))
-            .collect();
-        for e in fifo {
-            let entry = self.entries[e as usize];
-            let q = entry.queue;
-            if q.object() != object {
-                continue;
-            }
-            match entry.state {
-                EntryState::Retry => self.queues[q].retry -= 1,
-                EntryState::Timeout => self.queues[q].timeout -= 1,
-                _ => continue,
-            }
-            self.entries[e as usize].attempts = 0;
-            self.make_due(e);
-            released = true;
-        }
-        if released {
-            self.look_now();
-        }
-    }
-
     /// New work is due (released retries): the sync looks at once rather than at its next
     /// cycle, unless it is disabled, stalled or paused by the API budget.
     fn look_now(&mut self) {
@@ -1533,7 +1269,7 @@ impl<'a> Sim<'a> {
     /// ahead of new work whatever the policy and gates).
     fn take_due(&mut self, limit: usize, batch: &mut Vec<u32>) {
         self.batch_updates += take_live(
-            &mut self.due,
+            &mut self.retries.due,
             EntryState::Due,
             &mut self.entries,
             &mut self.queues,
@@ -1696,17 +1432,12 @@ impl<'a> Sim<'a> {
             outcome.errored = errored[k];
             events.push(outcome);
         }
-        if let Some(since) = self.budget.paused_since.take() {
-            self.budget.paused_total += self.sc.horizon - since;
-        }
-        if let Some(since) = self.suppressed_since.take() {
-            self.suppressed_total += self.sc.horizon - since;
-        }
+        let horizon = self.sc.horizon;
         let api = ApiSummary {
             calls: self.budget.window.total,
             peak_usage: self.budget.window.peak,
-            paused: self.budget.paused_total,
-            suppressed: self.suppressed_total,
+            paused: self.budget.paused(horizon),
+            suppressed: self.retries.suppression.total(horizon),
         };
         let mut latency = Vec::with_capacity(nq);
         let objects = self.sc.objects.len();

@@ -97,6 +97,14 @@ pub(crate) struct ApiBudget {
     background_carry: f64,
 }
 
+impl ApiBudget {
+    /// Time the sync was paused up to `end` (the end of the run), a pause still running
+    /// included.
+    pub(super) fn paused(&self, end: Millis) -> Millis {
+        self.paused_total + self.paused_since.map_or(0, |since| end - since)
+    }
+}
+
 impl Sim<'_> {
     /// Other integrations' calls for the past minute, at their hour's rate.
     pub(super) fn background_calls(&mut self) {
