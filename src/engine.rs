@@ -26,6 +26,7 @@ pub mod api;
 pub mod arrivals;
 mod draw_ahead;
 mod edits;
+mod events;
 mod fifo;
 mod latency;
 mod memory;
@@ -38,15 +39,14 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::ops::{Index, IndexMut};
 
-use rand::seq::index;
-
 use crate::metrics::{
     ApiSummary, EventOutcome, LatencySamples, PendingAtEnd, QueueCounters, RunResult,
 };
-use crate::scenario::{Direction, EventKind, ObjectSpec, Policy, QueueId, Scenario, Selection};
+use crate::scenario::{Direction, ObjectSpec, Policy, QueueId, Scenario};
 use crate::units::{Millis, HOUR, MINUTE};
 use api::{ApiBudget, CallKind};
 use edits::{edit_streams, Drawn, Edits};
+use events::{Settled, Tracking};
 use fifo::Fifo;
 use latency::latency_summaries;
 use next_edits::NEVER;
@@ -287,22 +287,6 @@ struct Worker {
     batch: Vec<u32>,
 }
 
-/// Progress of one bulk update or object enabling, for clear and recovery times.
-#[derive(Debug)]
-struct Tracked {
-    /// Index of the scenario event.
-    event: usize,
-    outcome: EventOutcome,
-    /// Entries marked by the event and not yet completed.
-    outstanding: u64,
-    /// All its edits have happened.
-    edits_done: bool,
-    /// Ids a random bulk update edits, in ascending order.
-    ids: Vec<u32>,
-    /// Index of the next edit.
-    next: u32,
-}
-
 /// Runs one replication of `scenario` with `seed` and returns everything measured.
 pub fn simulate(scenario: &Scenario, seed: u64) -> RunResult {
     simulate_with(scenario, seed, Inputs::default())
@@ -415,7 +399,8 @@ struct Sim<'a> {
     /// The run may use a second thread ([`Inputs::draw_ahead`]): for the latency summaries
     /// too.
     two_threads: bool,
-    tracked: Vec<Tracked>,
+    /// Scenario events that make edits, and their progress.
+    tracking: Tracking,
     /// Under the `fifo` policy without gates, the items of every queue in one FIFO: a batch
     /// is then its front, with no merge across queues. `None` otherwise (each queue's items
     /// are in its own FIFO).
@@ -426,8 +411,6 @@ struct Sim<'a> {
     batch_updates: u64,
     /// Scratch: which objects a batch may take from.
     eligible: Vec<bool>,
-    /// Tracked index of each scenario event, if it makes edits.
-    tracked_of_event: Vec<Option<usize>>,
 
     // Measurements.
     sample_times: Vec<Millis>,
@@ -444,14 +427,6 @@ struct Sim<'a> {
     batches: u64,
     cycles: u64,
     empty_looks: u64,
-}
-
-/// How an event's entry stopped being pending or in flight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Settled {
-    Synced,
-    Skipped,
-    Errored,
 }
 
 /// An event's place in (time, sequence) order as one comparable key.
@@ -509,7 +484,7 @@ impl<'a> Sim<'a> {
             budget: ApiBudget::default(),
             edits: Edits::new(inputs.on_edit),
             two_threads: inputs.draw_ahead,
-            tracked: Vec::new(),
+            tracking: Tracking::new(sc, seed),
             shared_fifo: (matches!(sc.sync.policy, Policy::Fifo)
                 && sc.sync.gates.iter().all(Option::is_none)
                 && !inputs.separate_fifos)
@@ -517,7 +492,6 @@ impl<'a> Sim<'a> {
             heads: Vec::new(),
             batch_updates: 0,
             eligible: Vec::new(),
-            tracked_of_event: vec![None; sc.events.len()],
             sample_times: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
             samples: Vec::with_capacity(((sc.horizon / sc.sample_interval) as usize + 1) * nq),
             next_sample: 0,
@@ -536,18 +510,7 @@ impl<'a> Sim<'a> {
         // The sync looks for work at t = 0, before anything else at that instant.
         sim.wake_pending = true;
         sim.schedule(0, Happening::Wake(0));
-        for (i, e) in sc.events.iter().enumerate() {
-            sim.schedule(e.at, Happening::Scenario(i as u32));
-            if let EventKind::SyncDisabled { duration: Some(d) } = e.kind {
-                if e.at + d < sc.horizon {
-                    sim.schedule(e.at + d, Happening::Reenable(i as u32));
-                }
-            }
-            if e.kind.makes_edits() {
-                sim.tracked_of_event[i] = Some(sim.tracked.len());
-                sim.tracked.push(sim.new_tracked(i));
-            }
-        }
+        sim.schedule_events();
         let first_night = sc.start.next_time_of_day(sc.retry.nightly_at).0 - sc.start.0;
         if (first_night as Millis) < sc.horizon {
             sim.schedule(first_night as Millis, Happening::Nightly);
@@ -558,65 +521,6 @@ impl<'a> Sim<'a> {
         sim.start_edits(inputs.replay, drawn);
         sim.load_initial_backlog();
         sim
-    }
-
-    fn new_tracked(&self, event: usize) -> Tracked {
-        let e = &self.sc.events[event];
-        let (object, count, last) = match e.kind {
-            EventKind::BulkUpdate {
-                object,
-                count,
-                spread,
-                ..
-            } => (object, count, e.at + last_offset(count, spread)),
-            EventKind::EnableObject { object } => (object, self.sc.objects[object].records, e.at),
-            _ => unreachable!("only events that make edits are tracked"),
-        };
-        let ids = match e.kind {
-            EventKind::BulkUpdate {
-                selection: Selection::Random,
-                object,
-                count,
-                ..
-            } => {
-                let mut rng = seeds::stream_rng(self.seed, seeds::tag::BULK, event as u64);
-                let mut ids: Vec<u32> = index::sample(
-                    &mut rng,
-                    self.sc.objects[object].records as usize,
-                    count as usize,
-                )
-                .into_iter()
-                .map(|i| i as u32)
-                .collect();
-                ids.sort_unstable();
-                ids
-            }
-            _ => Vec::new(),
-        };
-        Tracked {
-            event,
-            outcome: EventOutcome {
-                name: e.name.clone(),
-                kind: e.kind.name(),
-                object,
-                first_edit: e.at,
-                last_edit: last,
-                edits: 0,
-                entries: 0,
-                baseline_backlog: 0,
-                clear: None,
-                recovery: None,
-                synced: 0,
-                skipped: 0,
-                still_pending: 0,
-                errored: 0,
-                superseded: 0,
-            },
-            outstanding: 0,
-            edits_done: count == 0,
-            ids,
-            next: 0,
-        }
     }
 
     #[inline]
@@ -842,7 +746,7 @@ impl<'a> Sim<'a> {
         self.add_backlog(q.object());
         if let Some(k) = mark {
             // The event created this entry: it holds the event back until it completes.
-            let t = &mut self.tracked[k];
+            let t = &mut self.tracking.events[k];
             t.outstanding += 1;
             t.outcome.entries += 1;
         }
@@ -941,106 +845,37 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// An errored entry is pending again: the events that marked it are not clear.
-    fn reopen_marks(&mut self, e: u32) {
-        let mut marks = self.entries[e as usize].marks;
-        while marks != 0 {
-            let k = marks.trailing_zeros() as usize;
-            marks &= marks - 1;
-            self.tracked[k].outstanding += 1;
-        }
-    }
-
-    /// Entry `e` of an event stops being pending or in flight (completed or errored).
-    fn settle_marks(&mut self, e: u32, outcome: Settled) {
-        let mut marks = self.entries[e as usize].marks;
-        while marks != 0 {
-            let k = marks.trailing_zeros() as usize;
-            marks &= marks - 1;
-            let t = &mut self.tracked[k];
-            t.outstanding -= 1;
-            match outcome {
-                Settled::Synced => t.outcome.synced += 1,
-                Settled::Skipped => t.outcome.skipped += 1,
-                Settled::Errored => {}
-            }
-            if t.outstanding == 0 && t.edits_done && t.outcome.clear.is_none() {
-                t.outcome.clear = Some(self.now);
-            }
-        }
-    }
-
-    fn mark(&mut self, e: u32, k: usize) {
-        let bit = 1u64 << k;
-        let entry = &mut self.entries[e as usize];
-        if entry.marks & bit == 0 {
-            entry.marks |= bit;
-            self.tracked[k].outstanding += 1;
-            self.tracked[k].outcome.entries += 1;
-        }
-    }
-
-    /// The instant just before the event's first edit: its recovery baseline.
-    fn begin_tracked(&mut self, k: usize) {
-        self.tracked[k].outcome.baseline_backlog = self.total_backlog;
-    }
-
-    /// The event's last edit has happened.
-    fn end_tracked(&mut self, k: usize) {
-        let t = &mut self.tracked[k];
-        t.edits_done = true;
-        t.ids = Vec::new();
-        if t.outstanding == 0 {
-            t.outcome.clear = Some(self.now);
-        }
-        if self.total_backlog <= t.outcome.baseline_backlog {
-            t.outcome.recovery = Some(self.now);
-        }
-    }
-
     // ----- the sync -----
 
-    fn scenario_event(&mut self, i: usize) {
-        match self.sc.events[i].kind {
-            EventKind::BulkUpdate { .. } => {
-                let k = self.tracked_of_event[i].expect("bulk updates are tracked");
-                self.bulk_edits(k);
-            }
-            EventKind::EnableObject { object } => {
-                let k = self.tracked_of_event[i].expect("enable_object events are tracked");
-                self.enable_object(k, object);
-            }
-            EventKind::FixErrors { object } => self.fix_errors(object),
-            EventKind::RetryErrored { object } => self.retry_errored(object),
-            EventKind::SyncDisabled { .. } => self.set_enabled(false),
-            EventKind::SyncEnabled => self.set_enabled(true),
-            EventKind::SetThroughput { throughput } => {
-                let was_stalled = self.throughput_micro == 0;
-                self.throughput_micro = to_micro(throughput);
-                if self.throughput_micro == 0 {
-                    // Stalled like a disabled sync: no look until throughput comes back.
-                    self.wake_generation += 1;
-                    self.wake_pending = false;
-                } else if was_stalled {
-                    self.resume();
-                }
-            }
-            EventKind::SetWorkers { workers } => {
-                let workers = workers as usize;
-                while self.workers.len() < workers {
-                    self.workers.push(Worker::default());
-                }
-                let added = workers > self.active_workers;
-                let old = self.active_workers;
-                self.active_workers = workers;
-                if added && self.busy_workers > 0 {
-                    // A cycle is running: the new lanes join it at once. A lane removed
-                    // earlier may still be finishing its batch; it carries on when done.
-                    for w in old..workers {
-                        if !self.workers[w].busy {
-                            self.look(w);
-                        }
-                    }
+    /// `set_throughput`: batches started from now on run at `throughput` units per hour; 0
+    /// stalls the sync like an outage.
+    fn set_throughput(&mut self, throughput: f64) {
+        let was_stalled = self.throughput_micro == 0;
+        self.throughput_micro = to_micro(throughput);
+        if self.throughput_micro == 0 {
+            // Stalled like a disabled sync: no look until throughput comes back.
+            self.wake_generation += 1;
+            self.wake_pending = false;
+        } else if was_stalled {
+            self.resume();
+        }
+    }
+
+    /// `set_workers`: added lanes join a running cycle at once; removed ones finish their
+    /// batch and stop.
+    fn set_workers(&mut self, workers: usize) {
+        while self.workers.len() < workers {
+            self.workers.push(Worker::default());
+        }
+        let added = workers > self.active_workers;
+        let old = self.active_workers;
+        self.active_workers = workers;
+        if added && self.busy_workers > 0 {
+            // A cycle is running: the new lanes join it at once. A lane removed
+            // earlier may still be finishing its batch; it carries on when done.
+            for w in old..workers {
+                if !self.workers[w].busy {
+                    self.look(w);
                 }
             }
         }
@@ -1194,14 +1029,7 @@ impl<'a> Sim<'a> {
             }
             self.release(e);
         }
-        for t in &mut self.tracked {
-            if t.edits_done
-                && t.outcome.recovery.is_none()
-                && self.total_backlog <= t.outcome.baseline_backlog
-            {
-                t.outcome.recovery = Some(now);
-            }
-        }
+        self.check_recovery();
         self.workers[w].batch = batch;
         self.workers[w].busy = false;
         self.busy_workers -= 1;
@@ -1401,8 +1229,8 @@ impl<'a> Sim<'a> {
             pending_end[q].timeout = queue.timeout;
         }
         // Per tracked event: entries still pending, and entries errored.
-        let mut still = vec![0u64; self.tracked.len()];
-        let mut errored = vec![0u64; self.tracked.len()];
+        let mut still = vec![0u64; self.tracking.events.len()];
+        let mut errored = vec![0u64; self.tracking.events.len()];
         for entry in &self.entries {
             let pending = match entry.state {
                 EntryState::Free => continue,
@@ -1425,8 +1253,11 @@ impl<'a> Sim<'a> {
                 m &= m - 1;
             }
         }
-        let mut events: Vec<EventOutcome> = Vec::with_capacity(self.tracked.len());
-        for (k, t) in std::mem::take(&mut self.tracked).into_iter().enumerate() {
+        let mut events: Vec<EventOutcome> = Vec::with_capacity(self.tracking.events.len());
+        for (k, t) in std::mem::take(&mut self.tracking.events)
+            .into_iter()
+            .enumerate()
+        {
             let mut outcome = t.outcome;
             outcome.still_pending = still[k];
             outcome.errored = errored[k];

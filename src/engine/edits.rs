@@ -409,7 +409,7 @@ impl<'a> Sim<'a> {
 
     /// Runs every edit of tracked bulk event `k` due now, then schedules its next instant.
     pub(super) fn bulk_edits(&mut self, k: usize) {
-        let event = &self.sc.events[self.tracked[k].event];
+        let event = &self.sc.events[self.tracking.events[k].event];
         let EventKind::BulkUpdate {
             object,
             direction,
@@ -423,7 +423,7 @@ impl<'a> Sim<'a> {
             unreachable!("bulk happenings belong to bulk updates")
         };
         let at = event.at;
-        if self.tracked[k].next == 0 {
+        if self.tracking.events[k].next == 0 {
             self.begin_tracked(k);
         }
         let q = QueueId::new(object, direction);
@@ -431,7 +431,7 @@ impl<'a> Sim<'a> {
         // update would run next anyway: run them here rather than through the heap.
         let until = self.next_other_time().min(self.sc.horizon);
         let mut observe = self.next_sample.min(self.next_hour);
-        let first = self.tracked[k].next;
+        let first = self.tracking.events[k].next;
         let mut offsets = EvenSpread::new(first, count, spread);
         // Edits made here, counted into the event and its queue when the loop stops.
         let mut i = first;
@@ -451,14 +451,14 @@ impl<'a> Sim<'a> {
             }
             let record = match selection {
                 Selection::Sequential => first_record + i,
-                Selection::Random => self.tracked[k].ids[i as usize],
+                Selection::Random => self.tracking.events[k].ids[i as usize],
             };
             i += 1;
             self.edit(object, direction, record, synced_fields, Some(k));
         }
         let done = (i - first) as u64;
-        self.tracked[k].next = i;
-        self.tracked[k].outcome.edits += done;
+        self.tracking.events[k].next = i;
+        self.tracking.events[k].outcome.edits += done;
         self.queues[q].counters.bulk_edits += done;
         match pause {
             Some(t) => self.schedule(t, Happening::Bulk(k as u32)),
@@ -486,7 +486,7 @@ impl<'a> Sim<'a> {
             }
             let q = QueueId::new(object, d);
             for record in 0..records {
-                self.tracked[k].outcome.edits += 1;
+                self.tracking.events[k].outcome.edits += 1;
                 self.queues[q].counters.bulk_edits += 1;
                 self.edit(object, d, record, true, Some(k));
             }

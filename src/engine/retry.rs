@@ -130,7 +130,7 @@ impl Sim<'_> {
                 let k = marks.trailing_zeros() as usize;
                 marks &= marks - 1;
                 let bit = 1u64 << k;
-                let t = &mut self.tracked[k];
+                let t = &mut self.tracking.events[k];
                 let carried = self.entries[newer as usize].marks & bit != 0;
                 if carried {
                     t.outcome.superseded += 1;
