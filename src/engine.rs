@@ -31,6 +31,7 @@ mod fifo;
 mod latency;
 mod memory;
 mod next_edits;
+mod observe;
 pub mod policy;
 mod retry;
 pub mod seeds;
@@ -39,17 +40,15 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::ops::{Index, IndexMut};
 
-use crate::metrics::{
-    ApiSummary, EventOutcome, LatencySamples, PendingAtEnd, QueueCounters, RunResult,
-};
+use crate::metrics::{LatencySamples, QueueCounters, RunResult};
 use crate::scenario::{Direction, ObjectSpec, Policy, QueueId, Scenario};
 use crate::units::{Millis, HOUR, MINUTE};
 use api::{ApiBudget, CallKind};
 use edits::{edit_streams, Drawn, Edits};
 use events::{Settled, Tracking};
 use fifo::Fifo;
-use latency::latency_summaries;
 use next_edits::NEVER;
+use observe::Observer;
 use policy::DrainState;
 use retry::Retries;
 
@@ -396,9 +395,6 @@ struct Sim<'a> {
 
     /// Background edits: their streams and who sees them.
     edits: Edits<'a>,
-    /// The run may use a second thread ([`Inputs::draw_ahead`]): for the latency summaries
-    /// too.
-    two_threads: bool,
     /// Scenario events that make edits, and their progress.
     tracking: Tracking,
     /// Under the `fifo` policy without gates, the items of every queue in one FIFO: a batch
@@ -412,21 +408,8 @@ struct Sim<'a> {
     /// Scratch: which objects a batch may take from.
     eligible: Vec<bool>,
 
-    // Measurements.
-    sample_times: Vec<Millis>,
-    samples: Vec<u32>,
-    next_sample: Millis,
-    hourly_backlog: Vec<u32>,
-    next_hour: Millis,
-    hourly_done: Vec<u32>,
-    retry_samples: Vec<u32>,
-    timeout_samples: Vec<u32>,
-    api_samples: Vec<u64>,
-    max_backlog: u64,
-    max_backlog_at: Millis,
-    batches: u64,
-    cycles: u64,
-    empty_looks: u64,
+    /// Measurements.
+    observer: Observer,
 }
 
 /// An event's place in (time, sequence) order as one comparable key.
@@ -449,14 +432,12 @@ impl<'a> Sim<'a> {
         drawn: Option<(Drawn, Vec<bool>)>,
     ) -> Self {
         let n_objects = sc.objects.len();
-        let nq = QueueId::count(n_objects);
         let mut queues = std::mem::take(&mut ws.queues);
         queues.reset(sc);
         let mut entries = std::mem::take(&mut ws.entries);
         entries.clear();
         let mut free = std::mem::take(&mut ws.free);
         free.clear();
-        let hours = sc.horizon.div_ceil(HOUR) as usize;
         let mut sim = Sim {
             sc,
             audit: inputs.audit,
@@ -483,7 +464,6 @@ impl<'a> Sim<'a> {
             retries: Retries::new(sc, seed),
             budget: ApiBudget::default(),
             edits: Edits::new(inputs.on_edit),
-            two_threads: inputs.draw_ahead,
             tracking: Tracking::new(sc, seed),
             shared_fifo: (matches!(sc.sync.policy, Policy::Fifo)
                 && sc.sync.gates.iter().all(Option::is_none)
@@ -492,20 +472,7 @@ impl<'a> Sim<'a> {
             heads: Vec::new(),
             batch_updates: 0,
             eligible: Vec::new(),
-            sample_times: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
-            samples: Vec::with_capacity(((sc.horizon / sc.sample_interval) as usize + 1) * nq),
-            next_sample: 0,
-            hourly_backlog: Vec::with_capacity((hours + 1) * nq),
-            next_hour: 0,
-            hourly_done: vec![0; hours * nq * 2],
-            retry_samples: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
-            timeout_samples: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
-            api_samples: Vec::with_capacity((sc.horizon / sc.sample_interval) as usize + 1),
-            max_backlog: 0,
-            max_backlog_at: 0,
-            batches: 0,
-            cycles: 0,
-            empty_looks: 0,
+            observer: Observer::new(sc, inputs.draw_ahead),
         };
         // The sync looks for work at t = 0, before anything else at that instant.
         sim.wake_pending = true;
@@ -545,7 +512,11 @@ impl<'a> Sim<'a> {
             if !self.audit {
                 // Most events are background edits, and an edit schedules nothing: until the
                 // heap's next event or the next sample, run them in a tight loop.
-                let observe = self.next_sample.min(self.next_hour).min(horizon);
+                let observe = self
+                    .observer
+                    .next_sample
+                    .min(self.observer.next_hour)
+                    .min(horizon);
                 let until = heap_at.min(key(observe, 0));
                 while stream_at < until {
                     self.now = (stream_at >> 64) as Millis;
@@ -557,7 +528,7 @@ impl<'a> Sim<'a> {
             if time >= horizon {
                 break;
             }
-            if time >= self.next_sample || time >= self.next_hour {
+            if time >= self.observer.next_sample || time >= self.observer.next_hour {
                 self.observe_until(time);
             }
             debug_assert!(time >= self.now, "time never goes back");
@@ -603,93 +574,6 @@ impl<'a> Sim<'a> {
         self.now = horizon;
         self.observe_until(horizon);
         self.finish(ws)
-    }
-
-    /// Records the samples and hourly snapshots due at or before `t`, each reflecting every
-    /// event strictly before its instant.
-    /// Panics with the first broken invariant ([`Inputs::audit`]).
-    fn check_invariants(&self) {
-        let at = self.now;
-        let mut states = vec![[0u64; 5]; self.queues.len()];
-        for (e, entry) in self.entries.iter().enumerate() {
-            let q = entry.queue;
-            let slot = match entry.state {
-                EntryState::Free => continue,
-                EntryState::Queued => 0,
-                EntryState::Due => 1,
-                EntryState::InFlight => 2,
-                EntryState::Retry => 3,
-                EntryState::Timeout => 4,
-            };
-            states[q.index()][slot] += 1;
-            if entry.state != EntryState::InFlight {
-                assert_eq!(
-                    self.queues[q].pending.get(entry.record),
-                    Some(e as u32),
-                    "at {at} ms: record {} of queue {} has a {:?} entry the index does not point to",
-                    entry.record,
-                    q.index(),
-                    entry.state
-                );
-            }
-        }
-        for (q, queue) in self.queues.iter().enumerate() {
-            let c = &queue.counters;
-            let [queued, due, in_flight, retry, timeout] = states[q];
-            assert_eq!(
-                (queue.queued, queue.due, queue.in_flight, queue.retry, queue.timeout),
-                (queued, due, in_flight, retry, timeout),
-                "at {at} ms: queue {q}'s counts (queued, due, in flight, retry, timeout) differ from its entries"
-            );
-            let indexed: u64 = queue
-                .pending
-                .bits
-                .iter()
-                .map(|w| w.count_ones() as u64)
-                .sum();
-            assert_eq!(
-                indexed,
-                queued + due + retry + timeout,
-                "at {at} ms: queue {q} indexes {indexed} records, but has that many entries an edit could coalesce into: {}",
-                queued + due + retry + timeout
-            );
-            assert_eq!(
-                c.edits + c.initial_entries,
-                c.filtered + c.coalesced + c.entries_created,
-                "at {at} ms: queue {q}: edits + initial != filtered + coalesced + created"
-            );
-            assert_eq!(
-                c.entries_created,
-                c.synced + c.skipped + queued + due + in_flight + retry + timeout + c.superseded,
-                "at {at} ms: queue {q}: created != synced + skipped + pending + in flight + retry + timeout + superseded"
-            );
-        }
-    }
-
-    fn observe_until(&mut self, t: Millis) {
-        while self.next_sample <= t && self.next_sample <= self.sc.horizon {
-            if self.audit {
-                self.check_invariants();
-            }
-            self.sample_times.push(self.next_sample);
-            let (mut retry, mut timeout) = (0, 0);
-            for q in self.queues.iter() {
-                self.samples.push(q.backlog() as u32);
-                retry += q.retry;
-                timeout += q.timeout;
-            }
-            self.retry_samples.push(retry as u32);
-            self.timeout_samples.push(timeout as u32);
-            self.api_samples
-                .push(self.budget.window.usage(self.next_sample));
-            self.next_sample += self.sc.sample_interval;
-        }
-        while self.next_hour <= t && self.next_hour <= self.sc.horizon {
-            for q in self.queues.iter() {
-                self.hourly_backlog.push(q.backlog() as u32);
-            }
-            self.next_hour += HOUR;
-        }
     }
 
     // ----- edits -----
@@ -839,9 +723,9 @@ impl<'a> Sim<'a> {
     fn add_backlog(&mut self, object: usize) {
         self.object_backlog[object] += 1;
         self.total_backlog += 1;
-        if self.total_backlog > self.max_backlog {
-            self.max_backlog = self.total_backlog;
-            self.max_backlog_at = self.now;
+        if self.total_backlog > self.observer.max_backlog {
+            self.observer.max_backlog = self.total_backlog;
+            self.observer.max_backlog_at = self.now;
         }
     }
 
@@ -917,14 +801,14 @@ impl<'a> Sim<'a> {
             }
             self.budget.window.record(self.now, checks, CallKind::Check);
         }
-        self.cycles += 1;
+        self.observer.cycles += 1;
         for w in 0..self.active_workers {
             if !self.workers[w].busy {
                 self.look(w);
             }
         }
         if self.busy_workers == 0 {
-            self.empty_looks += 1;
+            self.observer.empty_looks += 1;
             self.wait_for_next_cycle();
         }
     }
@@ -981,7 +865,7 @@ impl<'a> Sim<'a> {
         self.workers[w].batch = batch;
         self.workers[w].busy = true;
         self.busy_workers += 1;
-        self.batches += 1;
+        self.observer.batches += 1;
         self.schedule(
             self.now.saturating_add(duration),
             Happening::BatchDone(w as u32),
@@ -1017,11 +901,11 @@ impl<'a> Sim<'a> {
             let outcome = if entry.update {
                 queue.counters.synced += 1;
                 queue.latencies.push((now as i64 - entry.created) as Millis);
-                self.hourly_done[hourly + q.index() * 2] += 1;
+                self.observer.hourly_done[hourly + q.index() * 2] += 1;
                 Settled::Synced
             } else {
                 queue.counters.skipped += 1;
-                self.hourly_done[hourly + q.index() * 2 + 1] += 1;
+                self.observer.hourly_done[hourly + q.index() * 2 + 1] += 1;
                 Settled::Skipped
             };
             if entry.marks != 0 {
@@ -1217,96 +1101,6 @@ impl<'a> Sim<'a> {
             return None;
         }
         Some(live_head(&mut queue.items, &self.entries))
-    }
-
-    fn finish(mut self, ws: &mut Workspace) -> RunResult {
-        let nq = self.queues.len();
-        let mut pending_end = vec![PendingAtEnd::default(); nq];
-        for (q, queue) in self.queues.iter().enumerate() {
-            pending_end[q].queued = queue.queued + queue.due;
-            pending_end[q].in_flight = queue.in_flight;
-            pending_end[q].retry = queue.retry;
-            pending_end[q].timeout = queue.timeout;
-        }
-        // Per tracked event: entries still pending, and entries errored.
-        let mut still = vec![0u64; self.tracking.events.len()];
-        let mut errored = vec![0u64; self.tracking.events.len()];
-        for entry in &self.entries {
-            let pending = match entry.state {
-                EntryState::Free => continue,
-                EntryState::Queued | EntryState::Due | EntryState::InFlight => true,
-                EntryState::Retry | EntryState::Timeout => false,
-            };
-            if pending {
-                let p = &mut pending_end[entry.queue.index()];
-                let age = (self.sc.horizon as i64 - entry.created) as Millis;
-                p.oldest_age = Some(p.oldest_age.map_or(age, |a: Millis| a.max(age)));
-            }
-            let mut m = entry.marks;
-            while m != 0 {
-                let k = m.trailing_zeros() as usize;
-                if pending {
-                    still[k] += 1;
-                } else {
-                    errored[k] += 1;
-                }
-                m &= m - 1;
-            }
-        }
-        let mut events: Vec<EventOutcome> = Vec::with_capacity(self.tracking.events.len());
-        for (k, t) in std::mem::take(&mut self.tracking.events)
-            .into_iter()
-            .enumerate()
-        {
-            let mut outcome = t.outcome;
-            outcome.still_pending = still[k];
-            outcome.errored = errored[k];
-            events.push(outcome);
-        }
-        let horizon = self.sc.horizon;
-        let api = ApiSummary {
-            calls: self.budget.window.total,
-            peak_usage: self.budget.window.peak,
-            paused: self.budget.paused(horizon),
-            suppressed: self.retries.suppression.total(horizon),
-        };
-        let mut latency = Vec::with_capacity(nq);
-        let objects = self.sc.objects.len();
-        let mut latency_by_object = Vec::with_capacity(objects);
-        for [to_marketing, to_crm, both] in
-            latency_summaries(&self.queues, objects, self.two_threads)
-        {
-            latency.push(to_marketing);
-            latency.push(to_crm);
-            latency_by_object.push(both);
-        }
-        let counters = self.queues.iter().map(|q| q.counters).collect();
-        ws.queues = std::mem::take(&mut self.queues);
-        ws.entries = std::mem::take(&mut self.entries);
-        ws.free = std::mem::take(&mut self.free);
-        RunResult {
-            seed: self.seed,
-            horizon: self.sc.horizon,
-            sample_interval: self.sc.sample_interval,
-            counters,
-            sample_times: self.sample_times,
-            samples: self.samples,
-            hourly_backlog: self.hourly_backlog,
-            hourly_done: self.hourly_done,
-            latency,
-            latency_by_object,
-            pending_end,
-            events,
-            max_backlog: self.max_backlog,
-            max_backlog_at: self.max_backlog_at,
-            batches: self.batches,
-            cycles: self.cycles,
-            empty_looks: self.empty_looks,
-            retry_samples: self.retry_samples,
-            timeout_samples: self.timeout_samples,
-            api_samples: self.api_samples,
-            api,
-        }
     }
 }
 

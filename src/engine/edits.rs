@@ -430,7 +430,7 @@ impl<'a> Sim<'a> {
         // Edits schedule nothing, so until the next other event every later edit of this
         // update would run next anyway: run them here rather than through the heap.
         let until = self.next_other_time().min(self.sc.horizon);
-        let mut observe = self.next_sample.min(self.next_hour);
+        let mut observe = self.observer.next_sample.min(self.observer.next_hour);
         let first = self.tracking.events[k].next;
         let mut offsets = EvenSpread::new(first, count, spread);
         // Edits made here, counted into the event and its queue when the loop stops.
@@ -445,7 +445,7 @@ impl<'a> Sim<'a> {
                 }
                 if t >= observe {
                     self.observe_until(t);
-                    observe = self.next_sample.min(self.next_hour);
+                    observe = self.observer.next_sample.min(self.observer.next_hour);
                 }
                 self.now = t;
             }

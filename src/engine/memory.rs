@@ -100,8 +100,9 @@ impl MemoryEstimate {
     }
 }
 
-/// The bytes of one latency sample ([`LatencySamples`](crate::metrics::LatencySamples)): four while no latency can exceed
-/// 2^32 ms (the longest is the horizon plus the age of the oldest initial entry), else eight.
+/// The bytes of one latency sample ([`LatencySamples`](crate::metrics::LatencySamples)): four
+/// while no latency can exceed 2^32 ms (the longest is the horizon plus the age of the oldest
+/// initial entry), else eight.
 fn latency_sample_bytes(sc: &Scenario) -> f64 {
     let oldest_initial = sc
         .objects
