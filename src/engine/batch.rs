@@ -11,10 +11,11 @@
 //! k-way merge of their queues by order key takes the oldest ([`Sim::take_oldest`]).
 
 use super::api::CallKind;
+use super::entries::{Entry, EntryState, Queue, Queues};
 use super::events::Settled;
 use super::fifo::Fifo;
 use super::policy::DrainState;
-use super::{Entry, EntryState, Happening, Queue, Queues, Sim};
+use super::{Happening, Sim};
 use crate::scenario::{QueueId, Scenario};
 use crate::units::{Millis, HOUR};
 
@@ -247,17 +248,17 @@ impl Sim<'_> {
         let batch = std::mem::take(&mut self.sync.workers[w].batch);
         let now = self.now;
         let hour = (now / HOUR) as usize;
-        let hourly = hour * self.queues.len() * 2;
+        let hourly = hour * self.entries.queues.len() * 2;
         // No entry of the batch is pending any more, whatever its outcome.
-        self.total_backlog -= batch.len() as u64;
+        self.entries.total_backlog -= batch.len() as u64;
         for &e in &batch {
-            let entry = self.entries[e as usize];
+            let entry = self.entries.slab[e as usize];
             let q = entry.queue;
-            self.object_backlog[q.object()] -= 1;
-            self.queues[q].in_flight -= 1;
+            self.entries.object_backlog[q.object()] -= 1;
+            self.entries.queues[q].in_flight -= 1;
             if entry.update && self.retries.errors_possible {
                 if let Some(permanent) = self.attempt_fails(q, entry.record) {
-                    let counters = &mut self.queues[q].counters;
+                    let counters = &mut self.entries.queues[q].counters;
                     if permanent {
                         counters.errors_permanent += 1;
                     } else {
@@ -267,7 +268,7 @@ impl Sim<'_> {
                     continue;
                 }
             }
-            let queue = &mut self.queues[q];
+            let queue = &mut self.entries.queues[q];
             let outcome = if entry.update {
                 queue.counters.synced += 1;
                 queue.latencies.push((now as i64 - entry.created) as Millis);
@@ -320,7 +321,7 @@ impl Sim<'_> {
 
     /// Fills `batch` with up to a batch of eligible queued entries, per the policy.
     fn pick_batch(&mut self, limit: usize, batch: &mut Vec<u32>) {
-        if self.shared_fifo.is_some() {
+        if self.entries.shared_fifo.is_some() {
             self.take_in_order(limit, batch);
             return;
         }
@@ -347,8 +348,8 @@ impl Sim<'_> {
         self.sync.batch_updates += take_live(
             &mut self.retries.due,
             EntryState::Due,
-            &mut self.entries,
-            &mut self.queues,
+            &mut self.entries.slab,
+            &mut self.entries.queues,
             limit,
             batch,
         );
@@ -359,6 +360,7 @@ impl Sim<'_> {
     /// entries is eligible and the batch is simply the front of the line.
     fn take_in_order(&mut self, limit: usize, batch: &mut Vec<u32>) {
         let fifo = self
+            .entries
             .shared_fifo
             .as_mut()
             .expect("the shared FIFO is in use");
@@ -366,8 +368,8 @@ impl Sim<'_> {
         self.sync.batch_updates += take_live(
             fifo,
             EntryState::Queued,
-            &mut self.entries,
-            &mut self.queues,
+            &mut self.entries.slab,
+            &mut self.entries.queues,
             limit,
             batch,
         );
@@ -376,8 +378,8 @@ impl Sim<'_> {
     /// Whether object `o` has queued entries and is not held back by its gate.
     fn is_eligible(&self, o: usize) -> bool {
         let [to_marketing, to_crm] = QueueId::of_object(o);
-        let queued = self.queues[to_marketing].queued + self.queues[to_crm].queued;
-        queued > 0 && self.sc.sync.gates[o].is_none_or(|g| self.object_backlog[g] == 0)
+        let queued = self.entries.queues[to_marketing].queued + self.entries.queues[to_crm].queued;
+        queued > 0 && self.sc.sync.gates[o].is_none_or(|g| self.entries.object_backlog[g] == 0)
     }
 
     /// Moves up to `n` of the oldest queued entries of `objects` (both directions) into `out`;
@@ -433,8 +435,8 @@ impl Sim<'_> {
         max: usize,
         out: &mut Vec<u32>,
     ) -> (usize, Option<u64>) {
-        let queue = &mut self.queues[q];
-        let entries = &mut self.entries;
+        let queue = &mut self.entries.queues[q];
+        let entries = &mut self.entries.slab;
         let queued = queue.queued as usize;
         let mut taken = 0;
         let next = loop {
@@ -459,12 +461,12 @@ impl Sim<'_> {
     /// The order of the first live item of queue `q`, dropping stale items before it.
     #[inline]
     fn head(&mut self, q: QueueId) -> Option<u64> {
-        let queue = &mut self.queues[q];
+        let queue = &mut self.entries.queues[q];
         if queue.queued == 0 {
             queue.items.clear();
             return None;
         }
-        Some(live_head(&mut queue.items, &self.entries))
+        Some(live_head(&mut queue.items, &self.entries.slab))
     }
 }
 

@@ -354,7 +354,7 @@ impl<'a> Sim<'a> {
         synced: bool,
     ) {
         let q = QueueId::new(object, direction);
-        self.queues[q].counters.background_edits += 1;
+        self.entries.queues[q].counters.background_edits += 1;
         if let Some(observe) = self.edits.on_edit.as_mut() {
             observe(&EditEvent {
                 time: self.now,
@@ -399,11 +399,11 @@ impl<'a> Sim<'a> {
         // in one direction is one entry, stamped by its first listing.
         initial.sort_by_key(|&(stamp, _, _)| stamp);
         for (stamp, q, record) in initial {
-            if self.queues[q].pending.get(record).is_some() {
+            if self.entries.queues[q].pending.get(record).is_some() {
                 continue;
             }
             self.new_entry(q, record, stamp, true, None);
-            self.queues[q].counters.initial_entries += 1;
+            self.entries.queues[q].counters.initial_entries += 1;
         }
     }
 
@@ -459,7 +459,7 @@ impl<'a> Sim<'a> {
         let done = (i - first) as u64;
         self.tracking.events[k].next = i;
         self.tracking.events[k].outcome.edits += done;
-        self.queues[q].counters.bulk_edits += done;
+        self.entries.queues[q].counters.bulk_edits += done;
         match pause {
             Some(t) => self.schedule(t, Happening::Bulk(k as u32)),
             None => self.end_tracked(k),
@@ -477,7 +477,7 @@ impl<'a> Sim<'a> {
     pub(super) fn enable_object(&mut self, k: usize, object: usize) {
         self.begin_tracked(k);
         for q in QueueId::of_object(object) {
-            self.queues[q].enabled = true;
+            self.entries.queues[q].enabled = true;
         }
         let records = self.sc.objects[object].records;
         for d in Direction::ALL {
@@ -487,7 +487,7 @@ impl<'a> Sim<'a> {
             let q = QueueId::new(object, d);
             for record in 0..records {
                 self.tracking.events[k].outcome.edits += 1;
-                self.queues[q].counters.bulk_edits += 1;
+                self.entries.queues[q].counters.bulk_edits += 1;
                 self.edit(object, d, record, true, Some(k));
             }
         }

@@ -141,7 +141,7 @@ impl Sim<'_> {
 
     /// An errored entry is pending again: the events that marked it are not clear.
     pub(super) fn reopen_marks(&mut self, e: u32) {
-        let mut marks = self.entries[e as usize].marks;
+        let mut marks = self.entries.slab[e as usize].marks;
         while marks != 0 {
             let k = marks.trailing_zeros() as usize;
             marks &= marks - 1;
@@ -151,7 +151,7 @@ impl Sim<'_> {
 
     /// Entry `e` of an event stops being pending or in flight (completed or errored).
     pub(super) fn settle_marks(&mut self, e: u32, outcome: Settled) {
-        let mut marks = self.entries[e as usize].marks;
+        let mut marks = self.entries.slab[e as usize].marks;
         while marks != 0 {
             let k = marks.trailing_zeros() as usize;
             marks &= marks - 1;
@@ -170,7 +170,7 @@ impl Sim<'_> {
 
     pub(super) fn mark(&mut self, e: u32, k: usize) {
         let bit = 1u64 << k;
-        let entry = &mut self.entries[e as usize];
+        let entry = &mut self.entries.slab[e as usize];
         if entry.marks & bit == 0 {
             entry.marks |= bit;
             self.tracking.events[k].outstanding += 1;
@@ -180,7 +180,7 @@ impl Sim<'_> {
 
     /// The instant just before the event's first edit: its recovery baseline.
     pub(super) fn begin_tracked(&mut self, k: usize) {
-        self.tracking.events[k].outcome.baseline_backlog = self.total_backlog;
+        self.tracking.events[k].outcome.baseline_backlog = self.entries.total_backlog;
     }
 
     /// The event's last edit has happened.
@@ -191,7 +191,7 @@ impl Sim<'_> {
         if t.outstanding == 0 {
             t.outcome.clear = Some(self.now);
         }
-        if self.total_backlog <= t.outcome.baseline_backlog {
+        if self.entries.total_backlog <= t.outcome.baseline_backlog {
             t.outcome.recovery = Some(self.now);
         }
     }
@@ -223,7 +223,7 @@ impl Sim<'_> {
         for t in &mut self.tracking.events {
             if t.edits_done
                 && t.outcome.recovery.is_none()
-                && self.total_backlog <= t.outcome.baseline_backlog
+                && self.entries.total_backlog <= t.outcome.baseline_backlog
             {
                 t.outcome.recovery = Some(self.now);
             }

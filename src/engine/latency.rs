@@ -5,7 +5,7 @@
 use crate::metrics::LatencySummary;
 use crate::scenario::QueueId;
 
-use super::{Queue, Queues};
+use super::entries::{Queue, Queues};
 
 /// Per object: the latency summaries of its synced updates to the marketing platform, to the
 /// CRM, and both ways. On `two_threads`, the objects are shared between this thread and a

@@ -5,7 +5,7 @@
 use crate::scenario::{EventKind, Scenario, Selection};
 use crate::units::{Millis, HOUR};
 
-use super::Entry;
+use super::entries::Entry;
 
 /// The memory one simulation of a scenario is expected to need at its peak, by part, from
 /// the engine's data layout. It errs high (the reference scenario's measured peak is in

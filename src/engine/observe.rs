@@ -7,8 +7,9 @@
 //! order): the run loop observes before it handles the first event at or after a sample
 //! point.
 
+use super::entries::EntryState;
 use super::latency::latency_summaries;
-use super::{EntryState, Sim, Workspace};
+use super::{Sim, Workspace};
 use crate::metrics::{ApiSummary, EventOutcome, PendingAtEnd, RunResult};
 use crate::scenario::{QueueId, Scenario};
 use crate::units::{Millis, HOUR};
@@ -82,7 +83,7 @@ impl Sim<'_> {
             }
             self.observer.sample_times.push(self.observer.next_sample);
             let (mut retry, mut timeout) = (0, 0);
-            for q in self.queues.iter() {
+            for q in self.entries.queues.iter() {
                 self.observer.samples.push(q.backlog() as u32);
                 retry += q.retry;
                 timeout += q.timeout;
@@ -95,7 +96,7 @@ impl Sim<'_> {
             self.observer.next_sample += self.sc.sample_interval;
         }
         while self.observer.next_hour <= t && self.observer.next_hour <= self.sc.horizon {
-            for q in self.queues.iter() {
+            for q in self.entries.queues.iter() {
                 self.observer.hourly_backlog.push(q.backlog() as u32);
             }
             self.observer.next_hour += HOUR;
@@ -108,8 +109,8 @@ impl Sim<'_> {
     /// nothing else.
     fn check_invariants(&self) {
         let at = self.now;
-        let mut states = vec![[0u64; 5]; self.queues.len()];
-        for (e, entry) in self.entries.iter().enumerate() {
+        let mut states = vec![[0u64; 5]; self.entries.queues.len()];
+        for (e, entry) in self.entries.slab.iter().enumerate() {
             let q = entry.queue;
             let slot = match entry.state {
                 EntryState::Free => continue,
@@ -122,7 +123,7 @@ impl Sim<'_> {
             states[q.index()][slot] += 1;
             if entry.state != EntryState::InFlight {
                 assert_eq!(
-                    self.queues[q].pending.get(entry.record),
+                    self.entries.queues[q].pending.get(entry.record),
                     Some(e as u32),
                     "at {at} ms: record {} of queue {} has a {:?} entry the index does not point to",
                     entry.record,
@@ -131,7 +132,7 @@ impl Sim<'_> {
                 );
             }
         }
-        for (q, queue) in self.queues.iter().enumerate() {
+        for (q, queue) in self.entries.queues.iter().enumerate() {
             let c = &queue.counters;
             let [queued, due, in_flight, retry, timeout] = states[q];
             assert_eq!(
@@ -139,12 +140,7 @@ impl Sim<'_> {
                 (queued, due, in_flight, retry, timeout),
                 "at {at} ms: queue {q}'s counts (queued, due, in flight, retry, timeout) differ from its entries"
             );
-            let indexed: u64 = queue
-                .pending
-                .bits
-                .iter()
-                .map(|w| w.count_ones() as u64)
-                .sum();
+            let indexed = queue.pending.count();
             assert_eq!(
                 indexed,
                 queued + due + retry + timeout,
@@ -167,9 +163,9 @@ impl Sim<'_> {
     /// The run is over: its measurements as a [`RunResult`], its large buffers back to `ws`.
     /// The one place a [`RunResult`] is built.
     pub(super) fn finish(mut self, ws: &mut Workspace) -> RunResult {
-        let nq = self.queues.len();
+        let nq = self.entries.queues.len();
         let mut pending_end = vec![PendingAtEnd::default(); nq];
-        for (q, queue) in self.queues.iter().enumerate() {
+        for (q, queue) in self.entries.queues.iter().enumerate() {
             pending_end[q].queued = queue.queued + queue.due;
             pending_end[q].in_flight = queue.in_flight;
             pending_end[q].retry = queue.retry;
@@ -178,7 +174,7 @@ impl Sim<'_> {
         // Per tracked event: entries still pending, and entries errored.
         let mut still = vec![0u64; self.tracking.events.len()];
         let mut errored = vec![0u64; self.tracking.events.len()];
-        for entry in &self.entries {
+        for entry in &self.entries.slab {
             let pending = match entry.state {
                 EntryState::Free => continue,
                 EntryState::Queued | EntryState::Due | EntryState::InFlight => true,
@@ -221,16 +217,14 @@ impl Sim<'_> {
         let objects = self.sc.objects.len();
         let mut latency_by_object = Vec::with_capacity(objects);
         for [to_marketing, to_crm, both] in
-            latency_summaries(&self.queues, objects, self.observer.two_threads)
+            latency_summaries(&self.entries.queues, objects, self.observer.two_threads)
         {
             latency.push(to_marketing);
             latency.push(to_crm);
             latency_by_object.push(both);
         }
-        let counters = self.queues.iter().map(|q| q.counters).collect();
-        ws.queues = std::mem::take(&mut self.queues);
-        ws.entries = std::mem::take(&mut self.entries);
-        ws.free = std::mem::take(&mut self.free);
+        let counters = self.entries.queues.iter().map(|q| q.counters).collect();
+        self.entries.return_to(ws);
         RunResult {
             seed: self.seed,
             horizon: self.sc.horizon,

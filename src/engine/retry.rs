@@ -11,8 +11,9 @@
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
+use super::entries::EntryState;
 use super::fifo::Fifo;
-use super::{seeds, EntryState, Happening, Settled, Sim};
+use super::{seeds, Happening, Settled, Sim};
 use crate::scenario::{QueueId, Scenario};
 use crate::units::Millis;
 
@@ -94,6 +95,24 @@ impl Sim<'_> {
         self.retries.errors_fixed[object] = true;
     }
 
+    /// A new edit of a record waiting in the retry or timeout queue (entry `e` of queue `q`)
+    /// makes the entry a normal pending entry again, at the back of its queue, with a fresh
+    /// attempt count (docs/model.md, Where a failed entry goes).
+    pub(super) fn revive(&mut self, q: QueueId, e: u32) {
+        let entry = &mut self.entries.slab[e as usize];
+        let queue = &mut self.entries.queues[q];
+        if entry.state == EntryState::Retry {
+            queue.retry -= 1;
+        } else {
+            queue.timeout -= 1;
+        }
+        entry.attempts = 0;
+        queue.queued += 1;
+        self.push_queued(e, q);
+        self.add_backlog(q.object());
+        self.reopen_marks(e);
+    }
+
     /// Whether an attempt to sync `record` of queue `q` fails: `Some(true)` for a permanent
     /// error, `Some(false)` for a transient one.
     pub(super) fn attempt_fails(&mut self, q: QueueId, record: u32) -> Option<bool> {
@@ -117,12 +136,12 @@ impl Sim<'_> {
     /// retry queue, or the timeout queue after `max_attempts` errors; if a newer entry of the
     /// record is already pending, that one carries the change and this one is dropped.
     pub(super) fn errored(&mut self, e: u32) {
-        let entry = self.entries[e as usize];
+        let entry = self.entries.slab[e as usize];
         let q = entry.queue;
-        if let Some(newer) = self.queues[q].pending.get(entry.record) {
-            self.queues[q].counters.superseded += 1;
+        if let Some(newer) = self.entries.queues[q].pending.get(entry.record) {
+            self.entries.queues[q].counters.superseded += 1;
             let newer_pending = matches!(
-                self.entries[newer as usize].state,
+                self.entries.slab[newer as usize].state,
                 EntryState::Queued | EntryState::Due
             );
             let mut marks = entry.marks;
@@ -131,11 +150,11 @@ impl Sim<'_> {
                 marks &= marks - 1;
                 let bit = 1u64 << k;
                 let t = &mut self.tracking.events[k];
-                let carried = self.entries[newer as usize].marks & bit != 0;
+                let carried = self.entries.slab[newer as usize].marks & bit != 0;
                 if carried {
                     t.outcome.superseded += 1;
                 } else {
-                    self.entries[newer as usize].marks |= bit;
+                    self.entries.slab[newer as usize].marks |= bit;
                 }
                 // The failed entry stops holding the event back unless the newer one now
                 // holds it in its place (only while pending; an errored newer entry holds
@@ -147,25 +166,25 @@ impl Sim<'_> {
                     }
                 }
             }
-            self.entries[newer as usize].update = true;
+            self.entries.slab[newer as usize].update = true;
             self.release(e);
             return;
         }
         self.settle_marks(e, Settled::Errored);
         let attempts = entry.attempts.saturating_add(1);
-        let order = self.next_order;
-        self.next_order += 1;
-        let slot = &mut self.entries[e as usize];
+        let order = self.entries.next_order;
+        self.entries.next_order += 1;
+        let slot = &mut self.entries.slab[e as usize];
         slot.attempts = attempts;
         slot.order = order;
-        self.queues[q].pending.insert(entry.record, e);
+        self.entries.queues[q].pending.insert(entry.record, e);
         if attempts as u32 >= self.sc.retry.max_attempts {
             slot.state = EntryState::Timeout;
-            self.queues[q].timeout += 1;
+            self.entries.queues[q].timeout += 1;
             self.retries.timeout_fifo.push_back((order, e));
         } else {
             slot.state = EntryState::Retry;
-            self.queues[q].retry += 1;
+            self.entries.queues[q].retry += 1;
             let due = self.now + self.sc.retry.interval;
             self.retries.retry_fifo.push_back((due, order, e));
             if !self.retries.timer {
@@ -205,7 +224,7 @@ impl Sim<'_> {
     fn release_retries(&mut self) {
         // Items of entries a new edit or a manual retry took out of the queue are stale.
         while let Some(&(_, order, e)) = self.retries.retry_fifo.front() {
-            let entry = &self.entries[e as usize];
+            let entry = &self.entries.slab[e as usize];
             if entry.state == EntryState::Retry && entry.order == order {
                 break;
             }
@@ -225,7 +244,7 @@ impl Sim<'_> {
         }
         let mut released = false;
         while let Some(&(due, order, e)) = self.retries.retry_fifo.front() {
-            let entry = self.entries[e as usize];
+            let entry = self.entries.slab[e as usize];
             if entry.state != EntryState::Retry || entry.order != order {
                 self.retries.retry_fifo.pop_front();
                 continue;
@@ -238,7 +257,7 @@ impl Sim<'_> {
                 break;
             }
             self.retries.retry_fifo.pop_front();
-            self.queues[entry.queue].retry -= 1;
+            self.entries.queues[entry.queue].retry -= 1;
             self.make_due(e);
             released = true;
         }
@@ -250,13 +269,13 @@ impl Sim<'_> {
 
     /// An errored entry re-enters the sync ahead of new work.
     fn make_due(&mut self, e: u32) {
-        let order = self.next_order;
-        self.next_order += 1;
-        let entry = &mut self.entries[e as usize];
+        let order = self.entries.next_order;
+        self.entries.next_order += 1;
+        let entry = &mut self.entries.slab[e as usize];
         entry.order = order;
         entry.state = EntryState::Due;
         let q = entry.queue;
-        self.queues[q].due += 1;
+        self.entries.queues[q].due += 1;
         self.retries.due.push_back((order, e));
         self.add_backlog(q.object());
         self.reopen_marks(e);
@@ -268,7 +287,7 @@ impl Sim<'_> {
         if self.now + crate::units::DAY < self.sc.horizon {
             self.schedule(self.now + crate::units::DAY, Happening::Nightly);
         }
-        let waiting: u64 = self.queues.iter().map(|q| q.timeout).sum();
+        let waiting: u64 = self.entries.queues.iter().map(|q| q.timeout).sum();
         if waiting == 0 {
             self.retries.timeout_fifo.clear();
             return;
@@ -279,11 +298,11 @@ impl Sim<'_> {
         }
         let mut released = false;
         while let Some((order, e)) = self.retries.timeout_fifo.pop_front() {
-            let entry = self.entries[e as usize];
+            let entry = self.entries.slab[e as usize];
             if entry.state != EntryState::Timeout || entry.order != order {
                 continue;
             }
-            self.queues[entry.queue].timeout -= 1;
+            self.entries.queues[entry.queue].timeout -= 1;
             self.make_due(e);
             released = true;
         }
@@ -304,17 +323,17 @@ impl Sim<'_> {
             .chain(self.retries.timeout_fifo.iter().map(|&(_, e)| e))
             .collect();
         for e in fifo {
-            let entry = self.entries[e as usize];
+            let entry = self.entries.slab[e as usize];
             let q = entry.queue;
             if q.object() != object {
                 continue;
             }
             match entry.state {
-                EntryState::Retry => self.queues[q].retry -= 1,
-                EntryState::Timeout => self.queues[q].timeout -= 1,
+                EntryState::Retry => self.entries.queues[q].retry -= 1,
+                EntryState::Timeout => self.entries.queues[q].timeout -= 1,
                 _ => continue,
             }
-            self.entries[e as usize].attempts = 0;
+            self.entries.slab[e as usize].attempts = 0;
             self.make_due(e);
             released = true;
         }
