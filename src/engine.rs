@@ -2,14 +2,31 @@
 //!
 //! [`simulate`] is a pure function of (validated scenario, seed): it reads no file, clock or
 //! environment. Time is integer milliseconds; events run in (time, sequence) order, the
-//! sequence being assigned when an event is scheduled (MODEL.md section 3).
+//! sequence being assigned when an event is scheduled (docs/model.md, Clock and event order).
+//!
+//! A run is one `Sim`: the clock, the event heap and the run loop, here, and one struct of
+//! state per room, each room in a file of its own with the `impl Sim` methods it needs:
+//! - `entries.rs` (`Entries`): the entries and their queues, and what an edit does to them;
+//! - `edits.rs` (`Edits`): where edits come from: background streams, bulk updates, objects
+//!   enabled, the backlog at the start;
+//! - `batch.rs` (`SyncState`): cycles, workers and batches; `policy.rs` chooses the objects;
+//! - `retry.rs` (`Retries`): failed attempts, the retry and timeout queues, suppression;
+//! - `api.rs` (`ApiBudget`): the rolling 24-hour window of calls and the pause it imposes;
+//! - `events.rs` (`Tracking`): scenario events, and the clear and recovery times of those
+//!   that make edits;
+//! - `observe.rs` (`Observer`): samples and counts, the audit, and the [`RunResult`] at the
+//!   end, with `latency.rs` for the latency summaries;
+//!
+//! and beside them `memory.rs` (the estimate made before a run), `arrivals.rs` (a Poisson
+//! stream), `seeds.rs`, and the data structures `fifo.rs`, `next_edits.rs`, `draw_ahead.rs`.
 //!
 //! Data layout, chosen for millions of records and edits (measurements in
 //! `docs/performance.md`):
-//! - each (object, direction) is one `Queue`: its FIFO, its counts, its counters, the
-//!   latencies of its synced updates, and its pending index: a bitmap of which records have
-//!   an entry an edit would coalesce into (small enough to stay in cache) and a dense array
-//!   of those entries' slab indices, read only when the bit is set;
+//! - each (object, direction) is one `Queue`, found by its [`QueueId`](crate::scenario::QueueId):
+//!   its FIFO, its counts, its counters, the latencies of its synced updates, and its pending
+//!   index: a bitmap of which records have an entry an edit would coalesce into (small enough
+//!   to stay in cache) and a dense array of those entries' slab indices, read only when the
+//!   bit is set;
 //! - entries live in a slab with a free list, so the steady state allocates nothing;
 //! - FIFOs hold `(order, entry)` items (`engine/fifo.rs`); a requeue pushes a new item and
 //!   leaves the old one stale (lazy deletion: an item is live while its order equals the
@@ -43,7 +60,7 @@ use std::collections::BinaryHeap;
 
 use crate::metrics::RunResult;
 use crate::scenario::Scenario;
-use crate::units::{Millis, MINUTE};
+use crate::units::Millis;
 use api::ApiBudget;
 use batch::SyncState;
 use edits::{edit_streams, Drawn, Edits};
@@ -160,35 +177,35 @@ pub struct Workspace {
     free: Vec<u32>,
 }
 
+/// One run: the clock and event heap, and the state of each room (see the module
+/// documentation). Methods live in `impl Sim` blocks in the file of the room they serve.
 struct Sim<'a> {
     sc: &'a Scenario,
+    seed: u64,
+    /// The clock: the instant of the event being handled.
+    now: Millis,
+    /// Every scheduled event but background edits, earliest (time, sequence) first.
+    heap: BinaryHeap<Reverse<Scheduled>>,
+    /// The last sequence number given (events and background edits share the count).
+    seq: u64,
     /// Check invariants as the run goes ([`Inputs::audit`]).
     audit: bool,
     /// (time, sequence) of the last event handled, when auditing.
     last_key: u128,
-    seed: u64,
-    now: Millis,
-    heap: BinaryHeap<Reverse<Scheduled>>,
-    seq: u64,
 
-    /// The entries, their queues and the backlog.
+    /// The entries, their queues and the backlog (`entries.rs`).
     entries: Entries,
-
-    /// The sync: its workers, cycles and drain policy.
-    sync: SyncState,
-
-    /// Errors and retries.
-    retries: Retries,
-
-    /// The API budget.
-    budget: ApiBudget,
-
-    /// Background edits: their streams and who sees them.
+    /// Where edits come from (`edits.rs`).
     edits: Edits<'a>,
-    /// Scenario events that make edits, and their progress.
+    /// The sync: its workers, cycles and drain policy (`batch.rs`).
+    sync: SyncState,
+    /// Errors, the retry and timeout queues, suppression (`retry.rs`).
+    retries: Retries,
+    /// The API budget (`api.rs`).
+    budget: ApiBudget,
+    /// Scenario events that make edits, and their progress (`events.rs`).
     tracking: Tracking,
-
-    /// Measurements.
+    /// Measurements (`observe.rs`).
     observer: Observer,
 }
 
@@ -210,34 +227,32 @@ impl<'a> Sim<'a> {
     ) -> Self {
         let mut sim = Sim {
             sc,
-            audit: inputs.audit,
-            last_key: 0,
             seed,
             now: 0,
             heap: BinaryHeap::with_capacity(64),
             seq: 0,
+            audit: inputs.audit,
+            last_key: 0,
             entries: Entries::new(sc, ws, inputs.separate_fifos),
+            edits: Edits::new(inputs.on_edit),
             sync: SyncState::new(sc),
             retries: Retries::new(sc, seed),
             budget: ApiBudget::default(),
-            edits: Edits::new(inputs.on_edit),
             tracking: Tracking::new(sc, seed),
             observer: Observer::new(sc, inputs.draw_ahead),
         };
+        // The order of these steps is the order of their first events' sequence numbers,
+        // which breaks ties at an instant (docs/model.md, Clock and event order).
         sim.first_look();
         sim.schedule_events();
-        let first_night = sc.start.next_time_of_day(sc.retry.nightly_at).0 - sc.start.0;
-        if (first_night as Millis) < sc.horizon {
-            sim.schedule(first_night as Millis, Happening::Nightly);
-        }
-        if sc.api.background_calls_per_hour > 0.0 {
-            sim.schedule(MINUTE, Happening::BackgroundCalls);
-        }
+        sim.schedule_first_night();
+        sim.schedule_background_calls();
         sim.start_edits(inputs.replay, drawn);
         sim.load_initial_backlog();
         sim
     }
 
+    /// Schedules `what` at `time`, after everything scheduled before it for that instant.
     #[inline]
     fn schedule(&mut self, time: Millis, what: Happening) {
         self.seq += 1;
@@ -248,6 +263,16 @@ impl<'a> Sim<'a> {
         }));
     }
 
+    /// The time of the earliest pending event other than the one running: the heap's top or
+    /// a stream's next edit.
+    pub(super) fn next_other_time(&self) -> Millis {
+        let heap = self.heap.peek().map_or(Millis::MAX, |Reverse(e)| e.time);
+        let streams = self.next_edit_key();
+        heap.min((streams >> 64) as Millis)
+    }
+
+    /// Runs every event before the horizon in (time, sequence) order, then observes the
+    /// horizon and returns the result, giving the large buffers back to `ws`.
     fn run(mut self, ws: &mut Workspace) -> RunResult {
         let horizon = self.sc.horizon;
         // The earliest stream edit; only a background edit changes it.
@@ -318,8 +343,4 @@ impl<'a> Sim<'a> {
         self.observe_until(horizon);
         self.finish(ws)
     }
-
-    // ----- edits -----
-
-    // ----- the sync -----
 }

@@ -106,6 +106,13 @@ impl ApiBudget {
 }
 
 impl Sim<'_> {
+    /// Schedules the first minute of other integrations' calls, if they make any.
+    pub(super) fn schedule_background_calls(&mut self) {
+        if self.sc.api.background_calls_per_hour > 0.0 {
+            self.schedule(MINUTE, Happening::BackgroundCalls);
+        }
+    }
+
     /// Other integrations' calls for the past minute, at their hour's rate.
     pub(super) fn background_calls(&mut self) {
         let api = &self.sc.api;

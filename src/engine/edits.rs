@@ -8,8 +8,6 @@
 //! draws and merges them ahead ([`DrawnEdits`]). An edit schedules nothing, so the run loop
 //! and a bulk update run edits back to back until the next other event.
 
-use std::cmp::Reverse;
-
 use rand::seq::index;
 
 use super::arrivals::EditStream;
@@ -466,14 +464,8 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// The time of the earliest pending event other than the one running: the heap's top or
-    /// a stream's next edit.
-    fn next_other_time(&self) -> Millis {
-        let heap = self.heap.peek().map_or(Millis::MAX, |Reverse(e)| e.time);
-        let streams = self.next_edit_key();
-        heap.min((streams >> 64) as Millis)
-    }
-
+    /// `enable_object` (tracked as event `k`): the object joins the sync, and every record of
+    /// it that passes the filter enters the queue now, in id order, as an update.
     pub(super) fn enable_object(&mut self, k: usize, object: usize) {
         self.begin_tracked(k);
         for q in QueueId::of_object(object) {

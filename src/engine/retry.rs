@@ -77,6 +77,15 @@ impl Suppression {
 }
 
 impl Sim<'_> {
+    /// Schedules the first nightly retry: at `retry.nightly_at` UTC, at or after the start.
+    pub(super) fn schedule_first_night(&mut self) {
+        let sc = self.sc;
+        let first_night = sc.start.next_time_of_day(sc.retry.nightly_at).0 - sc.start.0;
+        if (first_night as Millis) < sc.horizon {
+            self.schedule(first_night as Millis, Happening::Nightly);
+        }
+    }
+
     /// The first retry of the retry queue is due (its timer went off).
     pub(super) fn retry_due(&mut self) {
         self.retries.timer = false;
