@@ -122,9 +122,9 @@ pub struct Inputs<'a> {
     pub replay: Option<ReplaySources<'a>>,
     /// Called with every background edit, in the order they happen.
     pub on_edit: Option<&'a mut dyn FnMut(&EditEvent)>,
-    /// Check the engine's invariants as it runs and panic with the first broken one: events
-    /// are handled in strictly increasing (time, sequence) order, and at every sample point
-    /// every record is conserved (MODEL.md section 5), the queue counts match the entries,
+    /// Check the engine's invariants as it runs and panic with the first broken one: events are
+    /// handled in strictly increasing (time, sequence) order, and at every sample point every
+    /// record is conserved (docs/model.md, Conservation), the queue counts match the entries,
     /// and a record has at most one entry an edit could coalesce into (so never one both
     /// pending and waiting for a retry). A full scan of the entries per sample: for tests.
     pub audit: bool,

@@ -1,5 +1,5 @@
 //! The API call budget: every call the integration (and other integrations sharing the
-//! allowance) makes, in a rolling 24-hour window (MODEL.md section 5, item 5), and the sync's
+//! allowance) makes, in a rolling 24-hour window (docs/model.md, The API window), and the sync's
 //! side of it: the room left for a batch, the pause when the window is full, and other
 //! integrations' calls.
 //!

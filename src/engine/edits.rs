@@ -366,7 +366,7 @@ impl<'a> Sim<'a> {
         self.seq += 1;
     }
 
-    /// Creates the entries pending at the start (MODEL.md's "start from reality"): the
+    /// Creates the entries pending at the start (docs/data.md, Starting from a backlog): the
     /// scenario's rows, and per object `initial_backlog` records (a seeded sample of ids)
     /// stamped evenly over `initial_backlog_age` before the start. They are queued oldest
     /// first, as updates, before anything happens.

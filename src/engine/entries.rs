@@ -133,7 +133,7 @@ pub(super) enum EntryState {
     Timeout,
 }
 
-/// One backlog entry: a pending record in one direction (MODEL.md section 5, item 3).
+/// One backlog entry: a pending record in one direction (docs/model.md, Edits and entries).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry {
     /// Position key in its queue: unique and increasing in (stamp, sequence) order.
@@ -262,8 +262,8 @@ impl IndexMut<QueueId> for Queues {
 }
 
 impl Sim<'_> {
-    /// Applies one edit (MODEL.md section 5, items 2-3). `mark` is the tracked event that made
-    /// it, if any.
+    /// Applies one edit (docs/model.md, Edits and entries). `mark` is the tracked event that
+    /// made it, if any.
     #[inline(always)]
     pub(super) fn edit(
         &mut self,

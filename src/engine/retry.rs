@@ -1,8 +1,8 @@
-//! Errors and retries (MODEL.md section 5, item 6): which attempts fail, the retry queue
-//! (each errored entry due `retry.interval` after its failure), the timeout queue (retried
-//! nightly once an entry has failed `max_attempts` times), due retries going ahead of new
-//! work, manual retries, and suppression, which holds retries back while the past 24 hours'
-//! API usage is above the threshold.
+//! Errors and retries (docs/model.md, Errors, retries and the API budget): which attempts fail,
+//! the retry queue (each errored entry due `retry.interval` after its failure), the timeout
+//! queue (retried nightly once an entry has failed `max_attempts` times), due retries going
+//! ahead of new work, manual retries, and suppression, which holds retries back while the past
+//! 24 hours' API usage is above the threshold.
 //!
 //! Queues hold `(order, entry)` items like the sync's FIFOs, and an entry that leaves one
 //! early (a new edit, a manual retry) leaves its item behind, stale: an item is live while
@@ -141,9 +141,10 @@ impl Sim<'_> {
         None
     }
 
-    /// A failed attempt (MODEL.md section 5, item 6): the entry leaves the backlog for the
-    /// retry queue, or the timeout queue after `max_attempts` errors; if a newer entry of the
-    /// record is already pending, that one carries the change and this one is dropped.
+    /// A failed attempt (docs/model.md, Where a failed entry goes): the entry leaves the
+    /// backlog for the retry queue, or the timeout queue after `max_attempts` errors; if a
+    /// newer entry of the record is already pending, that one carries the change and this one
+    /// is dropped.
     pub(super) fn errored(&mut self, e: u32) {
         let entry = self.entries.slab[e as usize];
         let q = entry.queue;
