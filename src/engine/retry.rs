@@ -58,18 +58,70 @@ impl Retries {
     }
 }
 
-/// How long retries were held back by suppression (`api.suppressed_h`).
+/// How long retries were held back by suppression (`api.suppressed_h`; docs/model.md,
+/// Suppression): the clock runs while a due retry of the retry queue is held back, or while
+/// records a held nightly retry left in the timeout queue still wait there (until a nightly
+/// retry goes ahead, or they leave through a new edit or `retry_errored`).
 #[derive(Debug, Default)]
 pub(crate) struct Suppression {
-    /// Due retries are being held back by suppression since.
+    /// Retries have been held back since then, while they are.
     since: Option<Millis>,
     /// Time held so far, a suppression still running not included.
     total: Millis,
     /// A `SuppressionCheck` is scheduled.
     check: bool,
+    /// Due retries of the retry queue are held back.
+    retries_held: bool,
+    /// Records in the timeout queue whose nightly retry was held back and that still wait.
+    nights_held: u64,
+    /// They are the timeout-queue entries whose order is below this one (later failures
+    /// join the queue with larger orders).
+    nights_held_before: u64,
 }
 
 impl Suppression {
+    /// Starts or stops the clock at `now` as anything is held back or not.
+    fn update(&mut self, now: Millis) {
+        let held = self.retries_held || self.nights_held > 0;
+        match self.since {
+            None if held => self.since = Some(now),
+            Some(since) if !held => {
+                self.total += now - since;
+                self.since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether due retries of the retry queue are held back at `now`.
+    fn set_retries_held(&mut self, held: bool, now: Millis) {
+        self.retries_held = held;
+        self.update(now);
+    }
+
+    /// The nightly retry is held back at `now`: the `waiting` records of the timeout queue,
+    /// whose orders are below `before`, wait for the next night.
+    fn hold_night(&mut self, waiting: u64, before: u64, now: Millis) {
+        self.nights_held = waiting;
+        self.nights_held_before = before;
+        self.update(now);
+    }
+
+    /// A nightly retry went ahead at `now`: the records it held back are gone.
+    fn night_goes(&mut self, now: Millis) {
+        self.nights_held = 0;
+        self.update(now);
+    }
+
+    /// The timeout-queue entry with order `order` left the queue early at `now` (a new edit,
+    /// a manual retry).
+    fn left_timeout(&mut self, order: u64, now: Millis) {
+        if self.nights_held > 0 && order < self.nights_held_before {
+            self.nights_held -= 1;
+            self.update(now);
+        }
+    }
+
     /// Time held back up to `end` (the end of the run), a suppression still running included.
     pub(super) fn total(&self, end: Millis) -> Millis {
         self.total + self.since.map_or(0, |since| end - since)
@@ -110,7 +162,8 @@ impl Sim<'_> {
     pub(super) fn revive(&mut self, q: QueueId, e: u32) {
         let entry = &mut self.entries.slab[e as usize];
         let queue = &mut self.entries.queues[q];
-        if entry.state == EntryState::Retry {
+        let (state, order) = (entry.state, entry.order);
+        if state == EntryState::Retry {
             queue.retry -= 1;
         } else {
             queue.timeout -= 1;
@@ -120,6 +173,11 @@ impl Sim<'_> {
         self.push_queued(e, q);
         self.add_backlog(q.object());
         self.reopen_marks(e);
+        if state == EntryState::Retry {
+            self.retries_left();
+        } else {
+            self.retries.suppression.left_timeout(order, self.now);
+        }
     }
 
     /// Whether an attempt to sync `record` of queue `q` fails: `Some(true)` for a permanent
@@ -210,11 +268,9 @@ impl Sim<'_> {
         self.budget.window.usage(self.now) as f64 > threshold
     }
 
-    /// Holds due retries back while usage is high; checks again when enough calls age out.
-    fn hold_retries(&mut self) {
-        if self.retries.suppression.since.is_none() {
-            self.retries.suppression.since = Some(self.now);
-        }
+    /// Checks again, while retries are held back, at the instant enough calls age out to
+    /// bring usage to the threshold if no new call comes in.
+    fn schedule_suppression_check(&mut self) {
         if !self.retries.suppression.check {
             let threshold = self.sc.retry.suppression_threshold(&self.sc.api).floor() as u64;
             if let Some(t) = self.budget.window.when_usage_at_most(self.now, threshold) {
@@ -224,15 +280,9 @@ impl Sim<'_> {
         }
     }
 
-    fn end_suppression(&mut self) {
-        if let Some(since) = self.retries.suppression.since.take() {
-            self.retries.suppression.total += self.now - since;
-        }
-    }
-
-    /// Moves every retry that is due into the due FIFO, ahead of new work, unless suppressed.
-    fn release_retries(&mut self) {
-        // Items of entries a new edit or a manual retry took out of the queue are stale.
+    /// Whether the first live entry of the retry queue is due, dropping the stale items
+    /// before it (of entries a new edit or a manual retry took out of the queue).
+    fn retry_due_now(&mut self) -> bool {
         while let Some(&(_, order, e)) = self.retries.retry_fifo.front() {
             let entry = &self.entries.slab[e as usize];
             if entry.state == EntryState::Retry && entry.order == order {
@@ -240,16 +290,28 @@ impl Sim<'_> {
             }
             self.retries.retry_fifo.pop_front();
         }
-        let due_now = self
-            .retries
+        self.retries
             .retry_fifo
             .front()
-            .is_some_and(|&(due, _, _)| due <= self.now);
-        if !due_now {
-            // Nothing is held back (any more).
-            self.end_suppression();
+            .is_some_and(|&(due, _, _)| due <= self.now)
+    }
+
+    /// Entries left the retry queue early (a new edit, a manual retry): if they were the
+    /// held-back due retries, nothing of the retry queue is held back any more.
+    fn retries_left(&mut self) {
+        if self.retries.suppression.retries_held && !self.retry_due_now() {
+            self.retries.suppression.set_retries_held(false, self.now);
+        }
+    }
+
+    /// Moves every retry that is due into the due FIFO, ahead of new work, unless suppressed.
+    fn release_retries(&mut self) {
+        if !self.retry_due_now() {
+            // Nothing of the retry queue is held back (any more).
+            self.retries.suppression.set_retries_held(false, self.now);
         } else if self.retries_suppressed() {
-            self.hold_retries();
+            self.retries.suppression.set_retries_held(true, self.now);
+            self.schedule_suppression_check();
             return;
         }
         let mut released = false;
@@ -272,7 +334,7 @@ impl Sim<'_> {
             released = true;
         }
         if released {
-            self.end_suppression();
+            self.retries.suppression.set_retries_held(false, self.now);
             self.look_now();
         }
     }
@@ -299,11 +361,17 @@ impl Sim<'_> {
         }
         let waiting: u64 = self.entries.queues.iter().map(|q| q.timeout).sum();
         if waiting == 0 {
+            debug_assert_eq!(self.retries.suppression.nights_held, 0);
             self.retries.timeout_fifo.clear();
             return;
         }
         if self.retries_suppressed() {
-            self.hold_retries();
+            // Every record waiting now is held back until the next night (or until it leaves).
+            let before = self.entries.next_order;
+            self.retries
+                .suppression
+                .hold_night(waiting, before, self.now);
+            self.schedule_suppression_check();
             return;
         }
         let mut released = false;
@@ -316,8 +384,8 @@ impl Sim<'_> {
             self.make_due(e);
             released = true;
         }
+        self.retries.suppression.night_goes(self.now);
         if released {
-            self.end_suppression();
             self.look_now();
         }
     }
@@ -340,13 +408,17 @@ impl Sim<'_> {
             }
             match entry.state {
                 EntryState::Retry => self.entries.queues[q].retry -= 1,
-                EntryState::Timeout => self.entries.queues[q].timeout -= 1,
+                EntryState::Timeout => {
+                    self.entries.queues[q].timeout -= 1;
+                    self.retries.suppression.left_timeout(entry.order, self.now);
+                }
                 _ => continue,
             }
             self.entries.slab[e as usize].attempts = 0;
             self.make_due(e);
             released = true;
         }
+        self.retries_left();
         if released {
             self.look_now();
         }
