@@ -165,6 +165,7 @@ struct EvenSpread {
 }
 
 impl EvenSpread {
+    /// Starts at edit `first` of `count` spread over `spread`.
     fn new(first: u32, count: u32, spread: Millis) -> Self {
         let count = count.max(1) as u64;
         let product = first as u128 * spread as u128;
@@ -202,7 +203,7 @@ pub fn last_offset(count: u32, spread: Millis) -> Millis {
 
 /// The run's background edits: their streams (or the edits a helper thread drew ahead) and
 /// the observer that sees each one.
-pub(super) struct Edits<'a> {
+pub(crate) struct Edits<'a> {
     /// Called with every background edit ([`super::Inputs::on_edit`]).
     on_edit: Option<&'a mut dyn FnMut(&EditEvent)>,
     /// The background streams, generated or recorded.

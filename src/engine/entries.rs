@@ -21,6 +21,7 @@ pub(crate) struct Entries {
     pub(super) slab: Vec<Entry>,
     /// Free slots of `slab`, the last freed first.
     pub(super) free: Vec<u32>,
+    /// One queue per (object, direction).
     pub(super) queues: Queues,
     /// The next order key: entries take increasing keys as they join a queue.
     pub(super) next_order: u64,
@@ -99,6 +100,7 @@ impl PendingIndex {
         (self.bits[r / 64] & (1 << (r % 64)) != 0).then(|| self.slots[r])
     }
 
+    /// `entry` is now the one of `record` an edit would coalesce into.
     #[inline]
     pub(super) fn insert(&mut self, record: u32, entry: u32) {
         let r = record as usize;
@@ -106,6 +108,7 @@ impl PendingIndex {
         self.slots[r] = entry;
     }
 
+    /// `record` has no entry an edit would coalesce into any more (its entry is in flight).
     #[inline]
     pub(super) fn remove(&mut self, record: u32) {
         let r = record as usize;
@@ -121,11 +124,13 @@ impl PendingIndex {
 /// Where an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum EntryState {
+    /// A free slot of the slab.
     Free,
     /// In its object's FIFO.
     Queued,
     /// An errored entry whose retry is due: pending, ahead of new work.
     Due,
+    /// Taken by a running batch: still backlog, no longer one an edit coalesces into.
     InFlight,
     /// Errored, waiting for its retry time (not backlog).
     Retry,
@@ -143,10 +148,13 @@ pub(super) struct Entry {
     pub(super) created: i64,
     /// Bit `k` set: tracked event `k` created or coalesced into this entry.
     pub(super) marks: u64,
+    /// The record, by id within its object.
     pub(super) record: u32,
+    /// Its (object, direction).
     pub(super) queue: QueueId,
     /// An update if any coalesced edit touched synced fields, else a skip.
     pub(super) update: bool,
+    /// Where it is.
     pub(super) state: EntryState,
     /// Failed attempts so far.
     pub(super) attempts: u16,
@@ -157,6 +165,8 @@ pub(super) struct Entry {
 /// edit, a batch and a completion each touch most of it.
 #[derive(Debug, Default)]
 pub(super) struct Queue {
+    /// Its queued entries as `(order, entry)` items, oldest first, stale ones among them
+    /// (unused when every queue shares one FIFO).
     pub(super) items: Fifo<(u64, u32)>,
     /// Entries queued (not in flight).
     pub(super) queued: u64,
@@ -170,6 +180,7 @@ pub(super) struct Queue {
     pub(super) timeout: u64,
     /// Which records have an entry an edit would coalesce into, and which entry.
     pub(super) pending: PendingIndex,
+    /// What happened to its edits and entries (conservation's terms).
     pub(super) counters: QueueCounters,
     /// Latency of every synced update.
     pub(super) latencies: LatencySamples,

@@ -168,6 +168,7 @@ impl Sim<'_> {
         }
     }
 
+    /// An edit of tracked event `k` coalesced into entry `e`: the event now waits for it too.
     pub(super) fn mark(&mut self, e: u32, k: usize) {
         let bit = 1u64 << k;
         let entry = &mut self.entries.slab[e as usize];

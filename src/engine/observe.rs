@@ -33,8 +33,9 @@ pub(crate) struct Observer {
     timeout_samples: Vec<u32>,
     /// Calls in the past 24 hours at each sample point.
     api_samples: Vec<u64>,
-    /// The highest total backlog so far, and when it was first reached.
+    /// The highest total backlog so far.
     pub(super) max_backlog: u64,
+    /// When it was first reached.
     pub(super) max_backlog_at: Millis,
     /// Batches started.
     pub(super) batches: u64,
