@@ -2,7 +2,7 @@
 //! engine's data layout before the run, so that a scenario too big for the machine is
 //! refused up front with the estimate instead of failing hours in.
 
-use crate::scenario::{EventKind, Scenario, Selection};
+use crate::scenario::{EventKind, QueueId, Scenario, Selection};
 use crate::units::{Millis, HOUR};
 
 use super::entries::Entry;
@@ -70,7 +70,7 @@ impl MemoryEstimate {
         edits += event_records;
         // The entry slab plus queue items, with slack for requeued (stale) items.
         let entry_bytes = (std::mem::size_of::<Entry>() + 2 * 16) as f64;
-        let queues = sc.objects.len() as f64 * 2.0;
+        let queues = QueueId::count(sc.objects.len()) as f64;
         let samples = (sc.horizon / sc.sample_interval + 1) as f64 * queues * 4.0 * 2.0;
         let hourly = (sc.horizon / HOUR + 2) as f64 * queues * 4.0 * 3.0;
         MemoryEstimate {
