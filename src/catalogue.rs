@@ -247,7 +247,7 @@ pub const CATALOGUE: &[MetricDef] = &[
     m("api.calls_background", Count, Neither, Always, ErrorsApi, "Calls of other integrations (`api.background_calls_per_hour`)."),
     m("api.peak_usage", Count, Lower, Always, ErrorsApi, "Highest number of calls in the rolling 24 hours at any instant, exact (not limited to the sample grid). Other integrations can take it above `api.daily_limit`."),
     m("api.paused_h", Hours, Lower, Always, ErrorsApi, "Hours the sync was paused because no call fitted in the allowance (0 without a `daily_limit`)."),
-    m("api.suppressed_h", Hours, Lower, Always, ErrorsApi, "Hours retries were held back because the past 24 hours' usage was above the suppression threshold: while a due retry, or the timeout queue after its nightly retry, waits for usage to fall."),
+    m("api.suppressed_h", Hours, Lower, Always, ErrorsApi, "Hours retries were held back because the past 24 hours' usage was above the suppression threshold: while a due retry waits in the retry queue, or records whose nightly retry was held wait in the timeout queue (until a nightly retry goes ahead, or they leave the queue through a new edit or `retry_errored`), up to the end of the horizon ([model.md](model.md#suppression))."),
     m("backlog.max_at_h", Hours, Neither, Always, RunTotals, "When the highest total backlog was first reached, hours since start."),
     m("backlog.end", Count, Lower, Always, RunTotals, "Total backlog at the end of the horizon (same as `pending_end`)."),
     m("backlog.oldest_age_end_h", Hours, Lower, NoData, RunTotals, "Age at the end of the horizon of the oldest pending record, hours; `null` when nothing is pending."),

@@ -12,8 +12,8 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::engine::{queue_index, EditEvent, EditSource, RecordedEdit, ReplaySources};
-use crate::scenario::{Direction, InitialEntry, Scenario, ScenarioSpec};
+use crate::engine::{EditEvent, EditSource, RecordedEdit, ReplaySources};
+use crate::scenario::{Direction, InitialEntry, QueueId, Scenario, ScenarioSpec};
 use crate::units::{Instant, Millis};
 
 /// Columns of a change log.
@@ -312,7 +312,7 @@ impl ChangeLog {
             |line, row, report| match parse_change(sc, row) {
                 Err(why) => report.bad_row(line, why),
                 Ok(c) => {
-                    let q = queue_index(c.object, c.direction);
+                    let q = QueueId::new(c.object, c.direction).index();
                     if c.time < last[q] {
                         report.bad_row(line, format!("out of time order for {} {}: edits of one object and direction must not go back in time", sc.objects[c.object].name, c.direction.name()));
                     } else if c.time < 0 || c.time >= sc.horizon as i64 {
@@ -329,7 +329,10 @@ impl ChangeLog {
         let report = report.into_result(path, skip)?;
         let streams = (0..present.len())
             .filter(|q| present[*q])
-            .map(|q| (q / 2, Direction::ALL[q % 2]))
+            .map(|q| {
+                let q = QueueId::from_index(q);
+                (q.object(), q.direction())
+            })
             .collect();
         Ok(ChangeLog {
             path: path.into(),

@@ -1,5 +1,7 @@
 //! The API call budget: every call the integration (and other integrations sharing the
-//! allowance) makes, in a rolling 24-hour window (MODEL.md section 5, item 5).
+//! allowance) makes, in a rolling 24-hour window (docs/model.md, The API window), and the sync's
+//! side of it: the room left for a batch, the pause when the window is full, and other
+//! integrations' calls.
 //!
 //! A call made at `t` counts while `now < t + 24 h`. The window is a FIFO of (instant, calls)
 //! merged per millisecond, so asking "how many calls in the past 24 h?" and "when will usage
@@ -7,7 +9,8 @@
 
 use std::collections::VecDeque;
 
-use crate::units::{Millis, DAY};
+use super::{Happening, Sim};
+use crate::units::{Millis, DAY, MINUTE};
 
 /// Who made a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,88 @@ impl ApiWindow {
             }
         }
         unreachable!("an empty window has usage 0 <= target")
+    }
+}
+
+/// The run's API budget: its window of calls and the pauses the limit imposes on the sync.
+#[derive(Debug, Default)]
+pub(crate) struct ApiBudget {
+    /// Every call of the past 24 hours, the sync's and other integrations'.
+    pub(super) window: ApiWindow,
+    /// The sync has been paused since then, waiting for calls to age out.
+    pub(super) paused_since: Option<Millis>,
+    /// Time paused so far, a pause still running not included.
+    pub(super) paused_total: Millis,
+    /// Fractional background calls carried to the next minute.
+    background_carry: f64,
+}
+
+impl ApiBudget {
+    /// Time the sync was paused up to `end` (the end of the run), a pause still running
+    /// included.
+    pub(super) fn paused(&self, end: Millis) -> Millis {
+        self.paused_total + self.paused_since.map_or(0, |since| end - since)
+    }
+}
+
+impl Sim<'_> {
+    /// Schedules the first minute of other integrations' calls, if they make any.
+    pub(super) fn schedule_background_calls(&mut self) {
+        if self.sc.api.background_calls_per_hour > 0.0 {
+            self.schedule(MINUTE, Happening::BackgroundCalls);
+        }
+    }
+
+    /// Other integrations' calls for the past minute, at their hour's rate.
+    pub(super) fn background_calls(&mut self) {
+        let api = &self.sc.api;
+        let hour = self.sc.instant(self.now - MINUTE).utc_hour() as usize;
+        let factor = api.background_hour_profile.map_or(1.0, |p| p[hour]);
+        self.budget.background_carry += api.background_calls_per_hour * factor / 60.0;
+        let calls = self.budget.background_carry.floor();
+        self.budget.background_carry -= calls;
+        self.budget
+            .window
+            .record(self.now, calls as u64, CallKind::Background);
+        if self.now + MINUTE < self.sc.horizon {
+            self.schedule(self.now + MINUTE, Happening::BackgroundCalls);
+        }
+    }
+
+    /// Calls the sync may still make now without passing the limit.
+    pub(super) fn api_room(&mut self) -> u64 {
+        match self.sc.api.daily_limit {
+            None => u64::MAX,
+            Some(limit) => limit.saturating_sub(self.budget.window.usage(self.now)),
+        }
+    }
+
+    /// The next call would pass the limit: the sync pauses until enough calls age out for
+    /// `needed` calls.
+    pub(super) fn api_pause(&mut self, needed: u64) {
+        if self.budget.paused_since.is_some() {
+            return;
+        }
+        self.budget.paused_since = Some(self.now);
+        let limit = self
+            .sc
+            .api
+            .daily_limit
+            .expect("only a limited budget pauses");
+        let at = self
+            .budget
+            .window
+            .when_usage_at_most(self.now, limit - needed)
+            .expect("a pause means usage is above the target");
+        self.schedule(at, Happening::ApiResume);
+    }
+
+    /// Enough calls have aged out: the paused sync goes on, looking at once.
+    pub(super) fn api_resume(&mut self) {
+        if let Some(since) = self.budget.paused_since.take() {
+            self.budget.paused_total += self.now - since;
+        }
+        self.resume();
     }
 }
 

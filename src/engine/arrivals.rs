@@ -2,8 +2,8 @@
 //! profile and weekend factor, and the record choice (uniform, hot set, Zipf).
 //!
 //! A stream keeps its next arrival as an exact float instant and the engine runs it at the
-//! floor of that instant, so rounding never accumulates (MODEL.md section 3: no float is ever
-//! an event time; the float only decides which millisecond).
+//! floor of that instant, so rounding never accumulates (docs/model.md, Clock and event order:
+//! no float is ever an event time; the float only decides which millisecond).
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, Zipf};

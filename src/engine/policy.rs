@@ -1,4 +1,4 @@
-//! Draining policies (MODEL.md section 5, item 4): which object's entries fill the next batch.
+//! Draining policies (docs/model.md, Draining): which object's entries fill the next batch.
 //!
 //! A policy only chooses objects and how many records to take from each; taking the oldest
 //! queued entries of an object (FIFO by stamp within it) is the engine's job, passed in as

@@ -324,3 +324,97 @@ fn a_retry_taken_out_of_the_queue_holds_nothing_back() {
     assert_eq!(r.object_pending_end(0).retry, 0);
     assert_eq!(r.api().suppressed, 0);
 }
+
+/// One Lead with a permanent error and `max_attempts = 1`, edited at 10 min: its first
+/// attempt fails at 10 min + 72 ms and it goes straight to the timeout queue. Another
+/// integration makes one call a minute (at 1 min, 2 min, ...), so from the first night on the
+/// past 24 hours always hold 1,439 to 1,441 calls: above the threshold of 0.75 x 1,600 =
+/// 1,200, under the limit, so the sync never pauses. The nightly retry at 00:00 UTC (0 h
+/// finds the queue empty, 24 h and 48 h are held) never goes.
+fn held_in_the_timeout_queue(extra: &str) -> RunResult {
+    lone_record(
+        &format!(
+            "[retry]\nmax_attempts = 1\n[api]\ndaily_limit = 1600\nbackground_calls_per_hour = 60\n{extra}"
+        ),
+        3 * DAY,
+    )
+}
+
+#[test]
+fn a_held_nightly_retry_counts_as_suppressed_until_the_records_go() {
+    // Regression: suppression ended at the first check after a held nightly retry (when
+    // enough calls had aged out to bring usage to the threshold, had no new calls come in),
+    // because no retry-queue item was due, although the timeout queue was still held: here
+    // 3 h 59 min after each held night, 7.97 h in all instead of 48 h.
+    let r = held_in_the_timeout_queue("");
+    assert_eq!(errors(&r), 1, "the nightly retries never went");
+    assert_eq!(r.object_pending_end(0).timeout, 1);
+    assert_eq!(r.api().calls, [1, 0, 3 * 24 * 60 - 1]);
+    assert_eq!(
+        r.api().suppressed,
+        2 * DAY,
+        "held from the night at 24 h to the end"
+    );
+}
+
+#[test]
+fn suppression_of_a_held_nightly_retry_ends_when_its_records_leave_the_timeout_queue() {
+    // At 30 h a manual retry (not subject to suppression) takes the record out of the timeout
+    // queue: held 24 h -> 30 h. It fails again at 30 h + 72 ms, back to the timeout queue,
+    // and the night at 48 h is held to the end: 6 h + 24 h.
+    let retry = "[events.again]\nkind = \"retry_errored\"\nat = \"30h\"\nobject = \"Lead\"";
+    let r = held_in_the_timeout_queue(retry);
+    assert_eq!(errors(&r), 2);
+    assert_eq!(r.api().suppressed, 6 * HOUR + DAY);
+    // A new edit at 30 h makes it a pending entry again: the same 6 h, then the next night.
+    let edit = "[events.edit2]\nkind = \"bulk_update\"\nat = \"30h\"\nobject = \"Lead\"\ncount = 1";
+    let r = held_in_the_timeout_queue(edit);
+    assert_eq!(r.totals().coalesced, 1);
+    assert_eq!(r.api().suppressed, 6 * HOUR + DAY);
+}
+
+#[test]
+fn suppression_of_a_held_retry_ends_when_a_new_edit_takes_it_out_of_the_retry_queue() {
+    // The scenario of `retries_wait_while_usage_is_above_75_percent_and_go_when_it_drops`, and
+    // a new edit of the Lead at 12 h: its held retry leaves the retry queue for the backlog,
+    // so nothing is held back from 12 h on (the clock used to run to the next check, at
+    // 24 h 15 min + 72 ms).
+    let text = r#"
+start = "2026-11-23T00:00:00Z"
+horizon = "2d"
+[objects.Lead]
+records = 1
+permanent_error_fraction = 1.0
+[objects.Contact]
+records = 10000
+[sync]
+throughput = 50_000
+[api]
+daily_limit = 1000
+records_per_call = 1
+[events.edit]
+kind = "bulk_update"
+at = "10m"
+object = "Lead"
+count = 1
+[events.contacts]
+kind = "bulk_update"
+at = "15m"
+object = "Contact"
+count = 800
+[events.fix]
+kind = "fix_errors"
+at = "2h"
+object = "Lead"
+[events.again]
+kind = "bulk_update"
+at = "12h"
+object = "Lead"
+count = 1
+"#;
+    let sc = scenario::from_str(text, "s.toml", "s", &[]).unwrap();
+    let r = simulate(&sc, 1);
+    r.check_conservation().unwrap();
+    assert_eq!((errors(&r), r.totals().synced), (1, 801));
+    assert_eq!(r.api().suppressed, 12 * HOUR - (30 * MINUTE + ATTEMPT));
+}

@@ -1,0 +1,69 @@
+//! The latency summaries of a run's synced updates, per object and direction, computed when
+//! the run ends (nearest-rank percentiles over every sample, docs/model.md, Metrics), on two
+//! threads when the run may use a second one.
+
+use crate::metrics::LatencySummary;
+use crate::scenario::QueueId;
+
+use super::entries::{Queue, Queues};
+
+/// Per object: the latency summaries of its synced updates to the marketing platform, to the
+/// CRM, and both ways. On `two_threads`, the objects are shared between this thread and a
+/// second one, the largest first to whichever has fewer samples so far; the summaries are
+/// the same either way.
+pub(super) fn latency_summaries(
+    queues: &Queues,
+    objects: usize,
+    two_threads: bool,
+) -> Vec<[Option<LatencySummary>; 3]> {
+    let of_object = |[m, c]: [&Queue; 2]| {
+        let to_marketing = m.latencies.summary();
+        let to_crm = c.latencies.summary();
+        // An object that syncs one way has the same summary overall: no second pass.
+        let both = match (to_marketing, to_crm) {
+            (Some(_), Some(_)) => {
+                let mut both = m.latencies.clone();
+                both.extend_from(&c.latencies);
+                both.summary()
+            }
+            (one, None) | (None, one) => one,
+        };
+        [to_marketing, to_crm, both]
+    };
+    let objects: Vec<[&Queue; 2]> = (0..objects)
+        .map(|o| QueueId::of_object(o).map(|q| &queues[q]))
+        .collect();
+    if !two_threads || objects.len() < 2 {
+        return objects.into_iter().map(of_object).collect();
+    }
+    let samples = |[m, c]: [&Queue; 2]| m.latencies.len() + c.latencies.len();
+    let mut by_size: Vec<usize> = (0..objects.len()).collect();
+    by_size.sort_by_key(|&o| std::cmp::Reverse(samples(objects[o])));
+    let (mut here, mut there) = (Vec::new(), Vec::new());
+    let (mut here_samples, mut there_samples) = (0, 0);
+    for o in by_size {
+        if here_samples <= there_samples {
+            here_samples += samples(objects[o]);
+            here.push(o);
+        } else {
+            there_samples += samples(objects[o]);
+            there.push(o);
+        }
+    }
+    let mut summaries = vec![[None; 3]; objects.len()];
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            there
+                .iter()
+                .map(|&o| (o, of_object(objects[o])))
+                .collect::<Vec<_>>()
+        });
+        for &o in &here {
+            summaries[o] = of_object(objects[o]);
+        }
+        for (o, s) in other.join().expect("the summary thread does not panic") {
+            summaries[o] = s;
+        }
+    });
+    summaries
+}
