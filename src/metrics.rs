@@ -1,4 +1,4 @@
-//! What a run measured (MODEL.md section 6): counters, the backlog series, hourly throughput,
+//! What a run measured (docs/model.md, Metrics): counters, the backlog series, hourly throughput,
 //! latency percentiles, clear and recovery times, and the admin-page dashboard derived from
 //! them.
 //!
@@ -11,7 +11,7 @@ use crate::scenario::{Direction, QueueId};
 use crate::stats::nearest_rank_index;
 use crate::units::Millis;
 
-/// Counts for one (object, direction) queue. Conservation (MODEL.md section 5):
+/// Counts for one (object, direction) queue. Conservation (docs/model.md, Conservation):
 /// `edits + initial_entries = filtered + coalesced + entries_created` and
 /// `entries_created = synced + skipped + queued + in flight + retry queue + timeout queue +
 /// superseded` at every instant.

@@ -1,4 +1,4 @@
-//! The planner (MODEL.md section 7): questions asked of many runs of one scenario.
+//! The planner (docs/planner.md): questions asked of many runs of one scenario.
 //!
 //! - [`sweep`]: a grid over any scenario values, one row of aggregated metrics per point;
 //! - [`solve`]: the least (or greatest) value of a monotone knob for which a target holds;

@@ -1,6 +1,6 @@
 //! Monte Carlo: many independent replications of a scenario in parallel, reduced to
 //! per-replication summaries and aggregated into means, confidence intervals, percentiles and
-//! backlog bands (MODEL.md section 6).
+//! backlog bands (docs/montecarlo.md).
 //!
 //! Replication `i` runs with [`seeds::replication_seed`]`(seed, i)`, so any replication can
 //! be re-run alone and gives the same numbers. Replications run on rayon's pool and are

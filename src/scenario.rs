@@ -214,7 +214,7 @@ impl ObjectSpec {
     }
 }
 
-/// How the sync chooses what to drain next (MODEL.md section 5, item 4).
+/// How the sync chooses what to drain next (docs/model.md, Draining).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Policy {
     /// Oldest stamp first across all objects; a batch may mix objects.
@@ -474,7 +474,7 @@ pub struct ScenarioSpec {
     pub origin: Origin,
 }
 
-/// The API call budget (MODEL.md section 5, item 5).
+/// The API call budget (docs/model.md, The API window).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiSpec {
     /// Calls allowed in any rolling 24 hours, shared with other integrations; `None`: no limit.
@@ -489,7 +489,7 @@ pub struct ApiSpec {
     pub background_hour_profile: Option<[f64; 24]>,
 }
 
-/// Retries of errored records (MODEL.md section 5, item 6).
+/// Retries of errored records (docs/model.md, Errors, retries and the API budget).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetrySpec {
     /// Time from a failed attempt to the next.
@@ -541,7 +541,7 @@ impl ScenarioSpec {
     }
 }
 
-/// A platform whose defaults fill the sync settings (MODEL.md section 2).
+/// A platform whose defaults fill the sync settings (docs/scenario.md, presets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
     /// Marketo-style Salesforce sync: round-robin slices of 10K per object, Contact gated on
@@ -606,10 +606,6 @@ pub mod defaults {
     /// Default suppression threshold without a limit: 5,000 calls in 24 h.
     pub const SUPPRESS_ABOVE_CALLS: u64 = 5_000;
 }
-
-/// Bytes as a planner reads them (`312.5 GiB`), kept at this path for
-/// [`crate::engine::MemoryEstimate::parts_text`]; the helper itself is in [`crate::units`].
-pub use crate::units::bytes_text;
 
 /// The engine's unit tests load example scenarios through this path, and the engine comes
 /// before [`crate::load`] in the layering: this reads the file as it is and validates it

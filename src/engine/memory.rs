@@ -89,7 +89,7 @@ impl MemoryEstimate {
 
     /// The parts, for a message: `record index 9.1 MiB, pending entries ...`.
     pub fn parts_text(&self) -> String {
-        use crate::scenario::bytes_text;
+        use crate::units::bytes_text;
         format!(
             "record index {}, pending entries {}, latency samples {}, backlog series {}",
             bytes_text(self.index),

@@ -44,7 +44,7 @@ pub struct DashboardRow {
     pub status: Status,
 }
 
-/// The sync-health page at an instant (MODEL.md section 6).
+/// The sync-health page at an instant (docs/model.md, Metrics).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dashboard {
     /// The instant the page is read.

@@ -1,4 +1,4 @@
-//! Invariants over generated scenarios. Conservation of records (MODEL.md section 5): every
+//! Invariants over generated scenarios. Conservation of records (docs/model.md, Conservation): every
 //! edit is filtered, coalesced or creates an entry; every entry is synced, skipped, errored
 //! (retry or timeout queue), superseded or still pending, at every sample point (the engine's
 //! audit) and at the end. Events run in strictly increasing (time, sequence) order; a record

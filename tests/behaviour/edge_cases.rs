@@ -39,7 +39,7 @@ fn num(m: &Value, key: &str) -> f64 {
 }
 
 /// Every edit is filtered, coalesced or creates an entry; every entry is synced, skipped or
-/// still pending (MODEL.md section 5).
+/// still pending (docs/model.md, Conservation).
 fn assert_conserved(m: &Value) {
     assert_eq!(
         num(m, "edits"),

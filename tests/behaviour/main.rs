@@ -16,6 +16,7 @@ mod hand_cases;
 mod loading;
 mod montecarlo;
 mod planner;
+mod references;
 mod reports;
 mod retries;
 mod safe_output;

@@ -92,7 +92,7 @@ fn a_fix_lets_the_timeout_queue_drain_at_the_next_nightly_retry() {
     );
     assert_eq!(errors(&r), 10);
     assert_eq!(r.totals().synced, 1);
-    // MODEL.md: an entry moved to a retry queue no longer holds its event back, so the
+    // The model: an entry moved to a retry queue no longer holds its event back, so the
     // event first cleared at the first failure.
     assert_eq!(r.events()[0].clear, Some(10 * MINUTE + ATTEMPT));
     assert_eq!((r.events()[0].synced, r.events()[0].errored), (1, 0));
