@@ -27,9 +27,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use syncsim::load::{self, LoadError, ScenarioFile};
 use syncsim::planner::PlannerError;
-use syncsim::report::charts::{Chart, ChartFormat, DEFAULT_SIZE};
 use syncsim::report::output::{OutputDir, OutputError};
-use syncsim::report::Formats;
 use syncsim::scenario::{Override, Scenario, ScenarioError};
 
 /// Exit code: an expectation failed.
@@ -237,41 +235,6 @@ pub fn with_threads<T: Send>(
             .map_err(|e| CliError::Usage(format!("cannot start {n} threads: {e}")))?
             .install(work)),
     }
-}
-
-/// The files of chart `stem` in `formats`: `stem.png`, `stem.svg`.
-pub fn chart_names(stem: &str, formats: Formats) -> Vec<String> {
-    [
-        (formats.png, ChartFormat::Png),
-        (formats.svg, ChartFormat::Svg),
-    ]
-    .into_iter()
-    .filter(|(on, _)| *on)
-    .map(|(_, format)| format!("{stem}.{}", format.extension()))
-    .collect()
-}
-
-/// Renders `chart` at the default size and writes it to `out` as `stem.png` and `stem.svg`,
-/// as `formats` asks.
-pub fn write_chart(
-    out: &mut OutputDir,
-    stem: &str,
-    chart: &Chart,
-    formats: Formats,
-) -> Result<(), CliError> {
-    for (on, format) in [
-        (formats.png, ChartFormat::Png),
-        (formats.svg, ChartFormat::Svg),
-    ] {
-        if on {
-            let name = format!("{stem}.{}", format.extension());
-            let bytes = chart
-                .render(format, DEFAULT_SIZE)
-                .map_err(|e| OutputError::io(&out.path().join(&name), io::Error::other(e)))?;
-            out.write(&name, |w| w.write_all(&bytes))?;
-        }
-    }
-    Ok(())
 }
 
 /// The threads a command uses when `--threads` is not given: RAYON_NUM_THREADS when set to a

@@ -70,7 +70,7 @@ impl Formats {
     }
 
     /// Whether a chart file in `format` is written.
-    fn writes(self, format: ChartFormat) -> bool {
+    pub fn writes(self, format: ChartFormat) -> bool {
         match format {
             ChartFormat::Png => self.png,
             ChartFormat::Svg => self.svg,

@@ -10,7 +10,7 @@ use super::{print, CliError, PlanArgs, ScenarioArgs};
 use syncsim::planner::grid::{self, Grid, SetArg, Shard};
 use syncsim::planner::{sweep, Base};
 use syncsim::report::planner as tables;
-use syncsim::report::sweep_chart::{self as chart, MetricChoice, SweepChart, CHART};
+use syncsim::report::sweep_chart::{self as chart, MetricChoice, SweepChart};
 use syncsim::scenario::Override;
 
 /// Arguments of `syncsim sweep`.
@@ -102,7 +102,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let file = shard.file_name("sweep");
     // A shard holds part of the grid: the chart is the merged table's.
     let charts = if shard.is_whole() {
-        super::chart_names(CHART, formats)
+        chart::chart_files(formats)
     } else {
         Vec::new()
     };
@@ -133,11 +133,18 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     };
     out.write(&file, |w| tables::write_sweep_csv(&table, w))?;
     let chart_note = match &drawn {
-        Some(SweepChart::Drawn { chart, note }) => {
-            super::write_chart(&mut out, CHART, chart, formats)?;
+        Some(SweepChart::Drawn { chart: c, note }) => {
+            chart::write_chart(&mut out, Some(c), formats)?;
             Some(format!("Chart in {}: {note}", charts.join(", ")))
         }
-        Some(SweepChart::Skipped { note }) => Some(format!("Note: {note}")),
+        Some(SweepChart::Skipped { note }) => {
+            chart::write_chart(&mut out, None, formats)?;
+            Some(format!("Note: {note}"))
+        }
+        None if shard.is_whole() => {
+            chart::write_chart(&mut out, None, formats)?;
+            None
+        }
         None => None,
     };
     let shown = out.path().join(&file).display().to_string();

@@ -11,9 +11,14 @@
 //!
 //! Nothing is computed here: the values are the table's aggregates, as in `sweep.csv`.
 
+use std::io;
+
 use super::charts::{
-    metric_vs_parameters, Chart, ParameterAxis, ParameterPoint, ParameterSeries, XAxis, PALETTE,
+    metric_vs_parameters, Chart, ChartFormat, ParameterAxis, ParameterPoint, ParameterSeries,
+    XAxis, DEFAULT_SIZE, PALETTE,
 };
+use super::output::{OutputDir, OutputError};
+use super::Formats;
 use crate::catalogue;
 use crate::planner::sweep::SweepTable;
 use crate::planner::{suggest, PlannerError};
@@ -25,6 +30,40 @@ pub const CHART: &str = "sweep";
 
 /// At most this many lines on one chart (one colour each).
 pub const MAX_LINES: usize = PALETTE.len();
+
+/// The files of the sweep's chart in `formats` (`sweep.png`, `sweep.svg`).
+pub fn chart_files(formats: Formats) -> Vec<String> {
+    [ChartFormat::Png, ChartFormat::Svg]
+        .into_iter()
+        .filter(|f| formats.writes(*f))
+        .map(|f| format!("{CHART}.{}", f.extension()))
+        .collect()
+}
+
+/// Renders `chart` at the default size and writes it to `out` as `sweep.png` and `sweep.svg`,
+/// as `formats` asks; retires the chart files of the formats not asked for, so the folder
+/// never keeps an earlier sweep's chart beside this sweep's table.
+pub fn write_chart(
+    out: &mut OutputDir,
+    chart: Option<&Chart>,
+    formats: Formats,
+) -> Result<(), OutputError> {
+    let mut stale = Vec::new();
+    for format in [ChartFormat::Png, ChartFormat::Svg] {
+        let name = format!("{CHART}.{}", format.extension());
+        match chart.filter(|_| formats.writes(format)) {
+            Some(chart) => {
+                let bytes = chart
+                    .render(format, DEFAULT_SIZE)
+                    .map_err(|e| OutputError::io(&out.path().join(&name), io::Error::other(e)))?;
+                out.write(&name, |w| w.write_all(&bytes))?;
+            }
+            None => stale.push(name),
+        }
+    }
+    out.retire(&stale);
+    Ok(())
+}
 
 /// The statistic of a metric a chart shows, and its error bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
