@@ -1,12 +1,24 @@
 //! syncsim: a deterministic discrete-event simulation of CRM record-sync backlogs, for
 //! planning capacity and schedules before a mass update.
 //!
-//! Data flows one way: [`scenario`] (TOML text, validated into a frozen [`scenario::Scenario`])
-//! -> [`engine`] (one replication, a pure function of scenario and seed) -> [`metrics`] (what
-//! the run measured) -> [`report`] (CSV, JSON, terminal). [`load`] is where files meet those
-//! types: a scenario file, its backlog snapshot (read once, through [`data`]) and the one
-//! memory check. The engine reads no file, clock or environment; [`planner`] asks questions of
-//! many runs (sweep, solve, schedule).
+//! Data flows one way, each layer importing only from the layers before it
+//! (`docs/architecture.md` walks through them):
+//!
+//! 1. [`units`], [`text`], [`catalogue`], [`stats`]: time and numbers, what every metric name
+//!    means, and the statistics of many values;
+//! 2. [`expr`] (targets and expectations) and [`scenario`] (TOML text validated into a frozen
+//!    [`scenario::Scenario`]);
+//! 3. [`metrics`] (what a run measured, [`metrics::RunResult`]) and [`engine`] (one
+//!    replication, a pure function of scenario and seed: it reads no file, clock or
+//!    environment);
+//! 4. [`summary`] (everything a report says about one run, computed once);
+//! 5. [`data`] (change logs and snapshots) and [`load`] (a scenario file, its snapshot read
+//!    once, the one memory check);
+//! 6. [`replicate`] (Monte Carlo), [`planner`] (sweep, solve, schedule), [`check`] (CI
+//!    gates) and [`calibrate`] (fitting to real data): they compute and return data;
+//! 7. [`report`]: every file and text a person reads, written from that data.
+//!
+//! The command line is a thin shell over this library, in the binary.
 #![warn(missing_docs)]
 
 pub mod calibrate;

@@ -1,6 +1,7 @@
 //! Behaviour tests of syncsim: one integration binary, one file per behaviour.
 
 mod answers;
+mod architecture;
 mod bad_scenarios;
 mod check;
 mod cli;
