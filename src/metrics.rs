@@ -1,11 +1,11 @@
-//! What a run measured (docs/model.md, Metrics): counters, the backlog series, hourly throughput,
-//! latency percentiles, clear and recovery times, and the admin-page dashboard derived from
-//! them.
+//! What a run measured (docs/model.md, Metrics): counters per queue, the backlog series,
+//! hourly completions, latency percentiles, clear and recovery times, what the API budget did.
 //!
 //! [`RunResult`] is compact by design: latencies are reduced to percentiles inside the engine,
-//! so a Monte Carlo run holds per-replication summaries, never event logs. [`scalars`] flattens
-//! a result into named numbers; those names are the contract that `summary.json`, expectations,
-//! aggregation and the planner share.
+//! so a Monte Carlo run holds per-replication summaries, never event logs. Its layout (one
+//! slot per [`QueueId`], samples row-major) stays private behind typed accessors; the run's
+//! summary ([`crate::summary::RunSummary`]) derives the dashboard and every named metric
+//! from it.
 
 use crate::scenario::{Direction, QueueId};
 use crate::stats::nearest_rank_index;
