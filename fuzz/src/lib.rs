@@ -12,9 +12,9 @@ use std::io;
 use arbitrary::Arbitrary;
 use syncsim::engine::{simulate, simulate_with, Inputs};
 use syncsim::load::{self, ScenarioFile};
-use syncsim::metrics;
 use syncsim::report::{self, terminal};
-use syncsim::scenario::{self, EventKind, Override, Scenario, ScenarioError};
+use syncsim::scenario::{self, EventKind, Override, QueueId, Scenario, ScenarioError};
+use syncsim::summary::RunSummary;
 use syncsim::units::{format_duration, Millis, DAY, HOUR};
 
 /// Longest horizon a fuzzed scenario is run for.
@@ -107,7 +107,7 @@ fn expected_edits(sc: &Scenario) -> f64 {
             * o.weekend_factor.max(1.0);
         edits += (o.edits_per_hour[0] + o.edits_per_hour[1]) * peak * hours;
     }
-    for e in sc.events() {
+    for e in &sc.events {
         edits += match e.kind {
             EventKind::BulkUpdate { count, .. } => count as f64,
             EventKind::EnableObject { object } => sc.objects[object].records as f64,
@@ -158,7 +158,9 @@ pub fn check_run(sc: &Scenario) {
             );
         }
     }
-    for l in r.latency.iter().chain(&r.latency_by_object).flatten() {
+    let queues = (0..r.queue_count()).map(|q| r.latency(QueueId::from_index(q)));
+    let objects = (0..r.object_count()).map(|o| r.object_latency(o));
+    for l in queues.chain(objects).flatten() {
         assert!(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max, "{l:?}");
         assert!(l.max <= sc.horizon, "{l:?}");
     }
@@ -168,23 +170,24 @@ pub fn check_run(sc: &Scenario) {
             "sample {i} above the max"
         );
     }
-    for (name, value) in metrics::scalars(sc, &r) {
-        if let Some(v) = value {
-            assert!(v.is_finite(), "{name} = {v}");
-        }
-    }
-    let d = metrics::dashboard(&r, sc.objects.len(), r.horizon);
-    let sink = &mut io::sink();
-    report::write_backlog(sc, &r, sink).unwrap();
-    report::write_throughput(sc, &r, sink).unwrap();
-    report::write_latency(sc, &r, sink).unwrap();
-    report::write_events(sc, &r, sink).unwrap();
-    report::write_dashboard(sc, &d, sink).unwrap();
-    report::write_trend(sc, &d, sink).unwrap();
-    report::write_counters(sc, &r, sink).unwrap();
-    report::write_summary(sc, &r, sink).unwrap();
-    terminal::write_summary(sc, &r, sink).unwrap();
     assert!(simulate(sc, sc.seed) == r, "a second run differs");
+    let summary = RunSummary::of(sc, r.clone());
+    for m in summary.metrics() {
+        if let Some(v) = m.value {
+            assert!(v.is_finite(), "{} = {v}", m.name);
+        }
+        assert!(
+            syncsim::catalogue::lookup(&m.name).is_some(),
+            "{} is not in the metric catalogue",
+            m.name
+        );
+    }
+    let sink = &mut io::sink();
+    for (_, write) in report::tables::TABLES {
+        write(&summary, sink).unwrap();
+    }
+    report::json::write_run(&summary, sink).unwrap();
+    terminal::write_summary(&summary, sink).unwrap();
     let ahead = Inputs {
         draw_ahead: true,
         ..Inputs::default()
@@ -401,7 +404,7 @@ impl Spec {
         if let Some(r) = sy.requeue {
             writeln!(w, "requeue = {r}").unwrap();
         }
-        for (i, e) in self.events().iter().take(8).enumerate() {
+        for (i, e) in self.events.iter().take(8).enumerate() {
             writeln!(w, "[events.e{i}]").unwrap();
             writeln!(w, "at = \"{}m\"", e.at_min % 2881).unwrap();
             match e.kind % 6 {
