@@ -91,6 +91,7 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
             formats,
             quiet: args.quiet,
             export: None,
+            force: false,
             replay: Some(&log),
             notes: &notes,
             // Replayed edits are read, not drawn.
