@@ -64,6 +64,17 @@ pub enum DataError {
         /// "; the first 10:" when there are more.
         more: String,
     },
+    /// A snapshot named by a scenario's `initial_backlog_file` that cannot be used.
+    #[error(
+        "scenario '{}': initial_backlog_file: {error}",
+        screen_text(scenario, 200)
+    )]
+    InScenario {
+        /// The scenario, as its errors name it (with the override that named the file).
+        scenario: String,
+        /// What is wrong with the file.
+        error: Box<DataError>,
+    },
     /// The header is not the documented one.
     #[error(
         "'{}': line 1: the header must be `{expected}` (got `{}`)",
@@ -79,6 +90,9 @@ pub enum DataError {
         got: String,
     },
 }
+
+/// Longest message shown for one bad row: ten of them, with their places, fit on a screen.
+const MAX_ROW_MESSAGE: usize = 180;
 
 /// Most bad rows whose line numbers are kept (the count goes on): a file of millions of bad
 /// rows is reported, and skipped, without holding millions of numbers.
@@ -176,7 +190,7 @@ impl RowReport {
         }
         if self.messages.len() < 10 {
             self.messages
-                .push(format!("  {place}: {}", screen_text(&why, 300)));
+                .push(format!("  {place}: {}", screen_text(&why, MAX_ROW_MESSAGE)));
         }
     }
 

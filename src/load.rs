@@ -203,12 +203,21 @@ impl ScenarioFile {
         };
         let snapshot_error = |e: DataError| -> LoadError {
             if key {
-                let e = ScenarioError {
-                    source: self.source().to_string(),
-                    location: Location::Key("initial_backlog_file".into()),
-                    message: e.to_string(),
-                };
-                overrides::blame(e, overrides).into()
+                // Named by the scenario (or the override that set the key), with the data
+                // file's own message, bad rows on lines of their own.
+                let named = overrides::blame(
+                    ScenarioError {
+                        source: self.source().to_string(),
+                        location: Location::Key("initial_backlog_file".into()),
+                        message: String::new(),
+                    },
+                    overrides,
+                );
+                DataError::InScenario {
+                    scenario: named.source,
+                    error: Box::new(e),
+                }
+                .into()
             } else {
                 e.into()
             }

@@ -311,3 +311,32 @@ fn a_change_log_from_a_named_pipe_is_read_once() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_snapshot_named_by_the_scenario_keeps_its_bad_rows_on_lines_of_their_own() {
+    // Named by `initial_backlog_file`, the snapshot's errors are the scenario's, and were
+    // once flattened into one line with `\n` escaped in it.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["snapshot-bad-rows.csv", "base.toml"] {
+        std::fs::copy(corpus().join(name), dir.path().join(name)).unwrap();
+    }
+    let output = syncsim(dir.path())
+        .args([
+            "validate",
+            "base.toml",
+            "--set",
+            "initial_backlog_file=snapshot-bad-rows.csv",
+        ])
+        .output()
+        .unwrap();
+    let e = refused(&output, "snapshot-bad-rows.csv", 2);
+    assert!(
+        e.starts_with(
+            "error: scenario 'base.toml with --set initial_backlog_file=snapshot-bad-rows.csv': \
+             initial_backlog_file: 'snapshot-bad-rows.csv': 5 bad rows:\n  line 5, column 6 \
+             (record): record '18446744073709551616' is not a record number\n"
+        ),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 7, "{e}");
+}
