@@ -101,17 +101,52 @@ pub fn minutes(ms: Millis) -> f64 {
     ms as f64 / MINUTE as f64
 }
 
-/// Formats milliseconds the way a planner reads them: `6.57 h`, `14.4 min`, `32 s`, `8 ms`.
+/// A duration in the unit that reads best, the one helper every report meant for people uses
+/// (the terminal, `dashboard.html`, `check`'s messages); CSV and JSON keep numbers in the unit
+/// their name says. Below 10 of a unit one decimal is shown (dropped when it is 0), from 10 on
+/// whole units: `72 ms`, `4.5 s`, `32 s`, `5 min`, `7.5 min`, `42 min`, `6.6 h`, `43 h`; from
+/// two days on, days and whole hours: `3 d 2 h`, `5 d`. A value that would round up to the
+/// next unit's threshold is shown in that unit (`59.99 s` is `1 min`).
 pub fn human_duration(ms: Millis) -> String {
-    let f = ms as f64;
-    if ms >= 2 * HOUR {
-        format!("{:.2} h", f / HOUR as f64)
-    } else if ms >= 2 * MINUTE {
-        format!("{:.1} min", f / MINUTE as f64)
-    } else if ms >= 2 * SECOND {
-        format!("{:.1} s", f / SECOND as f64)
+    if ms < SECOND {
+        return format!("{ms} ms");
+    }
+    // (unit size, label, where the next unit takes over)
+    let steps = [
+        (SECOND, "s", MINUTE),
+        (MINUTE, "min", HOUR),
+        (HOUR, "h", 2 * DAY),
+    ];
+    for (size, label, next) in steps {
+        let x = ms as f64 / size as f64;
+        let shown = if x < 10.0 {
+            (x * 10.0).round() / 10.0
+        } else {
+            x.round()
+        };
+        if shown * (size as f64) < next as f64 {
+            let text = if shown < 10.0 {
+                format!("{shown:.1}")
+            } else {
+                format!("{shown:.0}")
+            };
+            return format!("{} {label}", text.trim_end_matches(".0"));
+        }
+    }
+    let whole_hours = (ms as f64 / HOUR as f64).round() as u64;
+    match (whole_hours / 24, whole_hours % 24) {
+        (days, 0) => format!("{days} d"),
+        (days, h) => format!("{days} d {h} h"),
+    }
+}
+
+/// [`human_duration`] of a number of hours (an estimate such as backlog / rate); a value
+/// that is not finite or below 0 reads `never`.
+pub fn human_hours(h: f64) -> String {
+    if h.is_finite() && h >= 0.0 {
+        human_duration((h * HOUR as f64).round() as Millis)
     } else {
-        format!("{ms} ms")
+        "never".to_string()
     }
 }
 
@@ -198,6 +233,23 @@ impl fmt::Display for Instant {
     }
 }
 
+/// A time in a run written as a time after `start` (`24h`, `1d6h`) or as an RFC 3339
+/// instant at or after it (`2026-11-24T00:00:00Z`), in milliseconds after `start`. The error
+/// says which rule the text broke, for the caller to name its key or flag before it.
+pub fn offset_or_instant(text: &str, start: Instant) -> Result<Millis, String> {
+    if let Ok(ms) = parse_duration(text) {
+        return Ok(ms);
+    }
+    match Instant::parse(text) {
+        Ok(at) if at < start => Err(format!("{at} is before the scenario's start {start}")),
+        Ok(at) => Ok((at.0 - start.0) as Millis),
+        Err(_) => Err(format!(
+            "'{text}' is neither a time after start (e.g. `24h`, `1d6h`) nor an RFC 3339 UTC \
+             instant (e.g. `2026-11-24T00:00:00Z`)"
+        )),
+    }
+}
+
 /// Parses a UTC time of day `HH:MM` (as in a nightly retry at `00:00`) into ms after midnight.
 pub fn parse_time_of_day(text: &str) -> Option<Millis> {
     let (h, m) = text.trim().split_once(':')?;
@@ -245,6 +297,33 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("fractions"));
+    }
+
+    #[test]
+    fn durations_read_in_the_unit_that_reads_best() {
+        let cases = [
+            (0, "0 ms"),
+            (72, "72 ms"),
+            (999, "999 ms"),
+            (1_000, "1 s"),
+            (4_500, "4.5 s"),
+            (32_400, "32 s"),
+            (59_999, "1 min"),
+            (5 * MINUTE, "5 min"),
+            (7 * MINUTE + 30 * SECOND, "7.5 min"),
+            (42 * MINUTE + 20 * SECOND, "42 min"),
+            (59 * MINUTE + 40 * SECOND, "1 h"),
+            (6 * HOUR + 36 * MINUTE, "6.6 h"),
+            (43 * HOUR + 10 * MINUTE, "43 h"),
+            (47 * HOUR + 40 * MINUTE, "2 d"),
+            (3 * DAY + 2 * HOUR + 10 * MINUTE, "3 d 2 h"),
+            (5 * DAY, "5 d"),
+        ];
+        for (ms, text) in cases {
+            assert_eq!(human_duration(ms), text, "{ms} ms");
+        }
+        assert_eq!(human_hours(0.08), "4.8 min");
+        assert_eq!(human_hours(f64::INFINITY), "never");
     }
 
     #[test]
