@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::{EditEvent, EditSource, RecordedEdit, ReplaySources};
 use crate::scenario::{Direction, InitialEntry, QueueId, Scenario, ScenarioSpec};
-use crate::units::{Instant, Millis};
+use crate::units::{Instant, Millis, HOUR};
 
 /// Columns of a change log.
 pub const CHANGES_HEADER: [&str; 5] = ["time_utc", "object", "record", "direction", "synced"];
@@ -265,6 +265,8 @@ pub struct ChangeLog {
     pub report: RowReport,
     /// Streams present, by (object, direction).
     streams: Vec<(usize, Direction)>,
+    /// The first and last edit replayed, ms after the start; `None` when none is.
+    pub span: Option<(Millis, Millis)>,
 }
 
 /// One parsed change-log row.
@@ -305,6 +307,7 @@ impl ChangeLog {
         let mut report = RowReport::default();
         let mut last = vec![i64::MIN; sc.objects.len() * 2];
         let mut present = vec![false; sc.objects.len() * 2];
+        let mut span: Option<(Millis, Millis)> = None;
         each_row(
             path,
             &CHANGES_HEADER,
@@ -322,6 +325,8 @@ impl ChangeLog {
                         last[q] = c.time;
                         present[q] = true;
                         report.rows += 1;
+                        let t = c.time as Millis;
+                        span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
                     }
                 }
             },
@@ -338,7 +343,15 @@ impl ChangeLog {
             path: path.into(),
             report,
             streams,
+            span,
         })
+    }
+
+    /// How far into the run the log's edits reach: the whole hour (from the start) after its
+    /// last edit replayed, 0 when it replays none. Background edits after it are missing
+    /// from the replay, not zero by choice.
+    pub fn covered_until(&self) -> Millis {
+        self.span.map_or(0, |(_, last)| (last / HOUR + 1) * HOUR)
     }
 
     /// One source per (object, direction) present, each reading the file on its own.

@@ -59,6 +59,37 @@ pub struct ReplayArgs {
     dashboard_at: Vec<String>,
 }
 
+/// A warning when the change log's edits end before the run does: the hours after the whole
+/// hour of its last edit replay no background edits at all.
+fn coverage_note(log: &ChangeLog, sc: &syncsim::scenario::Scenario) -> Option<String> {
+    use syncsim::units::{format_duration, human_duration};
+    let covered = log.covered_until().min(sc.horizon);
+    if covered >= sc.horizon {
+        return None;
+    }
+    let first = log.span.map_or(String::new(), |(first, _)| {
+        format!(", its first at {}", sc.instant(first))
+    });
+    Some(if sc.until_clear {
+        format!(
+            "the change log's edits end within the first {} (its last before {}{first}); a run \
+             until clear may go on to its cap, {}, with no background edits after that",
+            human_duration(covered),
+            sc.instant(covered),
+            format_duration(sc.horizon)
+        )
+    } else {
+        format!(
+            "the change log covers only the first {} of the {} horizon (its last edit before {}{first}): \
+             the last {} replay no background edits",
+            human_duration(covered),
+            format_duration(sc.horizon),
+            sc.instant(covered),
+            human_duration(sc.horizon - covered)
+        )
+    })
+}
+
 /// Replays the change log under the scenario.
 pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
     let scenario_args = ScenarioArgs {
@@ -80,6 +111,7 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
         log.report.rows,
         args.changes.display()
     ));
+    notes.extend(coverage_note(&log, &sc));
     let dir = args.out.clone().unwrap_or_else(|| {
         let mut what_if = sc.origin.overrides.clone();
         if let Some(path) = &args.initial_backlog {
