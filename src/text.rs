@@ -62,10 +62,11 @@ pub fn cell(metric: &str, value: Option<f64>) -> String {
     }
 }
 
-/// A metric's value for people, in the unit that reads best: a time metric as a duration
-/// (`10.7 h`, `4.2 min`: [`crate::units::human_duration`]), a share as a percentage (`3.2%`),
-/// anything else as a number; `never` or `none` (no data) when it has no value, as the
-/// metric catalogue says. Reports for scripts keep the plain number.
+/// A metric's value for people, to set against a bound: a time metric as a duration in the
+/// unit that reads best (`10.7 h`, `4.2 min`: [`crate::units::human_duration_to_compare`]),
+/// a share as a percentage (`3.2%`), a status as `Growing` or `Normal`, anything else as a
+/// number; `never` or `none` (no data) when it has no value, as the metric catalogue says.
+/// Reports for scripts keep the plain number.
 pub fn metric_text(metric: &str, value: Option<f64>) -> String {
     use crate::catalogue::{self, Unit};
     let Some(x) = value else {
@@ -78,9 +79,11 @@ pub fn metric_text(metric: &str, value: Option<f64>) -> String {
     match catalogue::unit(metric) {
         Some(unit @ (Unit::Hours | Unit::Minutes)) if x.is_finite() && x >= 0.0 => {
             let ms = unit.millis().expect("a time unit") as f64;
-            crate::units::human_duration((x * ms).round() as u64)
+            crate::units::human_duration_to_compare((x * ms).round() as u64)
         }
         Some(Unit::Fraction) => format!("{}%", num((x * 1000.0).round() / 10.0)),
+        Some(Unit::Status) if x == 0.0 => "Normal".into(),
+        Some(Unit::Status) if x == 1.0 => "Growing".into(),
         _ => num(x),
     }
 }
@@ -127,9 +130,11 @@ mod tests {
     fn metric_values_read_in_their_unit() {
         assert_eq!(
             metric_text("latency.Lead.max_min", Some(642.974867)),
-            "11 h"
+            "10.7 h"
         );
-        assert_eq!(metric_text("event.x.clear_h", Some(6.57)), "6.6 h");
+        assert_eq!(metric_text("event.x.clear_h", Some(6.572725)), "6.57 h");
+        assert_eq!(metric_text("dashboard.growing", Some(0.0)), "Normal");
+        assert_eq!(metric_text("dashboard.growing", Some(0.5)), "0.5");
         assert_eq!(metric_text("event.x.clear_h", None), "never");
         assert_eq!(metric_text("latency.Lead.p50_min", None), "none");
         assert_eq!(

@@ -108,29 +108,58 @@ pub fn minutes(ms: Millis) -> f64 {
 /// two days on, days and whole hours: `3 d 2 h`, `5 d`. A value that would round up to the
 /// next unit's threshold is shown in that unit (`59.99 s` is `1 min`).
 pub fn human_duration(ms: Millis) -> String {
+    duration_text(ms, Digits::Read)
+}
+
+/// [`human_duration`] to be set against a bound (`check`'s actual values): the same units up
+/// to hours, never days, with three significant digits (`10.7 h`, `6.57 h`, `72.4 h`), so a
+/// value just over a bound never reads as the bound itself.
+pub fn human_duration_to_compare(ms: Millis) -> String {
+    duration_text(ms, Digits::Compare)
+}
+
+/// How many digits a duration shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Digits {
+    /// One decimal below 10, whole units from 10; days from two days.
+    Read,
+    /// Three significant digits, hours at most.
+    Compare,
+}
+
+fn duration_text(ms: Millis, digits: Digits) -> String {
     if ms < SECOND {
         return format!("{ms} ms");
     }
     // (unit size, label, where the next unit takes over)
+    let last = match digits {
+        Digits::Read => 2 * DAY,
+        Digits::Compare => Millis::MAX,
+    };
     let steps = [
         (SECOND, "s", MINUTE),
         (MINUTE, "min", HOUR),
-        (HOUR, "h", 2 * DAY),
+        (HOUR, "h", last),
     ];
     for (size, label, next) in steps {
         let x = ms as f64 / size as f64;
-        let shown = if x < 10.0 {
-            (x * 10.0).round() / 10.0
-        } else {
-            x.round()
+        let decimals = match digits {
+            Digits::Read if x < 10.0 => 1,
+            Digits::Read => 0,
+            Digits::Compare if x < 10.0 => 2,
+            Digits::Compare if x < 100.0 => 1,
+            Digits::Compare => 0,
         };
+        let scale = 10f64.powi(decimals);
+        let shown = (x * scale).round() / scale;
         if shown * (size as f64) < next as f64 {
-            let text = if shown < 10.0 {
-                format!("{shown:.1}")
+            let text = format!("{shown:.*}", decimals as usize);
+            let text = if text.contains('.') {
+                text.trim_end_matches('0').trim_end_matches('.')
             } else {
-                format!("{shown:.0}")
+                &text
             };
-            return format!("{} {label}", text.trim_end_matches(".0"));
+            return format!("{text} {label}");
         }
     }
     let whole_hours = (ms as f64 / HOUR as f64).round() as u64;
@@ -323,6 +352,17 @@ mod tests {
             assert_eq!(human_duration(ms), text, "{ms} ms");
         }
         assert_eq!(human_hours(0.08), "4.8 min");
+        let compared = [
+            (6 * MINUTE, "6 min"),
+            (38_578_492, "10.7 h"),
+            (23_661_810, "6.57 h"),
+            (72 * HOUR + 24 * MINUTE, "72.4 h"),
+            (257 * HOUR, "257 h"),
+            (59_999, "1 min"),
+        ];
+        for (ms, text) in compared {
+            assert_eq!(human_duration_to_compare(ms), text, "{ms} ms");
+        }
         assert_eq!(human_hours(f64::INFINITY), "never");
     }
 
