@@ -399,3 +399,46 @@ fn a_sample_grid_on_the_batch_lattice_reads_high() {
     let lattice = mean_backlog("1s", &fixed);
     assert!(lattice / exact > 1.2, "{lattice} against {exact}");
 }
+
+#[test]
+fn a_run_until_clear_is_the_same_with_edits_drawn_ahead() {
+    // The helper thread draws edits up to the cap; the run stops at its own end, and what it
+    // measured is the same as drawing them in the engine's thread.
+    use syncsim::engine::{simulate_with, Inputs};
+    let text = std::fs::read_to_string("scenarios/reference-tenth.toml").unwrap();
+    let sc = scenario::from_str(
+        &text,
+        "t.toml",
+        "t",
+        &[Override::set("horizon=until clear")],
+    )
+    .unwrap();
+    let alone = simulate(&sc, sc.seed);
+    let ahead = simulate_with(
+        &sc,
+        sc.seed,
+        Inputs {
+            draw_ahead: true,
+            ..Inputs::default()
+        },
+    );
+    assert!(alone == ahead);
+    // The bulk update at 24 h clears and recovers at about 30.6 h: the run ends at 31 h.
+    assert_eq!(alone.horizon(), 31 * HOUR);
+}
+
+#[test]
+fn replications_until_clear_band_the_span_every_one_ran() {
+    use syncsim::replicate::{MonteCarlo, ReplicationSummary};
+    let first = summary(HAND, &["horizon=until clear", "sample_interval=1h"]);
+    let whole = ReplicationSummary::of(0, &first);
+    assert_eq!(whole.backlog.len(), 3, "samples at 0, 1 and 2 h");
+    // A replication that ended an hour sooner.
+    let mut shorter = ReplicationSummary::of(1, &first);
+    shorter.backlog.truncate(2);
+    shorter.backlog_by_object.truncate(2);
+    let mc = MonteCarlo::new(first, vec![whole, shorter]);
+    assert_eq!(mc.sample_times, [0, HOUR]);
+    assert_eq!(mc.total_band.p50.len(), 2);
+    assert_eq!(mc.object_bands[0].p90.len(), 2);
+}
