@@ -289,6 +289,7 @@ impl Sim<'_> {
             self.release(e);
         }
         self.check_recovery();
+        self.initial_left(&batch);
         self.check_all_clear();
         self.sync.workers[w].batch = batch;
         self.sync.workers[w].busy = false;

@@ -61,7 +61,8 @@ pub(crate) struct Observer {
     pub(super) settled: Vec<Millis>,
     /// Objects, the row length of `settled`.
     objects: usize,
-    /// Records first counted by the reading at 0 h (the backlog at the start) still pending.
+    /// Records first counted by the reading at 0 h (the backlog at the start) still pending;
+    /// kept by a run until clear only ([`Sim::initial_left`]).
     pub(super) initial_pending: u64,
     /// Per hour bucket: failed attempts (transient, permanent), records released from the
     /// retry or timeout queue for another attempt, records that entered the timeout queue.
@@ -144,13 +145,25 @@ impl Sim<'_> {
     }
 
     /// A record of `object`, first counted by the reading at hour `since`, leaves the
-    /// backlog now (its batch completed, whatever the outcome).
+    /// backlog now (its batch completed, whatever the outcome). One store in the batch's
+    /// loop (a pass of its own after the loop measured slower); the records of the backlog
+    /// at the start are counted off by a run until clear alone ([`Sim::initial_left`]).
     #[inline(always)]
     pub(super) fn settled(&mut self, since: u32, object: usize) {
         let o = &mut self.observer;
         o.settled[since as usize * o.objects + object] = self.now;
-        if since == 0 {
-            o.initial_pending -= 1;
+    }
+
+    /// The entries of a completed batch left the backlog: those of the backlog at the start
+    /// (first counted at 0 h) no longer hold a run until clear back. A second look at the
+    /// batch, made only while such a run still waits for them.
+    pub(super) fn initial_left(&mut self, batch: &[u32]) {
+        if self.until_clear && self.observer.initial_pending > 0 {
+            let left = batch
+                .iter()
+                .filter(|&&e| self.entries.slab[e as usize].since == 0)
+                .count() as u64;
+            self.observer.initial_pending -= left;
         }
     }
 

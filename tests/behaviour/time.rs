@@ -144,6 +144,20 @@ fn until_clear_stops_at_the_first_whole_hour_after_everything_cleared() {
 }
 
 #[test]
+fn until_clear_waits_for_the_backlog_at_the_start() {
+    // No event: 7,200 records pending at the start drain in 36 batches of 100 s from 0 h,
+    // the last at exactly 1 h; the run ends at 2 h.
+    let text = HAND
+        .replace("[events.bulk]\nkind = \"bulk_update\"\nat = \"30m\"\nobject = \"Lead\"\ncount = 7200\n", "")
+        .replace("edits_per_hour = 0", "edits_per_hour = 0\ninitial_backlog = 7200");
+    let s = summary(&text, &["horizon=until clear"]);
+    assert!(s.run().events().is_empty());
+    assert_eq!(s.run().horizon(), 2 * HOUR);
+    assert_eq!(s.all_clear(), Some(HOUR));
+    assert_eq!(s.reading(0, 0).cleared, Some(HOUR));
+}
+
+#[test]
 fn until_clear_stops_at_its_cap_when_it_does_not_clear() {
     let s = summary(HAND, &["horizon=until-clear", "horizon_cap=1h15m"]);
     assert_eq!(s.run().horizon(), 75 * MINUTE);
