@@ -17,6 +17,7 @@ mod origin;
 pub mod overrides;
 pub mod raw;
 mod validate;
+mod warnings;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use error::{Location, ScenarioError};
 pub(crate) use origin::hex;
 pub use origin::{sha256_hex, Origin, SnapshotOrigin};
 pub use overrides::Override;
+pub use warnings::ScenarioWarning;
 
 /// The most records one object may hold (record ids are `u32`; this keeps a margin).
 pub const MAX_RECORDS: u64 = 1 << 31;

@@ -107,7 +107,11 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
     let files = scenario_files(&args.paths)?;
     let mut scenarios: Vec<(String, Scenario)> = Vec::with_capacity(files.len());
     for f in &files {
-        scenarios.push((f.display().to_string(), load::load(f, &[])?));
+        let sc = load::load(f, &[])?;
+        if !args.quiet {
+            super::warn(f, &sc);
+        }
+        scenarios.push((f.display().to_string(), sc));
     }
     let threads = args
         .threads

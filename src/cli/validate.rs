@@ -19,11 +19,12 @@ pub struct ValidateArgs {
     max_memory: Option<u64>,
 }
 
-/// Validates the scenario (and that one run of it fits under the memory cap) and prints a
-/// one-line description of it.
+/// Validates the scenario (and that one run of it fits under the memory cap), warns of any
+/// setting past a limit its preset documents, and prints a one-line description of it.
 pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
     let sc = args.scenario.load()?;
     syncsim::load::check_memory(&sc, 1, args.max_memory)?;
+    super::warn(&args.scenario.file, &sc);
     let records: u64 = sc.objects.iter().map(|o| o.records as u64).sum();
     let _ = print(|w| {
         writeln!(
