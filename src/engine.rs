@@ -54,6 +54,7 @@ mod observe;
 pub mod policy;
 mod retry;
 pub mod seeds;
+mod sizing;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -207,6 +207,12 @@ pub struct ObjectSpec {
     /// Fraction of records (fixed, seeded) whose every attempt fails until a `fix_errors`
     /// event.
     pub permanent_error_fraction: f64,
+    /// The most records of this object a batch holds (`sync.batch_size` unless the object
+    /// sets its own); a batch that mixes objects holds at most the smallest of theirs.
+    pub batch_size: u32,
+    /// Records of this object per API call (`api.records_per_call` unless the object sets
+    /// its own): its records in a batch cost `ceil(n / records_per_call)` calls.
+    pub records_per_call: u32,
 }
 
 impl ObjectSpec {
@@ -551,6 +557,17 @@ impl ScenarioSpec {
     /// Whether queue `q` syncs.
     pub fn syncs(&self, q: QueueId) -> bool {
         self.objects[q.object()].syncs[q.direction() as usize]
+    }
+
+    /// The batch size and records per call every object shares, if they all share one
+    /// (else batches are sized per object: docs/model.md, Draining).
+    pub fn uniform_batches(&self) -> Option<(u32, u32)> {
+        let first = self.objects.first()?;
+        let shape = (first.batch_size, first.records_per_call);
+        self.objects
+            .iter()
+            .all(|o| (o.batch_size, o.records_per_call) == shape)
+            .then_some(shape)
     }
 
     /// The instant of simulated time `t`.

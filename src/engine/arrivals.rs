@@ -196,6 +196,8 @@ pub(crate) fn test_object(rate: f64, synced_fraction: f64) -> ObjectSpec {
         initial_backlog: None,
         transient_error_rate: 0.0,
         permanent_error_fraction: 0.0,
+        batch_size: 200,
+        records_per_call: 200,
     }
 }
 

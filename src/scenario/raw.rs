@@ -72,6 +72,8 @@ pub struct RawObject {
     pub initial_backlog_age: Option<toml::Value>,
     pub transient_error_rate: Option<f64>,
     pub permanent_error_fraction: Option<f64>,
+    pub batch_size: Option<i64>,
+    pub records_per_call: Option<i64>,
 }
 
 /// The `[sync]` table.

@@ -13,11 +13,11 @@ mod sync;
 use super::raw::{self, RawScenario};
 use super::{
     defaults, ApiSpec, Location, ObjectSpec, Origin, Preset, RetrySpec, ScenarioError,
-    ScenarioSpec, SlaSpec, SyncSpec, MAX_HORIZON, MAX_OBJECTS,
+    ScenarioSpec, SlaSpec, MAX_HORIZON, MAX_OBJECTS,
 };
 use crate::units::{self, parse_duration, Instant, Millis, DAY};
 use events::validate_events;
-use object::validate_object;
+use object::{size_batches, validate_object};
 use sync::validate_sync;
 
 /// What a time value must be, for [`Checker::text`].
@@ -368,7 +368,8 @@ pub(crate) fn validate(
         objects.push(validate_object(&c, name, o)?);
     }
     let sync = validate_sync(&c, &raw.sync, preset, &objects)?;
-    let api = validate_api(&c, &raw.api, preset, &sync)?;
+    let api = validate_api(&c, &raw.api, preset)?;
+    size_batches(&c, &raw.objects, &mut objects, &sync, &api)?;
     let retry = validate_retry(&c, &raw.retry)?;
     let horizon_ends = if until_clear {
         "the horizon ends at the cap of a run until clear (horizon_cap),"
@@ -501,7 +502,6 @@ fn validate_api(
     c: &Checker,
     raw: &raw::RawApi,
     preset: Option<Preset>,
-    sync: &SyncSpec,
 ) -> Result<ApiSpec, ScenarioError> {
     let default_checks = match preset {
         Some(Preset::Salesforce) => defaults::SALESFORCE_CALLS_PER_CYCLE,
@@ -524,17 +524,6 @@ fn validate_api(
         None => None,
         Some(l) => Some(c.int_in("api.daily_limit", l, 1, 1_000_000_000_000)? as u64),
     };
-    if let Some(limit) = daily_limit {
-        // A look and one full batch must fit in the allowance, or the sync could never move.
-        let need =
-            calls_per_cycle as u64 + (sync.batch_size as u64).div_ceil(records_per_call as u64);
-        if limit < need {
-            return c.fail(
-                "api.daily_limit",
-                format!("is {limit} but one cycle's check ({calls_per_cycle}) and one full batch ({} calls) need {need}; the sync could never run", need - calls_per_cycle as u64),
-            );
-        }
-    }
     Ok(ApiSpec {
         daily_limit,
         records_per_call,

@@ -4,6 +4,7 @@ mod answers;
 mod architecture;
 mod bad_data;
 mod bad_scenarios;
+mod batch_sizes;
 mod check;
 mod cli;
 mod conservation;

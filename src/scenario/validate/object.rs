@@ -1,10 +1,14 @@
 //! Validation of one `[objects.<Name>]` table: its name, records, directions, edit rates and
-//! their profiles, how edits pick records, filter and error fractions, initial backlog.
+//! their profiles, how edits pick records, filter and error fractions, initial backlog, and
+//! (once the sync and API are known) its batch size and records per call.
+
+use indexmap::IndexMap;
 
 use super::{profile, Checker, Expect, MAX_RATE_PER_HOUR};
 use crate::scenario::raw::RawObject;
 use crate::scenario::{
-    Direction, InitialBacklog, ObjectSpec, RecordChoice, ScenarioError, MAX_RECORDS,
+    defaults, ApiSpec, Direction, InitialBacklog, ObjectSpec, RecordChoice, ScenarioError,
+    SyncSpec, MAX_RECORDS,
 };
 
 /// Words reports use as column names, so no object may take them.
@@ -205,5 +209,55 @@ pub(super) fn validate_object(
             &key("permanent_error_fraction"),
             o.permanent_error_fraction.unwrap_or(0.0),
         )?,
+        // Until `size_batches` gives the object its own or the sync's.
+        batch_size: defaults::BATCH_SIZE,
+        records_per_call: defaults::RECORDS_PER_CALL,
     })
+}
+
+/// Gives each object its batch size and records per call: its own keys, else the sync's
+/// `batch_size` and the API's `records_per_call`. With a daily limit, a look and the
+/// costliest full batch (in calls) must fit in it, or the sync could never move.
+pub(super) fn size_batches(
+    c: &Checker,
+    raw: &IndexMap<String, RawObject>,
+    objects: &mut [ObjectSpec],
+    sync: &SyncSpec,
+    api: &ApiSpec,
+) -> Result<(), ScenarioError> {
+    for (object, (name, o)) in objects.iter_mut().zip(raw) {
+        let key = |k: &str| format!("objects.{name}.{k}");
+        object.batch_size = match o.batch_size {
+            None => sync.batch_size,
+            Some(n) => c.int_in(&key("batch_size"), n, 1, 1_000_000)? as u32,
+        };
+        object.records_per_call = match o.records_per_call {
+            None => api.records_per_call,
+            Some(n) => c.int_in(&key("records_per_call"), n, 1, 1_000_000)? as u32,
+        };
+    }
+    let Some(limit) = api.daily_limit else {
+        return Ok(());
+    };
+    let checks = api.calls_per_cycle as u64;
+    let (costliest, calls) = objects
+        .iter()
+        .map(|o| (o, (o.batch_size as u64).div_ceil(o.records_per_call as u64)))
+        .max_by_key(|(_, calls)| *calls)
+        .expect("a scenario has objects");
+    let need = checks + calls;
+    if limit < need {
+        let whose = if sync.batch_size == costliest.batch_size
+            && api.records_per_call == costliest.records_per_call
+        {
+            String::new()
+        } else {
+            format!(" of {}", costliest.name)
+        };
+        return c.fail(
+            "api.daily_limit",
+            format!("is {limit} but one cycle's check ({checks}) and one full batch{whose} ({calls} calls) need {need}; the sync could never run"),
+        );
+    }
+    Ok(())
 }
