@@ -11,6 +11,7 @@
 //! before anyone else sees it, and from then on it can be read (`sc.objects`,
 //! `sc.sync.workers`) and cheaply cloned, never changed.
 
+pub mod calendar;
 mod document;
 pub mod error;
 mod origin;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 use crate::units::{Instant, Millis, DAY};
 
+pub use calendar::{Calendar, DayKind};
 pub use document::from_str;
 pub(crate) use document::Document;
 pub use error::{Location, ScenarioError};
@@ -188,10 +190,12 @@ pub struct ObjectSpec {
     pub syncs: [bool; 2],
     /// Background edits per hour, indexed by [`Direction`] (CRM-side edits flow to marketing).
     pub edits_per_hour: [f64; 2],
-    /// Multipliers for each UTC hour of the day, if the rate varies over the day.
+    /// Multipliers for each local hour of the day, if the rate varies over the day.
     pub hour_profile: Option<[f64; 24]>,
-    /// Multiplier for Saturdays and Sundays (UTC).
+    /// Multiplier for Saturdays and Sundays (local time).
     pub weekend_factor: f64,
+    /// Multiplier for the scenario's holidays (local dates); the weekend factor by default.
+    pub holiday_factor: f64,
     /// How edits pick records.
     pub record_choice: RecordChoice,
     /// Fraction of background edits that touch synced fields (the rest are skips).
@@ -218,7 +222,7 @@ pub struct ObjectSpec {
 impl ObjectSpec {
     /// Whether the background rate varies with the time of day or week.
     pub fn rate_varies(&self) -> bool {
-        self.hour_profile.is_some() || self.weekend_factor != 1.0
+        self.hour_profile.is_some() || self.weekend_factor != 1.0 || self.holiday_factor != 1.0
     }
 }
 
@@ -454,6 +458,9 @@ pub struct ScenarioSpec {
     pub seed: u64,
     /// The instant simulated time 0 maps to.
     pub start: Instant,
+    /// The time zone and holidays of profiles, weekends and the nightly retry (UTC and
+    /// none by default).
+    pub calendar: Calendar,
     /// How long to simulate; for a run until clear, the most it may last (its cap).
     pub horizon: Millis,
     /// The run goes on until everything has cleared (`horizon = "until clear"`), at most

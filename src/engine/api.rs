@@ -116,7 +116,10 @@ impl Sim<'_> {
     /// Other integrations' calls for the past minute, at their hour's rate.
     pub(super) fn background_calls(&mut self) {
         let api = &self.sc.api;
-        let hour = self.sc.instant(self.now - MINUTE).utc_hour() as usize;
+        let hour = self
+            .sc
+            .calendar
+            .local_hour(self.sc.instant(self.now - MINUTE).0);
         let factor = api.background_hour_profile.map_or(1.0, |p| p[hour]);
         self.budget.background_carry += api.background_calls_per_hour * factor / 60.0;
         let calls = self.budget.background_carry.floor();

@@ -6,6 +6,7 @@
 //! This file holds the checks every part shares ([`Checker`]) and the top-level, API and
 //! retry keys; objects, the sync and events have a file each.
 
+mod calendar;
 mod events;
 mod object;
 mod sync;
@@ -16,6 +17,7 @@ use super::{
     ScenarioSpec, SlaSpec, MAX_HORIZON, MAX_OBJECTS,
 };
 use crate::units::{self, parse_duration, Instant, Millis, DAY};
+use calendar::validate_calendar;
 use events::validate_events;
 use object::{size_batches, validate_object};
 use sync::validate_sync;
@@ -327,6 +329,13 @@ pub(crate) fn validate(
             ),
         );
     }
+    let calendar = validate_calendar(
+        &c,
+        raw.time_zone.as_deref(),
+        raw.holidays.as_deref(),
+        start,
+        horizon,
+    )?;
     let sample_interval = match raw.sample_interval.as_ref() {
         None => defaults::SAMPLE_INTERVAL,
         Some(value) => c.positive_duration(
@@ -391,6 +400,7 @@ pub(crate) fn validate(
         preset,
         seed,
         start,
+        calendar,
         horizon,
         until_clear,
         sample_interval,
@@ -486,7 +496,7 @@ fn profile(c: &Checker, key: &str, values: &[f64]) -> Result<[f64; 24], Scenario
         return c.fail(
             key,
             format!(
-                "must hold 24 multipliers, one per UTC hour (got {})",
+                "must hold 24 multipliers, one per hour of the day (got {})",
                 values.len()
             ),
         );
@@ -557,9 +567,7 @@ fn validate_retry(c: &Checker, raw: &raw::RawRetry) -> Result<RetrySpec, Scenari
             || {
                 c.fail(
                     "retry.nightly_at",
-                    format!(
-                        "'{t}' is not a UTC time of day; write HH:MM, e.g. \"00:00\" or \"02:30\""
-                    ),
+                    format!("'{t}' is not a time of day; write HH:MM, e.g. \"00:00\" or \"02:30\""),
                 )
             },
             Ok,

@@ -17,6 +17,7 @@ mod fit;
 mod fuzz_crashes;
 mod hand_cases;
 mod loading;
+mod local_time;
 mod montecarlo;
 mod planner;
 mod references;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::markup::{cell, esc, h, head_row, num, object_head, utc};
+use super::markup::{cell, esc, h, head_row, num, object_head, utc, zone};
 use crate::scenario::{Direction, EventKind, Policy, RecordChoice, Scenario, Selection};
 use crate::summary::RunSummary;
 use crate::text::{fixed, thousands};
@@ -34,7 +34,7 @@ pub(super) fn assumptions_section(o: &mut String, run: &RunSummary, monte_carlo:
          <dt>Workers</dt><dd>{}</dd>\n<dt>Throughput</dt><dd>{} units per hour per worker (an update costs 1, a skip {})</dd>\n\
          <dt>Batch size</dt><dd>{}</dd>\n<dt>Batch overhead</dt><dd>{}</dd>\n\
          <dt>Cycle wait</dt><dd>{}</dd>\n<dt>Requeue on re-edit</dt><dd>{}</dd>\n<dt>Gates</dt><dd>{}</dd>\n\
-         {}<dt>Start, horizon</dt><dd>{} UTC, {}</dd>\n<dt>Seed</dt><dd>{}</dd>\n<dt>Backlog sampled every</dt><dd>{}</dd>\n</dl>\n",
+         {}<dt>Start, horizon</dt><dd>{} {zone}, {}</dd>\n<dt>Seed</dt><dd>{}</dd>\n<dt>Backlog sampled every</dt><dd>{}</dd>\n</dl>\n",
         sc.preset.map_or("none", |p| p.name()),
         esc(&policy_text(sc)),
         s.workers,
@@ -54,6 +54,7 @@ pub(super) fn assumptions_section(o: &mut String, run: &RunSummary, monte_carlo:
             r.seed().to_string()
         },
         human_duration(sc.sample_interval),
+        zone = zone(sc),
     );
     o.push_str("<div class=\"scroll\"><table>\n<caption>Objects: records, background edits per hour in each direction, and how edits pick records.</caption>\n");
     head_row(
@@ -123,7 +124,7 @@ pub(super) fn assumptions_section(o: &mut String, run: &RunSummary, monte_carlo:
             &[
                 ("Event", false),
                 ("At", true),
-                ("At (UTC)", false),
+                (format!("At ({})", zone(sc)).as_str(), false),
                 ("Kind", false),
                 ("What it does", false),
             ],

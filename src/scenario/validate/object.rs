@@ -86,9 +86,14 @@ pub(super) fn validate_object(
     };
     let weekend_factor =
         c.non_negative(&key("weekend_factor"), o.weekend_factor.unwrap_or(1.0), 1e6)?;
+    let holiday_factor = c.non_negative(
+        &key("holiday_factor"),
+        o.holiday_factor.unwrap_or(weekend_factor),
+        1e6,
+    )?;
     // The multipliers apply on top of the rate: its peak must respect the same bound.
     let peak_factor = hour_profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
-        * weekend_factor.max(1.0);
+        * weekend_factor.max(holiday_factor).max(1.0);
     for (dir, field) in [
         (Direction::ToMarketing, "edits_per_hour"),
         (Direction::ToCrm, "marketing_edits_per_hour"),
@@ -98,8 +103,8 @@ pub(super) fn validate_object(
             return c.fail(
                 key(field),
                 format!(
-                    "peaks at {peak} edits per hour once hour_profile and weekend_factor \
-                     multiply it; the peak may be at most {MAX_RATE_PER_HOUR}"
+                    "peaks at {peak} edits per hour once hour_profile and weekend_factor (or \
+                     holiday_factor) multiply it; the peak may be at most {MAX_RATE_PER_HOUR}"
                 ),
             );
         }
@@ -176,6 +181,7 @@ pub(super) fn validate_object(
         edits_per_hour,
         hour_profile,
         weekend_factor,
+        holiday_factor,
         record_choice,
         synced_fraction: c.fraction(&key("synced_fraction"), o.synced_fraction.unwrap_or(1.0))?,
         filter_pass: c.fraction(&key("filter_pass"), o.filter_pass.unwrap_or(1.0))?,
