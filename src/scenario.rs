@@ -348,6 +348,15 @@ pub enum EventKind {
         /// Object index.
         object: usize,
     },
+    /// Another integration's burst of API calls against the shared allowance (a one-off data
+    /// load): `calls` calls spread evenly over `spread`, call `i` at
+    /// `at + floor(i * spread / calls)`, recorded in one-minute steps.
+    ApiCalls {
+        /// Number of calls.
+        calls: u64,
+        /// The span they are spread over (0: all at `at`).
+        spread: Millis,
+    },
 }
 
 impl EventKind {
@@ -362,6 +371,7 @@ impl EventKind {
             EventKind::SetWorkers { .. } => "set_workers",
             EventKind::FixErrors { .. } => "fix_errors",
             EventKind::RetryErrored { .. } => "retry_errored",
+            EventKind::ApiCalls { .. } => "api_calls",
         }
     }
 
@@ -516,8 +526,13 @@ pub struct ApiSpec {
     pub calls_per_cycle: u32,
     /// Other integrations' calls per hour.
     pub background_calls_per_hour: f64,
-    /// Multipliers of the background rate per UTC hour.
+    /// Multipliers of the background rate per local hour.
     pub background_hour_profile: Option<[f64; 24]>,
+    /// Multiplier of the background rate on Saturdays and Sundays (local time).
+    pub background_weekend_factor: f64,
+    /// Multiplier of the background rate on the scenario's holidays; the weekend factor by
+    /// default.
+    pub background_holiday_factor: f64,
 }
 
 /// Retries of errored records (docs/model.md, Errors, retries and the API budget).

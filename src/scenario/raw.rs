@@ -106,6 +106,8 @@ pub struct RawApi {
     pub calls_per_cycle: Option<i64>,
     pub background_calls_per_hour: Option<f64>,
     pub background_hour_profile: Option<Vec<f64>>,
+    pub background_weekend_factor: Option<f64>,
+    pub background_holiday_factor: Option<f64>,
 }
 
 /// The `[retry]` table.
@@ -135,4 +137,5 @@ pub struct RawEvent {
     pub duration: Option<toml::Value>,
     pub throughput: Option<f64>,
     pub workers: Option<i64>,
+    pub calls: Option<i64>,
 }

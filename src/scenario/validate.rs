@@ -534,6 +534,11 @@ fn validate_api(
         None => None,
         Some(l) => Some(c.int_in("api.daily_limit", l, 1, 1_000_000_000_000)? as u64),
     };
+    let background_weekend_factor = c.non_negative(
+        "api.background_weekend_factor",
+        raw.background_weekend_factor.unwrap_or(1.0),
+        1e6,
+    )?;
     Ok(ApiSpec {
         daily_limit,
         records_per_call,
@@ -547,6 +552,13 @@ fn validate_api(
             None => None,
             Some(p) => Some(profile(c, "api.background_hour_profile", p)?),
         },
+        background_weekend_factor,
+        background_holiday_factor: c.non_negative(
+            "api.background_holiday_factor",
+            raw.background_holiday_factor
+                .unwrap_or(background_weekend_factor),
+            1e6,
+        )?,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Behaviour tests of syncsim: one integration binary, one file per behaviour.
 
 mod answers;
+mod api_usage;
 mod architecture;
 mod bad_data;
 mod bad_scenarios;

@@ -226,6 +226,11 @@ fn event_text(sc: &Scenario, kind: &EventKind) -> String {
             thousands(throughput.round() as u64)
         ),
         EventKind::SetWorkers { workers } => format!("workers set to {workers}"),
+        EventKind::ApiCalls { calls, spread } => format!(
+            "another integration makes {} API calls, spread over {}",
+            thousands(*calls),
+            format_duration(*spread)
+        ),
         EventKind::FixErrors { object } => format!(
             "the cause of {}'s permanent errors is fixed",
             sc.objects[*object].name
