@@ -57,6 +57,7 @@ pub mod seeds;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::metrics::RunResult;
 use crate::scenario::Scenario;
@@ -138,6 +139,12 @@ pub struct Inputs<'a> {
     /// otherwise idle machine, not for replications that already keep every core busy.
     /// Recorded edits (`replay`) are read, not drawn, so only the summaries use it then.
     pub draw_ahead: bool,
+    /// Stops the run early once set: checked at each sample point and hourly bucket (never
+    /// per edit), so a caller can stop a run that is no longer wanted or over its time cap.
+    /// The engine reads no clock: whoever sets the flag decides when. The result of a
+    /// stopped run is incomplete and must be discarded ([`RunResult::horizon`] still
+    /// reads the scenario's horizon); check the flag after the run to know.
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 /// Runs one replication with replayed edits and/or an edit observer (see [`Inputs`]).
@@ -192,6 +199,8 @@ struct Sim<'a> {
     audit: bool,
     /// (time, sequence) of the last event handled, when auditing.
     last_key: u128,
+    /// Stop early once set ([`Inputs::cancel`]).
+    cancel: Option<&'a AtomicBool>,
 
     /// The entries, their queues and the backlog (`entries.rs`).
     entries: Entries,
@@ -233,6 +242,7 @@ impl<'a> Sim<'a> {
             seq: 0,
             audit: inputs.audit,
             last_key: 0,
+            cancel: inputs.cancel,
             entries: Entries::new(sc, ws, inputs.separate_fifos),
             edits: Edits::new(inputs.on_edit),
             sync: SyncState::new(sc),
@@ -302,6 +312,9 @@ impl<'a> Sim<'a> {
                 break;
             }
             if time >= self.observer.next_sample || time >= self.observer.next_hour {
+                if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    break;
+                }
                 self.observe_until(time);
             }
             debug_assert!(time >= self.now, "time never goes back");
