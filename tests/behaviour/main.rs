@@ -23,6 +23,7 @@ mod retries;
 mod safe_output;
 mod snapshots_of_outputs;
 mod validation;
+mod whatif;
 
 use syncsim::engine::simulate;
 use syncsim::metrics::RunResult;
