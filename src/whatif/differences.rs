@@ -3,6 +3,9 @@
 //! not luck: with replications, the mean of the paired differences and its 95% confidence
 //! interval say whether the change is clear.
 //!
+//! A bulk update split into parts (`<event>_part2`, ...) clears when its last part does:
+//! its clear time in a variant is the whole plan's, comparable with the unsplit update's.
+//!
 //! The verdict reads which way is better from the metric catalogue
 //! ([`crate::catalogue::better`]) and what a missing value means
 //! ([`crate::catalogue::missing`]): an event that never clears is worse than one that
@@ -12,6 +15,7 @@ use super::Outcome;
 use crate::catalogue::{self, Better};
 use crate::scenario::{EventKind, Scenario};
 use crate::stats::{Interval, Values};
+use crate::units::hours;
 
 /// What a difference says about the variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,16 +88,68 @@ pub fn headline_metrics(sc: &Scenario) -> Vec<String> {
 }
 
 /// The differences of `variant` from `baseline` for each of `names` both have, in order.
-/// The two must have run the same number of replications with the same seeds.
+/// The two must have run the same number of replications with the same seeds. The clear
+/// time of a bulk update split into parts is the whole plan's ([`split_clear`]).
 pub fn differences(baseline: &Outcome, variant: &Outcome, names: &[String]) -> Vec<Difference> {
     names
         .iter()
         .filter_map(|name| {
-            let b = baseline.column(name)?;
-            let v = variant.column(name)?;
+            let b = column(baseline, name)?;
+            let v = column(variant, name)?;
             Some(difference(name, &b, &v))
         })
         .collect()
+}
+
+/// Metric `name` in every run of `o`, a split update's clear time being its plan's.
+fn column(o: &Outcome, name: &str) -> Option<Vec<Option<f64>>> {
+    name.strip_prefix("event.")
+        .and_then(|rest| rest.strip_suffix(".clear_h"))
+        .and_then(|event| split_clear(o, event))
+        .or_else(|| o.column(name))
+}
+
+/// Whether event `name` is a part of a split of `event`: `<event>_part<k>`.
+pub fn is_part_of(name: &str, event: &str) -> bool {
+    name.strip_prefix(event)
+        .and_then(|rest| rest.strip_prefix("_part"))
+        .is_some_and(|k| k.parse::<u32>().is_ok_and(|k| k >= 2))
+}
+
+/// The clear time of bulk update `event` split into parts (`None` when it is not split):
+/// from the first edit of its first part until every part has cleared, in each run; never
+/// if some part did not clear within the horizon. A bulk update's first edit is at its
+/// start, so the plan's clear time is the latest of (part start + part clear time), less
+/// the first part's start. Unsplit, it is the event's own clear time.
+pub fn split_clear(o: &Outcome, event: &str) -> Option<Vec<Option<f64>>> {
+    let sc = o.summary().scenario();
+    let parts: Vec<_> = sc
+        .events
+        .iter()
+        .filter(|e| e.name == event || is_part_of(&e.name, event))
+        .collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    let first = parts.iter().map(|e| e.at).min()?;
+    let columns: Vec<(f64, Vec<Option<f64>>)> = parts
+        .iter()
+        .map(|e| {
+            let c = o.column(&format!("event.{}.clear_h", e.name))?;
+            Some((hours(e.at - first), c))
+        })
+        .collect::<Option<_>>()?;
+    let runs = columns[0].1.len();
+    Some(
+        (0..runs)
+            .map(|i| {
+                columns
+                    .iter()
+                    .map(|(offset, c)| c[i].map(|clear| offset + clear))
+                    .try_fold(0.0_f64, |latest, end| end.map(|e| latest.max(e)))
+            })
+            .collect(),
+    )
 }
 
 /// One metric's difference from its values per replication on each side.

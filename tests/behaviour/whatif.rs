@@ -355,3 +355,75 @@ fn runs_report_progress_pair_their_seeds_and_stop_when_cancelled() {
     assert!(whatif::run(&base, 1, &tick, &stop).is_none());
     assert!(whatif::run(&base, 4, &tick, &stop).is_none());
 }
+
+#[test]
+fn a_split_update_clears_when_its_last_part_does() {
+    let (file, base) = tenth();
+    let w = whatif::what_if(
+        &file,
+        &base,
+        &values(&[
+            ("events.opportunity_bulk.parts", "3"),
+            ("events.opportunity_bulk.spacing", "8h"),
+        ]),
+    )
+    .unwrap();
+    let never = AtomicBool::new(false);
+    let b = whatif::run(&base, 1, &|| {}, &never).unwrap();
+    let v = whatif::run(&w.scenario, 1, &|| {}, &never).unwrap();
+    let clear = |name: &str| v.column(&format!("event.{name}.clear_h")).unwrap()[0].unwrap();
+    // The last part starts 16 h after the first: the plan clears then plus its clear time.
+    let by_hand = clear("opportunity_bulk")
+        .max(8.0 + clear("opportunity_bulk_part2"))
+        .max(16.0 + clear("opportunity_bulk_part3"));
+    let d = &whatif::differences(&b, &v, &["event.opportunity_bulk.clear_h".into()])[0];
+    assert_eq!(d.variant, Some(by_hand));
+    assert!(by_hand > 16.0, "{by_hand}");
+    assert_eq!(
+        d.verdict,
+        Verdict::Worse,
+        "a plan spread over 16 h clears later"
+    );
+    let html = syncsim::report::whatif::answers(std::slice::from_ref(d), &b, &v);
+    assert!(
+        html.contains("opportunity_bulk: clear time (all parts)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Clear time of each part of opportunity_bulk"),
+        "{html}"
+    );
+}
+
+#[test]
+fn the_dashboard_shown_is_the_dashboard_html_the_command_line_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (reps, args) in [(1u64, vec![]), (3, vec!["--replications", "3"])] {
+        let out = dir.path().join(format!("r{reps}"));
+        Command::cargo_bin("syncsim")
+            .unwrap()
+            .args([
+                "run",
+                "scenarios/reference-tenth.toml",
+                "--horizon",
+                "2d",
+                "--quiet",
+            ])
+            .args(["--format", "html", "--out"])
+            .arg(&out)
+            .args(&args)
+            .assert()
+            .success();
+        let file = ScenarioFile::read(Path::new("scenarios/reference-tenth.toml")).unwrap();
+        let sc = file
+            .scenario(&[syncsim::scenario::Override::horizon("2d")])
+            .unwrap();
+        let outcome = whatif::run(&sc, reps, &|| {}, &AtomicBool::new(false)).unwrap();
+        let page =
+            syncsim::report::whatif::dashboard(outcome.summary(), outcome.monte_carlo()).unwrap();
+        assert!(
+            page.as_bytes() == std::fs::read(out.join("dashboard.html")).unwrap(),
+            "{reps} replications: the dashboard differs from dashboard.html"
+        );
+    }
+}

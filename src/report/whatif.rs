@@ -1,0 +1,192 @@
+//! The what-if page's reports (`syncsim serve`): a run's dashboard as one page, the same
+//! bytes `dashboard.html` holds (its charts rendered inline, nothing written), and the
+//! answers of a variant beside its baseline's as an HTML table.
+//!
+//! Numbers come from the outcomes and their differences ([`crate::whatif`]); this only
+//! picks, formats and escapes them. Every value cell names its metric and side
+//! (`data-metric`, `data-side`), so a script or a test can read a figure off the page.
+
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+
+use super::charts::{escape_xml as esc, ChartError};
+use super::{figures, html};
+use crate::catalogue::{self, Missing, Unit};
+use crate::replicate::MonteCarlo;
+use crate::stats::Values;
+use crate::summary::RunSummary;
+use crate::text::{fixed, thousands};
+use crate::whatif::differences::{is_part_of, split_clear};
+use crate::whatif::{Difference, Outcome, Verdict};
+
+/// The dashboard of a run: what `syncsim run` writes as `dashboard.html` for it (with `mc`,
+/// for its replications), byte for byte.
+pub fn dashboard(run: &RunSummary, mc: Option<&MonteCarlo>) -> Result<String, ChartError> {
+    let mut figures = figures::run_charts(run);
+    if let Some(mc) = mc {
+        figures.push(figures::fan(mc));
+    }
+    let svgs: Vec<(&str, String)> = figures
+        .par_iter()
+        .map(|f| f.chart.render_svg(f.size).map(|svg| (f.stem, svg)))
+        .collect::<Result<_, _>>()?;
+    Ok(html::render(run, mc, &svgs))
+}
+
+/// What a metric is, in a planner's words: `opportunity_bulk: clear time`.
+pub fn label(name: &str) -> String {
+    let parts: Vec<&str> = name.split('.').collect();
+    match parts.as_slice() {
+        ["event", event @ .., "clear_h"] => format!("{}: clear time", event.join(".")),
+        ["event", event @ .., "recovery_h"] => format!("{}: recovery time", event.join(".")),
+        ["backlog", "max"] => "Highest backlog".into(),
+        ["backlog", "end"] => "Backlog at the end".into(),
+        ["dashboard", "growing"] => "Status at the last fetch".into(),
+        ["latency", object, p, ..] if p.ends_with("_min") => {
+            format!("{object}: {} latency", p.trim_end_matches("_min"))
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// A value of metric `name` as the page shows it: `6.57 h`, `249.63 min`, `25,878`,
+/// `Growing`; a missing value as the catalogue says (`not within the horizon`).
+pub fn value_text(name: &str, value: Option<f64>) -> String {
+    let Some(x) = value else {
+        return match catalogue::missing(name) {
+            Missing::NotWithinHorizon => "not within the horizon",
+            Missing::Infinite => "never",
+            Missing::NoData => "no data",
+            Missing::Impossible => "-",
+        }
+        .into();
+    };
+    match catalogue::unit(name) {
+        Some(Unit::Hours) => format!("{} h", fixed(x, 2)),
+        Some(Unit::Minutes) => format!("{} min", fixed(x, 2)),
+        Some(Unit::PerHour) => format!("{}/h", thousands(x.round().max(0.0) as u64)),
+        Some(Unit::Status) if x == 1.0 => "Growing".into(),
+        Some(Unit::Status) if x == 0.0 => "Normal".into(),
+        Some(Unit::Status) => format!("Growing in {}% of runs", fixed(x * 100.0, 0)),
+        _ if x.fract() == 0.0 => thousands(x.max(0.0) as u64),
+        _ => fixed(x, 1),
+    }
+}
+
+/// A signed change of metric `name`: `-0.52 h`, `+1,204`.
+fn change_text(name: &str, change: f64) -> String {
+    if catalogue::unit(name) == Some(Unit::Status) {
+        return if change == 1.0 {
+            "to Growing".into()
+        } else if change == -1.0 {
+            "to Normal".into()
+        } else {
+            format!(
+                "{}{} points of runs Growing",
+                if change < 0.0 { "\u{2212}" } else { "+" },
+                fixed(change.abs() * 100.0, 0)
+            )
+        };
+    }
+    let magnitude = value_text(name, Some(change.abs()));
+    if change < 0.0 {
+        format!("\u{2212}{magnitude}")
+    } else if change > 0.0 {
+        format!("+{magnitude}")
+    } else {
+        magnitude
+    }
+}
+
+/// The table of answers: one row per difference, the baseline's value, the variant's, the
+/// change (with its 95% confidence interval across replications) and the verdict.
+pub fn answers(diffs: &[Difference], baseline: &Outcome, variant: &Outcome) -> String {
+    let reps = variant.replications();
+    let mut o = String::with_capacity(4096);
+    let what = if reps > 1 {
+        format!(
+            "Means over {} replications with the same seeds on both sides; the change is \
+             the mean of the paired differences, with its 95% confidence interval.",
+            thousands(reps)
+        )
+    } else {
+        "One run of each, with the same seed.".to_string()
+    };
+    let _ = write!(
+        o,
+        "<table class=\"answers\">\n<caption>The variant beside the baseline. {what}</caption>\n\
+         <thead><tr><th scope=\"col\">Answer</th><th scope=\"col\" class=\"num\">Baseline</th>\
+         <th scope=\"col\" class=\"num\">Variant</th><th scope=\"col\" class=\"num\">Change</th>\
+         <th scope=\"col\">Verdict</th></tr></thead>\n<tbody>\n"
+    );
+    for d in diffs {
+        let mut label = label(&d.name);
+        if let Some(event) = d
+            .name
+            .strip_prefix("event.")
+            .and_then(|r| r.strip_suffix(".clear_h"))
+        {
+            if split_clear(variant, event).is_some() || split_clear(baseline, event).is_some() {
+                label.push_str(" (all parts)");
+            }
+        }
+        let description = catalogue::lookup(&d.name).map_or("", |m| m.description);
+        let change = match (d.change, d.interval) {
+            (Some(c), Some(i)) if reps > 1 => format!(
+                "{} (95% CI {} to {})",
+                change_text(&d.name, c),
+                change_text(&d.name, i.low),
+                change_text(&d.name, i.high)
+            ),
+            (Some(c), _) => change_text(&d.name, c),
+            (None, _) => "-".into(),
+        };
+        let verdict_class = match d.verdict {
+            Verdict::Better => "better",
+            Verdict::Worse => "worse",
+            _ => "neutral",
+        };
+        let _ = writeln!(
+            o,
+            "<tr><th scope=\"row\" title=\"{}\">{}</th>\
+             <td class=\"num\" data-metric=\"{name}\" data-side=\"baseline\">{}</td>\
+             <td class=\"num\" data-metric=\"{name}\" data-side=\"variant\">{}</td>\
+             <td class=\"num\" data-metric=\"{name}\" data-side=\"change\">{}</td>\
+             <td><span class=\"verdict {verdict_class}\">{}</span></td></tr>",
+            esc(description),
+            esc(&label),
+            esc(&value_text(&d.name, d.baseline)),
+            esc(&value_text(&d.name, d.variant)),
+            esc(&change),
+            d.verdict.label(),
+            name = esc(&d.name),
+        );
+    }
+    o.push_str("</tbody>\n</table>\n");
+    // The parts of a split are events of their own: each part's clear time.
+    let events = &variant.summary().scenario().events;
+    for split in events
+        .iter()
+        .filter(|e| events.iter().any(|p| is_part_of(&p.name, &e.name)))
+    {
+        let texts: Vec<String> = events
+            .iter()
+            .filter(|p| p.name == split.name || is_part_of(&p.name, &split.name))
+            .map(|p| {
+                let name = format!("event.{}.clear_h", p.name);
+                let mean = variant
+                    .column(&name)
+                    .and_then(|c| Values::new(&c, catalogue::missing(&name)).mean());
+                format!("{} {}", p.name, value_text(&name, mean))
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "<p class=\"note\">Clear time of each part of {}: {}.</p>",
+            esc(&split.name),
+            esc(&texts.join(", "))
+        );
+    }
+    o
+}
