@@ -79,6 +79,9 @@ pub enum Command {
     Merge(merge::MergeArgs),
     /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
     Fit(fit::FitArgs),
+    /// Serve the what-if page: pick a scenario, change its knobs, see the baseline and the
+    /// variant side by side (a local web server; see docs/serve.md).
+    Serve(crate::serve::ServeArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -355,6 +358,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Schedule(args) => schedule::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Serve(args) => crate::serve::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
