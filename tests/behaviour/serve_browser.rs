@@ -1,7 +1,7 @@
 //! The what-if page in a real browser: Debian's Chromium, driven through `chromedriver`
 //! (W3C WebDriver, spoken over plain HTTP on loopback by the small client below). The test
-//! opens the page, picks `reference-tenth`, changes the throughput with the keyboard, and
-//! checks that the clear time shown is the one `syncsim run --set sync.throughput=...`
+//! opens the page, picks `reference-tenth` from the list, changes the throughput with the
+//! keyboard, and checks that the clear time shown is the one `syncsim run --set sync.throughput=...`
 //! prints; an invalid value shows its error beside its field; every control is labelled.
 //!
 //! It measures, with `performance.now()` in the page, the time from a knob's change to the
@@ -179,6 +179,12 @@ impl Browser {
             .to_string()
     }
 
+    /// Clicks element `css`.
+    fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.session("POST", &format!("/element/{id}/click"), json!({}));
+    }
+
     /// Types `keys` into element `css`, as a person would.
     fn type_into(&self, css: &str, keys: &str) {
         let id = self.find(css);
@@ -332,8 +338,24 @@ fn the_page_runs_a_what_if_in_a_real_browser_as_the_command_line_does() {
         .join("serve-browser");
     std::fs::create_dir_all(&artifacts).unwrap();
 
-    browser.goto(&url("reference-tenth.toml"));
-    // The baseline is shown first.
+    // The page opens on the folder's first scenario, its baseline run at once.
+    browser.goto(&format!(
+        "http://127.0.0.1:{}/?token={}",
+        server.port, server.token
+    ));
+    browser.next_result(0);
+    assert_eq!(
+        browser.run("return document.getElementById('whatif').dataset.scenario"),
+        "api-allowance-month-end.toml"
+    );
+    // The token went into a cookie and left the address bar.
+    assert_eq!(browser.run("return location.search"), "");
+    // Pick reference-tenth from the list: its form, and its baseline.
+    browser.click("#scenario option[value=\"reference-tenth.toml\"]");
+    browser.click("form.pick button[type=submit]");
+    browser.wait_for(
+        "return document.getElementById('whatif').dataset.scenario === 'reference-tenth.toml'",
+    );
     browser.next_result(0);
     assert_eq!(
         browser.run("return document.querySelector('#scenario').value"),
