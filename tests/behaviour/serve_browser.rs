@@ -1,8 +1,8 @@
 //! The what-if page in a real browser: Debian's Chromium, driven through `chromedriver`
 //! (W3C WebDriver, spoken over plain HTTP on loopback by the small client below). The test
 //! opens the page, picks `reference-tenth` from the list, changes the throughput with the
-//! keyboard, and checks that the clear time shown is the one `syncsim run --set sync.throughput=...`
-//! prints; an invalid value shows its error beside its field; every control is labelled.
+//! keyboard, and checks that the clear time shown is the one
+//! `syncsim run --set sync.throughput=...` prints; an invalid value shows its error beside its field; every control is labelled.
 //!
 //! It measures, with `performance.now()` in the page, the time from a knob's change to the
 //! result on screen (the answers and both dashboards loaded), for `reference-tenth.toml`
