@@ -14,10 +14,11 @@
 //! - requests name scenarios from a listing of the folder, never by path, so nothing outside
 //!   it is read; the only files written are reports, under `--out`, through the library's
 //!   safe output folder;
-//! - request bodies are capped at a scenario file's 4 MiB; every run passes the memory
-//!   check and a time cap; at most `--runs` run at once (default: the cores), further ones
-//!   wait in a bounded queue or are refused with 503 and `Retry-After`; a run whose page is
-//!   closed is stopped (`jobs`).
+//! - at most 256 connections are open at once, and a request's head must arrive within
+//!   10 s (`listen`); request bodies are capped at a scenario file's 4 MiB;
+//! - every run passes the memory check and a time cap; at most `--runs` run at once
+//!   (default: the cores), further ones wait in a bounded queue or are refused with 503 and
+//!   `Retry-After`; a run whose page is closed is stopped (`jobs`).
 //!
 //! Simulations run on blocking threads (and rayon's pool for replications), never on the
 //! runtime's threads. Ctrl-C or SIGTERM stops it cleanly: running simulations are stopped,
@@ -26,6 +27,7 @@
 mod api;
 mod guard;
 mod jobs;
+mod listen;
 mod page;
 
 use std::net::{IpAddr, SocketAddr};
@@ -181,7 +183,11 @@ pub fn run(args: &ServeArgs) -> Result<u8, CliError> {
                 settings.folder_shown
             )?;
             if args.port.is_none() && addr.port() != DEFAULT_PORT {
-                writeln!(w, "Port {DEFAULT_PORT} is taken; using {} instead.", addr.port())?;
+                writeln!(
+                    w,
+                    "Port {DEFAULT_PORT} is taken; using {} instead.",
+                    addr.port()
+                )?;
             }
             writeln!(
                 w,
@@ -199,7 +205,7 @@ pub fn run(args: &ServeArgs) -> Result<u8, CliError> {
         let stopping = state.clone();
         let signalled = Arc::new(tokio::sync::Notify::new());
         let notify = signalled.clone();
-        let served = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let served = listen::serve(listener, app, async move {
             shutdown_signal().await;
             // Running simulations stop at their next sample point; their pages get an error
             // line and the connections close.
@@ -213,9 +219,10 @@ pub fn run(args: &ServeArgs) -> Result<u8, CliError> {
             tokio::time::sleep(Duration::from_secs(5)).await;
         };
         tokio::select! {
-            served = served => served.map_err(|e| CliError::Usage(format!("the server failed: {e}"))),
-            _ = grace => Ok(()),
+            () = served => {},
+            () = grace => {},
         }
+        Ok::<(), CliError>(())
     })?;
     // A report being written when the signal came leaves no temporary file.
     syncsim::report::output::abandon();
