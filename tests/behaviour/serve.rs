@@ -24,14 +24,15 @@ pub struct Server {
 impl Server {
     /// Starts `syncsim serve FOLDER --port 0 --out OUT ARGS...` and reads its URL.
     pub fn start(folder: &Path, out: &Path, args: &[&str]) -> Server {
-        // `SYNCSIM_BIN`: another build to serve (the release build, for timings).
-        let binary = std::env::var_os("SYNCSIM_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("syncsim"));
-        let mut child = Command::new(binary)
+        Server::launch(folder, out, &[&["--port", "0"], args].concat())
+    }
+
+    /// Starts `syncsim serve FOLDER --out OUT ARGS...` and reads its URL.
+    fn launch(folder: &Path, out: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(binary())
             .arg("serve")
             .arg(folder)
-            .args(["--port", "0", "--out"])
+            .arg("--out")
             .arg(out)
             .args(args)
             .stdin(Stdio::null())
@@ -152,6 +153,14 @@ impl Drop for Server {
             }
         }
     }
+}
+
+/// The binary to serve with: `SYNCSIM_BIN` names another build (the release build, for
+/// timings), else this one's.
+fn binary() -> PathBuf {
+    std::env::var_os("SYNCSIM_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("syncsim"))
 }
 
 /// An HTTP answer.
@@ -556,4 +565,126 @@ fn ctrl_c_stops_the_server_cleanly_even_while_it_runs() {
         TcpStream::connect(("127.0.0.1", port)).is_err(),
         "still listening"
     );
+}
+
+#[test]
+fn the_default_port_falls_back_to_a_free_one_and_a_port_asked_for_must_be_free() {
+    let (_dir, scenarios, out) = folder_with(&["reference-tenth.toml"]);
+    // Hold the default port (or find it held by someone else: taken either way).
+    let _held = std::net::TcpListener::bind(("127.0.0.1", 7962));
+    let server = Server::launch(&scenarios, &out, &[]);
+    assert_ne!(server.port, 7962);
+    assert!(
+        server.banner.contains(&format!(
+            "Port 7962 is taken; using {} instead.",
+            server.port
+        )),
+        "{}",
+        server.banner
+    );
+    assert_eq!(server.get("/api/scenarios").status, 200);
+    // Asked for by --port, a taken port is bad input, said in one line.
+    let taken = server.port.to_string();
+    let output = Command::new(binary())
+        .args(["serve", "--port", &taken, "--out"])
+        .arg(&out)
+        .arg(&scenarios)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{taken}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn replications_stream_their_progress_and_answer_as_the_command_line_does() {
+    let (dir, scenarios, out) = folder_with(&["reference-tenth.toml"]);
+    let server = Server::start(&scenarios, &out, &[]);
+    let reply = server.post(
+        "/api/run",
+        &what_if("reference-tenth.toml", &[("sync.throughput", "8000")], 3),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let lines = reply.lines();
+    // Progress counts the runs of both sides: three of the baseline, three of the variant.
+    assert_eq!(lines[0]["event"], "progress");
+    assert_eq!(lines[0]["total"], 6);
+    assert_eq!(lines[0]["done"], 0);
+    let result = reply.result();
+    assert_eq!(result["replications"], 3);
+    let answers = result["answers"].as_str().unwrap();
+    assert!(answers.contains("Means over 3 replications"), "{answers}");
+    let cell = |side: &str| {
+        answers
+            .split(&format!(
+                "data-metric=\"event.opportunity_bulk.clear_h\" data-side=\"{side}\">"
+            ))
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .unwrap()
+            .to_string()
+    };
+    assert!(cell("change").contains("(95% CI "), "{}", cell("change"));
+    // The means shown are the ones `syncsim run --replications 3` prints.
+    let file = scenarios.join("reference-tenth.toml");
+    let mut cmd = assert_cmd::Command::cargo_bin("syncsim").unwrap();
+    let cli = cmd
+        .arg("run")
+        .arg(&file)
+        .args(["--replications", "3", "--format", "csv", "--out"])
+        .arg(dir.path().join("cli"))
+        .args(["--set", "sync.throughput=8000"])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(cli.stdout).unwrap();
+    let variant = cell("variant");
+    assert!(
+        printed.contains(&format!("Event opportunity_bulk clear: mean {variant} ")),
+        "the page shows {variant}; the command line printed:\n{printed}"
+    );
+    // Asked again, the baseline is kept: only the variant runs.
+    let again = server.post(
+        "/api/run",
+        &what_if("reference-tenth.toml", &[("sync.throughput", "9000")], 3),
+    );
+    assert_eq!(again.lines()[0]["total"], 3);
+    assert_eq!(server.status()["runs_finished"], 3);
+}
+
+#[test]
+fn a_run_over_the_memory_cap_is_refused_before_it_starts() {
+    let (_dir, scenarios, out) = folder_with(&["reference-tenth.toml"]);
+    let server = Server::start(&scenarios, &out, &["--max-memory", "1MiB"]);
+    let reply = server.post("/api/run", &what_if("reference-tenth.toml", &[], 1));
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    assert!(reply.text().contains("memory"), "{}", reply.text());
+    assert_eq!(server.status()["runs_started"], 0);
+}
+
+#[test]
+fn the_page_needs_nothing_from_the_network() {
+    let (_dir, scenarios, out) = folder_with(&["reference-tenth.toml"]);
+    let server = Server::start(&scenarios, &out, &[]);
+    let page = server.get("/?scenario=reference-tenth.toml").text();
+    // Every address the page names is one of the server's own.
+    let mut named = Vec::new();
+    for attr in ["src=\"", "href=\"", "action=\""] {
+        for piece in page.split(attr).skip(1) {
+            named.push(piece.split('"').next().unwrap().to_string());
+        }
+    }
+    assert!(named.contains(&"/assets/page.js".to_string()), "{named:?}");
+    for n in &named {
+        assert!(n.starts_with('/') && !n.starts_with("//"), "{n}");
+    }
+    for asset in ["/assets/page.js", "/assets/page.css"] {
+        let text = server.get(asset).text();
+        assert!(!text.is_empty());
+        for outside in ["http:", "https:", "//cdn", "@import", "url("] {
+            assert!(!text.contains(outside), "{asset} names {outside}");
+        }
+    }
 }
