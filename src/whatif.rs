@@ -31,7 +31,7 @@ use crate::summary::RunSummary;
 use crate::text::{num, thousands};
 use crate::units::{format_duration, parse_duration, Millis, HOUR};
 
-pub use differences::{differences, headline_metrics, Difference, Verdict};
+pub use differences::{differences, headline_metrics, splits, Difference, SplitPlan, Verdict};
 
 /// The longest value a field takes: enough for any number, duration, instant or order.
 pub const MAX_VALUE_CHARS: usize = 1_000;

@@ -14,11 +14,9 @@ use super::charts::{escape_xml as esc, ChartError};
 use super::{figures, html};
 use crate::catalogue::{self, Missing, Unit};
 use crate::replicate::MonteCarlo;
-use crate::stats::Values;
 use crate::summary::RunSummary;
 use crate::text::{fixed, thousands};
-use crate::whatif::differences::{is_part_of, split_clear};
-use crate::whatif::{Difference, Outcome, Verdict};
+use crate::whatif::{Difference, SplitPlan, Verdict};
 
 /// The dashboard of a run: what `syncsim run` writes as `dashboard.html` for it (with `mc`,
 /// for its replications), byte for byte.
@@ -100,9 +98,10 @@ fn change_text(name: &str, change: f64) -> String {
 }
 
 /// The table of answers: one row per difference, the baseline's value, the variant's, the
-/// change (with its 95% confidence interval across replications) and the verdict.
-pub fn answers(diffs: &[Difference], baseline: &Outcome, variant: &Outcome) -> String {
-    let reps = variant.replications();
+/// change (with its 95% confidence interval across `replications`) and the verdict; below
+/// it, the clear time of each part of each of the variant's `splits`.
+pub fn answers(diffs: &[Difference], replications: u64, splits: &[SplitPlan]) -> String {
+    let reps = replications;
     let mut o = String::with_capacity(4096);
     let what = if reps > 1 {
         format!(
@@ -122,14 +121,8 @@ pub fn answers(diffs: &[Difference], baseline: &Outcome, variant: &Outcome) -> S
     );
     for d in diffs {
         let mut label = label(&d.name);
-        if let Some(event) = d
-            .name
-            .strip_prefix("event.")
-            .and_then(|r| r.strip_suffix(".clear_h"))
-        {
-            if split_clear(variant, event).is_some() || split_clear(baseline, event).is_some() {
-                label.push_str(" (all parts)");
-            }
+        if d.whole_plan {
+            label.push_str(" (all parts)");
         }
         let description = catalogue::lookup(&d.name).map_or("", |m| m.description);
         let change = match (d.change, d.interval) {
@@ -165,26 +158,21 @@ pub fn answers(diffs: &[Difference], baseline: &Outcome, variant: &Outcome) -> S
     }
     o.push_str("</tbody>\n</table>\n");
     // The parts of a split are events of their own: each part's clear time.
-    let events = &variant.summary().scenario().events;
-    for split in events
-        .iter()
-        .filter(|e| events.iter().any(|p| is_part_of(&p.name, &e.name)))
-    {
-        let texts: Vec<String> = events
+    for split in splits {
+        let texts: Vec<String> = split
+            .parts
             .iter()
-            .filter(|p| p.name == split.name || is_part_of(&p.name, &split.name))
-            .map(|p| {
-                let name = format!("event.{}.clear_h", p.name);
-                let mean = variant
-                    .column(&name)
-                    .and_then(|c| Values::new(&c, catalogue::missing(&name)).mean());
-                format!("{} {}", p.name, value_text(&name, mean))
+            .map(|(part, mean)| {
+                format!(
+                    "{part} {}",
+                    value_text(&format!("event.{part}.clear_h"), *mean)
+                )
             })
             .collect();
         let _ = writeln!(
             o,
             "<p class=\"note\">Clear time of each part of {}: {}.</p>",
-            esc(&split.name),
+            esc(&split.event),
             esc(&texts.join(", "))
         );
     }

@@ -603,7 +603,11 @@ async fn job(
         Ok((baseline, variant)) => {
             let names = whatif::headline_metrics(baseline.outcome.summary().scenario());
             let diffs = whatif::differences(&baseline.outcome, &variant.outcome, &names);
-            let answers = report::whatif::answers(&diffs, &baseline.outcome, &variant.outcome);
+            let answers = report::whatif::answers(
+                &diffs,
+                variant.outcome.replications(),
+                &whatif::splits(&variant.outcome),
+            );
             let files =
                 report::run_file_names(Formats::default(), variant.outcome.monte_carlo().is_some());
             json!({

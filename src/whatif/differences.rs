@@ -62,6 +62,42 @@ pub struct Difference {
     pub interval: Option<Interval>,
     /// What it says.
     pub verdict: Verdict,
+    /// Whether it is the clear time of a bulk update split into parts on either side: the
+    /// whole plan's ([`split_clear`]).
+    pub whole_plan: bool,
+}
+
+/// A bulk update split into parts, each part with its mean clear time across the runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitPlan {
+    /// The update's name (its first part's).
+    pub event: String,
+    /// Each part, the first first: its event name and mean clear time (`None` as the
+    /// catalogue says).
+    pub parts: Vec<(String, Option<f64>)>,
+}
+
+/// The bulk updates of `o`'s scenario that are split into parts, in file order.
+pub fn splits(o: &Outcome) -> Vec<SplitPlan> {
+    let events = &o.summary().scenario().events;
+    events
+        .iter()
+        .filter(|e| events.iter().any(|p| is_part_of(&p.name, &e.name)))
+        .map(|split| SplitPlan {
+            event: split.name.clone(),
+            parts: events
+                .iter()
+                .filter(|p| p.name == split.name || is_part_of(&p.name, &split.name))
+                .map(|p| {
+                    let name = format!("event.{}.clear_h", p.name);
+                    let mean = o
+                        .column(&name)
+                        .and_then(|c| Values::new(&c, catalogue::missing(&name)).mean());
+                    (p.name.clone(), mean)
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The metrics a planner asks about first: each bulk update's and enabled object's clear
@@ -94,19 +130,24 @@ pub fn differences(baseline: &Outcome, variant: &Outcome, names: &[String]) -> V
     names
         .iter()
         .filter_map(|name| {
-            let b = column(baseline, name)?;
-            let v = column(variant, name)?;
-            Some(difference(name, &b, &v))
+            let (b, split_b) = column(baseline, name)?;
+            let (v, split_v) = column(variant, name)?;
+            Some(Difference {
+                whole_plan: split_b || split_v,
+                ..difference(name, &b, &v)
+            })
         })
         .collect()
 }
 
-/// Metric `name` in every run of `o`, a split update's clear time being its plan's.
-fn column(o: &Outcome, name: &str) -> Option<Vec<Option<f64>>> {
+/// Metric `name` in every run of `o`, a split update's clear time being its plan's; and
+/// whether it is.
+fn column(o: &Outcome, name: &str) -> Option<(Vec<Option<f64>>, bool)> {
     name.strip_prefix("event.")
         .and_then(|rest| rest.strip_suffix(".clear_h"))
         .and_then(|event| split_clear(o, event))
-        .or_else(|| o.column(name))
+        .map(|c| (c, true))
+        .or_else(|| o.column(name).map(|c| (c, false)))
 }
 
 /// Whether event `name` is a part of a split of `event`: `<event>_part<k>`.
@@ -185,6 +226,7 @@ fn difference(name: &str, b: &[Option<f64>], v: &[Option<f64>]) -> Difference {
         change,
         interval,
         verdict,
+        whole_plan: false,
     }
 }
 

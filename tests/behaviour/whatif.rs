@@ -384,7 +384,8 @@ fn a_split_update_clears_when_its_last_part_does() {
         Verdict::Worse,
         "a plan spread over 16 h clears later"
     );
-    let html = syncsim::report::whatif::answers(std::slice::from_ref(d), &b, &v);
+    assert!(d.whole_plan);
+    let html = syncsim::report::whatif::answers(std::slice::from_ref(d), 1, &whatif::splits(&v));
     assert!(
         html.contains("opportunity_bulk: clear time (all parts)"),
         "{html}"
