@@ -21,8 +21,8 @@
 //!   `Retry-After`; a run whose page is closed is stopped (`jobs`).
 //!
 //! Simulations run on blocking threads (and rayon's pool for replications), never on the
-//! runtime's threads. Ctrl-C or SIGTERM stops it cleanly: running simulations are stopped,
-//! connections finish, and no temporary file is left. See `docs/serve.md`.
+//! runtime's threads. Ctrl-C, SIGTERM or SIGHUP stops it cleanly: running simulations are
+//! stopped, connections finish, and no temporary file is left. See `docs/serve.md`.
 
 mod api;
 mod guard;
@@ -116,7 +116,7 @@ pub struct Settings {
     pub max_memory: u64,
 }
 
-/// Runs the server until Ctrl-C or SIGTERM.
+/// Runs the server until Ctrl-C, SIGTERM or SIGHUP.
 pub fn run(args: &ServeArgs) -> Result<u8, CliError> {
     let folder = args.folder.canonicalize().map_err(|e| {
         CliError::Usage(format!(
@@ -252,18 +252,25 @@ async fn bind(ip: IpAddr, port: Option<u16>) -> Result<tokio::net::TcpListener, 
     }
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+/// Resolves on Ctrl-C (SIGINT), SIGTERM or SIGHUP (its terminal closed).
 async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };
     #[cfg(unix)]
     let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(mut term), Ok(mut hup)) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = hup.recv() => {},
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
+            _ => std::future::pending::<()>().await,
         }
     };
     #[cfg(not(unix))]

@@ -16,6 +16,7 @@ use crate::catalogue::{self, Missing, Unit};
 use crate::replicate::MonteCarlo;
 use crate::summary::RunSummary;
 use crate::text::{fixed, thousands};
+use crate::units::human_duration;
 use crate::whatif::{Difference, SplitPlan, Verdict};
 
 /// The dashboard of a run: what `syncsim run` writes as `dashboard.html` for it (with `mc`,
@@ -48,8 +49,10 @@ pub fn label(name: &str) -> String {
     }
 }
 
-/// A value of metric `name` as the page shows it: `6.57 h`, `249.63 min`, `25,878`,
-/// `Growing`; a missing value as the catalogue says (`not within the horizon`).
+/// A value of metric `name` as the page shows it: a time as the terminal and
+/// `dashboard.html` show one ([`crate::units::human_duration`]: `6.6 h`, `42 min`), a count
+/// with thousands separators (`25,878`), a share as a percentage, a status as `Growing` or
+/// `Normal`; a missing value as the catalogue says (`not within the horizon`).
 pub fn value_text(name: &str, value: Option<f64>) -> String {
     let Some(x) = value else {
         return match catalogue::missing(name) {
@@ -61,8 +64,11 @@ pub fn value_text(name: &str, value: Option<f64>) -> String {
         .into();
     };
     match catalogue::unit(name) {
-        Some(Unit::Hours) => format!("{} h", fixed(x, 2)),
-        Some(Unit::Minutes) => format!("{} min", fixed(x, 2)),
+        Some(unit @ (Unit::Hours | Unit::Minutes)) if x.is_finite() && x >= 0.0 => {
+            let ms = unit.millis().expect("a time unit") as f64;
+            human_duration((x * ms).round() as u64)
+        }
+        Some(Unit::Fraction) => format!("{}%", fixed(x * 100.0, 1)),
         Some(Unit::PerHour) => format!("{}/h", thousands(x.round().max(0.0) as u64)),
         Some(Unit::Status) if x == 1.0 => "Growing".into(),
         Some(Unit::Status) if x == 0.0 => "Normal".into(),
@@ -72,7 +78,7 @@ pub fn value_text(name: &str, value: Option<f64>) -> String {
     }
 }
 
-/// A signed change of metric `name`: `-0.52 h`, `+1,204`.
+/// A signed change of metric `name`: `−31 min`, `+1,204`, `0`.
 fn change_text(name: &str, change: f64) -> String {
     if catalogue::unit(name) == Some(Unit::Status) {
         return if change == 1.0 {
@@ -86,6 +92,9 @@ fn change_text(name: &str, change: f64) -> String {
                 fixed(change.abs() * 100.0, 0)
             )
         };
+    }
+    if change == 0.0 {
+        return "0".into();
     }
     let magnitude = value_text(name, Some(change.abs()));
     if change < 0.0 {
@@ -177,4 +186,28 @@ pub fn answers(diffs: &[Difference], replications: u64, splits: &[SplitPlan]) ->
         );
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_as_the_terminal_reads_them() {
+        assert_eq!(value_text("event.bulk.clear_h", Some(3.98)), "4 h");
+        assert_eq!(value_text("event.bulk.clear_h", Some(6.57)), "6.6 h");
+        assert_eq!(value_text("latency.Lead.p99_min", Some(42.2)), "42 min");
+        assert_eq!(value_text("latency.Lead.p99_min", Some(249.63)), "4.2 h");
+        assert_eq!(value_text("backlog.max", Some(25_878.0)), "25,878");
+        assert_eq!(value_text("dashboard.growing", Some(1.0)), "Growing");
+        assert_eq!(
+            value_text("event.bulk.clear_h", None),
+            "not within the horizon"
+        );
+        assert_eq!(change_text("event.bulk.clear_h", -2.59), "\u{2212}2.6 h");
+        assert_eq!(change_text("event.bulk.clear_h", 0.5), "+30 min");
+        assert_eq!(change_text("event.bulk.clear_h", 0.0), "0");
+        assert_eq!(change_text("backlog.max", -2_886.0), "\u{2212}2,886");
+        assert_eq!(change_text("dashboard.growing", -1.0), "to Normal");
+    }
 }

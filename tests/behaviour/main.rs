@@ -2,6 +2,7 @@
 
 mod answers;
 mod architecture;
+mod bad_data;
 mod bad_scenarios;
 mod check;
 mod cli;
@@ -26,6 +27,7 @@ mod serve_browser;
 mod serve_guard;
 mod serve_load;
 mod snapshots_of_outputs;
+mod time;
 mod validation;
 mod whatif;
 

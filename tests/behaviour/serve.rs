@@ -1,7 +1,7 @@
 //! `syncsim serve` through the real binary on loopback: a what-if's answers are the command
 //! line's, its downloads validate and equal the command line's files, a closed page stops
 //! its run, a run over the time cap stops, a full queue answers 503 with `Retry-After`, and
-//! Ctrl-C stops the server cleanly. The helpers here (a server on a free port, a plain
+//! Ctrl-C (or SIGHUP) stops the server cleanly. The helpers here (a server on a free port, a plain
 //! HTTP/1.1 client) serve the other `serve_*` tests too.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -572,7 +572,7 @@ fn the_default_port_falls_back_to_a_free_one_and_a_port_asked_for_must_be_free()
     let (_dir, scenarios, out) = folder_with(&["reference-tenth.toml"]);
     // Hold the default port (or find it held by someone else: taken either way).
     let _held = std::net::TcpListener::bind(("127.0.0.1", 7962));
-    let server = Server::launch(&scenarios, &out, &[]);
+    let mut server = Server::launch(&scenarios, &out, &[]);
     assert_ne!(server.port, 7962);
     assert!(
         server.banner.contains(&format!(
@@ -597,6 +597,8 @@ fn the_default_port_falls_back_to_a_free_one_and_a_port_asked_for_must_be_free()
         stderr.contains(&format!("cannot listen on 127.0.0.1:{taken}")),
         "{stderr}"
     );
+    // Its terminal closed, the server stops as on Ctrl-C.
+    assert_eq!(server.stop_with("-HUP"), Some(0));
 }
 
 #[test]
@@ -628,22 +630,30 @@ fn replications_stream_their_progress_and_answer_as_the_command_line_does() {
             .to_string()
     };
     assert!(cell("change").contains("(95% CI "), "{}", cell("change"));
-    // The means shown are the ones `syncsim run --replications 3` prints.
+    // The mean shown is the one `syncsim run --replications 3` writes, as a time reads.
     let file = scenarios.join("reference-tenth.toml");
-    let mut cmd = assert_cmd::Command::cargo_bin("syncsim").unwrap();
-    let cli = cmd
+    assert_cmd::Command::cargo_bin("syncsim")
+        .unwrap()
         .arg("run")
         .arg(&file)
-        .args(["--replications", "3", "--format", "csv", "--out"])
+        .args(["--replications", "3", "--format", "csv", "--quiet", "--out"])
         .arg(dir.path().join("cli"))
         .args(["--set", "sync.throughput=8000"])
-        .output()
+        .assert()
+        .success();
+    let aggregate = std::fs::read_to_string(dir.path().join("cli/aggregate.csv")).unwrap();
+    let mean: f64 = aggregate
+        .lines()
+        .find_map(|l| l.strip_prefix("event.opportunity_bulk.clear_h,"))
+        .and_then(|rest| rest.split(',').nth(2))
+        .unwrap()
+        .parse()
         .unwrap();
-    let printed = String::from_utf8(cli.stdout).unwrap();
-    let variant = cell("variant");
-    assert!(
-        printed.contains(&format!("Event opportunity_bulk clear: mean {variant} ")),
-        "the page shows {variant}; the command line printed:\n{printed}"
+    let ms = (mean * syncsim::units::HOUR as f64).round() as u64;
+    assert_eq!(
+        cell("variant"),
+        syncsim::units::human_duration(ms),
+        "{mean}"
     );
     // Asked again, the baseline is kept: only the variant runs.
     let again = server.post(
