@@ -482,12 +482,8 @@ fn refusals_name_the_field_with_the_command_lines_message() {
     assert_eq!(server.status()["runs_started"], 0, "nothing ran");
 }
 
-#[test]
-fn a_closed_page_stops_its_run_and_a_run_over_the_time_cap_stops_too() {
-    let (_dir, scenarios, out) = folder_with(&["reference.toml"]);
-    let server = Server::start(&scenarios, &out, &["--time-limit", "2s"]);
-    // Hundreds of replications: far longer than the test waits.
-    let body = what_if("reference.toml", &[("sync.workers", "2")], 400);
+/// A what-if request sent on a connection left open, as a page waiting for its answer.
+fn open_run(server: &Server, body: &str) -> TcpStream {
     let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     let head = format!(
         "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {}\r\n\
@@ -497,6 +493,16 @@ fn a_closed_page_stops_its_run_and_a_run_over_the_time_cap_stops_too() {
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
+    s
+}
+
+#[test]
+fn a_closed_page_stops_its_run_and_a_run_over_the_time_cap_stops_too() {
+    let (_dir, scenarios, out) = folder_with(&["reference.toml"]);
+    let server = Server::start(&scenarios, &out, &["--time-limit", "2s"]);
+    // Hundreds of replications: far longer than the test waits.
+    let body = what_if("reference.toml", &[("sync.workers", "2")], 400);
+    let mut s = open_run(&server, &body);
     // The stream has begun: the run is under way.
     let mut first = [0u8; 64];
     let n = s.read(&mut first).unwrap();
@@ -523,15 +529,7 @@ fn a_full_queue_answers_503_with_retry_after() {
     let (_dir, scenarios, out) = folder_with(&["reference.toml"]);
     let server = Server::start(&scenarios, &out, &["--runs", "1", "--queue", "0"]);
     let body = what_if("reference.toml", &[], 400);
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    let head = format!(
-        "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        server.port,
-        server.token,
-        body.len()
-    );
-    s.write_all(head.as_bytes()).unwrap();
+    let s = open_run(&server, &body);
     server.wait_status(|s| s["running"] == 1);
     let busy = server.post("/api/run", &what_if("reference.toml", &[], 1));
     assert_eq!(busy.status, 503, "{}", busy.text());
