@@ -15,6 +15,7 @@ pub mod merge;
 pub mod replay;
 pub mod run;
 pub mod schedule;
+pub mod serve;
 pub mod solve;
 pub mod sweep;
 pub mod validate;
@@ -86,7 +87,7 @@ pub enum Command {
     Fit(fit::FitArgs),
     /// Serve the what-if page: pick a scenario, change its knobs, see the baseline and the
     /// variant side by side (a local web server; see docs/serve.md).
-    Serve(crate::serve::ServeArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -396,7 +397,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Schedule(args) => schedule::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
-        Command::Serve(args) => crate::serve::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

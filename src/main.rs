@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
-mod serve;
 
 fn main() -> ExitCode {
     match cli::Cli::try_parse() {

@@ -22,7 +22,7 @@ fn src() -> PathBuf {
 }
 
 /// Top-level module of each file (`src/engine/batch.rs` -> `engine`), without `main`, `lib`
-/// and the binary's shell, `cli` and `serve`.
+/// and the binary's `cli`.
 fn library_files() -> BTreeMap<String, Vec<PathBuf>> {
     let mut files = Vec::new();
     sources(&src(), &mut files);
@@ -37,7 +37,7 @@ fn library_files() -> BTreeMap<String, Vec<PathBuf>> {
             .to_string_lossy()
             .trim_end_matches(".rs")
             .to_string();
-        if !["main", "lib", "cli", "serve"].contains(&top.as_str()) {
+        if !["main", "lib", "cli"].contains(&top.as_str()) {
             out.entry(top).or_default().push(f);
         }
     }

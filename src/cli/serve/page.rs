@@ -16,9 +16,9 @@ use syncsim::whatif::{self, Field, FieldKind, Section};
 use super::api::App;
 
 /// The page's script.
-pub const SCRIPT: &str = include_str!("../../assets/serve/page.js");
+pub const SCRIPT: &str = include_str!("../../../assets/serve/page.js");
 /// The page's stylesheet.
-pub const STYLESHEET: &str = include_str!("../../assets/serve/page.css");
+pub const STYLESHEET: &str = include_str!("../../../assets/serve/page.css");
 
 /// A field's element id: its key with every character but letters and digits as `-`.
 fn id_of(key: &str) -> String {
