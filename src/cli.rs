@@ -26,7 +26,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use syncsim::load::{self, LoadError, ScenarioFile};
-use syncsim::planner::PlannerError;
+use syncsim::planner::{EditBank, PlannerError};
 use syncsim::report::output::{OutputDir, OutputError};
 use syncsim::scenario::{Override, Scenario, ScenarioError};
 
@@ -123,6 +123,11 @@ pub struct PlanArgs {
     /// physical memory].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    /// Let every simulation draw its own background edits, as if its candidate ran alone,
+    /// instead of drawing each replication's edits once for all the candidates whose edits
+    /// are the same: slower, the same results (to check or time the shared path).
+    #[arg(long)]
+    pub no_shared_edits: bool,
 }
 
 impl PlanArgs {
@@ -144,6 +149,30 @@ impl PlanArgs {
             )?),
             None => Ok(()),
         }
+    }
+
+    /// Where the simulations of `candidates` get their background edits: shared between
+    /// candidates whose edits are the same, in the memory that `--max-memory` leaves after
+    /// `simulations` (run over the threads), unless `--no-shared-edits`; buffers kept between
+    /// calls when `keep` (a search).
+    pub fn edit_bank<'s>(
+        &self,
+        candidates: impl IntoIterator<Item = &'s Scenario> + Clone,
+        simulations: u64,
+        keep: bool,
+    ) -> EditBank {
+        if self.no_shared_edits {
+            return EditBank::independent();
+        }
+        let cap = self.max_memory.unwrap_or_else(load::default_memory_cap) as f64;
+        let one = candidates
+            .clone()
+            .into_iter()
+            .map(syncsim::engine::memory_estimate)
+            .max()
+            .unwrap_or(0) as f64;
+        let left = cap - one * parallelism(self.threads, simulations) as f64;
+        EditBank::for_memory(candidates, left, keep)
     }
 
     /// Opens the output folder: `--out`, or `output/<scenario name>`.

@@ -128,8 +128,12 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     let bar = super::progress_bar(simulations, args.plan.quiet, "simulations");
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let results =
-        super::with_threads(args.plan.threads, || schedule::run(&spec, &prepared, &tick))??;
+    let mut bank = args
+        .plan
+        .edit_bank(prepared.scenarios.iter().chain([&sc]), simulations, false);
+    let results = super::with_threads(args.plan.threads, || {
+        schedule::run(&spec, &prepared, &mut bank, &tick)
+    })??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let ranked = schedule::ranking(&results);

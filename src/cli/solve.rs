@@ -117,7 +117,10 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     );
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let solution = super::with_threads(args.plan.threads, || solve::solve(&base, &spec, &tick))??;
+    let mut bank = args.plan.edit_bank([&lo, &hi], spec.replications, true);
+    let solution = super::with_threads(args.plan.threads, || {
+        solve::solve(&base, &spec, &mut bank, &tick)
+    })??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     out.write("solve.csv", |w| {

@@ -113,8 +113,11 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let bar = super::progress_bar(simulations, args.plan.quiet, "simulations");
     let started = Instant::now();
     let tick = || bar.inc(1);
+    let mut bank =
+        args.plan
+            .edit_bank(prepared.scenarios.iter().chain([first]), simulations, false);
     let table = super::with_threads(args.plan.threads, || {
-        sweep::run(&prepared, replications, &tick)
+        sweep::run(&prepared, replications, &mut bank, &tick)
     })??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();

@@ -24,7 +24,7 @@ use super::next_edits::{NextEdits, NEVER};
 use crate::units::Millis;
 
 /// Edits in a chunk.
-const CHUNK: usize = 4096;
+pub(super) const CHUNK: usize = 4096;
 
 /// Chunks drawn and not yet read: the helper waits when it is this far ahead.
 const CHUNKS_AHEAD: usize = 4;
@@ -48,9 +48,33 @@ pub struct DrawnEdits {
     chunk: Vec<DrawnEdit>,
     /// Index in `chunk` of the current edit.
     at: usize,
-    chunks: Receiver<Vec<DrawnEdit>>,
-    /// Used chunks go back to the helper to be filled again.
-    used: SyncSender<Vec<DrawnEdit>>,
+    /// Where the next chunk comes from.
+    feed: Feed,
+}
+
+/// Where a [`DrawnEdits`] takes its chunks from.
+enum Feed {
+    /// The helper thread of [`spawn`].
+    Helper {
+        chunks: Receiver<Vec<DrawnEdit>>,
+        /// Used chunks go back to the helper to be filled again.
+        used: SyncSender<Vec<DrawnEdit>>,
+    },
+    /// Edits drawn before the run (`engine/shared_edits.rs`).
+    Filled(Fill),
+}
+
+/// Fills the (cleared) chunk it is given with the next edits in the engine's order, and
+/// leaves it empty when there are none left.
+pub type Fill = Box<dyn FnMut(&mut Vec<DrawnEdit>)>;
+
+impl std::fmt::Debug for Feed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Feed::Helper { .. } => "Helper",
+            Feed::Filled(_) => "Filled",
+        })
+    }
 }
 
 impl DrawnEdits {
@@ -72,11 +96,31 @@ impl DrawnEdits {
     /// Takes the next chunk, waiting for the helper if needed; leaves `chunk` empty when the
     /// helper has drawn everything.
     fn refill(&mut self) {
-        let next = self.chunks.recv().unwrap_or_default();
-        let used = std::mem::replace(&mut self.chunk, next);
-        // The helper may have finished and gone; then there is no one to give it back to.
-        let _ = self.used.try_send(used);
+        match &mut self.feed {
+            Feed::Helper { chunks, used } => {
+                let next = chunks.recv().unwrap_or_default();
+                let old = std::mem::replace(&mut self.chunk, next);
+                // The helper may have finished and gone; then there is no one to give it back
+                // to.
+                let _ = used.try_send(old);
+            }
+            Feed::Filled(fill) => {
+                self.chunk.clear();
+                fill(&mut self.chunk);
+            }
+        }
         self.at = 0;
+    }
+
+    /// Edits drawn before the run, handed over in chunks by `fill`.
+    pub fn filled_by(fill: Fill) -> Self {
+        let mut edits = DrawnEdits {
+            chunk: Vec::new(),
+            at: 0,
+            feed: Feed::Filled(fill),
+        };
+        edits.refill();
+        edits
     }
 }
 
@@ -97,8 +141,10 @@ pub fn spawn<'scope>(
     let mut edits = DrawnEdits {
         chunk: Vec::new(),
         at: 0,
-        chunks: chunk_rx,
-        used: used_tx,
+        feed: Feed::Helper {
+            chunks: chunk_rx,
+            used: used_tx,
+        },
     };
     edits.refill();
     (has_edits, edits)

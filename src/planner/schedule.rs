@@ -24,7 +24,7 @@
 //! deadlines such as "done by Monday 08:00").
 
 use super::grid::{Shard, MAX_POINTS};
-use super::{evaluate, rank_value, toml_string, Base, Derive, Outcome, PlannerError};
+use super::{evaluate, rank_value, toml_string, Base, Derive, EditBank, Outcome, PlannerError};
 use crate::expr::{self, Expr, Stat, Verdict};
 use crate::scenario::{Direction, EventKind, Scenario, Selection};
 use crate::summary::{Metric, RunSummary};
@@ -446,18 +446,21 @@ pub fn prepare(base: &Base, spec: &ScheduleSpec, shard: Shard) -> Result<Prepare
     })
 }
 
-/// Runs every plan on the current rayon pool; `progress` is called once per simulation.
+/// Runs every plan on the current rayon pool, with edits from `bank`; `progress` is called
+/// once per simulation.
 pub fn run(
     spec: &ScheduleSpec,
     prepared: &Prepared,
+    bank: &mut EditBank,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<PlanResult>, PlannerError> {
     let derive = plan_metrics(&spec.bulk.name);
-    let run = |scenarios: &[Scenario]| {
+    let mut run = |scenarios: &[Scenario]| {
         evaluate(
             scenarios,
-            spec.replications,
+            0..spec.replications,
             Some(&derive as &Derive),
+            bank,
             progress,
         )
     };

@@ -10,7 +10,7 @@
 //! monotonicity (a pass on the failing side, a statistic moving the wrong way) give warnings.
 
 use super::grid::Range;
-use super::{check_metrics, evaluate, Base, PlannerError};
+use super::{check_metrics, evaluate, Base, EditBank, PlannerError};
 use crate::catalogue;
 use crate::expr::{Expr, Op, Verdict};
 use crate::scenario::Scenario;
@@ -134,6 +134,7 @@ pub fn max_candidates(spec: &SolveSpec) -> u64 {
 pub fn solve(
     base: &Base,
     spec: &SolveSpec,
+    bank: &mut EditBank,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Solution, PlannerError> {
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -142,7 +143,7 @@ pub fn solve(
             return Ok(c.pass);
         }
         let sc = spec.scenario(base, k)?;
-        let outcome = evaluate(&[sc], spec.replications, None, progress)
+        let outcome = evaluate(&[sc], 0..spec.replications, None, bank, progress)
             .pop()
             .expect("one candidate");
         check_metrics(&spec.target, &outcome.names)?;

@@ -9,7 +9,7 @@
 //! [`crate::report::planner`] and [`crate::report::sweep_chart`].
 
 use super::grid::{Grid, Shard};
-use super::{evaluate, shape, Base, PlannerError};
+use super::{evaluate, shape, Base, EditBank, PlannerError};
 use crate::replicate::{self, Aggregate};
 use crate::scenario::Scenario;
 use crate::summary::metric_names;
@@ -82,14 +82,15 @@ pub fn prepare(base: &Base, grid: Grid, shard: Shard) -> Result<Prepared, Planne
     })
 }
 
-/// Runs `replications` of every point of the shard on the current rayon pool; `progress`
-/// is called once per finished simulation.
+/// Runs `replications` of every point of the shard on the current rayon pool, with edits
+/// from `bank`; `progress` is called once per finished simulation.
 pub fn run(
     prepared: &Prepared,
     replications: u64,
+    bank: &mut EditBank,
     progress: &(dyn Fn() + Sync),
 ) -> Result<SweepTable, PlannerError> {
-    let outcomes = evaluate(&prepared.scenarios, replications, None, progress);
+    let outcomes = evaluate(&prepared.scenarios, 0..replications, None, bank, progress);
     let metrics: Vec<String> = match (prepared.points.first(), outcomes.first()) {
         (Some(0), Some(o)) => o.names.clone(),
         // This shard does not hold point 0: its scenario gives the columns.

@@ -21,6 +21,7 @@ mod references;
 mod reports;
 mod retries;
 mod safe_output;
+mod shared_edits;
 mod snapshots_of_outputs;
 mod validation;
 
