@@ -9,6 +9,7 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 pub mod check;
+pub mod compare;
 pub mod fit;
 pub mod merge;
 pub mod replay;
@@ -75,6 +76,9 @@ pub enum Command {
     Solve(solve::SolveArgs),
     /// Search start times and splits of a bulk update for the plan with the least impact.
     Schedule(schedule::ScheduleArgs),
+    /// Compare a base scenario with variants (files, or --variant assignments), replication
+    /// by replication with the same seeds: each headline metric's difference and verdict.
+    Compare(compare::CompareArgs),
     /// Join the CSV files of a sharded sweep or schedule into the single-run file.
     Merge(merge::MergeArgs),
     /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
@@ -99,8 +103,8 @@ pub struct ScenarioArgs {
     pub set: Vec<String>,
 }
 
-/// How the planner commands (`sweep`, `solve`, `schedule`) run their simulations and where
-/// their tables go.
+/// How the planner commands (`sweep`, `solve`, `schedule`, `compare`) run their simulations
+/// and where their tables go.
 #[derive(Debug, Clone, Args)]
 pub struct PlanArgs {
     /// Replications per point, candidate or plan, the same seeds for each [default: the
@@ -123,6 +127,10 @@ pub struct PlanArgs {
     /// physical memory].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    /// Confidence of intervals, verdicts and ties: a level such as 0.95 or 95% (0.5 to
+    /// 0.999).
+    #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = parse_confidence)]
+    pub confidence: f64,
     /// Let every simulation draw its own background edits, as if its candidate ran alone,
     /// instead of drawing each replication's edits once for all the candidates whose edits
     /// are the same: slower, the same results (to check or time the shared path).
@@ -285,6 +293,21 @@ pub fn parallelism(threads: Option<u64>, simulations: u64) -> u64 {
         .max(1)
 }
 
+/// A confidence level: `0.95` or `95%`, from 0.5 to 0.999.
+pub fn parse_confidence(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let value = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match value {
+        Ok(c) if (0.5..=0.999).contains(&c) => Ok(c),
+        _ => Err(format!(
+            "'{text}' is not a confidence level; write one from 0.5 to 0.999, e.g. 0.95 or 95%"
+        )),
+    }
+}
+
 /// A memory size: `512MiB`, `8GiB`, `2G`, `1500M`, or a number of bytes.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
@@ -382,6 +405,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Sweep(args) => sweep::run(&args),
         Command::Solve(args) => solve::run(&args),
         Command::Schedule(args) => schedule::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
     };

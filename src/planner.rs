@@ -5,7 +5,9 @@
 //! - [`schedule`]: the start time and split of a bulk update that meets constraints with the
 //!   least impact;
 //! - [`merge`]: shards of a sweep or schedule run on several machines, joined into the bytes
-//!   of a single run.
+//!   of a single run;
+//! - [`compare`]: a base and its variants, paired replication by replication, each headline
+//!   metric's difference with its confidence interval and a verdict.
 //!
 //! Every candidate (a sweep point, a knob value, a schedule plan) is the scenario file with a
 //! few `--set`-style assignments applied to its TOML tree before validation, so a candidate is
@@ -17,6 +19,7 @@
 //! edits are the same (they differ in the sync or the events) read one draw of each
 //! replication's edits ([`runs`]), with the same results as drawing their own.
 
+pub mod compare;
 pub mod grid;
 pub mod merge;
 pub mod runs;

@@ -5,6 +5,7 @@ mod architecture;
 mod bad_scenarios;
 mod check;
 mod cli;
+mod compare;
 mod conservation;
 mod data;
 mod determinism;
