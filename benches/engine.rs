@@ -2,13 +2,16 @@
 //! one replication, on one thread and with its background edits drawn on a second (as
 //! `syncsim run` does); the edit path alone (sync disabled, so edits only queue); the drain
 //! path alone (a backlog loaded at once, no background edits); and 100 replications at one
-//! tenth scale on one and on two threads. Figures and commands: `docs/performance.md`.
+//! tenth scale on one and on two threads; shared edits (one replication reading edits drawn
+//! before it, and a sweep over throughput sharing them or not). Figures and commands:
+//! `docs/performance.md`.
 
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use syncsim::engine::{simulate, simulate_with, Inputs};
+use syncsim::engine::{simulate, simulate_with, Inputs, SharedEdits};
 use syncsim::load;
+use syncsim::planner::{evaluate, EditBank};
 use syncsim::replicate;
 use syncsim::scenario::{Override, Scenario};
 
@@ -75,5 +78,55 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine);
+/// Shared edits (`engine/shared_edits.rs`, `planner/runs.rs`): one tenth-scale replication
+/// reading edits drawn before it, against drawing its own; and a sweep of 9 throughputs x 10
+/// replications through the planner, sharing each replication's edits or not.
+fn shared(c: &mut Criterion) {
+    let tenth = load::load(Path::new("scenarios/reference-tenth.toml"), &[]).expect("tenth");
+    let mut group = c.benchmark_group("shared_edits");
+    group.sample_size(20);
+    let drawn = SharedEdits::draw(&tenth, 1);
+    group.bench_function("replication/own_edits", |b| b.iter(|| simulate(&tenth, 1)));
+    group.bench_function("replication/shared_edits", |b| {
+        b.iter(|| {
+            simulate_with(
+                &tenth,
+                1,
+                Inputs {
+                    shared_edits: Some(&drawn),
+                    ..Inputs::default()
+                },
+            )
+        })
+    });
+    group.bench_function("replication/draw_once", |b| {
+        b.iter(|| SharedEdits::draw(&tenth, 1).len())
+    });
+    let points: Vec<Scenario> = (0..9)
+        .map(|i| {
+            let set = Override::set(&format!("sync.throughput={}", 4000 + 500 * i));
+            load::load(Path::new("scenarios/reference-tenth.toml"), &[set]).expect("point")
+        })
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a thread pool");
+    group.sample_size(10);
+    for (name, shared) in [("independent", false), ("shared", true)] {
+        group.bench_function(format!("sweep_9_points_x_10/{name}"), |b| {
+            b.iter(|| {
+                let mut bank = if shared {
+                    EditBank::shared(64)
+                } else {
+                    EditBank::independent()
+                };
+                pool.install(|| evaluate(&points, 0..10, None, &mut bank, &|| {}).len())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine, shared);
 criterion_main!(benches);

@@ -16,6 +16,7 @@
 //! when it reads it.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::Scope;
 
 use super::arrivals::EditStream;
@@ -24,7 +25,7 @@ use super::next_edits::{NextEdits, NEVER};
 use crate::units::Millis;
 
 /// Edits in a chunk.
-pub(super) const CHUNK: usize = 4096;
+const CHUNK: usize = 4096;
 
 /// Chunks drawn and not yet read: the helper waits when it is this far ahead.
 const CHUNKS_AHEAD: usize = 4;
@@ -45,35 +46,36 @@ pub struct DrawnEdit {
 /// The engine's end: every stream's edits, in the order the engine takes them.
 #[derive(Debug)]
 pub struct DrawnEdits {
-    chunk: Vec<DrawnEdit>,
+    chunk: Chunk,
     /// Index in `chunk` of the current edit.
     at: usize,
-    /// Where the next chunk comes from.
-    feed: Feed,
+    /// The helper's end; `None` for edits drawn before the run, read in one piece.
+    feed: Option<Helper>,
 }
 
-/// Where a [`DrawnEdits`] takes its chunks from.
-enum Feed {
-    /// The helper thread of [`spawn`].
-    Helper {
-        chunks: Receiver<Vec<DrawnEdit>>,
-        /// Used chunks go back to the helper to be filled again.
-        used: SyncSender<Vec<DrawnEdit>>,
-    },
-    /// Edits drawn before the run (`engine/shared_edits.rs`).
-    Filled(Fill),
+/// The engine's end of the helper thread.
+#[derive(Debug)]
+struct Helper {
+    chunks: Receiver<Vec<DrawnEdit>>,
+    /// Used chunks go back to the helper to be filled again.
+    used: SyncSender<Vec<DrawnEdit>>,
 }
 
-/// Fills the (cleared) chunk it is given with the next edits in the engine's order, and
-/// leaves it empty when there are none left.
-pub type Fill = Box<dyn FnMut(&mut Vec<DrawnEdit>)>;
+/// The edits being read: a chunk from the helper, or a whole buffer drawn before the run and
+/// shared by many runs (`engine/shared_edits.rs`), read where it is.
+#[derive(Debug)]
+enum Chunk {
+    Own(Vec<DrawnEdit>),
+    Shared(Arc<Vec<DrawnEdit>>),
+}
 
-impl std::fmt::Debug for Feed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Feed::Helper { .. } => "Helper",
-            Feed::Filled(_) => "Filled",
-        })
+impl Chunk {
+    #[inline(always)]
+    fn edits(&self) -> &[DrawnEdit] {
+        match self {
+            Chunk::Own(v) => v,
+            Chunk::Shared(a) => a,
+        }
     }
 }
 
@@ -81,46 +83,46 @@ impl DrawnEdits {
     /// The current edit, if any is left before the horizon.
     #[inline]
     pub fn current(&self) -> Option<&DrawnEdit> {
-        self.chunk.get(self.at)
+        self.chunk.edits().get(self.at)
     }
 
     /// Moves to the next edit.
     #[inline]
     pub fn advance(&mut self) {
         self.at += 1;
-        if self.at == self.chunk.len() {
+        if self.at == self.chunk.edits().len() {
             self.refill();
         }
     }
 
     /// Takes the next chunk, waiting for the helper if needed; leaves `chunk` empty when the
-    /// helper has drawn everything.
+    /// helper has drawn everything (or the buffer drawn before the run is read).
     fn refill(&mut self) {
-        match &mut self.feed {
-            Feed::Helper { chunks, used } => {
-                let next = chunks.recv().unwrap_or_default();
-                let old = std::mem::replace(&mut self.chunk, next);
-                // The helper may have finished and gone; then there is no one to give it back
-                // to.
-                let _ = used.try_send(old);
-            }
-            Feed::Filled(fill) => {
-                self.chunk.clear();
-                fill(&mut self.chunk);
-            }
+        let next = match &self.feed {
+            Some(helper) => helper.chunks.recv().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        if let (Chunk::Own(used), Some(helper)) = (
+            std::mem::replace(&mut self.chunk, Chunk::Own(next)),
+            &self.feed,
+        ) {
+            // The helper may have finished and gone; then there is no one to give it back to.
+            let _ = helper.used.try_send(used);
         }
         self.at = 0;
     }
 
-    /// Edits drawn before the run, handed over in chunks by `fill`.
-    pub fn filled_by(fill: Fill) -> Self {
-        let mut edits = DrawnEdits {
-            chunk: Vec::new(),
+    /// Edits drawn before the run, in the engine's order, read in place.
+    pub fn from_buffer(edits: Arc<Vec<DrawnEdit>>) -> Self {
+        let mut drawn = DrawnEdits {
+            chunk: Chunk::Shared(edits),
             at: 0,
-            feed: Feed::Filled(fill),
+            feed: None,
         };
-        edits.refill();
-        edits
+        if drawn.chunk.edits().is_empty() {
+            drawn.refill();
+        }
+        drawn
     }
 }
 
@@ -139,12 +141,12 @@ pub fn spawn<'scope>(
     let (used_tx, used_rx) = sync_channel(CHUNKS_AHEAD + 2);
     scope.spawn(move || draw(streams, firsts, horizon, chunk_tx, used_rx));
     let mut edits = DrawnEdits {
-        chunk: Vec::new(),
+        chunk: Chunk::Own(Vec::new()),
         at: 0,
-        feed: Feed::Helper {
+        feed: Some(Helper {
             chunks: chunk_rx,
             used: used_tx,
-        },
+        }),
     };
     edits.refill();
     (has_edits, edits)

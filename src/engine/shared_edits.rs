@@ -21,24 +21,15 @@
 use std::sync::Arc;
 
 use super::arrivals::EditStream;
-use super::draw_ahead::{DrawnEdit, DrawnEdits, CHUNK};
+use super::draw_ahead::{DrawnEdit, DrawnEdits};
 use super::edits::{edit_streams, Drawn};
 use super::key;
 use super::next_edits::{NextEdits, NEVER};
 use crate::scenario::Scenario;
 use crate::units::{Millis, HOUR};
 
-/// One drawn edit in 16 bytes: its time, its record, and its stream with whether it touched
-/// synced fields in the lowest bit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Packed {
-    time: Millis,
-    record: u32,
-    stream_synced: u32,
-}
-
 /// Bytes one shared edit takes.
-pub const BYTES_PER_EDIT: usize = std::mem::size_of::<Packed>();
+pub const BYTES_PER_EDIT: usize = std::mem::size_of::<DrawnEdit>();
 
 /// The background edits of one (scenario, seed), drawn once, for any number of runs whose
 /// streams start the same (see the module documentation).
@@ -51,8 +42,13 @@ pub struct SharedEdits {
     /// Which streams have an edit before the horizon.
     has_edits: Vec<bool>,
     /// Every edit, in the engine's order.
-    edits: Arc<Vec<Packed>>,
+    edits: Arc<Vec<DrawnEdit>>,
 }
+
+/// The memory of a buffer no run reads any more, to draw the next one into without asking
+/// the system for fresh pages ([`SharedEdits::recycle`], [`SharedEdits::draw_into`]).
+#[derive(Debug, Default)]
+pub struct Storage(Vec<DrawnEdit>);
 
 impl SharedEdits {
     /// Draws every background edit of `sc` with `seed`, merged in the engine's (time,
@@ -60,6 +56,11 @@ impl SharedEdits {
     /// came first goes first, and among first edits the stream listed first (as
     /// `engine/draw_ahead.rs` ranks them; a test keeps the two equal).
     pub fn draw(sc: &Scenario, seed: u64) -> Self {
+        Self::draw_into(sc, seed, Storage::default())
+    }
+
+    /// [`SharedEdits::draw`] into the memory of an earlier buffer.
+    pub fn draw_into(sc: &Scenario, seed: u64, storage: Storage) -> Self {
         let horizon = sc.horizon;
         let start = edit_streams(sc, seed);
         let mut streams = start.clone();
@@ -72,7 +73,9 @@ impl SharedEdits {
                 next.push(key(t, i as u64), i);
             }
         }
-        let mut edits = Vec::with_capacity(expected_edits(sc).min(1e9) as usize);
+        let mut edits = storage.0;
+        edits.clear();
+        edits.reserve(expected_edits(sc).min(1e9) as usize);
         let mut rank = streams.len() as u64;
         loop {
             let (stream, at) = next.first();
@@ -81,15 +84,15 @@ impl SharedEdits {
             }
             let s = &mut streams[stream];
             let edit = s.draw_edit();
-            edits.push(Packed {
+            edits.push(DrawnEdit {
                 time: (at >> 64) as Millis,
+                stream: stream as u32,
                 record: edit.record,
-                stream_synced: (stream as u32) << 1 | edit.synced as u32,
+                synced: edit.synced,
             });
             next.replace_first(s.advance(horizon).map_or(NEVER, |t| key(t, rank)));
             rank += 1;
         }
-        edits.shrink_to_fit();
         SharedEdits {
             streams: start,
             horizon,
@@ -120,27 +123,20 @@ impl SharedEdits {
         self.edits.len() * BYTES_PER_EDIT
     }
 
+    /// The buffer's memory, once no run reads it any more (`None` while one does).
+    pub fn recycle(self) -> Option<Storage> {
+        Arc::try_unwrap(self.edits).ok().map(Storage)
+    }
+
     /// The engine's end of these edits, for one run, with which streams have any.
     pub(super) fn feed(&self) -> (Drawn, Vec<bool>) {
-        let edits = Arc::clone(&self.edits);
-        let mut at = 0;
-        let fill = move |chunk: &mut Vec<DrawnEdit>| {
-            let end = (at + CHUNK).min(edits.len());
-            chunk.extend(edits[at..end].iter().map(|p| DrawnEdit {
-                time: p.time,
-                stream: p.stream_synced >> 1,
-                record: p.record,
-                synced: p.stream_synced & 1 == 1,
-            }));
-            at = end;
-        };
         let ends = self
             .streams
             .iter()
             .map(|s| (s.object, s.direction))
             .collect();
         (
-            Drawn::new(DrawnEdits::filled_by(Box::new(fill)), ends),
+            Drawn::new(DrawnEdits::from_buffer(Arc::clone(&self.edits)), ends),
             self.has_edits.clone(),
         )
     }
@@ -207,16 +203,7 @@ weekend_factor = 0.2
     fn shared_edits_are_the_edits_a_helper_draws_ahead_in_the_same_order() {
         let sc = scenario(&[]);
         let shared = SharedEdits::draw(&sc, 7);
-        let packed: Vec<DrawnEdit> = shared
-            .edits
-            .iter()
-            .map(|p| DrawnEdit {
-                time: p.time,
-                stream: p.stream_synced >> 1,
-                record: p.record,
-                synced: p.stream_synced & 1 == 1,
-            })
-            .collect();
+        let packed: Vec<DrawnEdit> = shared.edits.to_vec();
         std::thread::scope(|scope| {
             let (has_edits, mut ahead) = spawn(scope, edit_streams(&sc, 7), sc.horizon);
             assert_eq!(has_edits, shared.has_edits);
@@ -233,6 +220,14 @@ weekend_factor = 0.2
             shared.len()
         );
         assert!(packed.windows(2).any(|w| w[0].time == w[1].time));
+        // Drawn again into a recycled buffer's memory: the same edits.
+        let other = SharedEdits::draw(&scenario(&["objects.Lead.edits_per_hour=5"]), 3);
+        let again = SharedEdits::draw_into(&sc, 7, other.recycle().unwrap());
+        assert!(*again.edits == packed);
+        // A buffer a run still reads is not recycled.
+        let (reading, _) = again.feed();
+        assert!(again.recycle().is_none());
+        drop(reading);
     }
 
     #[test]

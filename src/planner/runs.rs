@@ -8,27 +8,34 @@
 //! form a group; replication `i` of a group draws its edits once and every member reads them.
 //! The results are the same as when each candidate draws its own (tested); only the drawing
 //! is saved. An [`EditBank`] says whether to share and how many buffers memory allows at once
-//! (each holds one replication's edits, 16 bytes an edit), and, for a search that runs its
+//! (each holds one replication's edits, 24 bytes an edit), and, for a search that runs its
 //! candidates one after another (solve), keeps the buffers between calls.
 //!
-//! Work runs in batches of a few replications per group: the batch's buffers are drawn in
-//! parallel, then all its (member, replication) simulations run in parallel, then the buffers
-//! are dropped (or kept); so at most the bank's capacity of buffers is ever held.
+//! Work runs in batches of a few replications per group: all of a batch's (member,
+//! replication) simulations run in parallel while the next batch's buffers are drawn beside
+//! them, then the batch's buffers are dropped (or kept); so at most the bank's capacity of
+//! buffers is ever held. Their engine workspaces come from a pool the bank keeps, so memory
+//! faulted in by one batch serves the next.
+//!
+//! Without sharing ([`EditBank::independent`], `--no-shared-edits`), the simulations run as
+//! the planner ran them before shared edits: all in one parallel pass, each drawing its own
+//! edits in a workspace of its rayon job.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use super::{Derive, Outcome};
-use crate::engine::shared_edits::{estimate_bytes, same_edits};
+use crate::engine::shared_edits::{estimate_bytes, same_edits, Storage};
 use crate::engine::{seeds, simulate_in, Inputs, SharedEdits, Workspace};
 use crate::scenario::Scenario;
 use crate::summary::{Metric, RunSummary};
 
 /// Where the planner's simulations get their background edits (see the module
 /// documentation).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct EditBank {
     /// Share edits between candidates whose edits are the same.
     share: bool,
@@ -38,6 +45,11 @@ pub struct EditBank {
     keep: bool,
     /// Buffers kept, by replication, with the scenario they were drawn for.
     kept: BTreeMap<u64, SharedEdits>,
+    /// Engine workspaces of finished jobs, for the next (results never depend on what a
+    /// workspace served before).
+    workspaces: Mutex<Vec<Workspace>>,
+    /// The memory of buffers no run reads any more, to draw the next ones into.
+    spare: Mutex<Vec<Storage>>,
 }
 
 impl EditBank {
@@ -48,6 +60,8 @@ impl EditBank {
             capacity: 0,
             keep: false,
             kept: BTreeMap::new(),
+            workspaces: Mutex::new(Vec::new()),
+            spare: Mutex::new(Vec::new()),
         }
     }
 
@@ -59,6 +73,8 @@ impl EditBank {
             capacity,
             keep: false,
             kept: BTreeMap::new(),
+            workspaces: Mutex::new(Vec::new()),
+            spare: Mutex::new(Vec::new()),
         }
     }
 
@@ -119,6 +135,32 @@ impl EditBank {
                 .next()
                 .is_none_or(|(&i, b)| b.fits(sc, seeds::replication_seed(sc.seed, i)))
     }
+}
+
+/// A workspace lent from a pool for the simulations of one rayon job, and given back when
+/// the job ends, so that runs after the first reuse memory already faulted in.
+struct Lent<'p> {
+    workspace: Workspace,
+    pool: &'p Mutex<Vec<Workspace>>,
+}
+
+impl<'p> Lent<'p> {
+    fn from(pool: &'p Mutex<Vec<Workspace>>) -> Self {
+        let workspace = lock(pool).pop().unwrap_or_default();
+        Lent { workspace, pool }
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        let ws = std::mem::take(&mut self.workspace);
+        lock(self.pool).push(ws);
+    }
+}
+
+/// A pool's lock; a panic elsewhere leaves its list as valid as before.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// One simulation to run: candidate, replication, and the buffer (index into the batch's
@@ -189,36 +231,62 @@ pub fn evaluate(
     let threads = rayon::current_num_threads();
     for g in &shared {
         let lead = &candidates[g[0]];
-        // Enough simulations per batch to keep every thread busy to its end.
-        let batch = (8 * threads)
+        // Enough simulations per batch to keep every thread busy to its end, and two
+        // batches' buffers (the one running, the next being drawn) within the capacity.
+        let batch = (32 * threads)
             .div_ceil(g.len())
-            .clamp(1, bank.capacity.max(1)) as u64;
-        let mut first = reps.start;
-        while first < reps.end {
-            let units: Vec<u64> = (first..(first + batch).min(reps.end)).collect();
-            first += units.len() as u64;
-            let buffers: Vec<SharedEdits> = units
+            .clamp(1, (bank.capacity / 2).max(1)) as u64;
+        let batches: Vec<Vec<u64>> = reps
+            .clone()
+            .step_by(batch as usize)
+            .map(|first| (first..(first + batch).min(reps.end)).collect())
+            .collect();
+        let bank_ref: &EditBank = bank;
+        let draw = |units: &[u64]| -> Vec<SharedEdits> {
+            units
                 .par_iter()
-                .map(|&i| match bank.kept_for(lead, i) {
+                .map(|&i| match bank_ref.kept_for(lead, i) {
                     Some(b) => b.clone(),
-                    None => SharedEdits::draw(lead, seeds::replication_seed(lead.seed, i)),
+                    None => {
+                        let storage = lock(&bank_ref.spare).pop().unwrap_or_default();
+                        SharedEdits::draw_into(lead, seeds::replication_seed(lead.seed, i), storage)
+                    }
                 })
-                .collect();
+                .collect()
+        };
+        let mut done_batches: Vec<(Vec<u64>, Vec<SharedEdits>)> = Vec::new();
+        let mut next = Some(draw(&batches[0]));
+        for (b, units) in batches.iter().enumerate() {
+            let buffers = next.take().expect("drawn ahead");
             let jobs: Vec<Job> = units
                 .iter()
                 .enumerate()
-                .flat_map(|(b, &i)| g.iter().map(move |&c| (c, i, Some(b))))
+                .flat_map(|(u, &i)| g.iter().map(move |&c| (c, i, Some(u))))
                 .collect();
-            place(
-                jobs.into_par_iter()
-                    .map_init(Workspace::default, |ws, job| run(ws, job, &buffers))
-                    .collect(),
+            // This batch's simulations, and the next batch's edits drawn beside them.
+            let (done, drawn) = rayon::join(
+                || {
+                    jobs.into_par_iter()
+                        .map_init(
+                            || Lent::from(&bank_ref.workspaces),
+                            |lent, job| run(&mut lent.workspace, job, &buffers),
+                        )
+                        .collect::<Vec<_>>()
+                },
+                || batches.get(b + 1).map(|u| draw(u)),
             );
-            if bank.keeps_for(lead) {
-                for (&i, b) in units.iter().zip(buffers) {
-                    if bank.kept.len() < bank.capacity || bank.kept.contains_key(&i) {
-                        bank.kept.insert(i, b);
-                    }
+            place(done);
+            next = drawn;
+            if bank_ref.keeps_for(lead) {
+                done_batches.push((units.clone(), buffers));
+            } else {
+                lock(&bank_ref.spare).extend(buffers.into_iter().filter_map(SharedEdits::recycle));
+            }
+        }
+        for (units, buffers) in done_batches {
+            for (i, b) in units.into_iter().zip(buffers) {
+                if bank.kept.len() < bank.capacity || bank.kept.contains_key(&i) {
+                    bank.kept.insert(i, b);
                 }
             }
         }

@@ -8,6 +8,7 @@ mod cli;
 mod compare;
 mod conservation;
 mod data;
+mod decisions;
 mod determinism;
 mod doc_samples;
 mod edge_cases;

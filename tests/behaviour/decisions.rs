@@ -1,0 +1,168 @@
+//! Decisions under noise: solve's answer comes with the interval where it could lie, which
+//! covers what a brute-force grid with many replications finds; `--precision` adds
+//! replications until that interval is narrow; a percentile target with too few
+//! replications is refused with the number needed.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use syncsim::planner::grid::{DefaultStep, Range};
+use syncsim::planner::solve::{self, Answer, Precision, SolveSpec};
+use syncsim::planner::{evaluate, Base, EditBank};
+
+/// Background edits and a bulk update whose clear time falls with the throughput.
+const NOISY: &str = r#"
+name = "noisy"
+start = "2026-11-23T00:00:00Z"
+horizon = "4h"
+[objects.Lead]
+records = 20000
+edits_per_hour = 2000
+synced_fraction = 0.7
+[objects.Contact]
+records = 20000
+edits_per_hour = 1000
+[sync]
+throughput = 10_000
+[events.bulk]
+kind = "bulk_update"
+at = "1h"
+object = "Contact"
+count = 8000
+"#;
+
+const TARGET: &str = "event.bulk.clear_h p90 <= 90m";
+
+fn base() -> Base {
+    Base {
+        file: syncsim::load::ScenarioFile::from_text(NOISY, "noisy.toml", "noisy").unwrap(),
+        overrides: vec![],
+    }
+}
+
+fn spec(replications: u64, precision: Option<Precision>) -> SolveSpec {
+    SolveSpec {
+        path: "sync.throughput".into(),
+        range: Range::parse("3000..30000", None, DefaultStep::Divisions(1000))
+            .unwrap()
+            .unwrap(),
+        target: syncsim::expr::parse(TARGET).unwrap(),
+        greatest: false,
+        replications,
+        confidence: 0.95,
+        precision,
+        max_replications: 400,
+    }
+}
+
+/// The interval's ends as values, lower first.
+fn ends(spec: &SolveSpec, s: &solve::Solution) -> (f64, f64) {
+    let (lo, hi) = s.interval_ends(spec);
+    (spec.range.value(lo.unwrap()), spec.range.value(hi.unwrap()))
+}
+
+#[test]
+fn the_interval_covers_the_answer_of_a_brute_force_grid() {
+    let spec = spec(36, None);
+    let solution = solve::solve(&base(), &spec, &mut EditBank::keeping(64), &|| {}).unwrap();
+    let Answer::Found { k } = solution.answer else {
+        panic!("{:?}", solution.answer)
+    };
+    let (low, high) = ends(&spec, &solution);
+    assert!(
+        low < high,
+        "a noisy target has a real interval: {low}-{high}"
+    );
+    let answer = spec.range.value(k);
+    assert!(low <= answer && answer <= high);
+    // The grid every 50 around it, 400 replications each: the least value that passes.
+    let values: Vec<u64> = (0..=8).map(|i| 7400 + 50 * i).collect();
+    let points: Vec<_> = values
+        .iter()
+        .map(|v| {
+            base()
+                .candidate(&[format!("sync.throughput={v}")], || v.to_string())
+                .unwrap()
+        })
+        .collect();
+    let outcomes = evaluate(&points, 0..400, None, &mut EditBank::shared(64), &|| {});
+    let target = syncsim::expr::parse(TARGET).unwrap();
+    let brute = values
+        .iter()
+        .zip(&outcomes)
+        .find(|(_, o)| o.verdicts(&target).iter().all(|v| v.pass))
+        .map(|(v, _)| *v as f64)
+        .expect("the grid reaches the target");
+    assert!(
+        low <= brute && brute <= high,
+        "400 replications put the least value at {brute}; solve said {answer} ({low}-{high})"
+    );
+    // 36 replications alone do not pin it: the point answer is not the brute force's.
+    assert_ne!(answer, brute);
+}
+
+#[test]
+fn precision_adds_replications_until_the_interval_is_narrow() {
+    let spec = spec(36, Some(Precision::Width(120.0)));
+    let solution = solve::solve(&base(), &spec, &mut EditBank::keeping(512), &|| {}).unwrap();
+    let (low, high) = ends(&spec, &solution);
+    assert!(high - low <= 120.0, "{low}-{high}");
+    let counts: Vec<u64> = solution.passes.iter().map(|p| p.replications).collect();
+    assert!(counts.len() >= 2 && counts[0] == 36, "{counts:?}");
+    assert!(counts.windows(2).all(|w| w[1] == 2 * w[0] || w[1] == 400));
+    assert!(solution.passes.last().unwrap().width <= 120.0);
+    assert!(solution.passes[0].width > 120.0);
+    assert_eq!(solution.replications, *counts.last().unwrap());
+    // Deterministic: the same again, and without shared edits.
+    let again = solve::solve(&base(), &spec, &mut EditBank::independent(), &|| {}).unwrap();
+    assert_eq!(again, solution);
+}
+
+fn write(dir: &Path) -> PathBuf {
+    let file = dir.join("noisy.toml");
+    std::fs::write(&file, NOISY).unwrap();
+    file
+}
+
+fn solve_cli(dir: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("syncsim")
+        .unwrap()
+        .arg("solve")
+        .arg(write(dir))
+        .args([
+            "--vary",
+            "sync.throughput",
+            "--range",
+            "3000..30000",
+            "--target",
+            TARGET,
+            "--out",
+        ])
+        .arg(dir.join("out"))
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn a_percentile_target_with_too_few_replications_is_refused_with_the_number_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let assert = solve_cli(dir.path(), &["--replications", "20"]).code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        err.contains("--replications 20:") && err.contains("needs at least 36 replications"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out/solve.csv").exists());
+    // Without --replications, as many as needed run, and it says so.
+    let assert = solve_cli(dir.path(), &[]).success();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(out.contains("running 36 per candidate"), "{out}");
+    assert!(
+        out.contains("Answer: sync.throughput = 7597 (95%: 7454-7720)"),
+        "{out}"
+    );
+    // A median needs 6; a 90% confidence fewer than 95%.
+    let assert = solve_cli(dir.path(), &["--replications", "28", "--confidence", "90%"]).code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(err.contains("needs at least 29"), "{err}");
+}
