@@ -4,6 +4,7 @@
 //! - [`solve`]: the least (or greatest) value of a monotone knob for which a target holds;
 //! - [`schedule`]: the start time and split of a bulk update that meets constraints with the
 //!   least impact;
+//! - [`ties`]: which sweep points or schedule plans cannot be told apart from the best;
 //! - [`merge`]: shards of a sweep or schedule run on several machines, joined into the bytes
 //!   of a single run;
 //! - [`compare`]: a base and its variants, paired replication by replication, each headline
@@ -26,6 +27,7 @@ pub mod runs;
 pub mod schedule;
 pub mod solve;
 pub mod sweep;
+pub mod ties;
 
 use std::collections::BTreeSet;
 

@@ -34,6 +34,8 @@ each size at each spacing (time between the starts of consecutive parts; parts n
 <event>_part2, ...). plan.clear_h is the whole update's clear time, plan.clear_at_h when it
 clears (hours after the scenario's start). Plans meeting every constraint are ranked by
 --rank-by [default: plan.clear_h p50], then backlog.max p50, then earliest; lower is better.
+Plans whose rank metric cannot be told apart from the best's at --confidence are one group
+(subset selection with common random numbers); the recommendation is the earliest of them.
 Prints the best 5, writes recommended.toml (tables to paste into the scenario) and
 schedule.csv (every plan). Details: docs/planner.md.")]
 pub struct ScheduleArgs {
@@ -137,10 +139,15 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let ranked = schedule::ranking(&results);
+    let recommendation = schedule::recommend(&spec, &ranked, args.plan.confidence);
+    let why = recommendation.as_ref().map_or(Vec::new(), |r| {
+        tables::recommendation_lines(&spec, sc.start, &ranked, r, !shard.is_whole())
+    });
+    let pick = recommendation.as_ref().map(|r| ranked[r.pick]);
     out.write(&table_file, |w| {
         tables::write_schedule_csv(&spec, sc.start, &results, w)
     })?;
-    let snippet = tables::snippet(&spec, &sc, ranked.first().copied());
+    let snippet = tables::snippet(&spec, &sc, pick, &why);
     if shard.is_whole() {
         out.write(SNIPPET_FILE, |w| w.write_all(snippet.as_bytes()))?;
     }
@@ -195,15 +202,23 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
             return Ok(());
         }
         writeln!(w)?;
-        tables::write_ranking(&spec, sc.start, &ranked, args.top, w)?;
-        let best = &ranked[0].plan;
-        writeln!(
-            w,
-            "\nBest: start {} ({}), split {}.",
-            sc.instant(best.start),
-            schedule::after_start(best.start),
-            best.split_text()
-        )?;
+        let group = recommendation
+            .as_ref()
+            .map_or(&[][..], |r| r.ties.group.as_slice());
+        tables::write_ranking(&spec, sc.start, &ranked, args.top, group, w)?;
+        writeln!(w)?;
+        for line in &why {
+            writeln!(w, "{line}")?;
+        }
+        if let Some(p) = pick.map(|r| &r.plan) {
+            writeln!(
+                w,
+                "Recommended: start {} ({}), split {}.",
+                sc.instant(p.start),
+                schedule::after_start(p.start),
+                p.split_text()
+            )?;
+        }
         if shard.is_whole() {
             writeln!(w, "Scenario tables to paste, in {snippet_shown}:\n")?;
             write!(w, "{snippet}")?;

@@ -1,10 +1,13 @@
 //! The planner's tables: `sweep.csv`, `solve.csv`, `schedule.csv` and the recommended plan,
-//! and their terminal views (solve's in `planner/solve.rs`). The planner computes them
-//! ([`crate::planner`]); this module only writes them.
+//! and their terminal views (solve's in `planner/solve.rs`, what is said about ties in
+//! `planner/ties.rs`). The planner computes them ([`crate::planner`]); this module only
+//! writes them.
 
 mod solve;
+mod ties;
 
 pub use solve::{interval_text, solve_header, write_solve_csv, write_solve_terminal};
+pub use ties::{comment, recommendation_lines, sweep_lines};
 
 use std::io::{self, Write};
 
@@ -183,12 +186,14 @@ pub fn write_schedule_csv(
     out.flush()
 }
 
-/// The best `top` plans as a table.
+/// The best `top` plans as a table; with a `group` (indices into `ranked`), a column marks
+/// the plans equivalent to the best.
 pub fn write_ranking(
     spec: &ScheduleSpec,
     start: Instant,
     ranked: &[&PlanResult],
     top: usize,
+    group: &[usize],
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let mut head = vec![
@@ -197,6 +202,9 @@ pub fn write_ranking(
         "start_utc".into(),
         "split".into(),
     ];
+    if !group.is_empty() {
+        head.push("equivalent".into());
+    }
     head.push(format!("{} {}", spec.rank_by.0, spec.rank_by.1));
     head.push(format!("{TIE_BREAK} p50"));
     if let Some(e) = &spec.constraints {
@@ -209,9 +217,11 @@ pub fn write_ranking(
             r.plan.index.to_string(),
             start.plus(r.plan.start).to_string(),
             r.plan.split_text(),
-            cell(&spec.rank_by.0, r.rank),
-            cell(TIE_BREAK, r.tie),
         ];
+        if !group.is_empty() {
+            line.push(if group.contains(&i) { "yes" } else { "" }.into());
+        }
+        line.extend([cell(&spec.rank_by.0, r.rank), cell(TIE_BREAK, r.tie)]);
         line.extend(
             r.verdicts
                 .iter()
@@ -223,8 +233,14 @@ pub fn write_ranking(
 }
 
 /// The recommended plan as `[events....]` tables to paste over the update's table in the
-/// scenario; `None` when no plan met the constraints (then a comment says so).
-pub fn snippet(spec: &ScheduleSpec, sc: &Scenario, best: Option<&PlanResult>) -> String {
+/// scenario, with `why` it was picked as comments; `None` when no plan met the constraints
+/// (then a comment says so).
+pub fn snippet(
+    spec: &ScheduleSpec,
+    sc: &Scenario,
+    best: Option<&PlanResult>,
+    why: &[String],
+) -> String {
     let b = &spec.bulk;
     let mut s = String::new();
     let Some(best) = best else {
@@ -264,6 +280,9 @@ pub fn snippet(spec: &ScheduleSpec, sc: &Scenario, best: Option<&PlanResult>) ->
                 cell(&v.condition.metric, v.actual)
             ));
         }
+    }
+    for line in why {
+        s.push_str(&comment(line, 92));
     }
     s.push_str(&format!(
         "# Replace the [events.{}] table of the scenario with the table{} below.\n",

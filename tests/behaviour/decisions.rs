@@ -166,3 +166,183 @@ fn a_percentile_target_with_too_few_replications_is_refused_with_the_number_need
     let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(err.contains("needs at least 29"), "{err}");
 }
+
+/// No background edits: every replication is the same run, and a bulk update started at any
+/// hour clears in the same time.
+const QUIET: &str = r#"
+name = "quiet"
+start = "2026-11-23T00:00:00Z"
+horizon = "2d"
+replications = 3
+[objects.Lead]
+records = 24000
+[sync]
+batch_size = 200
+throughput = 10_000
+[events.bulk]
+kind = "bulk_update"
+at = "10m"
+object = "Lead"
+count = 24000
+records = "sequential"
+"#;
+
+fn schedule_cli(dir: &Path, text: &str, extra: &[&str]) -> String {
+    let file = dir.join("s.toml");
+    std::fs::write(&file, text).unwrap();
+    let assert = Command::cargo_bin("syncsim")
+        .unwrap()
+        .arg("schedule")
+        .arg(&file)
+        .args(["--event", "bulk", "--out"])
+        .arg(dir.join("out"))
+        .args(extra)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+#[test]
+fn plans_that_cannot_be_told_apart_are_one_group_and_the_earliest_is_recommended() {
+    let dir = tempfile::tempdir().unwrap();
+    // Identical plans (start times of an undisturbed update) tie exactly; splits clear later.
+    let out = schedule_cli(
+        dir.path(),
+        QUIET,
+        &[
+            "--window",
+            "2h..8h",
+            "--every",
+            "2h",
+            "--split-sizes",
+            "8000",
+            "--spacing",
+            "3h",
+        ],
+    );
+    assert!(
+        out.contains("3 of the 6 plans that meet the constraints are equivalent to the best at 95%"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Recommended: plan 0 (start 2026-11-23T02:00:00Z, split none), the earliest of them"),
+        "{out}"
+    );
+    let snippet = std::fs::read_to_string(dir.path().join("out/recommended.toml")).unwrap();
+    assert!(snippet.contains("at = \"2026-11-23T02:00:00Z\""), "{snippet}");
+    assert!(snippet.contains("# 3 of the 6 plans"), "{snippet}");
+    // Noise: background edits, 10 replications; the best start stands with some others.
+    let out = schedule_cli(
+        dir.path(),
+        &NOISY.replace("horizon = \"4h\"", "horizon = \"12h\""),
+        &["--window", "1h..7h", "--every", "1h", "--replications", "10"],
+    );
+    assert!(out.contains("equivalent"), "{out}");
+    // One replication: ties cannot be judged, and it says so.
+    let out = schedule_cli(
+        dir.path(),
+        &NOISY.replace("horizon = \"4h\"", "horizon = \"12h\""),
+        &["--window", "1h..4h", "--every", "1h"],
+    );
+    assert!(
+        out.contains("With 1 replication, ties cannot be judged"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_recommendation_is_the_earliest_plan_of_the_group() {
+    use syncsim::expr::Stat;
+    use syncsim::planner::grid::Shard;
+    use syncsim::planner::schedule::{self, Bulk, ScheduleSpec};
+    use syncsim::units::HOUR;
+    let b = Base {
+        file: syncsim::load::ScenarioFile::from_text(
+            &NOISY.replace("horizon = \"4h\"", "horizon = \"12h\""),
+            "n.toml",
+            "n",
+        )
+        .unwrap(),
+        overrides: vec![],
+    };
+    let sc = b.scenario().unwrap();
+    let spec = ScheduleSpec {
+        bulk: Bulk::find(&sc, "bulk").unwrap(),
+        starts: (1..8).map(|h| h * HOUR).collect(),
+        part_sizes: vec![],
+        spacings: vec![],
+        constraints: None,
+        rank_by: ("plan.clear_h".into(), Stat::Percentile(50.0)),
+        replications: 12,
+    };
+    let prepared = schedule::prepare(&b, &spec, Shard::WHOLE).unwrap();
+    let results =
+        schedule::run(&spec, &prepared, &mut EditBank::shared(16), &|| {}).unwrap();
+    let ranked = schedule::ranking(&results);
+    let rec = schedule::recommend(&spec, &ranked, 0.95).unwrap();
+    let group = &rec.ties.group;
+    assert!(group.len() > 1, "{rec:?}");
+    assert!(group.contains(&rec.ties.best.unwrap()));
+    let earliest = group.iter().map(|&i| ranked[i].plan.index).min().unwrap();
+    assert_eq!(ranked[rec.pick].plan.index, earliest);
+    assert!(rec.earliest_of_ties);
+    // Every plan outside the group is detectably worse than some plan: its paired
+    // differences with the best have a t interval above zero at 95%.
+    for (i, r) in ranked.iter().enumerate().filter(|(i, _)| !group.contains(i)) {
+        let d = syncsim::stats::paired(
+            &ranked[rec.ties.best.unwrap()].rank_values,
+            &r.rank_values,
+            syncsim::catalogue::Missing::NotWithinHorizon,
+            0.95,
+        );
+        assert!(d.ci.unwrap().low > 0.0, "plan {} ({i}): {d:?}", r.plan.index);
+    }
+}
+
+fn sweep_cli(dir: &Path, text: &str, extra: &[&str]) -> String {
+    let file = dir.join("w.toml");
+    std::fs::write(&file, text).unwrap();
+    let assert = Command::cargo_bin("syncsim")
+        .unwrap()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--format", "csv", "--out"])
+        .arg(dir.join("out"))
+        .args(extra)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+#[test]
+fn sweep_points_that_cannot_be_told_apart_are_named_together() {
+    let dir = tempfile::tempdir().unwrap();
+    // A description changes nothing: every point is the same run.
+    let out = sweep_cli(
+        dir.path(),
+        NOISY,
+        &["--set", "description=a,b,c", "--replications", "4"],
+    );
+    assert!(
+        out.contains("3 of the 3 points are equivalent to it at 95%") && out.contains("points 0, 1 and 2"),
+        "{out}"
+    );
+    // Workers drain the update faster, detectably so.
+    let out = sweep_cli(
+        dir.path(),
+        NOISY,
+        &["--set", "sync.workers=1..3", "--replications", "4"],
+    );
+    assert!(
+        out.contains("Best point by the mean of event.bulk.clear_h (lower is better): point 2 (sync.workers=3)"),
+        "{out}"
+    );
+    assert!(out.contains("It stands alone at 95%"), "{out}");
+    // A metric with no better direction names no best point.
+    let out = sweep_cli(
+        dir.path(),
+        NOISY,
+        &["--set", "sync.workers=1..2", "--replications", "2", "--metric", "edits"],
+    );
+    assert!(out.contains("edits is better neither lower nor higher"), "{out}");
+}

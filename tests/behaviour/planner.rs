@@ -605,7 +605,7 @@ fn schedule_prefers_the_night_window_when_days_are_busy() {
         !(7..20).contains(&h),
         "recommended start {at} is not at night"
     );
-    assert!(stdout.contains(&format!("Best: start {at}")), "{stdout}");
+    assert!(stdout.contains(&format!("Recommended: start {at}")), "{stdout}");
 }
 
 #[test]
@@ -632,8 +632,9 @@ fn a_recommended_split_pastes_into_the_scenario() {
         meets: true,
         rank: Some(1.0),
         tie: Some(1.0),
+        rank_values: vec![Some(1.0)],
     };
-    let snippet = syncsim::report::planner::snippet(&spec, &sc, Some(&result));
+    let snippet = syncsim::report::planner::snippet(&spec, &sc, Some(&result), &[]);
     let cut = DAY_AND_NIGHT.find("[events.bulk]").unwrap();
     let pasted = format!("{}{snippet}", &DAY_AND_NIGHT[..cut]);
     let from_snippet = syncsim::scenario::from_str(&pasted, "pasted.toml", "x", &[])
