@@ -27,7 +27,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use syncsim::load::{self, LoadError, ScenarioFile};
-use syncsim::planner::{EditBank, PlannerError};
+use syncsim::planner::{PlannerError, Runner};
 use syncsim::report::output::{OutputDir, OutputError};
 use syncsim::scenario::{Override, Scenario, ScenarioError};
 
@@ -50,7 +50,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
                   policy and timed events such as a mass update) in a deterministic discrete-event \
                   simulation, and reports how high the backlog climbs, when it clears, which objects \
                   starve and how stale records get.",
-    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n  syncsim sweep scenarios/reference.toml --set sync.workers=1..4 --replications 20\n  syncsim solve scenarios/reference.toml --vary sync.throughput --range 10000..100000 --target \"event.opportunity_bulk.clear_h p90 <= 8h\"\n  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 2h\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 130 interrupted.\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md. Planning: docs/planner.md."
+    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n  syncsim sweep scenarios/reference.toml --set sync.workers=1..4 --replications 20\n  syncsim compare scenarios/reference-tenth.toml --variant sync.policy=priority --variant sync.workers=2\n  syncsim solve scenarios/reference-tenth.toml --vary sync.throughput --range 2000..20000 --target \"event.opportunity_bulk.clear_h p90 <= 8h\" --replications 36\n  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 2h --replications 10\n\nA p90 is a statement about many runs: solve and compare run several replications with the same seeds and give answers with their 95% intervals (docs/planner.md).\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 130 interrupted.\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md. Planning: docs/planner.md."
 )]
 pub struct Cli {
     /// What to do.
@@ -107,8 +107,9 @@ pub struct ScenarioArgs {
 /// and where their tables go.
 #[derive(Debug, Clone, Args)]
 pub struct PlanArgs {
-    /// Replications per point, candidate or plan, the same seeds for each [default: the
-    /// scenario's `replications`, or 1].
+    /// Replications per point, candidate, plan or variant, the same seeds for each [default:
+    /// the scenario's `replications`, or 1; solve: at least what its target needs; compare:
+    /// 20].
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub replications: Option<u64>,
     /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
@@ -131,11 +132,12 @@ pub struct PlanArgs {
     /// 0.999).
     #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = parse_confidence)]
     pub confidence: f64,
-    /// Let every simulation draw its own background edits, as if its candidate ran alone,
-    /// instead of drawing each replication's edits once for all the candidates whose edits
-    /// are the same: slower, the same results (to check or time the shared path).
+    /// Run every candidate's simulations as if it ran alone: each draws its own background
+    /// edits and runs to the horizon, instead of reading one draw of a replication's edits
+    /// shared by the candidates whose edits are the same (and, for a solve about clear
+    /// times, stopping once they are known). Slower; the same results.
     #[arg(long)]
-    pub no_shared_edits: bool,
+    pub independent: bool,
 }
 
 impl PlanArgs {
@@ -159,18 +161,18 @@ impl PlanArgs {
         }
     }
 
-    /// Where the simulations of `candidates` get their background edits: shared between
-    /// candidates whose edits are the same, in the memory that `--max-memory` leaves after
-    /// `simulations` (run over the threads), unless `--no-shared-edits`; buffers kept between
-    /// calls when `keep` (a search).
-    pub fn edit_bank<'s>(
+    /// How the simulations of `candidates` run: background edits shared between candidates
+    /// whose edits are the same, in the memory that `--max-memory` leaves after
+    /// `simulations` (run over the threads), buffers kept between calls when `keep` (a
+    /// search); or with `--independent`, every candidate as if it ran alone.
+    pub fn runner<'s>(
         &self,
         candidates: impl IntoIterator<Item = &'s Scenario> + Clone,
         simulations: u64,
         keep: bool,
-    ) -> EditBank {
-        if self.no_shared_edits {
-            return EditBank::independent();
+    ) -> Runner {
+        if self.independent {
+            return Runner::independent();
         }
         let cap = self.max_memory.unwrap_or_else(load::default_memory_cap) as f64;
         let one = candidates
@@ -180,7 +182,7 @@ impl PlanArgs {
             .max()
             .unwrap_or(0) as f64;
         let left = cap - one * parallelism(self.threads, simulations) as f64;
-        EditBank::for_memory(candidates, left, keep)
+        Runner::for_memory(candidates, left, keep)
     }
 
     /// Opens the output folder: `--out`, or `output/<scenario name>`.

@@ -147,6 +147,12 @@ pub struct Inputs<'a> {
     /// The edits must fit the run ([`SharedEdits::fits`]: a broken promise panics).
     /// Recorded edits (`replay`) take precedence.
     pub shared_edits: Option<&'a SharedEdits>,
+    /// Stop at the first sample point at which every event that makes edits has cleared and
+    /// recovered, rather than at the horizon: for a question about those times alone (a
+    /// solve whose target is clear and recovery times), whose answers are final then. The
+    /// run's other figures (the backlog at the end, latency, the dashboard) are not the
+    /// scenario's and must not be read. A scenario without such events runs to the horizon.
+    pub stop_when_settled: bool,
 }
 
 /// Runs one replication with replayed edits and/or an edit observer (see [`Inputs`]).
@@ -206,6 +212,8 @@ struct Sim<'a> {
     seq: u64,
     /// Check invariants as the run goes ([`Inputs::audit`]).
     audit: bool,
+    /// Stop once every tracked event has cleared and recovered ([`Inputs::stop_when_settled`]).
+    stop_when_settled: bool,
     /// (time, sequence) of the last event handled, when auditing.
     last_key: u128,
 
@@ -248,6 +256,8 @@ impl<'a> Sim<'a> {
             heap: BinaryHeap::with_capacity(64),
             seq: 0,
             audit: inputs.audit,
+            stop_when_settled: inputs.stop_when_settled
+                && !sc.events.iter().all(|e| !e.kind.makes_edits()),
             last_key: 0,
             entries: Entries::new(sc, ws, inputs.separate_fifos),
             edits: Edits::new(inputs.on_edit),
@@ -318,6 +328,9 @@ impl<'a> Sim<'a> {
                 break;
             }
             if time >= self.observer.next_sample || time >= self.observer.next_hour {
+                if self.stop_when_settled && self.tracking.settled() {
+                    break;
+                }
                 self.observe_until(time);
             }
             debug_assert!(time >= self.now, "time never goes back");

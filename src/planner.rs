@@ -31,7 +31,7 @@ pub mod ties;
 
 use std::collections::BTreeSet;
 
-pub use runs::{evaluate, EditBank};
+pub use runs::{evaluate, evaluate_for, Runner};
 
 use crate::expr::{self, Expr, ExprError, Verdict};
 use crate::load::{LoadError, ScenarioFile};

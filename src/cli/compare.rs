@@ -93,14 +93,14 @@ pub fn run(args: &CompareArgs) -> Result<u8, CliError> {
     let bar = super::progress_bar(simulations, args.plan.quiet, "simulations");
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let mut bank = args.plan.edit_bank(all.iter().copied(), simulations, false);
+    let mut runner = args.plan.runner(all.iter().copied(), simulations, false);
     let comparison = super::with_threads(args.plan.threads, || {
         compare::compare(
             &base_sc,
             &variants,
             replications,
             args.plan.confidence,
-            &mut bank,
+            &mut runner,
             &tick,
         )
     })?;

@@ -6,10 +6,13 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{print, CliError, PlanArgs, ScenarioArgs};
+use syncsim::engine::seeds::varies_by_seed;
 use syncsim::expr::{self, Expr};
 use syncsim::planner::grid::Shard;
 use syncsim::planner::schedule::{self, Bulk, ScheduleSpec};
+use syncsim::planner::solve;
 use syncsim::planner::{Base, PlannerError};
+use syncsim::report::compare::confidence_text;
 use syncsim::report::planner as tables;
 use syncsim::text::thousands;
 use syncsim::units::{parse_duration, Millis};
@@ -130,15 +133,33 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     let bar = super::progress_bar(simulations, args.plan.quiet, "simulations");
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let mut bank = args
+    let mut runner = args
         .plan
-        .edit_bank(prepared.scenarios.iter().chain([&sc]), simulations, false);
+        .runner(prepared.scenarios.iter().chain([&sc]), simulations, false);
     let results = super::with_threads(args.plan.threads, || {
-        schedule::run(&spec, &prepared, &mut bank, &tick)
+        schedule::run(&spec, &prepared, &mut runner, &tick)
     })??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let ranked = schedule::ranking(&results);
+    // A constraint on a percentile that these replications cannot bound is a coin toss.
+    let few = spec.constraints.as_ref().and_then(|e| {
+        let c = e
+            .conditions
+            .iter()
+            .max_by_key(|c| solve::needed(c, args.plan.confidence))?;
+        let needed = solve::needed(c, args.plan.confidence);
+        (varies_by_seed(&sc) && spec.replications < needed).then(|| {
+            format!(
+                "'{c}' needs at least {needed} replications for its {} to have a {} interval; \
+                 with {}, whether a plan meets it near its bound depends on the seeds (use \
+                 --replications {needed})",
+                c.stat,
+                confidence_text(args.plan.confidence),
+                spec.replications
+            )
+        })
+    });
     let recommendation = schedule::recommend(&spec, &ranked, args.plan.confidence);
     let why = recommendation.as_ref().map_or(Vec::new(), |r| {
         tables::recommendation_lines(&spec, sc.start, &ranked, r, !shard.is_whole())
@@ -185,6 +206,9 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
             Some(e) => writeln!(w, "Constraints: {e}")?,
             None => writeln!(w, "Constraints: none")?,
         }
+        if let Some(note) = &few {
+            writeln!(w, "Note: {note}")?;
+        }
         writeln!(
             w,
             "Ranked by {} {}, then {} p50, then the earliest plan (lower is better); {} of {} plans meet the constraints.",
@@ -210,15 +234,7 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
         for line in &why {
             writeln!(w, "{line}")?;
         }
-        if let Some(p) = pick.map(|r| &r.plan) {
-            writeln!(
-                w,
-                "Recommended: start {} ({}), split {}.",
-                sc.instant(p.start),
-                schedule::after_start(p.start),
-                p.split_text()
-            )?;
-        }
+
         if shard.is_whole() {
             writeln!(w, "Scenario tables to paste, in {snippet_shown}:\n")?;
             write!(w, "{snippet}")?;

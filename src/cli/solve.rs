@@ -19,21 +19,28 @@ use syncsim::units::parse_duration;
 /// Arguments of `syncsim solve`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  # Least throughput per worker so that 90% of replications clear the bulk update within 24 h
-  syncsim solve scenarios/reference.toml --vary sync.throughput --range 10000..100000 \\
-      --target \"event.opportunity_bulk.clear_h p90 <= 24h\" --replications 20
-  # Least number of workers (MBQ) that keeps the backlog under 100K
+  # Least throughput per worker so that 90% of replications clear the bulk update within 8 h
+  syncsim solve scenarios/reference-tenth.toml --vary sync.throughput --range 2000..20000 \\
+      --target \"event.opportunity_bulk.clear_h p90 <= 8h\" --replications 36
+  # The same, adding replications until the answer's 95% interval is at most 50 wide
+  syncsim solve scenarios/reference-tenth.toml --vary sync.throughput --range 2000..20000 \\
+      --target \"event.opportunity_bulk.clear_h p90 <= 8h\" --precision 50
+  # Least number of workers (MBQ) that keeps the mean peak backlog under 100K
   syncsim solve scenarios/reference.toml --vary sync.workers --range 1..16 \\
-      --target \"backlog.max p90 <= 100K\"
+      --target \"backlog.max mean <= 100K\" --replications 10
   # Greatest bulk size for which Lead p95 latency stays within 15 minutes in 90% of runs
   syncsim solve scenarios/reference.toml --vary events.opportunity_bulk.count \\
       --range 10000..300000 --step 10000 --greatest --target \"latency.Lead.p95_min p90 <= 15m\"
 
 The range is a grid: integers step by 1 (or --step), reals by --step [default: (HI-LO)/1000],
 durations (LO..HI as 0..24h) by --step [default: (HI-LO)/1000]. Both ends run first; then
-bisection. Every candidate runs the same replication seeds. Prints the evidence table and
-writes it to solve.csv. When the target holds nowhere, or everywhere, in the range the exit
-code is still 0 and the message says so. Expressions and details: docs/planner.md.")]
+bisection. Every candidate runs the same replication seeds. The answer comes with the interval
+of knob values where it could lie at --confidence (95%: from the first value whose target does
+not surely fail to the first where it surely holds). A percentile target needs enough
+replications to be bounded (p90 at 95%: 36; p50: 6): fewer given is refused, none given runs
+that many. Prints the evidence table and writes it to solve.csv. When the target holds
+nowhere, or everywhere, in the range the exit code is still 0 and the message says so.
+Expressions and details: docs/planner.md.")]
 pub struct SolveArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
@@ -226,9 +233,9 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     );
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let mut bank = args.plan.edit_bank([&lo, &hi], most, true);
+    let mut runner = args.plan.runner([&lo, &hi], most, true);
     let solution = super::with_threads(args.plan.threads, || {
-        solve::solve(&base, &spec, &mut bank, &tick)
+        solve::solve(&base, &spec, &mut runner, &tick)
     })??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();

@@ -116,9 +116,9 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let bar = super::progress_bar(simulations, args.plan.quiet, "simulations");
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let mut bank =
-        args.plan
-            .edit_bank(prepared.scenarios.iter().chain([first]), simulations, false);
+    let mut runner = args
+        .plan
+        .runner(prepared.scenarios.iter().chain([first]), simulations, false);
     // The metric the chart shows is the one ties are judged by.
     let judged = args
         .metric
@@ -129,7 +129,7 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
             &prepared,
             replications,
             Some((judged.metric.as_str(), args.plan.confidence)),
-            &mut bank,
+            &mut runner,
             &tick,
         )
     })??;

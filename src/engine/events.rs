@@ -63,6 +63,16 @@ impl Tracking {
     }
 }
 
+impl Tracking {
+    /// Whether every tracked event has cleared and recovered: their clear and recovery times
+    /// are final ([`super::Inputs::stop_when_settled`]).
+    pub(super) fn settled(&self) -> bool {
+        self.events
+            .iter()
+            .all(|t| t.outcome.clear.is_some() && t.outcome.recovery.is_some())
+    }
+}
+
 impl TrackedEvent {
     /// Event `event` of `sc`, before its first edit; a random bulk update draws its ids.
     fn new(sc: &Scenario, seed: u64, event: usize) -> Self {

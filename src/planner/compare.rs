@@ -12,7 +12,7 @@
 //! [`seeds::replication_seed`]: crate::engine::seeds::replication_seed
 
 use super::grid::split_outside;
-use super::{evaluate, Base, EditBank, Outcome, PlannerError};
+use super::{evaluate, Base, Outcome, PlannerError, Runner};
 use crate::catalogue::{self, Better};
 use crate::load::ScenarioFile;
 use crate::replicate::{self, Aggregate};
@@ -216,20 +216,20 @@ pub fn verdict(metric: &str, d: &PairedDifference) -> Verdict {
 }
 
 /// Runs `replications` of the base and every variant with the base's seeds, on the current
-/// rayon pool with edits from `bank`, and compares each variant with the base at
+/// rayon pool with `runner`, and compares each variant with the base at
 /// `confidence`. `progress` is called once per finished simulation.
 pub fn compare(
     base: &Scenario,
     variants: &[Variant],
     replications: u64,
     confidence: f64,
-    bank: &mut EditBank,
+    runner: &mut Runner,
     progress: &(dyn Fn() + Sync),
 ) -> Comparison {
     let mut scenarios: Vec<&Scenario> = vec![base];
     scenarios.extend(variants.iter().map(|v| &v.scenario));
     let all: Vec<Scenario> = scenarios.iter().map(|s| (*s).clone()).collect();
-    let outcomes = evaluate(&all, 0..replications, None, bank, progress);
+    let outcomes = evaluate(&all, 0..replications, None, runner, progress);
     let metrics = headline(&scenarios, &outcomes);
     let column = |o: &Outcome, m: &str| o.column(m);
     let base_columns: Vec<Vec<Option<f64>>> = metrics

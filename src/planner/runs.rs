@@ -7,22 +7,28 @@
 //! same (a sweep over `sync.throughput`, the plans of a schedule, the values a solve tries)
 //! form a group; replication `i` of a group draws its edits once and every member reads them.
 //! The results are the same as when each candidate draws its own (tested); only the drawing
-//! is saved. An [`EditBank`] says whether to share and how many buffers memory allows at once
+//! is saved. A [`Runner`] says whether to share and how many buffers memory allows at once
 //! (each holds one replication's edits, 24 bytes an edit), and, for a search that runs its
 //! candidates one after another (solve), keeps the buffers between calls.
 //!
-//! Work runs in batches of a few replications per group: all of a batch's (member,
-//! replication) simulations run in parallel while the next batch's buffers are drawn beside
-//! them, then the batch's buffers are dropped (or kept); so at most the bank's capacity of
-//! buffers is ever held. Their engine workspaces come from a pool the bank keeps, so memory
-//! faulted in by one batch serves the next.
+//! **Questions about clear times alone.** A search whose target reads only events' clear and
+//! recovery times (solve's, often) needs no run past the moment those are final: such runs
+//! stop at the first sample point after every event has cleared and recovered
+//! ([`Inputs::stop_when_settled`]), with the same answers.
 //!
-//! Without sharing ([`EditBank::independent`], `--no-shared-edits`), the simulations run as
-//! the planner ran them before shared edits: all in one parallel pass, each drawing its own
-//! edits in a workspace of its rayon job.
+//! Simulations run replication by replication, all in one parallel pass: the first
+//! simulation of a replication draws its buffer, the others read it, and the last one hands
+//! its memory back for the next buffer to be drawn into (or the runner keeps it), so only a few
+//! buffers (about two per thread) are alive at once. The engine workspaces come from a pool
+//! the runner keeps, so memory faulted in by one simulation serves the next.
+//!
+//! Run independently ([`Runner::independent`], `--independent`), the simulations run as the
+//! planner ran them before: all in one parallel pass, each drawing its own edits in a
+//! workspace of its rayon job, and each to the horizon.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -36,7 +42,9 @@ use crate::summary::{Metric, RunSummary};
 /// Where the planner's simulations get their background edits (see the module
 /// documentation).
 #[derive(Debug)]
-pub struct EditBank {
+pub struct Runner {
+    /// Run every simulation as if its candidate ran alone (no shared edits, no early stop).
+    alone: bool,
     /// Share edits between candidates whose edits are the same.
     share: bool,
     /// Buffers that may be held at once.
@@ -52,10 +60,12 @@ pub struct EditBank {
     spare: Mutex<Vec<Storage>>,
 }
 
-impl EditBank {
-    /// Every simulation draws its own edits, as if its candidate ran alone.
+impl Runner {
+    /// Every simulation runs as if its candidate ran alone: it draws its own edits, and runs
+    /// to the horizon.
     pub fn independent() -> Self {
-        EditBank {
+        Runner {
+            alone: true,
             share: false,
             capacity: 0,
             keep: false,
@@ -68,7 +78,8 @@ impl EditBank {
     /// Candidates of one call share edits, at most `capacity` buffers at once (none: every
     /// simulation draws its own).
     pub fn shared(capacity: usize) -> Self {
-        EditBank {
+        Runner {
+            alone: false,
             share: capacity > 0,
             capacity,
             keep: false,
@@ -78,16 +89,16 @@ impl EditBank {
         }
     }
 
-    /// As [`EditBank::shared`], and buffers are kept from one call to the next (up to
+    /// As [`Runner::shared`], and buffers are kept from one call to the next (up to
     /// `capacity`), for a search that runs its candidates one after another.
     pub fn keeping(capacity: usize) -> Self {
-        EditBank {
+        Runner {
             keep: capacity > 0,
-            ..EditBank::shared(capacity)
+            ..Runner::shared(capacity)
         }
     }
 
-    /// A bank for `candidates` that may use `memory_left` bytes (what the memory cap leaves
+    /// A runner for `candidates` that may use `memory_left` bytes (what the memory cap leaves
     /// after the simulations running at once): half of it at most for buffers, each the
     /// largest candidate's expected edits ([`shared_edits::estimate_bytes`]); keeping buffers
     /// between calls when `keep`. Without background edits there is nothing to share.
@@ -103,17 +114,22 @@ impl EditBank {
             .map(estimate_bytes)
             .fold(0.0, f64::max);
         if per_buffer <= 0.0 {
-            return EditBank::independent();
+            return Runner::independent();
         }
         let capacity = (memory_left.max(0.0) / 2.0 / per_buffer).floor().min(1e6) as usize;
         if keep {
-            EditBank::keeping(capacity)
+            Runner::keeping(capacity)
         } else {
-            EditBank::shared(capacity)
+            Runner::shared(capacity)
         }
     }
 
-    /// Whether this bank shares edits at all.
+    /// Whether every simulation runs as if its candidate ran alone ([`Runner::independent`]).
+    pub fn runs_alone(&self) -> bool {
+        self.alone
+    }
+
+    /// Whether this runner shares edits at all.
     pub fn shares(&self) -> bool {
         self.share
     }
@@ -125,7 +141,7 @@ impl EditBank {
             .filter(|b| b.fits(sc, seeds::replication_seed(sc.seed, i)))
     }
 
-    /// Whether buffers drawn for `sc` are kept: the bank keeps, and holds nothing yet or
+    /// Whether buffers drawn for `sc` are kept: the runner keeps, and holds nothing yet or
     /// buffers of the same edits (a search whose knob changes the edits draws its own).
     fn keeps_for(&self, sc: &Scenario) -> bool {
         self.keep
@@ -163,9 +179,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// One simulation to run: candidate, replication, and the buffer (index into the batch's
-/// buffers) it reads its edits from, if any.
-type Job = (usize, u64, Option<usize>);
+/// A finished simulation: (candidate, replication) and its metrics.
+type Ran = ((usize, u64), Vec<Metric>);
+
+/// The buffer of one (group, replication) and the simulations yet to read it.
+struct Slot {
+    /// The group's first candidate, whose edits every member draws.
+    lead: usize,
+    buffer: Option<SharedEdits>,
+    left: usize,
+}
 
 /// Runs replications `reps` of every candidate on the current rayon pool and returns one
 /// [`Outcome`] per candidate, its rows in replication order. `derive` adds metrics computed
@@ -174,18 +197,33 @@ pub fn evaluate(
     candidates: &[Scenario],
     reps: Range<u64>,
     derive: Option<&Derive>,
-    bank: &mut EditBank,
+    runner: &mut Runner,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<Outcome> {
+    evaluate_for(candidates, reps, derive, false, runner, progress)
+}
+
+/// [`evaluate`] for a question about clear and recovery times alone when `settled_only`:
+/// unless the runner runs candidates alone, each simulation stops once every event has
+/// cleared and recovered, and only those metrics of its outcome may be read.
+pub fn evaluate_for(
+    candidates: &[Scenario],
+    reps: Range<u64>,
+    derive: Option<&Derive>,
+    settled_only: bool,
+    runner: &mut Runner,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<Outcome> {
+    let stop_when_settled = settled_only && !runner.alone;
     assert!(!reps.is_empty(), "at least one replication");
     let r = (reps.end - reps.start) as usize;
     let mut rows: Vec<Option<Vec<Metric>>> = vec![None; candidates.len() * r];
-    let run = |ws: &mut Workspace, job: Job, buffers: &[SharedEdits]| {
-        let (c, i, buffer) = job;
+    let run = |ws: &mut Workspace, (c, i): (usize, u64), buffer: Option<&SharedEdits>| {
         let sc = &candidates[c];
         let seed = seeds::replication_seed(sc.seed, i);
         let inputs = Inputs {
-            shared_edits: buffer.map(|b| &buffers[b]),
+            shared_edits: buffer,
+            stop_when_settled,
             ..Inputs::default()
         };
         let summary = RunSummary::of(sc, simulate_in(ws, sc, seed, inputs));
@@ -208,7 +246,7 @@ pub fn evaluate(
     for (c, sc) in candidates.iter().enumerate() {
         match groups
             .iter_mut()
-            .find(|g| bank.share && same_edits(&candidates[g[0]], sc))
+            .find(|g| runner.share && same_edits(&candidates[g[0]], sc))
         {
             Some(g) => g.push(c),
             None => groups.push(vec![c]),
@@ -216,79 +254,104 @@ pub fn evaluate(
     }
     let (shared, own): (Vec<Vec<usize>>, Vec<Vec<usize>>) = groups
         .into_iter()
-        .partition(|g| bank.share && (g.len() > 1 || bank.keeps_for(&candidates[g[0]])));
-    let own: Vec<Job> = own
+        .partition(|g| runner.share && (g.len() > 1 || runner.keeps_for(&candidates[g[0]])));
+    let own: Vec<(usize, u64)> = own
         .iter()
         .flatten()
-        .flat_map(|&c| reps.clone().map(move |i| (c, i, None)))
+        .flat_map(|&c| reps.clone().map(move |i| (c, i)))
         .collect();
     place(
         own.into_par_iter()
-            .map_init(Workspace::default, |ws, job| run(ws, job, &[]))
+            .map_init(Workspace::default, |ws, job| run(ws, job, None))
             .collect(),
     );
 
-    let threads = rayon::current_num_threads();
+    // One slot per (group, replication): its buffer, drawn by the first simulation that
+    // needs it, and how many simulations have yet to read it; the last one frees it. Jobs run
+    // replication by replication, so only a few buffers are alive at once.
+    let runner_ref: &Runner = runner;
+    let mut slots: Vec<Mutex<Slot>> = Vec::new();
+    let mut jobs: Vec<(usize, usize, u64)> = Vec::new();
     for g in &shared {
-        let lead = &candidates[g[0]];
-        // Enough simulations per batch to keep every thread busy to its end, and two
-        // batches' buffers (the one running, the next being drawn) within the capacity.
-        let batch = (32 * threads)
-            .div_ceil(g.len())
-            .clamp(1, (bank.capacity / 2).max(1)) as u64;
-        let batches: Vec<Vec<u64>> = reps
-            .clone()
-            .step_by(batch as usize)
-            .map(|first| (first..(first + batch).min(reps.end)).collect())
-            .collect();
-        let bank_ref: &EditBank = bank;
-        let draw = |units: &[u64]| -> Vec<SharedEdits> {
-            units
-                .par_iter()
-                .map(|&i| match bank_ref.kept_for(lead, i) {
-                    Some(b) => b.clone(),
-                    None => {
-                        let storage = lock(&bank_ref.spare).pop().unwrap_or_default();
-                        SharedEdits::draw_into(lead, seeds::replication_seed(lead.seed, i), storage)
-                    }
-                })
-                .collect()
-        };
-        let mut done_batches: Vec<(Vec<u64>, Vec<SharedEdits>)> = Vec::new();
-        let mut next = Some(draw(&batches[0]));
-        for (b, units) in batches.iter().enumerate() {
-            let buffers = next.take().expect("drawn ahead");
-            let jobs: Vec<Job> = units
-                .iter()
-                .enumerate()
-                .flat_map(|(u, &i)| g.iter().map(move |&c| (c, i, Some(u))))
-                .collect();
-            // This batch's simulations, and the next batch's edits drawn beside them.
-            let (done, drawn) = rayon::join(
-                || {
-                    jobs.into_par_iter()
-                        .map_init(
-                            || Lent::from(&bank_ref.workspaces),
-                            |lent, job| run(&mut lent.workspace, job, &buffers),
-                        )
-                        .collect::<Vec<_>>()
-                },
-                || batches.get(b + 1).map(|u| draw(u)),
-            );
-            place(done);
-            next = drawn;
-            if bank_ref.keeps_for(lead) {
-                done_batches.push((units.clone(), buffers));
-            } else {
-                lock(&bank_ref.spare).extend(buffers.into_iter().filter_map(SharedEdits::recycle));
-            }
+        for i in reps.clone() {
+            let kept = runner_ref.kept_for(&candidates[g[0]], i).cloned();
+            slots.push(Mutex::new(Slot {
+                lead: g[0],
+                buffer: kept,
+                left: g.len(),
+            }));
+            jobs.extend(g.iter().map(|&c| (slots.len() - 1, c, i)));
         }
-        for (units, buffers) in done_batches {
-            for (i, b) in units.into_iter().zip(buffers) {
-                if bank.kept.len() < bank.capacity || bank.kept.contains_key(&i) {
-                    bank.kept.insert(i, b);
-                }
-            }
+    }
+    let keep: Vec<bool> = shared
+        .iter()
+        .map(|g| runner_ref.keeps_for(&candidates[g[0]]))
+        .collect();
+    let per_group = reps.end - reps.start;
+    // Buffers that may still be kept beyond those kept already: a buffer is kept by the
+    // simulation that reads it last, while there is room; past that it is recycled, so a
+    // search never holds more than the runner's capacity.
+    let room = AtomicUsize::new(runner_ref.capacity.saturating_sub(runner_ref.kept.len()));
+    let take_room = || {
+        room.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    };
+    let done: Vec<(Ran, Option<(u64, SharedEdits)>)> = jobs
+        .into_par_iter()
+        .map_init(
+            || Lent::from(&runner_ref.workspaces),
+            |lent, (slot, c, i)| {
+                let buffer = {
+                    let mut s = lock(&slots[slot]);
+                    let lead = &candidates[s.lead];
+                    s.buffer
+                        .get_or_insert_with(|| {
+                            let storage = lock(&runner_ref.spare).pop().unwrap_or_default();
+                            SharedEdits::draw_into(
+                                lead,
+                                seeds::replication_seed(lead.seed, i),
+                                storage,
+                            )
+                        })
+                        .clone()
+                };
+                let result = run(&mut lent.workspace, (c, i), Some(&buffer));
+                drop(buffer);
+                let mut s = lock(&slots[slot]);
+                s.left -= 1;
+                let last = (s.left == 0).then(|| s.buffer.take()).flatten();
+                drop(s);
+                let kept = match last {
+                    Some(b)
+                        if keep[slot / per_group as usize]
+                            && (runner_ref.kept.contains_key(&i) || take_room()) =>
+                    {
+                        Some((i, b))
+                    }
+                    Some(b) => {
+                        if let Some(storage) = b.recycle() {
+                            lock(&runner_ref.spare).push(storage);
+                        }
+                        None
+                    }
+                    None => None,
+                };
+                (result, kept)
+            },
+        )
+        .collect();
+    let mut to_keep = Vec::new();
+    place(
+        done.into_iter()
+            .map(|(result, kept)| {
+                to_keep.extend(kept);
+                result
+            })
+            .collect(),
+    );
+    for (i, b) in to_keep {
+        if runner.kept.len() < runner.capacity || runner.kept.contains_key(&i) {
+            runner.kept.insert(i, b);
         }
     }
 

@@ -27,7 +27,7 @@
 
 use super::grid::{Shard, MAX_POINTS};
 use super::ties::{self, Ties};
-use super::{evaluate, rank_value, toml_string, Base, Derive, EditBank, Outcome, PlannerError};
+use super::{evaluate, rank_value, toml_string, Base, Derive, Outcome, PlannerError, Runner};
 use crate::expr::{self, Expr, Stat, Verdict};
 use crate::scenario::{Direction, EventKind, Scenario, Selection};
 use crate::summary::{Metric, RunSummary};
@@ -451,12 +451,12 @@ pub fn prepare(base: &Base, spec: &ScheduleSpec, shard: Shard) -> Result<Prepare
     })
 }
 
-/// Runs every plan on the current rayon pool, with edits from `bank`; `progress` is called
+/// Runs every plan on the current rayon pool, with `runner`; `progress` is called
 /// once per simulation.
 pub fn run(
     spec: &ScheduleSpec,
     prepared: &Prepared,
-    bank: &mut EditBank,
+    runner: &mut Runner,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<PlanResult>, PlannerError> {
     let derive = plan_metrics(&spec.bulk.name);
@@ -465,7 +465,7 @@ pub fn run(
             scenarios,
             0..spec.replications,
             Some(&derive as &Derive),
-            bank,
+            runner,
             progress,
         )
     };

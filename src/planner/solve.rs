@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 pub use sure::{needed, Bounds, Sure};
 
 use super::grid::Range;
-use super::{check_metrics, evaluate, Base, EditBank, PlannerError};
+use super::{check_metrics, evaluate_for, Base, PlannerError, Runner};
 use crate::catalogue;
 use crate::expr::{self, Expr, Op, Verdict};
 use crate::scenario::Scenario;
@@ -243,13 +243,16 @@ pub fn max_candidates(spec: &SolveSpec) -> u64 {
 struct Runs<'a> {
     base: &'a Base,
     spec: &'a SolveSpec,
-    bank: &'a mut EditBank,
+    runner: &'a mut Runner,
     progress: &'a (dyn Fn() + Sync),
     /// The target's metrics, each once.
     metrics: Vec<String>,
     scenarios: BTreeMap<u64, Scenario>,
     rows: BTreeMap<u64, Vec<Vec<Option<f64>>>>,
     checked: bool,
+    /// The target reads only events' clear and recovery times: runs may stop once those are
+    /// final.
+    settled_only: bool,
 }
 
 impl Runs<'_> {
@@ -262,9 +265,16 @@ impl Runs<'_> {
                 self.scenarios.insert(k, sc);
             }
             let sc = self.scenarios[&k].clone();
-            let outcome = evaluate(&[sc], have..r, None, self.bank, self.progress)
-                .pop()
-                .expect("one candidate");
+            let outcome = evaluate_for(
+                &[sc],
+                have..r,
+                None,
+                self.settled_only,
+                self.runner,
+                self.progress,
+            )
+            .pop()
+            .expect("one candidate");
             if !self.checked {
                 check_metrics(&self.spec.target, &outcome.names)?;
                 self.checked = true;
@@ -394,13 +404,13 @@ fn search(runs: &mut Runs<'_>, r: u64) -> Result<Solution, PlannerError> {
     Ok(solution)
 }
 
-/// Runs the search on the current rayon pool, with edits from `bank`; with a precision,
+/// Runs the search on the current rayon pool, with `runner`; with a precision,
 /// again with twice the replications until the answer's interval is as narrow as asked or
 /// `max_replications` is reached. `progress` is called once per finished simulation.
 pub fn solve(
     base: &Base,
     spec: &SolveSpec,
-    bank: &mut EditBank,
+    runner: &mut Runner,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Solution, PlannerError> {
     let mut metrics: Vec<String> = Vec::new();
@@ -412,12 +422,16 @@ pub fn solve(
     let mut runs = Runs {
         base,
         spec,
-        bank,
+        runner,
         progress,
         metrics,
         scenarios: BTreeMap::new(),
         rows: BTreeMap::new(),
         checked: false,
+        settled_only: spec.target.conditions.iter().all(|c| {
+            c.metric.starts_with("event.")
+                && (c.metric.ends_with(".clear_h") || c.metric.ends_with(".recovery_h"))
+        }),
     };
     let mut r = spec.replications.max(1);
     let mut passes = Vec::new();

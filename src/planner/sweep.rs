@@ -14,8 +14,8 @@
 
 use super::grid::{Grid, Shard};
 use super::ties::{self, Ties};
+use super::{evaluate, shape, Base, PlannerError, Runner};
 use crate::catalogue::{self, Better};
-use super::{evaluate, shape, Base, EditBank, PlannerError};
 use crate::replicate::{self, Aggregate};
 use crate::scenario::Scenario;
 use crate::summary::metric_names;
@@ -92,16 +92,16 @@ pub fn prepare(base: &Base, grid: Grid, shard: Shard) -> Result<Prepared, Planne
 }
 
 /// Runs `replications` of every point of the shard on the current rayon pool, with edits
-/// from `bank`, and judges which points are equivalent to the best by metric `judged` at its
+/// from `runner`, and judges which points are equivalent to the best by metric `judged` at its
 /// confidence ([`ties::judge`]); `progress` is called once per finished simulation.
 pub fn run(
     prepared: &Prepared,
     replications: u64,
     judged: Option<(&str, f64)>,
-    bank: &mut EditBank,
+    runner: &mut Runner,
     progress: &(dyn Fn() + Sync),
 ) -> Result<SweepTable, PlannerError> {
-    let outcomes = evaluate(&prepared.scenarios, 0..replications, None, bank, progress);
+    let outcomes = evaluate(&prepared.scenarios, 0..replications, None, runner, progress);
     let metrics: Vec<String> = match (prepared.points.first(), outcomes.first()) {
         (Some(0), Some(o)) => o.names.clone(),
         // This shard does not hold point 0: its scenario gives the columns.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use syncsim::planner::grid::{DefaultStep, Range};
 use syncsim::planner::solve::{self, Answer, Precision, SolveSpec};
-use syncsim::planner::{evaluate, Base, EditBank};
+use syncsim::planner::{evaluate, Base, Runner};
 
 /// Background edits and a bulk update whose clear time falls with the throughput.
 const NOISY: &str = r#"
@@ -64,7 +64,7 @@ fn ends(spec: &SolveSpec, s: &solve::Solution) -> (f64, f64) {
 #[test]
 fn the_interval_covers_the_answer_of_a_brute_force_grid() {
     let spec = spec(36, None);
-    let solution = solve::solve(&base(), &spec, &mut EditBank::keeping(64), &|| {}).unwrap();
+    let solution = solve::solve(&base(), &spec, &mut Runner::keeping(64), &|| {}).unwrap();
     let Answer::Found { k } = solution.answer else {
         panic!("{:?}", solution.answer)
     };
@@ -85,7 +85,7 @@ fn the_interval_covers_the_answer_of_a_brute_force_grid() {
                 .unwrap()
         })
         .collect();
-    let outcomes = evaluate(&points, 0..400, None, &mut EditBank::shared(64), &|| {});
+    let outcomes = evaluate(&points, 0..400, None, &mut Runner::shared(64), &|| {});
     let target = syncsim::expr::parse(TARGET).unwrap();
     let brute = values
         .iter()
@@ -104,7 +104,7 @@ fn the_interval_covers_the_answer_of_a_brute_force_grid() {
 #[test]
 fn precision_adds_replications_until_the_interval_is_narrow() {
     let spec = spec(36, Some(Precision::Width(120.0)));
-    let solution = solve::solve(&base(), &spec, &mut EditBank::keeping(512), &|| {}).unwrap();
+    let solution = solve::solve(&base(), &spec, &mut Runner::keeping(512), &|| {}).unwrap();
     let (low, high) = ends(&spec, &solution);
     assert!(high - low <= 120.0, "{low}-{high}");
     let counts: Vec<u64> = solution.passes.iter().map(|p| p.replications).collect();
@@ -114,7 +114,7 @@ fn precision_adds_replications_until_the_interval_is_narrow() {
     assert!(solution.passes[0].width > 120.0);
     assert_eq!(solution.replications, *counts.last().unwrap());
     // Deterministic: the same again, and without shared edits.
-    let again = solve::solve(&base(), &spec, &mut EditBank::independent(), &|| {}).unwrap();
+    let again = solve::solve(&base(), &spec, &mut Runner::independent(), &|| {}).unwrap();
     assert_eq!(again, solution);
 }
 
@@ -221,21 +221,33 @@ fn plans_that_cannot_be_told_apart_are_one_group_and_the_earliest_is_recommended
         ],
     );
     assert!(
-        out.contains("3 of the 6 plans that meet the constraints are equivalent to the best at 95%"),
+        out.contains(
+            "3 of the 6 plans that meet the constraints are equivalent to the best at 95%"
+        ),
         "{out}"
     );
     assert!(
-        out.contains("Recommended: plan 0 (start 2026-11-23T02:00:00Z, split none), the earliest of them"),
+        out.contains("Recommended: plan 0 (start 2026-11-23T02:00:00Z, split none), the earliest of them, unsplit"),
         "{out}"
     );
     let snippet = std::fs::read_to_string(dir.path().join("out/recommended.toml")).unwrap();
-    assert!(snippet.contains("at = \"2026-11-23T02:00:00Z\""), "{snippet}");
+    assert!(
+        snippet.contains("at = \"2026-11-23T02:00:00Z\""),
+        "{snippet}"
+    );
     assert!(snippet.contains("# 3 of the 6 plans"), "{snippet}");
     // Noise: background edits, 10 replications; the best start stands with some others.
     let out = schedule_cli(
         dir.path(),
         &NOISY.replace("horizon = \"4h\"", "horizon = \"12h\""),
-        &["--window", "1h..7h", "--every", "1h", "--replications", "10"],
+        &[
+            "--window",
+            "1h..7h",
+            "--every",
+            "1h",
+            "--replications",
+            "10",
+        ],
     );
     assert!(out.contains("equivalent"), "{out}");
     // One replication: ties cannot be judged, and it says so.
@@ -276,8 +288,7 @@ fn the_recommendation_is_the_earliest_plan_of_the_group() {
         replications: 12,
     };
     let prepared = schedule::prepare(&b, &spec, Shard::WHOLE).unwrap();
-    let results =
-        schedule::run(&spec, &prepared, &mut EditBank::shared(16), &|| {}).unwrap();
+    let results = schedule::run(&spec, &prepared, &mut Runner::shared(16), &|| {}).unwrap();
     let ranked = schedule::ranking(&results);
     let rec = schedule::recommend(&spec, &ranked, 0.95).unwrap();
     let group = &rec.ties.group;
@@ -288,14 +299,22 @@ fn the_recommendation_is_the_earliest_plan_of_the_group() {
     assert!(rec.earliest_of_ties);
     // Every plan outside the group is detectably worse than some plan: its paired
     // differences with the best have a t interval above zero at 95%.
-    for (i, r) in ranked.iter().enumerate().filter(|(i, _)| !group.contains(i)) {
+    for (i, r) in ranked
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !group.contains(i))
+    {
         let d = syncsim::stats::paired(
             &ranked[rec.ties.best.unwrap()].rank_values,
             &r.rank_values,
             syncsim::catalogue::Missing::NotWithinHorizon,
             0.95,
         );
-        assert!(d.ci.unwrap().low > 0.0, "plan {} ({i}): {d:?}", r.plan.index);
+        assert!(
+            d.ci.unwrap().low > 0.0,
+            "plan {} ({i}): {d:?}",
+            r.plan.index
+        );
     }
 }
 
@@ -324,7 +343,8 @@ fn sweep_points_that_cannot_be_told_apart_are_named_together() {
         &["--set", "description=a,b,c", "--replications", "4"],
     );
     assert!(
-        out.contains("3 of the 3 points are equivalent to it at 95%") && out.contains("points 0, 1 and 2"),
+        out.contains("3 of the 3 points are equivalent to it at 95%")
+            && out.contains("points 0, 1 and 2"),
         "{out}"
     );
     // Workers drain the update faster, detectably so.
@@ -342,7 +362,17 @@ fn sweep_points_that_cannot_be_told_apart_are_named_together() {
     let out = sweep_cli(
         dir.path(),
         NOISY,
-        &["--set", "sync.workers=1..2", "--replications", "2", "--metric", "edits"],
+        &[
+            "--set",
+            "sync.workers=1..2",
+            "--replications",
+            "2",
+            "--metric",
+            "edits",
+        ],
     );
-    assert!(out.contains("edits is better neither lower nor higher"), "{out}");
+    assert!(
+        out.contains("edits is better neither lower nor higher"),
+        "{out}"
+    );
 }

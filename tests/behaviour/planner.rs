@@ -290,8 +290,8 @@ fn solve_least(text: &str, path: &str, range: &str, target: &str) -> (String, So
         precision: None,
         max_replications: 2,
     };
-    let mut bank = syncsim::planner::EditBank::keeping(64);
-    let solution = solve::solve(&base(text), &spec, &mut bank, &|| {}).unwrap();
+    let mut runner = syncsim::planner::Runner::keeping(64);
+    let solution = solve::solve(&base(text), &spec, &mut runner, &|| {}).unwrap();
     let k = solution.answer_k().expect("an answer");
     (spec.range.text(k), solution)
 }
@@ -405,7 +405,7 @@ fn solve_agrees_with_a_sweep_over_the_same_grid() {
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     // Every replication of this scenario is the same run: the interval is the answer.
     assert!(
-        stdout.contains("Answer: sync.throughput = 10200 (95%: 10200-10200) is the least value"),
+        stdout.contains("Answer: sync.throughput = 10200 (95%: 10200) is the least value"),
         "{stdout}"
     );
     let (header, rows) = csv_rows(&out.join("solve.csv"));
@@ -605,7 +605,11 @@ fn schedule_prefers_the_night_window_when_days_are_busy() {
         !(7..20).contains(&h),
         "recommended start {at} is not at night"
     );
-    assert!(stdout.contains(&format!("Recommended: start {at}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("(start {at}, split none)")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Recommended: plan "), "{stdout}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Shared edits: the planner draws a replication's background edits once for every candidate
 //! whose edits are the same, and its files are byte for byte those of candidates that each
-//! draw their own (`--no-shared-edits`).
+//! draw their own (`--independent`).
 
 use std::path::{Path, PathBuf};
 
@@ -62,7 +62,7 @@ fn both_ways(dir: &Path, args: &[&str]) -> [Vec<(String, Vec<u8>)>; 2] {
     };
     [
         run(&format!("{}-shared", args[0]), &[]),
-        run(&format!("{}-own", args[0]), &["--no-shared-edits"]),
+        run(&format!("{}-own", args[0]), &["--independent"]),
     ]
 }
 
@@ -147,4 +147,24 @@ fn solve_and_schedule_write_the_same_bytes_with_shared_edits() {
     );
     assert!(shared.iter().any(|(n, _)| n == "schedule.csv"));
     assert!(shared == own, "schedule's files differ with shared edits");
+}
+
+#[test]
+fn compare_writes_the_same_bytes_with_shared_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let [shared, own] = both_ways(
+        dir.path(),
+        &[
+            "compare",
+            "--variant",
+            "sync.throughput=12000",
+            "--variant",
+            "sync.policy=priority; sync.workers=2",
+            "--replications",
+            "4",
+        ],
+    );
+    assert!(shared.iter().any(|(n, _)| n == "compare.csv"));
+    assert!(shared.iter().any(|(n, _)| n == "compare.html"));
+    assert!(shared == own, "compare's files differ with shared edits");
 }

@@ -102,6 +102,10 @@ pub fn interval_text(spec: &SolveSpec, solution: &Solution) -> String {
         Some(k) => v(k),
         None => format!("above {}", v(last)),
     };
+    if lo.is_some() && lo == hi {
+        // One point: the answer exactly, or an end of the range beyond which it may lie.
+        return format!("{ci}: {}", if spec.greatest { hi_text } else { lo_text });
+    }
     let open = i.open_at_fail_end || i.sure_from.is_none();
     format!(
         "{ci}: {lo_text}{}{hi_text}",

@@ -55,7 +55,11 @@ pub fn sweep_lines(table: &SweepTable, ties: &Ties, shard: bool) -> Vec<String> 
     let mean = column.and_then(|c| table.rows[best].aggregates[c].mean);
     lines.push(format!(
         "Best point{within} by the mean of {m} ({} is better): {}, {}.",
-        if ties.lower_is_better { "lower" } else { "higher" },
+        if ties.lower_is_better {
+            "lower"
+        } else {
+            "higher"
+        },
         point(best),
         cell(m, mean)
     ));
@@ -147,9 +151,19 @@ pub fn recommendation_lines(
                 ranked.len()
             ));
             lines.push(format!(
-                "Recommended: {}, the earliest of them (unsplit before split): nothing \
-                 detectable is gained by waiting or splitting.{}",
+                "Recommended: {}, the earliest of them{}: nothing detectable is gained by \
+                 waiting{}.{}",
                 plan_text(start, picked),
+                if picked.plan.parts == 1 {
+                    ", unsplit"
+                } else {
+                    ""
+                },
+                if picked.plan.parts == 1 {
+                    " or splitting"
+                } else {
+                    ""
+                },
                 if rec.pick == 0 {
                     String::new()
                 } else {
