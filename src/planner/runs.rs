@@ -11,6 +11,9 @@
 //! (each holds one replication's edits, 24 bytes an edit), and, for a search that runs its
 //! candidates one after another (solve), keeps the buffers between calls.
 //!
+//! A run until clear (`horizon = "until clear"`) ends when everything has cleared, usually
+//! long before the cap a buffer would be drawn to: such candidates draw their own edits.
+//!
 //! **Questions about clear times alone.** A search whose target reads only events' clear and
 //! recovery times (solve's, often) needs no run past the moment those are final: such runs
 //! stop at the first sample point after every event has cleared and recovered
@@ -242,19 +245,22 @@ pub fn evaluate_for(
 
     // Candidates in groups of the same edits; a group shares when it has several members,
     // or buffers are kept for later calls.
+    // A run until clear usually ends long before its cap, up to which a buffer would be
+    // drawn: such candidates draw their own edits, as far as they run.
+    let shares = |sc: &Scenario| runner.share && !sc.until_clear;
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (c, sc) in candidates.iter().enumerate() {
         match groups
             .iter_mut()
-            .find(|g| runner.share && same_edits(&candidates[g[0]], sc))
+            .find(|g| shares(sc) && same_edits(&candidates[g[0]], sc))
         {
             Some(g) => g.push(c),
             None => groups.push(vec![c]),
         }
     }
-    let (shared, own): (Vec<Vec<usize>>, Vec<Vec<usize>>) = groups
-        .into_iter()
-        .partition(|g| runner.share && (g.len() > 1 || runner.keeps_for(&candidates[g[0]])));
+    let (shared, own): (Vec<Vec<usize>>, Vec<Vec<usize>>) = groups.into_iter().partition(|g| {
+        shares(&candidates[g[0]]) && (g.len() > 1 || runner.keeps_for(&candidates[g[0]]))
+    });
     let own: Vec<(usize, u64)> = own
         .iter()
         .flatten()

@@ -2,6 +2,7 @@
 
 mod answers;
 mod architecture;
+mod bad_data;
 mod bad_scenarios;
 mod check;
 mod cli;
@@ -25,6 +26,7 @@ mod retries;
 mod safe_output;
 mod shared_edits;
 mod snapshots_of_outputs;
+mod time;
 mod validation;
 
 use syncsim::engine::simulate;

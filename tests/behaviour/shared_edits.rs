@@ -168,3 +168,42 @@ fn compare_writes_the_same_bytes_with_shared_edits() {
     assert!(shared.iter().any(|(n, _)| n == "compare.html"));
     assert!(shared == own, "compare's files differ with shared edits");
 }
+
+#[test]
+fn runs_until_clear_write_the_same_bytes_either_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let [shared, own] = both_ways(
+        dir.path(),
+        &[
+            "sweep",
+            "--horizon",
+            "until-clear",
+            "--set",
+            "sync.throughput=8000,12000",
+            "--replications",
+            "3",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(shared.iter().any(|(n, _)| n == "sweep.csv"));
+    assert!(shared == own, "sweep.csv differs for runs until clear");
+    let [shared, own] = both_ways(
+        dir.path(),
+        &[
+            "solve",
+            "--horizon",
+            "until-clear",
+            "--vary",
+            "sync.throughput",
+            "--range",
+            "3000..30000",
+            "--target",
+            "event.bulk.recovery_h mean <= 2h",
+            "--replications",
+            "4",
+        ],
+    );
+    assert!(shared.iter().any(|(n, _)| n == "solve.csv"));
+    assert!(shared == own, "solve.csv differs for runs until clear");
+}
