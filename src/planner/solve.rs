@@ -442,18 +442,23 @@ pub fn solve(
             replications: r,
             width: w,
         });
-        let narrow_enough = match (spec.precision, solution.answer) {
-            (None, _) | (_, Answer::Everywhere { .. } | Answer::Nowhere) => true,
-            (Some(Precision::Width(p)), _) => w <= p,
-            (Some(Precision::Fraction(f)), Answer::Found { k }) => {
-                w <= f * spec.range.value(k).abs()
-            }
-        };
-        if narrow_enough || r >= spec.max_replications {
+        if narrow_enough(spec, &solution.answer, w) || r >= spec.max_replications {
             solution.passes = passes;
             return Ok(solution);
         }
         r = (2 * r).min(spec.max_replications);
+    }
+}
+
+/// Whether an interval `width` wide around `answer` is as narrow as `spec`'s precision asks
+/// (always, without one, or when the target holds nowhere or everywhere).
+pub fn narrow_enough(spec: &SolveSpec, answer: &Answer, width: f64) -> bool {
+    match (spec.precision, answer) {
+        (None, _) | (_, Answer::Everywhere { .. } | Answer::Nowhere) => true,
+        (Some(Precision::Width(p)), _) => width <= p,
+        (Some(Precision::Fraction(f)), Answer::Found { k }) => {
+            width <= f * spec.range.value(*k).abs()
+        }
     }
 }
 

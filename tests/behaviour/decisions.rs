@@ -167,6 +167,27 @@ fn a_percentile_target_with_too_few_replications_is_refused_with_the_number_need
     assert!(err.contains("needs at least 29"), "{err}");
 }
 
+#[test]
+fn a_precision_the_cap_cannot_reach_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let assert = solve_cli(
+        dir.path(),
+        &["--precision", "10", "--max-replications", "72"],
+    )
+    .success();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        out.contains("Replications per candidate: 36 (")
+            && out.contains("), 72 (")
+            && out.contains("; --precision not reached at --max-replications 72"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("until the interval was narrow enough"),
+        "{out}"
+    );
+}
+
 /// No background edits: every replication is the same run, and a bulk update started at any
 /// hour clears in the same time.
 const QUIET: &str = r#"

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use super::write_aligned;
 use crate::expr::Stat;
 use crate::planner::grid::Kind;
-use crate::planner::solve::{Answer, Candidate, Solution, SolveSpec};
+use crate::planner::solve::{self, Answer, Candidate, Solution, SolveSpec};
 use crate::report::compare::confidence_text;
 use crate::text::{cell, csv_io_error as io_err, csv_writer, num};
 use crate::units::{format_duration, Millis};
@@ -197,7 +197,11 @@ pub fn write_solve_terminal(
             )?
         }
     }
-    if solution.passes.len() > 1 {
+    let reached = solution
+        .passes
+        .last()
+        .is_none_or(|p| solve::narrow_enough(spec, &solution.answer, p.width));
+    if solution.passes.len() > 1 || !reached {
         let steps: Vec<String> = solution
             .passes
             .iter()
@@ -209,11 +213,21 @@ pub fn write_solve_terminal(
                 }
             })
             .collect();
-        writeln!(
-            w,
-            "Replications per candidate, until the interval was narrow enough: {}.",
-            steps.join(", ")
-        )?;
+        if reached {
+            writeln!(
+                w,
+                "Replications per candidate, until the interval was narrow enough: {}.",
+                steps.join(", ")
+            )?;
+        } else {
+            writeln!(
+                w,
+                "Replications per candidate: {}; --precision not reached at --max-replications \
+                 {} (raise it to narrow the interval further).",
+                steps.join(", "),
+                solution.replications
+            )?;
+        }
     }
     if spec
         .target
