@@ -284,6 +284,20 @@ fn plans_that_cannot_be_told_apart_are_one_group_and_the_earliest_is_recommended
 }
 
 #[test]
+fn without_split_plans_the_recommendation_speaks_of_waiting_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = schedule_cli(dir.path(), QUIET, &["--window", "2h..8h", "--every", "2h"]);
+    assert!(
+        out.contains(
+            "Recommended: plan 0 (start 2026-11-23T02:00:00Z, split none), the earliest of \
+             them: nothing detectable is gained by waiting."
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("splitting"), "{out}");
+}
+
+#[test]
 fn the_recommendation_is_the_earliest_plan_of_the_group() {
     use syncsim::expr::Stat;
     use syncsim::planner::grid::Shard;

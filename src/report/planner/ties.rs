@@ -144,6 +144,9 @@ pub fn recommendation_lines(
         )),
         TieStatus::Judged => {
             let first = ranked[0];
+            // Splitting is said to gain nothing only when split plans were tried.
+            let unsplit_of_splits =
+                picked.plan.parts == 1 && ranked.iter().any(|r| r.plan.parts > 1);
             lines.push(format!(
                 "{} of the {} plans{within} that meet the constraints are equivalent to the best \
                  at {ci}: no plan's mean {m} is detectably better than theirs ({PROCEDURE}).",
@@ -154,12 +157,8 @@ pub fn recommendation_lines(
                 "Recommended: {}, the earliest of them{}: nothing detectable is gained by \
                  waiting{}.{}",
                 plan_text(start, picked),
-                if picked.plan.parts == 1 {
-                    ", unsplit"
-                } else {
-                    ""
-                },
-                if picked.plan.parts == 1 {
+                if unsplit_of_splits { ", unsplit" } else { "" },
+                if unsplit_of_splits {
                     " or splitting"
                 } else {
                     ""
