@@ -13,9 +13,10 @@
 //! Every candidate (a sweep point, a knob value, a schedule plan) is the scenario file with a
 //! few `--set`-style assignments applied to its TOML tree before validation, so a candidate is
 //! checked exactly like a file and the engine never knows it is being planned with. Each
-//! candidate runs `R` replications, replication `i` with [`seeds::replication_seed`]`(seed,
-//! i)` at every candidate: common random numbers, so two candidates differ by what was varied,
-//! not by luck. Replications of all candidates run together on rayon's pool and are collected
+//! candidate runs `R` replications, replication `i` with
+//! [`seeds::replication_seed`](crate::engine::seeds::replication_seed)`(seed, i)` at every
+//! candidate: common random numbers, so two candidates differ by what was varied, not by
+//! luck. Replications of all candidates run together on rayon's pool and are collected
 //! in order, so results do not depend on the number of threads. Candidates whose background
 //! edits are the same (they differ in the sync or the events) read one draw of each
 //! replication's edits ([`runs`]), with the same results as drawing their own.
