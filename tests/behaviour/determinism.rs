@@ -108,6 +108,46 @@ fn edits_drawn_ahead_on_a_second_thread_give_the_same_run_for_every_example() {
 }
 
 #[test]
+fn edits_drawn_once_and_shared_give_the_same_runs_for_every_example() {
+    use syncsim::engine::{simulate_with, Inputs, SharedEdits};
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") || path.ends_with("reference-10x.toml") {
+            continue;
+        }
+        let sc = load(&path, &[]).unwrap();
+        // Another sync reads the same edits: half the throughput, one more worker.
+        let other = load(
+            &path,
+            &[
+                Override::set(&format!("sync.throughput={}", sc.sync.throughput / 2.0)),
+                Override::set(&format!("sync.workers={}", sc.sync.workers + 1)),
+            ],
+        )
+        .unwrap();
+        for seed in [1, 9] {
+            let shared = SharedEdits::draw(&sc, seed);
+            for s in [&sc, &other] {
+                let with = simulate_with(
+                    s,
+                    seed,
+                    Inputs {
+                        shared_edits: Some(&shared),
+                        ..Inputs::default()
+                    },
+                );
+                assert!(
+                    with == simulate(s, seed),
+                    "{} (seed {seed}, throughput {}) differs with shared edits",
+                    path.display(),
+                    s.sync.throughput
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn a_single_run_writes_the_same_bytes_on_one_thread_and_two() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, threads: &str| {
@@ -136,4 +176,50 @@ fn a_single_run_writes_the_same_bytes_on_one_thread_and_two() {
         one == run("two", "2"),
         "a single run differs between --threads 1 and 2"
     );
+}
+
+#[test]
+fn a_cancel_flag_left_unset_changes_nothing_and_a_set_one_stops_the_run_early() {
+    use std::sync::atomic::AtomicBool;
+    use syncsim::engine::{simulate_with, Inputs};
+    let sc = load(
+        std::path::Path::new("scenarios/reference-tenth.toml"),
+        &[Override::horizon("2d")],
+    )
+    .unwrap();
+    let full = simulate(&sc, 5);
+    for draw_ahead in [false, true] {
+        let unset = AtomicBool::new(false);
+        let run = simulate_with(
+            &sc,
+            5,
+            Inputs {
+                cancel: Some(&unset),
+                draw_ahead,
+                ..Inputs::default()
+            },
+        );
+        assert!(
+            run == full,
+            "an unset flag changed the run (draw ahead {draw_ahead})"
+        );
+        // Set before the start: the run stops at its first sample point after t = 0, having
+        // drained almost nothing (the helper thread drawing ahead stops too, or this hangs).
+        let set = AtomicBool::new(true);
+        let stopped = simulate_with(
+            &sc,
+            5,
+            Inputs {
+                cancel: Some(&set),
+                draw_ahead,
+                ..Inputs::default()
+            },
+        );
+        assert!(
+            stopped.batches() * 10 < full.batches(),
+            "a cancelled run went on: {} of {} batches (draw ahead {draw_ahead})",
+            stopped.batches(),
+            full.batches()
+        );
+    }
 }

@@ -5,6 +5,7 @@
 use indexmap::IndexMap;
 
 use super::{profile, Checker, Expect, MAX_RATE_PER_HOUR};
+use crate::scenario::limits::BATCH_SIZE;
 use crate::scenario::raw::RawObject;
 use crate::scenario::{
     defaults, ApiSpec, Direction, InitialBacklog, ObjectSpec, RecordChoice, ScenarioError,
@@ -235,7 +236,7 @@ pub(super) fn size_batches(
         let key = |k: &str| format!("objects.{name}.{k}");
         object.batch_size = match o.batch_size {
             None => sync.batch_size,
-            Some(n) => c.int_in(&key("batch_size"), n, 1, 1_000_000)? as u32,
+            Some(n) => c.int_in(&key("batch_size"), n, BATCH_SIZE.min, BATCH_SIZE.max)? as u32,
         };
         object.records_per_call = match o.records_per_call {
             None => api.records_per_call,
