@@ -15,8 +15,9 @@
 //! - requests name scenarios from a listing of the folder, never by path, so nothing outside
 //!   it is read; the only files written are reports, under `--out`, through the library's
 //!   safe output folder;
-//! - at most 256 connections are open at once, and a request's head must arrive within
-//!   10 s (`listen`); request bodies are capped at a scenario file's 4 MiB;
+//! - at most 256 connections are open at once, a request's head must arrive within 10 s,
+//!   and its body within 10 s more, else 408 (`listen`); request bodies are capped at a
+//!   scenario file's 4 MiB;
 //! - every run passes the memory check and a time cap; at most `--runs` run at once
 //!   (default: the cores), further ones wait in a bounded queue or are refused with 503 and
 //!   `Retry-After`; a run whose page is closed is stopped (`jobs`).
