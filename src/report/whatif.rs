@@ -121,7 +121,8 @@ pub fn answers(answers: &[Answer], replications: u64, splits: &[SplitPlan]) -> S
             thousands(reps)
         )
     } else {
-        "One run of each, with the same seed: no interval, so no difference is detectable."
+        "One run of each, with the same seed: the change is this seed's, with no interval to \
+         tell it from noise; run replications to judge it."
             .to_string()
     };
     let _ = write!(

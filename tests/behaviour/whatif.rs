@@ -425,12 +425,12 @@ fn a_split_update_clears_when_its_last_part_does() {
     assert_eq!(d.comparison.variant.as_ref().unwrap().mean, Some(by_hand));
     assert!(by_hand > 16.0, "{by_hand}");
     // A plan spread over 16 h clears later; one run has no interval, so, as with
-    // `syncsim compare --replications 1`, nothing is detectable.
+    // `syncsim compare --replications 1`, the change is shown but not judged.
     let before = b.column("event.opportunity_bulk.clear_h").unwrap()[0].unwrap();
     let difference = d.comparison.difference.as_ref().unwrap();
     assert_eq!(difference.mean, Some(by_hand - before));
     assert!(by_hand > before, "{by_hand} {before}");
-    assert_eq!(d.comparison.verdict, Verdict::Same);
+    assert_eq!(d.comparison.verdict, Verdict::OneRun);
     assert!(d.whole_plan);
     let html = syncsim::report::whatif::answers(std::slice::from_ref(d), 1, &whatif::splits(&v));
     assert!(
