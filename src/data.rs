@@ -341,6 +341,11 @@ impl ChangeLog {
         })
     }
 
+    /// How many (object, direction) streams the log has: each reads the whole file.
+    pub fn streams(&self) -> usize {
+        self.streams.len()
+    }
+
     /// One source per (object, direction) present, each reading the file on its own.
     pub fn sources<'a>(&self, sc: &'a Scenario) -> Result<ReplaySources<'a>, DataError> {
         let mut out: ReplaySources<'a> = Vec::new();

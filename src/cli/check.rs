@@ -53,6 +53,10 @@ pub struct CheckArgs {
     /// physical memory].
     #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
     max_memory: Option<u64>,
+    /// Refuse to start when a scenario's estimated work (its replications) is above N
+    /// events (e.g. 2e10) [default: 1e10, about a quarter of an hour].
+    #[arg(long, value_name = "N", value_parser = syncsim::load::parse_events)]
+    max_events: Option<u64>,
 }
 
 /// Every scenario file under `paths`, sorted.
@@ -111,6 +115,8 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
         .unwrap_or_else(|| rayon::current_num_threads() as u64);
     for (_, sc) in &scenarios {
         load::check_memory(sc, threads, args.max_memory)?;
+        let replications = args.replications.unwrap_or(sc.replications as u64);
+        load::check_work(sc, replications, 0.0, args.max_events)?;
     }
     let baseline: Option<Baseline> = match &args.baseline {
         Some(path) if path.exists() || !args.update_baseline => {

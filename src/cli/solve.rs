@@ -107,6 +107,8 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
     let hi = spec.scenario(&base, spec.last())?;
     spec.replications = args.plan.replications.unwrap_or(lo.replications as u64);
     args.plan.check_memory([&lo, &hi], spec.replications)?;
+    args.plan
+        .check_work([&lo, &hi], solve::max_candidates(&spec) * spec.replications)?;
     let mut out = args.plan.output_dir(&lo.name)?;
     out.check(&["solve.csv"])?;
 

@@ -180,7 +180,7 @@ fn gate_cycles_are_refused() {
 fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
     // Valid as a scenario; the one memory check refuses it against the cap it is given.
     let sc = parse(
-        "start = \"2026-11-23T00:00:00Z\"\n[objects.Big]\nrecords = 2_000_000_000\nsync = \"both\"\n",
+        "start = \"2026-11-23T00:00:00Z\"\n[objects.Big]\nrecords = 2_000_000_000\nsync = \"both\"\nedits_per_hour = 5e5\nmarketing_edits_per_hour = 5e5\n",
         &[],
     )
     .unwrap();
@@ -189,7 +189,7 @@ fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
         .to_string();
     assert!(
         e.starts_with(
-            "scenario 'v.toml': a run would need about 15.4 GiB of memory (record index 15.4 GiB"
+            "scenario 'v.toml': a run would need about 12.2 GiB of memory (record index 3.0 GiB"
         ),
         "{e}"
     );
@@ -200,7 +200,7 @@ fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("about 61.5 GiB of memory (15.4 GiB per simulation x 4 at once; record index"),
+        e.contains("about 48.7 GiB of memory (12.2 GiB per simulation x 4 at once; record index"),
         "{e}"
     );
     assert!(
