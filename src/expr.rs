@@ -169,7 +169,7 @@ pub fn parse(text: &str) -> Result<Expr, ExprError> {
             return Err(err(format!("'{metric}' is not a metric name")));
         }
         let (stat, rest, after) = match rest.first().and_then(|t| parse_stat(t)) {
-            Some(s) => (s?, &rest[1..], format!("{metric} {}", rest[0])),
+            Some(s) => (s.map_err(err)?, &rest[1..], format!("{metric} {}", rest[0])),
             None => (Stat::Percentile(50.0), rest, metric.to_string()),
         };
         let [op, value] = rest else {
@@ -249,7 +249,9 @@ fn tokenize(text: &str) -> Vec<&str> {
     tokens
 }
 
-fn parse_stat(token: &str) -> Option<Result<Stat, ExprError>> {
+/// The statistic `token` names; `None` when it names none, an error when it is a
+/// percentile out of the documented range, p1 to p100.
+fn parse_stat(token: &str) -> Option<Result<Stat, String>> {
     match token {
         "mean" => Some(Ok(Stat::Mean)),
         "min" => Some(Ok(Stat::Min)),
@@ -259,11 +261,8 @@ fn parse_stat(token: &str) -> Option<Result<Stat, ExprError>> {
             && t[1..].chars().all(|c| c.is_ascii_digit() || c == '.') =>
         {
             Some(match t[1..].parse::<f64>() {
-                Ok(p) if p > 0.0 && p <= 100.0 => Ok(Stat::Percentile(p)),
-                _ => Err(ExprError {
-                    text: token.into(),
-                    why: "a percentile must be p1..p100".into(),
-                }),
+                Ok(p) if (1.0..=100.0).contains(&p) => Ok(Stat::Percentile(p)),
+                _ => Err(format!("'{token}': a percentile must be p1..p100")),
             })
         }
         _ => None,
@@ -277,6 +276,17 @@ fn parse_value(metric: &str, value: &str) -> Result<Option<f64>, String> {
         "Growing" | "growing" => return Ok(Some(1.0)),
         _ => {}
     }
+    let x = parse_number(metric, value)?;
+    match x {
+        Some(x) if !x.is_finite() => Err(format!(
+            "'{value}' is not a finite number: a bound must be a number, a duration or never \
+             (a NaN or infinite bound would make the condition hold always or never)"
+        )),
+        _ => Ok(x),
+    }
+}
+
+fn parse_number(metric: &str, value: &str) -> Result<Option<f64>, String> {
     let multiplier = match value.chars().last() {
         Some('K') | Some('k') => Some(1e3),
         Some('M') if value[..value.len() - 1].parse::<f64>().is_ok() => Some(1e6),
@@ -397,6 +407,16 @@ mod tests {
             ("backlog.max <= 5h", "not a time metric"),
             ("backlog.max <= lots", "not a number"),
             ("backlog.max p0 <= 5", "p1..p100"),
+            (
+                "backlog.max p0.5 <= 5",
+                "'p0.5': a percentile must be p1..p100",
+            ),
+            ("backlog.max p100.5 <= 5", "p1..p100"),
+            ("backlog.max != NaN", "'NaN' is not a finite number"),
+            ("backlog.max <= inf", "'inf' is not a finite number"),
+            ("backlog.max <= -infinity", "not a finite number"),
+            ("backlog.max <= 1e999", "not a finite number"),
+            ("backlog.max <= nanK", "not a finite number"),
         ] {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.contains(why), "{text}: {e}");

@@ -144,12 +144,28 @@ pub struct InstantError {
 impl Instant {
     /// Parses an RFC 3339 instant with an explicit offset (`Z` or `+01:00`).
     pub fn parse(text: &str) -> Result<Self, InstantError> {
-        let ts: jiff::Timestamp = text.trim().parse().map_err(|e: jiff::Error| InstantError {
-            text: text.to_string(),
-            why: e.to_string(),
+        let ts: jiff::Timestamp = text.trim().parse().map_err(|e: jiff::Error| {
+            let why = e.to_string();
+            InstantError {
+                text: text.to_string(),
+                // The time library's words for a year out of its range are long and technical.
+                why: if why.contains("not in the required range") || why.contains("overflowed") {
+                    "it is outside the instants syncsim handles, from year -9999 to \
+                     9999-12-30T22:00:00Z"
+                        .into()
+                } else {
+                    why
+                },
+            }
         })?;
         Ok(Instant(ts.as_millisecond()))
     }
+
+    /// The latest instant a run may end at: the start of 9999-12-29 UTC. RFC 3339 years have
+    /// four digits and the time library shows instants up to 9999-12-30T22:00:00Z, so what
+    /// a run shows after its end (the next fetch, an hour on; the next nightly time, within a
+    /// day) can be shown too.
+    pub const LAST: Instant = Instant(253_402_041_600_000);
 
     /// This instant plus `ms` of simulated time.
     pub fn plus(self, ms: Millis) -> Instant {
@@ -222,6 +238,15 @@ pub fn bytes_text(bytes: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_instant_leaves_a_day_that_can_be_shown() {
+        assert_eq!(Instant::LAST.to_string(), "9999-12-29T00:00:00Z");
+        assert_eq!(
+            Instant::LAST.plus(DAY + 22 * HOUR).to_rfc3339_ms(),
+            "9999-12-30T22:00:00.000Z"
+        );
+    }
 
     #[test]
     fn durations_parse_in_every_unit() {

@@ -2,9 +2,10 @@
 //! throughput, and its 4-hourly backlog trend is compared with a scenario's simulated backlog
 //! (`docs/data.md`), point by point, at one throughput or over a range of them.
 
+use std::io::Read;
 use std::path::Path;
 
-use crate::data::{self, DataError, RowReport};
+use crate::data::{self, DataError, DataKind, DataReader, Place, RowReport};
 use crate::engine::simulate;
 use crate::load::{LoadError, ScenarioFile};
 use crate::metrics::RunResult;
@@ -51,64 +52,52 @@ pub struct ThroughputBounds {
     pub busy: bool,
 }
 
-/// Opens a CSV with a header, returning the index of each of `columns`.
-fn open_by_name(
-    path: &Path,
-    columns: &[&str],
-) -> Result<(csv::Reader<std::io::BufReader<std::fs::File>>, Vec<usize>), DataError> {
-    let mut reader = data::open(path)?;
-    let header = reader
-        .headers()
-        .map_err(|e| DataError::Io {
-            path: path.into(),
-            source: std::io::Error::other(e.to_string()),
-        })?
-        .clone();
-    let mut idx = Vec::new();
-    for c in columns {
-        match header.iter().position(|h| h.trim() == *c) {
-            Some(i) => idx.push(i),
-            None => {
-                return Err(DataError::Header {
-                    path: path.into(),
-                    expected: columns.join(","),
-                    got: header.iter().collect::<Vec<_>>().join(","),
-                })
-            }
-        }
-    }
-    Ok((reader, idx))
-}
+/// Largest figure read: far above any sync's records per hour or backlog, low enough that
+/// sums of them stay exact.
+pub const MAX_FIGURE: f64 = 1e12;
 
-fn non_negative(text: &str, column: &str) -> Result<f64, String> {
+fn figure(text: &str, column: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!("{column} '{text}' is not a number 0 or more")),
+        Ok(x) if x.is_finite() && (0.0..=MAX_FIGURE).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "{column} '{text}' is not a number from 0 to {MAX_FIGURE:e}"
+        )),
     }
 }
 
 /// Reads the admin page's per-object figures (`object,max_per_h,min_per_h,avg_per_h,backlog`).
 pub fn read_figures(path: &Path) -> Result<Vec<FigureRow>, DataError> {
-    let (mut reader, idx) = open_by_name(path, &FIGURES_COLUMNS)?;
+    figures_from(&mut data::reader::open(path, DataKind::Figures)?)
+}
+
+/// [`read_figures`] from `reader`.
+pub fn figures_from<R: Read>(reader: &mut DataReader<R>) -> Result<Vec<FigureRow>, DataError> {
+    let path = reader.path().to_path_buf();
+    let path = path.as_path();
+    let (idx, mut row) = reader.find_columns(&FIGURES_COLUMNS)?;
     let mut report = RowReport::default();
     let mut rows = Vec::new();
-    data::each_record(&mut reader, &mut report, |line, row, report| {
-        let get = |i: usize| data::field(row, idx[i]);
-        let parsed = (|| -> Result<FigureRow, String> {
+    reader.each_row(&mut row, &mut report, |row, report| {
+        let get = |i: usize| row.get(idx[i]);
+        let parsed = (|| -> Result<FigureRow, (usize, String)> {
+            let number = |i: usize| figure(get(i), FIGURES_COLUMNS[i]).map_err(|e| (i, e));
             let r = FigureRow {
                 object: get(0).to_string(),
-                max_per_h: non_negative(get(1), "max_per_h")?,
-                min_per_h: non_negative(get(2), "min_per_h")?,
-                avg_per_h: non_negative(get(3), "avg_per_h")?,
-                backlog: non_negative(get(4), "backlog")?,
+                max_per_h: number(1)?,
+                min_per_h: number(2)?,
+                avg_per_h: number(3)?,
+                backlog: number(4)?,
             };
             if r.object.is_empty() {
-                return Err("object is empty".into());
+                return Err((0, "object is empty".into()));
             }
             if !(r.min_per_h <= r.avg_per_h && r.avg_per_h <= r.max_per_h) {
-                return Err(format!(
-                    "min_per_h <= avg_per_h <= max_per_h does not hold ({} {} {})",
-                    r.min_per_h, r.avg_per_h, r.max_per_h
+                return Err((
+                    2,
+                    format!(
+                        "min_per_h <= avg_per_h <= max_per_h does not hold ({} {} {})",
+                        r.min_per_h, r.avg_per_h, r.max_per_h
+                    ),
                 ));
             }
             Ok(r)
@@ -120,9 +109,9 @@ pub fn read_figures(path: &Path) -> Result<Vec<FigureRow>, DataError> {
                 report.rows += 1;
                 rows.push(r);
             }
-            Err(why) => report.bad_row(line, why),
+            Err((i, why)) => report.bad_row(row.at(idx[i]), why),
         }
-    });
+    })?;
     report.into_result(path, false)?;
     Ok(rows)
 }
@@ -144,29 +133,63 @@ pub fn throughput_bounds(rows: &[FigureRow]) -> ThroughputBounds {
     }
 }
 
+/// Largest backlog a trend point may show: more records than any scenario can hold
+/// ([`crate::scenario::MAX_RECORDS`] records of each of [`crate::scenario::MAX_OBJECTS`]
+/// objects, both directions), so that differences of backlogs never overflow.
+pub const MAX_TREND_BACKLOG: u64 =
+    2 * crate::scenario::MAX_RECORDS * crate::scenario::MAX_OBJECTS as u64;
+
+/// One point of the admin page's backlog trend, and where it is in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObservedPoint {
+    /// When the page fetched it.
+    pub at: Instant,
+    /// The total backlog.
+    pub backlog: u64,
+    /// The line of its row (1-based, the header is line 1).
+    pub line: u64,
+}
+
 /// Reads a backlog trend (`time_utc,backlog`; other columns ignored, so a run's
 /// `trend.csv` reads as is).
-pub fn read_trend(path: &Path) -> Result<Vec<(Instant, u64)>, DataError> {
-    let (mut reader, idx) = open_by_name(path, &TREND_COLUMNS)?;
+pub fn read_trend(path: &Path) -> Result<Vec<ObservedPoint>, DataError> {
+    trend_from(&mut data::reader::open(path, DataKind::Trend)?)
+}
+
+/// [`read_trend`] from `reader`.
+pub fn trend_from<R: Read>(reader: &mut DataReader<R>) -> Result<Vec<ObservedPoint>, DataError> {
+    let path = reader.path().to_path_buf();
+    let path = path.as_path();
+    let (idx, mut row) = reader.find_columns(&TREND_COLUMNS)?;
     let mut report = RowReport::default();
     let mut points = Vec::new();
-    data::each_record(&mut reader, &mut report, |line, row, report| {
-        let parsed = Instant::parse(data::field(row, idx[0]))
-            .map_err(|e| e.to_string())
+    reader.each_row(&mut row, &mut report, |row, report| {
+        let parsed = Instant::parse(row.get(idx[0]))
+            .map_err(|e| (0, e.to_string()))
             .and_then(|t| {
-                let text = data::field(row, idx[1]);
-                text.parse::<u64>()
-                    .map(|b| (t, b))
-                    .map_err(|_| format!("backlog '{text}' is not a whole number 0 or more"))
+                let text = row.get(idx[1]);
+                match text.parse::<u64>() {
+                    Ok(b) if b <= MAX_TREND_BACKLOG => Ok((t, b)),
+                    _ => Err((
+                        1,
+                        format!(
+                            "backlog '{text}' is not a whole number from 0 to {MAX_TREND_BACKLOG}"
+                        ),
+                    )),
+                }
             });
         match parsed {
-            Ok(p) => {
+            Ok((at, backlog)) => {
                 report.rows += 1;
-                points.push(p);
+                points.push(ObservedPoint {
+                    at,
+                    backlog,
+                    line: row.line,
+                });
             }
-            Err(why) => report.bad_row(line, why),
+            Err((i, why)) => report.bad_row(row.at(idx[i]), why),
         }
-    });
+    })?;
     report.into_result(path, false)?;
     Ok(points)
 }
@@ -208,16 +231,21 @@ pub struct TrendComparison {
 pub fn compare_trend(
     sc: &Scenario,
     result: &RunResult,
-    observed: &[(Instant, u64)],
+    observed: &[ObservedPoint],
     source: &Path,
 ) -> Result<TrendComparison, DataError> {
     let mut report = RowReport::default();
     let mut points = Vec::new();
-    for (i, &(at, obs)) in observed.iter().enumerate() {
+    for &ObservedPoint {
+        at,
+        backlog: obs,
+        line,
+    } in observed
+    {
         let t = at.0 - sc.start.0;
         if t < 0 || t as u64 > sc.horizon {
             report.bad_row(
-                i as u64 + 2,
+                Place::line(line),
                 format!(
                     "{at} is outside the scenario's span {} .. {}",
                     sc.start,
@@ -274,7 +302,7 @@ pub struct ThroughputTrial {
 pub fn search_throughput(
     file: &ScenarioFile,
     overrides: &[Override],
-    observed: &[(Instant, u64)],
+    observed: &[ObservedPoint],
     source: &Path,
     (lo, hi): (f64, f64),
     steps: u32,

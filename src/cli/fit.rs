@@ -44,6 +44,9 @@ pub struct FitArgs {
     /// Write the scenario to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE.toml")]
     out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    force: bool,
     /// Leave out bad rows (reported) instead of refusing the file.
     #[arg(long)]
     skip_bad_rows: bool,
@@ -160,6 +163,10 @@ fn fit_log(args: &FitArgs, changes: &std::path::Path) -> Result<u8, CliError> {
         skip_bad_rows: args.skip_bad_rows,
     };
     let fit = calibrate::fit_changes(changes, &options)?;
+    // The log is an input now: an --out naming it is refused before anything is written.
+    if let Some(path) = &args.out {
+        write_check(path, args.force)?;
+    }
     let source = changes.file_name().map_or_else(
         || "a change log".into(),
         |n| n.to_string_lossy().into_owned(),
@@ -174,7 +181,7 @@ fn fit_log(args: &FitArgs, changes: &std::path::Path) -> Result<u8, CliError> {
     }
     match &args.out {
         Some(path) => {
-            write_file_atomic(path, text.as_bytes())?;
+            write_file_atomic(path, text.as_bytes(), args.force)?;
             let note = fit.report.note(changes);
             let _ = print(|w| {
                 if let Some(note) = note {
@@ -198,4 +205,9 @@ fn fit_log(args: &FitArgs, changes: &std::path::Path) -> Result<u8, CliError> {
         }
     }
     Ok(0)
+}
+
+/// Checks the `--out` file before the scenario is written.
+fn write_check(path: &std::path::Path, force: bool) -> Result<(), CliError> {
+    Ok(syncsim::report::output::check_user_file(path, force)?)
 }

@@ -55,6 +55,8 @@ pub fn run(args: &MergeArgs) -> Result<u8, CliError> {
         let bytes = std::fs::read(path).map_err(|e| {
             CliError::Usage(format!("cannot read shard file '{}': {e}", path.display()))
         })?;
+        // The merged file must never replace a shard it was made from.
+        syncsim::data::inputs::note(path);
         inputs.push((path.display().to_string(), bytes));
     }
     let merged = merge::merge(&inputs, args.points)?;

@@ -51,8 +51,8 @@ pub struct ReplayArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
-    /// Refuse to start when the estimated work (the run, and reading the change log once
-    /// per object and direction in it) is above N events (e.g. 2e10) [default: 1e10].
+    /// Refuse to start when the estimated work (the run, and the change log's rows) is
+    /// above N events (e.g. 2e10) [default: 1e10].
     #[arg(long, value_name = "N", value_parser = syncsim::load::parse_events)]
     max_events: Option<u64>,
 }
@@ -70,10 +70,9 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
     let mut notes: Vec<String> = note.into_iter().collect();
     syncsim::load::check_memory(&sc, 1, None)?;
     let log = ChangeLog::open(&args.changes, &sc, args.skip_bad_rows)?;
-    // Each object and direction in the log reads it whole.
+    // Every row read counts, with the run's own work.
     let rows = log.report.rows + log.report.outside + log.report.bad.len() as u64;
-    let reading = rows as f64 * log.streams() as f64;
-    syncsim::load::check_work(&sc, 1, reading, args.max_events)?;
+    syncsim::load::check_work(&sc, 1, rows as f64, args.max_events)?;
     notes.extend(log.report.note(&args.changes));
     notes.push(format!(
         "{} edits replayed from {}",
@@ -99,6 +98,7 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
             formats,
             quiet: args.quiet,
             export: None,
+            force: false,
             replay: Some(&log),
             notes: &notes,
             // Replayed edits are read, not drawn.

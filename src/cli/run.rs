@@ -146,6 +146,9 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let formats = args.formats();
     let names = report::run_file_names(formats, args.replication.is_none() && count > 1);
     out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
+    if let Some(path) = &args.export_edits {
+        syncsim::report::output::check_user_file(path, args.force)?;
+    }
     if args.replication.is_none() && count > 1 {
         if args.export_edits.is_some() {
             return Err(CliError::Usage(
@@ -165,6 +168,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             formats,
             quiet: args.quiet,
             export: args.export_edits.as_deref(),
+            force: args.force,
             replay: None,
             notes: &notes,
             draw_ahead: args.threads.unwrap_or_else(super::default_threads) > 1,
@@ -199,6 +203,8 @@ pub(super) struct SingleRun<'a> {
     pub quiet: bool,
     /// Write the run's edits here.
     pub export: Option<&'a Path>,
+    /// Replace the export file if it exists.
+    pub force: bool,
     /// Replay this change log instead of generating edits.
     pub replay: Option<&'a syncsim::data::ChangeLog>,
     /// Lines printed after the summary.
@@ -219,6 +225,7 @@ pub(super) fn single(
         formats,
         quiet,
         export,
+        force,
         replay,
         notes,
         draw_ahead,
@@ -229,7 +236,7 @@ pub(super) fn single(
     };
     let mut exporter = match export {
         Some(path) => {
-            let mut file = AtomicFile::create(path)?;
+            let mut file = AtomicFile::create(path, force)?;
             let writer = file.writer.take().expect("a fresh file has its writer");
             Some((file, ChangeWriter::new(sc, writer)))
         }

@@ -37,7 +37,7 @@ pub fn write_scenario(fit: &Fit, source: &str) -> String {
         t,
         "# it ends with the hour of the last edit. {} edits used{}.",
         fit.report.rows,
-        match (fit.report.bad.len(), fit.report.outside) {
+        match (fit.report.bad_count, fit.report.outside) {
             (0, 0) => String::new(),
             (b, o) => format!(", {b} bad rows skipped, {o} rows before the start left out"),
         }

@@ -30,7 +30,7 @@ fn identity(
             serde_json::json!({
                 "file": s.path.display().to_string(),
                 "sha256": s.sha256,
-                "skipped_rows": s.skipped_lines.len(),
+                "skipped_rows": s.skipped_rows,
             })
         });
     doc.insert(

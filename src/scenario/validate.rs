@@ -183,6 +183,35 @@ impl Checker<'_> {
     }
 }
 
+/// Longest event or expectation name.
+const MAX_NAME_CHARS: usize = 64;
+
+/// Refuses an event or expectation name that would harm what shows it: empty, longer than
+/// [`MAX_NAME_CHARS`], or holding a control character (an escape sequence can clear a
+/// terminal; a line break splits a CSV row or a JUnit line) or a character that reorders
+/// the text around it (bidirectional overrides).
+fn check_name(c: &Checker, key: &str, name: &str, what: &str) -> Result<(), ScenarioError> {
+    let bad = name.chars().find(|ch| super::error::unsafe_to_show(*ch));
+    let why = match bad {
+        _ if name.trim().is_empty() => "is empty".to_string(),
+        Some(ch) => format!(
+            "holds {}, a control or text-direction character",
+            ch.escape_unicode()
+        ),
+        None if name.chars().count() > MAX_NAME_CHARS => {
+            format!("is {} characters long", name.chars().count())
+        }
+        None => return Ok(()),
+    };
+    c.fail(
+        key,
+        format!(
+            "{what} name {why}; a name is 1-{MAX_NAME_CHARS} characters with no control \
+             characters (letters, digits, '_' and '-' are best: it is also a metric name)"
+        ),
+    )
+}
+
 /// Upper bound on a rate, to refuse absurd values before they allocate anything.
 const MAX_RATE_PER_HOUR: f64 = 1e9;
 /// Upper bound on throughput, cost units per hour per worker.
@@ -250,6 +279,28 @@ pub(crate) fn validate(
             ),
         );
     }
+    // Every instant of a run is shown in RFC 3339, whose years end with 9999.
+    if start.0.saturating_add(horizon as i64) > Instant::LAST.0 {
+        let (key, what) = if start.0 >= Instant::LAST.0 {
+            ("start", format!("{start} is"))
+        } else {
+            (
+                "horizon",
+                format!(
+                    "{} after the start {start} is",
+                    units::format_duration(horizon)
+                ),
+            )
+        };
+        return c.fail(
+            key,
+            format!(
+                "{what} too late: a run must end by {}, for what it shows after its end to be \
+                 an instant of year 9999 at most; choose an earlier start or a shorter horizon",
+                Instant::LAST
+            ),
+        );
+    }
     let sample_interval = match raw.sample_interval.as_ref() {
         None => defaults::SAMPLE_INTERVAL,
         Some(value) => c.positive_duration(
@@ -297,6 +348,7 @@ pub(crate) fn validate(
     let mut expect = Vec::with_capacity(raw.expect.len());
     for (name, text) in &raw.expect {
         let key = format!("expect.{name}");
+        check_name(&c, &key, name, "an expectation")?;
         let parsed = crate::expr::parse(text).or_else(|e| c.fail(&key, e.to_string()))?;
         expect.push((name.clone(), parsed));
     }

@@ -175,10 +175,10 @@ fn bad_rows_are_reported_with_line_numbers_or_skipped_on_request() {
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     for expected in [
         "4 bad rows",
-        "line 3: object 'Leed' is not in the scenario (its objects: Lead)",
-        "line 4: record 99 is out of range: Lead has records 0..9",
-        "line 5: 'yesterday' is not an RFC 3339 UTC instant",
-        "line 6: out of time order for Lead to_marketing",
+        "line 3, column 22 (object): object 'Leed' is not in the scenario (its objects: Lead)",
+        "line 4, column 27 (record): record 99 is out of range: Lead has records 0..9",
+        "line 5, column 1 (time_utc): 'yesterday' is not an RFC 3339 UTC instant",
+        "line 6, column 1 (time_utc): out of time order for Lead to_marketing",
         "--skip-bad-rows",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in\n{err}");

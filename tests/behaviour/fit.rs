@@ -266,7 +266,10 @@ fn bad_rows_refuse_the_log_unless_skipped() {
     let out = syncsim().arg("fit").arg(&log).assert().code(2);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("2 bad rows"), "{err}");
-    assert!(err.contains("line 3: record 'x'"), "{err}");
+    assert!(
+        err.contains("line 3, column 27 (record): record 'x'"),
+        "{err}"
+    );
     let ok = syncsim()
         .arg("fit")
         .arg(&log)

@@ -2,6 +2,7 @@
 
 mod answers;
 mod architecture;
+mod bad_data;
 mod bad_scenarios;
 mod check;
 mod cli;

@@ -4,7 +4,7 @@
 
 use indexmap::IndexMap;
 
-use super::{Checker, Expect, MAX_THROUGHPUT};
+use super::{check_name, Checker, Expect, MAX_THROUGHPUT};
 use crate::scenario::raw::RawEvent;
 use crate::scenario::{
     Direction, EventKind, EventSpec, ObjectSpec, ScenarioError, Selection, MAX_HORIZON,
@@ -24,6 +24,7 @@ pub(super) fn validate_events(
     let mut events = Vec::with_capacity(raw.len());
     let mut enabled_by_event = vec![false; objects.len()];
     for (name, e) in raw {
+        check_name(c, &format!("events.{name}"), name, "an event")?;
         let key = |k: &str| format!("events.{name}.{k}");
         let kind_name = match e.kind.as_deref() {
             None => return c.fail(key("kind"), "is required; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers, fix_errors, retry_errored"),
