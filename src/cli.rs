@@ -95,9 +95,14 @@ pub struct ScenarioArgs {
     /// Seed of the run, overriding the scenario's `seed`.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
-    /// Simulated span, overriding the scenario's `horizon` (e.g. `36h`, `7d`).
+    /// Simulated span, overriding the scenario's `horizon` (e.g. `36h`, `7d`), or
+    /// `until-clear`: run until everything has cleared, at most `--horizon-cap`.
     #[arg(long, value_name = "DURATION")]
     pub horizon: Option<String>,
+    /// The most a run until clear may last, overriding the scenario's `horizon_cap`
+    /// [default: 30d].
+    #[arg(long, value_name = "DURATION")]
+    pub horizon_cap: Option<String>,
     /// Override any scenario value by its key path, validated like the file
     /// (e.g. `--set sync.workers=2`, `--set events.currency_update.count=500000`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -210,14 +215,15 @@ impl ScenarioArgs {
         Ok((sc, note))
     }
 
-    /// Every override in the order applied: `--seed`, `--horizon`, then each `--set`.
+    /// Every override in the order applied: `--seed`, `--horizon`, `--horizon-cap`, then
+    /// each `--set`.
     pub fn overrides(&self) -> Vec<Override> {
         let mut overrides = self.shorthands();
         overrides.extend(self.set.iter().map(|s| Override::set(s)));
         overrides
     }
 
-    /// `--seed` and `--horizon`, applied before any `--set`.
+    /// `--seed`, `--horizon` and `--horizon-cap`, applied before any `--set`.
     pub fn shorthands(&self) -> Vec<Override> {
         let mut flags = Vec::new();
         if let Some(seed) = self.seed {
@@ -225,6 +231,9 @@ impl ScenarioArgs {
         }
         if let Some(h) = &self.horizon {
             flags.push(Override::horizon(h));
+        }
+        if let Some(cap) = &self.horizon_cap {
+            flags.push(Override::horizon_cap(cap));
         }
         flags
     }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::{EditEvent, RecordedEdit, ReplaySources};
 use crate::scenario::error::screen_text;
 use crate::scenario::{Direction, InitialEntry, QueueId, Scenario, ScenarioSpec};
-use crate::units::{Instant, Millis};
+use crate::units::{Instant, Millis, HOUR};
 pub use reader::{DataKind, DataReader, Place, Row};
 
 /// Columns of a change log.
@@ -243,6 +243,8 @@ pub struct ChangeLog {
     pub report: RowReport,
     /// Edits of each (object, direction) present, in time order.
     streams: Vec<(usize, Direction, Vec<RecordedEdit>)>,
+    /// The first and last edit replayed, ms after the start; `None` when none is.
+    pub span: Option<(Millis, Millis)>,
 }
 
 /// One parsed change-log row.
@@ -306,6 +308,7 @@ impl ChangeLog {
         let queues = sc.objects.len() * 2;
         let mut last = vec![i64::MIN; queues];
         let mut edits: Vec<Vec<RecordedEdit>> = vec![Vec::new(); queues];
+        let mut span: Option<(Millis, Millis)> = None;
         reader.each_row(&mut row, &mut report, |row, report| {
             let c = match parse_change(sc, row) {
                 Err((field, why)) => return report.bad_row(place(row, field), why),
@@ -333,6 +336,8 @@ impl ChangeLog {
                     synced: c.synced,
                 });
                 report.rows += 1;
+                let t = c.time as Millis;
+                span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
             }
         })?;
         let report = report.into_result(reader.path(), skip)?;
@@ -346,7 +351,18 @@ impl ChangeLog {
                 (q.object(), q.direction(), e)
             })
             .collect();
-        Ok(ChangeLog { report, streams })
+        Ok(ChangeLog {
+            report,
+            streams,
+            span,
+        })
+    }
+
+    /// How far into the run the log's edits reach: the whole hour (from the start) after its
+    /// last edit replayed, 0 when it replays none. Background edits after it are missing
+    /// from the replay, not zero by choice.
+    pub fn covered_until(&self) -> Millis {
+        self.span.map_or(0, |(_, last)| (last / HOUR + 1) * HOUR)
     }
 
     /// One source per (object, direction) present, reading the edits held.

@@ -8,11 +8,12 @@
 //! STAT  := mean | min | max | pNN (a percentile across replications, e.g. p90)   default p50
 //! OP    := <= | < | >= | > | == | !=
 //! VALUE := number with an optional K/M suffix (400K) | duration (8h, 15m, 90s, 2d)
-//!        | never | Normal | Growing
+//!        | percentage (5%) | never | Normal | Growing
 //! ```
 //!
 //! A duration is converted to the metric's unit, from the metric catalogue: hours for `..._h`
-//! metrics, minutes for `..._min` ones (so `latency.Lead.p95_min p90 <= 15m` means 15). `Normal` and
+//! metrics, minutes for `..._min` ones (so `latency.Lead.p95_min p90 <= 15m` means 15). A
+//! percentage (`5%`) bounds a share (`latency.Lead.share_over.15m <= 5%` means 0.05). `Normal` and
 //! `Growing` are 0 and 1, for the `dashboard...growing` metrics. A time that did not happen
 //! within the horizon ("never") ranks above every number: it fails an upper bound and passes
 //! a lower one.
@@ -287,6 +288,19 @@ fn parse_value(metric: &str, value: &str) -> Result<Option<f64>, String> {
 }
 
 fn parse_number(metric: &str, value: &str) -> Result<Option<f64>, String> {
+    if let Some(percent) = value.strip_suffix('%') {
+        let Ok(x) = percent.parse::<f64>() else {
+            return Err(format!("'{value}' is not a percentage such as 5%"));
+        };
+        if catalogue::unit(metric) != Some(Unit::Fraction) {
+            return Err(format!(
+                "'{metric}' is not a share (its unit is {}), so '{value}' cannot be converted",
+                catalogue::unit(metric)
+                    .map_or("unknown: it is not in the metric catalogue", Unit::label)
+            ));
+        }
+        return Ok(Some(x / 100.0));
+    }
     let multiplier = match value.chars().last() {
         Some('K') | Some('k') => Some(1e3),
         Some('M') if value[..value.len() - 1].parse::<f64>().is_ok() => Some(1e6),
@@ -397,6 +411,15 @@ mod tests {
             parse("event.x.clear_h 90s").unwrap_err().why,
             "'event.x.clear_h' needs an operator and a value after it; got only '90s'"
         );
+        let share =
+            parse("latency.Lead.share_over.15m p90 <= 5% and backlog.hours_above.50000 <= 6h")
+                .unwrap();
+        assert_eq!(share.conditions[0].bound, Some(0.05));
+        assert_eq!(share.conditions[1].bound, Some(6.0));
+        assert!(parse("backlog.max <= 5%")
+            .unwrap_err()
+            .why
+            .contains("is not a share"));
     }
 
     #[test]

@@ -151,7 +151,8 @@ pub fn check_figures(data: &[u8]) {
                 }
                 assert!(r.min_per_h <= r.avg_per_h && r.avg_per_h <= r.max_per_h);
             }
-            let b = dashboard::throughput_bounds(&rows);
+            let fetch = rows.iter().find_map(|r| r.last_fetch);
+            let b = dashboard::throughput_bounds(&rows, None, fetch);
             assert!(b.lower.is_finite() && b.sum_max.is_finite() && b.backlog.is_finite());
         }
     }

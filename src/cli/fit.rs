@@ -56,8 +56,9 @@ pub struct FitArgs {
     /// A scenario to compare with the observed trend.
     #[arg(long, value_name = "FILE", requires = "trend")]
     scenario: Option<PathBuf>,
-    /// The admin page's backlog trend (CSV: time_utc,backlog).
-    #[arg(long, value_name = "TREND.csv", requires = "scenario")]
+    /// The admin page's backlog trend (CSV: time_utc,backlog): compared with --scenario, and
+    /// with --dashboard it can show the sync saturated.
+    #[arg(long, value_name = "TREND.csv")]
     trend: Option<PathBuf>,
     /// Override scenario values, as in `run` (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE", requires = "scenario")]
@@ -75,26 +76,30 @@ pub fn run(args: &FitArgs) -> Result<u8, CliError> {
     if let Some(changes) = &args.changes {
         return fit_log(args, changes);
     }
-    if args.dashboard.is_none() && args.trend.is_none() {
+    if args.dashboard.is_none() && args.scenario.is_none() {
         return Err(CliError::Usage(
             "fit needs a change log (`syncsim fit CHANGES.csv`), --dashboard FIGURES.csv, or \
              --scenario FILE --trend TREND.csv"
                 .into(),
         ));
     }
+    let observed = match &args.trend {
+        Some(trend) => Some(dashboard::read_trend(trend)?),
+        None => None,
+    };
     let mut text = String::new();
     if let Some(path) = &args.dashboard {
         let rows = dashboard::read_figures(path)?;
-        let bounds = dashboard::throughput_bounds(&rows);
+        let fetch = rows.iter().find_map(|r| r.last_fetch);
+        let bounds = dashboard::throughput_bounds(&rows, observed.as_deref(), fetch);
         text.push_str(&report::write_bounds(&bounds, path, rows.len()));
     }
-    if let (Some(file), Some(trend)) = (&args.scenario, &args.trend) {
+    if let (Some(file), Some(trend), Some(observed)) = (&args.scenario, &args.trend, &observed) {
         let scenario_file = ScenarioFile::read(file)?;
         let overrides: Vec<Override> = args.set.iter().map(|s| Override::set(s)).collect();
         let sc = scenario_file.scenario(&overrides)?;
         load::check_memory(&sc, 1, None)?;
-        let observed = dashboard::read_trend(trend)?;
-        let c = dashboard::compare_trend(&sc, &simulate(&sc, sc.seed), &observed, trend)?;
+        let c = dashboard::compare_trend(&sc, &simulate(&sc, sc.seed), observed, trend)?;
         text.push_str(&format!(
             "\nBacklog trend: {} simulated (seed {}) against {}\n",
             file.display(),
@@ -107,7 +112,7 @@ pub fn run(args: &FitArgs) -> Result<u8, CliError> {
             let trials = dashboard::search_throughput(
                 &scenario_file,
                 &overrides,
-                &observed,
+                observed,
                 trend,
                 range,
                 args.steps,

@@ -80,6 +80,36 @@ pub struct RunArgs {
     /// replay it under another policy. Single runs only.
     #[arg(long, value_name = "FILE")]
     export_edits: Option<PathBuf>,
+    /// Also show the admin page as it would have read at TIME (a time after start such as
+    /// `26h`, or a UTC instant), beside how long its backlog really took to clear; in the
+    /// summary and dashboard_at.csv. Repeatable. Every whole hour is in
+    /// dashboard_timeline.csv.
+    #[arg(long, value_name = "TIME")]
+    dashboard_at: Vec<String>,
+}
+
+/// The instants of `--dashboard-at`, each a time after the start of `sc` or a UTC instant,
+/// at most its horizon (for a run until clear, its cap).
+pub(super) fn dashboard_instants(
+    texts: &[String],
+    sc: &Scenario,
+) -> Result<Vec<syncsim::units::Millis>, CliError> {
+    texts
+        .iter()
+        .map(|text| {
+            let at = syncsim::units::offset_or_instant(text, sc.start)
+                .map_err(|why| CliError::Usage(format!("--dashboard-at {text}: {why}")))?;
+            if at > sc.horizon {
+                return Err(CliError::Usage(format!(
+                    "--dashboard-at {text}: is after the end of the run ({} after the start, {}); \
+                     give a time within it",
+                    syncsim::units::format_duration(sc.horizon),
+                    sc.instant(sc.horizon)
+                )));
+            }
+            Ok(at)
+        })
+        .collect()
 }
 
 /// A report format of `--format`.
@@ -120,6 +150,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         .scenario
         .load_with_snapshot(args.initial_backlog.as_deref(), args.skip_bad_rows)?;
     let notes: Vec<String> = note.into_iter().collect();
+    let dashboard_at = dashboard_instants(&args.dashboard_at, &sc)?;
     let count = args.replications.unwrap_or(sc.replications as u64);
     let parallel = if args.replication.is_some() || count == 1 {
         1
@@ -155,7 +186,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
                 "--export-edits needs a single run: drop --replications, or pick one with --replication I".into(),
             ));
         }
-        return many(args, &sc, count, out);
+        return many(args, &sc, count, out, &dashboard_at);
     }
     let seed = args
         .replication
@@ -172,6 +203,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             replay: None,
             notes: &notes,
             draw_ahead: args.threads.unwrap_or_else(super::default_threads) > 1,
+            dashboard_at: &dashboard_at,
         },
     )
 }
@@ -211,6 +243,8 @@ pub(super) struct SingleRun<'a> {
     pub notes: &'a [String],
     /// Draw background edits on a second thread ([`Inputs::draw_ahead`]).
     pub draw_ahead: bool,
+    /// Also read the admin page at these instants (`--dashboard-at`).
+    pub dashboard_at: &'a [syncsim::units::Millis],
 }
 
 /// One run: simulate (replaying `replay` if given, exporting edits to `export` if given),
@@ -229,6 +263,7 @@ pub(super) fn single(
         replay,
         notes,
         draw_ahead,
+        dashboard_at,
     } = opts;
     let replay = match replay {
         Some(log) => Some(log.sources(sc)?),
@@ -279,7 +314,7 @@ pub(super) fn single(
         file.writer = Some(inner);
         file.commit()?;
     }
-    let summary = RunSummary::of(sc, result);
+    let summary = RunSummary::of(sc, result).with_dashboards_at(dashboard_at);
     report::write_run(&summary, None, formats, &mut out)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
@@ -301,7 +336,13 @@ pub(super) fn single(
     Ok(0)
 }
 
-fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result<u8, CliError> {
+fn many(
+    args: &RunArgs,
+    sc: &Scenario,
+    count: u64,
+    mut out: OutputDir,
+    dashboard_at: &[syncsim::units::Millis],
+) -> Result<u8, CliError> {
     let bar = super::progress_bar(count, args.quiet, "replications");
     let started = Instant::now();
     let tick = || bar.inc(1);
@@ -310,7 +351,8 @@ fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result
     let elapsed = started.elapsed().as_millis() as u64;
     // Replication 0's files and charts, the tables across replications, the fan chart, the
     // spread in summary.json and the dashboard with the forecast across replications.
-    report::write_run(&mc.first, Some(&mc), args.formats(), &mut out)?;
+    let first = mc.first.clone().with_dashboards_at(dashboard_at);
+    report::write_run(&first, Some(&mc), args.formats(), &mut out)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
     if !args.quiet {

@@ -5,7 +5,7 @@ use clap::Args;
 
 use super::{print, CliError, ScenarioArgs};
 use syncsim::engine::{events_text, MemoryEstimate, WorkEstimate};
-use syncsim::units::{bytes_text, format_duration};
+use syncsim::units::bytes_text;
 
 /// Arguments of `syncsim validate`.
 #[derive(Debug, Args)]
@@ -44,7 +44,7 @@ pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
             records,
             sc.events.len(),
             sc.sync.policy.name(),
-            format_duration(sc.horizon),
+            syncsim::report::terminal::horizon_text(&sc),
             bytes_text(memory),
             events_text(work)
         )

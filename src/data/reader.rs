@@ -113,6 +113,12 @@ pub struct Row {
 }
 
 impl Row {
+    /// The position of the header's column `name`, if the file has one (for optional
+    /// columns; [`DataReader::find_columns`] finds the required ones).
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|h| h == name)
+    }
+
     /// How many fields the row has.
     pub fn len(&self) -> usize {
         self.count

@@ -107,9 +107,10 @@ impl EntryState {
 
 /// One backlog entry: a pending record in one direction (docs/model.md, Edits and entries).
 ///
-/// 32 bytes, so that two fit in a cache line and a backlog of 26 million entries (a hundred
-/// times the reference scale) takes 0.8 GB: the queue is kept in 16 bits (at most 2,000
-/// queues), and the state, the update flag and the failed attempts share 16 more.
+/// 40 bytes (36 and padding), so that a backlog of 26 million entries (a hundred times the
+/// reference scale) takes about 1 GB: the queue is kept in 16 bits (at most 2,000 queues),
+/// and the state, the update flag and the failed attempts share 16 more, which leaves room
+/// for the hour it became pending (`since`). Without `since` it would be 32 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry {
     /// Position key in its queue: unique and increasing in (stamp, sequence) order.
@@ -125,6 +126,11 @@ pub(super) struct Entry {
     queue: u16,
     /// Bits 0-2: the [`EntryState`]; bit 3: an update; bits 4-13: failed attempts.
     flags: u16,
+    /// The first whole hour whose backlog reading counts this entry since it last became
+    /// pending (created, revived by an edit, or due for a retry): `h` for the reading at `h`
+    /// hours. When it leaves the backlog the observer notes the instant under this hour
+    /// (`Observer::settled`).
+    pub(super) since: u32,
 }
 
 /// Failed attempts an entry counts up to (`retry.max_attempts` is at most 1,000; any count
@@ -135,7 +141,8 @@ const STATE_BITS: u16 = 0b111;
 const ATTEMPTS_SHIFT: u32 = 4;
 
 impl Entry {
-    /// A new entry of `record` in queue `q`, in `state`, with no failed attempt.
+    /// A new entry of `record` in queue `q`, in `state`, with no failed attempt (pending
+    /// since hour 0: the caller sets [`Entry::since`]).
     #[inline(always)]
     pub(super) fn new(
         order: u64,
@@ -154,6 +161,7 @@ impl Entry {
             record,
             queue: q.index() as u16,
             flags: state as u16 | if update { UPDATE_BIT } else { 0 },
+            since: 0,
         }
     }
 
@@ -373,7 +381,7 @@ impl Sim<'_> {
             t.outstanding += 1;
             t.outcome.entries += 1;
         }
-        let entry = Entry::new(
+        let mut entry = Entry::new(
             order,
             created,
             mark.map_or(0, |k| 1 << k),
@@ -382,6 +390,7 @@ impl Sim<'_> {
             update,
             EntryState::Queued,
         );
+        entry.since = self.observer.next_hour_index;
         if free == NO_SLOT {
             push_entry(&mut self.entries.slab, entry);
         } else {
@@ -490,4 +499,4 @@ fn drop_stale(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) {
 }
 
 // Entries are the bulk of a large run's memory; their size is part of the memory estimate.
-const _: () = assert!(std::mem::size_of::<Entry>() == 32);
+const _: () = assert!(std::mem::size_of::<Entry>() == 40);

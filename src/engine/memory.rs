@@ -39,8 +39,9 @@ pub struct MemoryEstimate {
     /// One latency sample per synced update (four bytes while latencies fit in 2^32 ms,
     /// else eight), the vectors' spare room, and what the latency summaries copy at the end.
     pub latency: f64,
-    /// The backlog samples and hourly series, and the run's small buffers: edits drawn ahead
-    /// on a second thread, the event heap, per-queue and per-event state.
+    /// The backlog samples and hourly series (with the clear times of each hour's backlog),
+    /// and the run's small buffers: edits drawn ahead on a second thread, the event heap,
+    /// per-queue and per-event state.
     pub series: f64,
     /// The rolling 24-hour window of API calls: one item per millisecond with calls in it.
     pub api: f64,
@@ -583,10 +584,18 @@ impl MemoryEstimate {
         let summaries: f64 = per_object.iter().take(2).sum();
         let latency = w * (1.25 * samples + 1024.0 * nq as f64 + summaries);
         // Series: samples per queue (4 bytes) and per sample point (retry, timeout: 4 bytes;
-        // API usage: 8), hourly backlog and completions per queue; vectors reserved exactly.
+        // API usage: 8); per hour and queue the backlog and two completion counts (4 bytes
+        // each) and per hour and object the last departure of the records read then (8 bytes,
+        // so 4 a queue), which the run summary's timeline doubles as running sums and clear
+        // times; per hour the errors and retries (16 bytes) and the retry and timeout queues'
+        // sizes and oldest records (48); spells of suppression (16 bytes, at most a few a
+        // night or event). Vectors reserved exactly, but for the spells.
         let points = (sc.horizon / sc.sample_interval + 1) as f64;
         let hours = (sc.horizon / HOUR + 2) as f64;
-        let series = points * (4.0 * nq as f64 + 24.0) + hours * nq as f64 * 12.0;
+        let spells = 2.0 * (sc.horizon / DAY + 2) as f64 + 2.0 * sc.events.len() as f64;
+        let series = points * (4.0 * nq as f64 + 24.0)
+            + hours * (nq as f64 * 24.0 + 64.0)
+            + 2.0 * 16.0 * spells;
         // Edits drawn ahead: up to a dozen chunks of 4,096 (24 bytes each) between the two
         // threads; the latency summaries' histograms on two threads; the state kept per
         // queue, object and event.

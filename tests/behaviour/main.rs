@@ -23,6 +23,7 @@ mod reports;
 mod retries;
 mod safe_output;
 mod snapshots_of_outputs;
+mod time;
 mod validation;
 
 use syncsim::engine::simulate;

@@ -100,7 +100,7 @@ fn an_interrupted_run_leaves_the_previous_reports_as_they_were() {
         .map(|f| (f.clone(), fs::read(out.join(&f)).unwrap()))
         .collect();
     // The CSV files, summary.json, the charts, dashboard.html and the manifest.
-    assert_eq!(before.len(), 18, "{:?}", files(&out));
+    assert_eq!(before.len(), 24, "{:?}", files(&out));
     let child = slow_run(&out);
     std::thread::sleep(Duration::from_millis(500));
     let (code, stderr) = interrupt(child);

@@ -20,6 +20,7 @@ pub(super) fn validate_events(
     objects: &mut [ObjectSpec],
     start: Instant,
     horizon: Millis,
+    horizon_ends: &str,
 ) -> Result<Vec<EventSpec>, ScenarioError> {
     let mut events = Vec::with_capacity(raw.len());
     let mut enabled_by_event = vec![false; objects.len()];
@@ -45,7 +46,7 @@ pub(super) fn validate_events(
             return c.fail(
                 key("at"),
                 format!(
-                    "is at {} but the horizon ends at {}; an event must happen within it",
+                    "is at {} but {horizon_ends} {}; an event must happen within it",
                     units::format_duration(at),
                     units::format_duration(horizon)
                 ),
