@@ -41,7 +41,9 @@ impl WorkEstimate {
         let horizon = sc.horizon as f64;
         let edits: f64 = b.created.iter().sum();
         let queues = b.created.len() as f64;
-        let batches = b.batches_in(sc, horizon);
+        // Every batch takes at least one entry's attempt, so there are no more batches than
+        // attempts: entries (at most the edits) and the retries counted below.
+        let bound_batches = b.batches_in(sc, horizon);
         let looks = horizon / sc.sync.cycle_wait as f64 + 1.0;
         // Failed attempts: a record with a permanent error fails every attempt it can make
         // (every retry up to the limit, then one a night); a transient error fails each
@@ -59,6 +61,7 @@ impl WorkEstimate {
                 retries += entries * (f * (b.attempts - 1.0) + (1.0 - f) * transient);
             }
         }
+        let batches = bound_batches.min(edits + retries + 1.0);
         let samples = (horizon / sc.sample_interval as f64 + horizon / HOUR as f64 + 2.0) * queues;
         let minutes = if sc.api.background_calls_per_hour > 0.0 {
             horizon / MINUTE as f64

@@ -165,6 +165,9 @@ proptest! {
         // A hashed pending index (used for large populations) answers as the dense one:
         // audited, so every entry it must find is checked at every sample.
         prop_assert!(r == simulate_with(&sc, 5, Inputs { hashed_index: true, audit: true, ..Inputs::default() }), "a hashed index gave another run\n{}", text);
+        // Edits drawn once for many runs, as the planner shares them, are the edits drawn here.
+        let shared = syncsim::engine::SharedEdits::draw(&sc, 5);
+        prop_assert!(r == simulate_with(&sc, 5, Inputs { shared_edits: Some(&shared), ..Inputs::default() }), "shared edits gave another run\n{}", text);
         prop_assert!(r.check_conservation().is_ok(), "{:?}\n{}", r.check_conservation(), text);
         // Every tracked event's entries are accounted for.
         for e in r.events() {
