@@ -16,6 +16,7 @@ pub mod merge;
 pub mod replay;
 pub mod run;
 pub mod schedule;
+pub mod serve;
 pub mod solve;
 pub mod sweep;
 pub mod validate;
@@ -88,6 +89,9 @@ pub enum Command {
     Merge(merge::MergeArgs),
     /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
     Fit(fit::FitArgs),
+    /// Serve the what-if page: pick a scenario, change its knobs, see the baseline and the
+    /// variant side by side (a local web server; see docs/serve.md).
+    Serve(serve::ServeArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -469,6 +473,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Compare(args) => compare::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -15,7 +15,8 @@
 //! 5. [`data`] (change logs and snapshots) and [`load`] (a scenario file, its snapshot read
 //!    once, the one memory check and the one work check);
 //! 6. [`replicate`] (Monte Carlo), [`planner`] (sweep, solve, schedule), [`check`] (CI
-//!    gates) and [`calibrate`] (fitting to real data): they compute and return data;
+//!    gates), [`calibrate`] (fitting to real data) and [`whatif`] (a scenario's knobs as a
+//!    form, a variant beside its baseline): they compute and return data;
 //! 7. [`report`]: every file and text a person reads, written from that data.
 //!
 //! The command line is a thin shell over this library, in the binary.
@@ -37,3 +38,4 @@ pub mod stats;
 pub mod summary;
 pub mod text;
 pub mod units;
+pub mod whatif;
