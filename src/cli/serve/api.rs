@@ -439,6 +439,9 @@ fn prepare(app: &App, req: &RunRequest) -> Result<Prepared, Refusing> {
     for sc in [&base, &what_if.scenario] {
         syncsim::load::check_memory(sc, parallel, Some(share))
             .map_err(|e| unprocessable(e.to_string()))?;
+        // The default work cap, as for the command line (docs/robustness.md, Work).
+        syncsim::load::check_work(sc, req.replications, 0.0, None)
+            .map_err(|e| unprocessable(e.to_string()))?;
     }
     Ok(Prepared {
         file_name: req.scenario.clone(),
