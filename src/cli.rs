@@ -142,6 +142,10 @@ pub struct PlanArgs {
     /// physical memory].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    /// Refuse to start when the estimated work of every simulation is above N events (e.g.
+    /// 2e10) [default: 1e10, about a quarter of an hour].
+    #[arg(long, value_name = "N", value_parser = load::parse_events)]
+    pub max_events: Option<u64>,
     /// Confidence of intervals, verdicts and ties: a level such as 0.95 or 95% (0.5 to
     /// 0.999).
     #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = parse_confidence)]
@@ -171,6 +175,23 @@ impl PlanArgs {
                 parallelism(self.threads, simulations),
                 self.max_memory,
             )?),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses to start when `simulations` runs of the most work of `candidates` would be
+    /// more than `--max-events` allows ([`load::check_work`]).
+    pub fn check_work<'s>(
+        &self,
+        candidates: impl IntoIterator<Item = &'s Scenario>,
+        simulations: u64,
+    ) -> Result<(), CliError> {
+        let largest = candidates.into_iter().max_by(|a, b| {
+            let work = |sc: &Scenario| syncsim::engine::WorkEstimate::of(sc).total();
+            work(a).total_cmp(&work(b))
+        });
+        match largest {
+            Some(sc) => Ok(load::check_work(sc, simulations, 0.0, self.max_events)?),
             None => Ok(()),
         }
     }

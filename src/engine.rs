@@ -17,23 +17,30 @@
 //! - `observe.rs` (`Observer`): samples and counts, the audit, and the [`RunResult`] at the
 //!   end, with `latency.rs` for the latency summaries;
 //!
-//! and beside them `memory.rs` (the estimate made before a run), `arrivals.rs` (a Poisson
-//! stream), `seeds.rs`, and the data structures `fifo.rs`, `next_edits.rs`, `draw_ahead.rs`,
-//! `shared_edits.rs` (background edits drawn once for many runs).
+//! and beside them `memory.rs` and `work.rs` (the memory and work estimates made before a
+//! run), `arrivals.rs` (a Poisson stream), `seeds.rs`, and the data structures `pending.rs`,
+//! `fifo.rs`, `next_edits.rs`, `draw_ahead.rs`, `shared_edits.rs` (background edits drawn
+//! once for many runs).
 //!
 //! Data layout, chosen for millions of records and edits (measurements in
 //! `docs/performance.md`):
 //! - each (object, direction) is one `Queue`, found by its [`QueueId`](crate::scenario::QueueId):
 //!   its FIFO, its counts, its counters, the latencies of its synced updates, and its pending
-//!   index: a bitmap of which records have an entry an edit would coalesce into (small enough
-//!   to stay in cache) and a dense array of those entries' slab indices, read only when the
-//!   bit is set;
-//! - entries live in a slab with a free list, so the steady state allocates nothing;
-//! - FIFOs hold `(order, entry)` items (`engine/fifo.rs`); a requeue pushes a new item and
-//!   leaves the old one stale (lazy deletion: an item is live while its order equals the
-//!   entry's), and stale items are dropped when they outnumber live ones. Under the `fifo`
-//!   policy without gates every queue shares one FIFO, so a batch is its front; otherwise a
-//!   batch merges the eligible queues' FIFOs by order;
+//!   index (`engine/pending.rs`), which says which records have an entry an edit would
+//!   coalesce into, and which: below four million records a bitmap (small enough to stay in
+//!   cache) and a dense array of slab indices read only when the bit is set; above, a table
+//!   of the records pending, sized to the backlog rather than the population;
+//! - entries (40 bytes) live in a slab whose free slots form a list through it, so the steady
+//!   state allocates nothing;
+//! - FIFOs hold `(order, entry)` items in blocks (`engine/fifo.rs`); a requeue pushes a new
+//!   item and leaves the old one stale (lazy deletion: an item is live while its order equals
+//!   the entry's), and stale items are dropped when they make a third of a FIFO. Under the
+//!   `fifo` policy without gates every queue shares one FIFO, so a batch is its front;
+//!   otherwise a batch merges the eligible queues' FIFOs by order;
+//! - at a hundred times the reference scale that state is gigabytes, touched at random, so
+//!   the engine fetches what an edit will touch a few dozen edits ahead (the helper thread
+//!   knows the records to come), and a batch fetches the entries and index cells a dozen
+//!   items ahead of the FIFO's front;
 //! - background edits (most events) stay out of the event heap: each stream's next edit sits
 //!   in a small heap of its own (`engine/next_edits.rs`), or, when a run may use a second
 //!   thread, a helper draws and merges every stream's edits ahead of the engine
@@ -52,11 +59,13 @@ mod latency;
 mod memory;
 mod next_edits;
 mod observe;
+mod pending;
 pub mod policy;
 mod retry;
 pub mod seeds;
 pub mod shared_edits;
 mod sizing;
+mod work;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -78,6 +87,7 @@ pub use edits::{edit_offset, last_offset, EditEvent, EditSource, RecordedEdit, R
 
 pub use memory::{memory_estimate, MemoryEstimate};
 pub use shared_edits::SharedEdits;
+pub use work::{events_text, WorkEstimate};
 
 /// What happens at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -139,6 +149,10 @@ pub struct Inputs<'a> {
     /// under the `fifo` policy without gates, where one FIFO shared by all queues gives the
     /// same batches with less work: for tests that show the two agree.
     pub separate_fifos: bool,
+    /// Keep every queue's pending index hashed, however small its population, where a
+    /// population below a few million records has dense arrays: for tests that show the two
+    /// layouts give the same run.
+    pub hashed_index: bool,
     /// Draw the generated background edits on a second thread, a few thousand ahead of the
     /// simulation, and compute half the latency summaries there, so that one run uses two
     /// cores. The run is the same either way (tested); worth it for a single run on an
@@ -206,7 +220,6 @@ pub fn simulate_in<'a>(
 pub struct Workspace {
     queues: Queues,
     entries: Vec<Entry>,
-    free: Vec<u32>,
 }
 
 /// One run: the clock and event heap, and the state of each room (see the module
@@ -279,7 +292,7 @@ impl<'a> Sim<'a> {
                 && !sc.events.iter().all(|e| !e.kind.makes_edits()),
             last_key: 0,
             cancel: inputs.cancel,
-            entries: Entries::new(sc, ws, inputs.separate_fifos),
+            entries: Entries::new(sc, ws, inputs.separate_fifos, inputs.hashed_index),
             edits: Edits::new(inputs.on_edit),
             sync: SyncState::new(sc),
             retries: Retries::new(sc, seed),

@@ -13,7 +13,7 @@
 //!    environment);
 //! 4. [`summary`] (everything a report says about one run, computed once);
 //! 5. [`data`] (change logs and snapshots) and [`load`] (a scenario file, its snapshot read
-//!    once, the one memory check);
+//!    once, the one memory check and the one work check);
 //! 6. [`replicate`] (Monte Carlo), [`planner`] (sweep, solve, schedule), [`check`] (CI
 //!    gates), [`calibrate`] (fitting to real data) and [`whatif`] (a scenario's knobs as a
 //!    form, a variant beside its baseline): they compute and return data;

@@ -3,8 +3,8 @@
 //! [`ScenarioFile`], which validates it with any [`Override`]s as often as asked (a planner's
 //! candidates). A backlog snapshot (the scenario's `initial_backlog_file`, or one named on the
 //! command line in its place) is read once per file and its rows checked against each
-//! validated scenario before that is frozen, and [`check_memory`] is the one check of a run's
-//! estimated memory against the cap.
+//! validated scenario before that is frozen; [`check_memory`] is the one check of a run's
+//! estimated memory against the cap, and [`check_work`] the one check of its estimated work.
 //!
 //! In the layering this comes after [`crate::scenario`], [`crate::engine`] and
 //! [`crate::data`]: it is where files meet the types those trust.
@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 
 use crate::data::{reader, BacklogSnapshot, DataError, DataKind, DataReader, RowReport};
-use crate::engine::MemoryEstimate;
+use crate::engine::{events_text, MemoryEstimate, WorkEstimate};
 use crate::scenario::error::SHOWN_LINE;
 use crate::scenario::{
     overrides, Document, InitialEntry, Location, Override, Scenario, ScenarioError, ScenarioSpec,
@@ -408,4 +408,73 @@ pub fn check_memory(sc: &Scenario, parallel: u64, cap: Option<u64>) -> Result<()
             bytes_text(cap as f64)
         ),
     })
+}
+
+/// The default cap on a command's estimated work (`--max-events`): ten billion events, about
+/// a quarter of an hour of one core of the machine of `docs/performance.md` (the 100x
+/// reference scenario is about 0.1 billion).
+pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000_000;
+
+/// Refuses a command whose estimated work is above `cap` (`--max-events`; `None`:
+/// [`DEFAULT_MAX_EVENTS`]): `simulations` runs of `sc` (its replications, or a planner's
+/// candidates times replications, `sc` the largest of them), each estimated by
+/// [`WorkEstimate`], plus `extra` events of work besides (a replay's reading of its change
+/// log).
+///
+/// This is the one work check: every command that simulates calls it before it runs
+/// anything, with the estimate and its parts in the message, and `syncsim validate` for a
+/// single run.
+pub fn check_work(
+    sc: &Scenario,
+    simulations: u64,
+    extra: f64,
+    cap: Option<u64>,
+) -> Result<(), ScenarioError> {
+    let cap = cap.unwrap_or(DEFAULT_MAX_EVENTS);
+    let one = WorkEstimate::of(sc);
+    let simulations = simulations.max(1);
+    let need = one.total() * simulations as f64 + extra;
+    if need <= cap as f64 {
+        return Ok(());
+    }
+    let runs = if simulations == 1 {
+        String::new()
+    } else {
+        format!(
+            " ({} per simulation x {simulations} simulations)",
+            events_text(one.total())
+        )
+    };
+    let extra = if extra > 0.0 {
+        format!(", and {} reading the change log", events_text(extra))
+    } else {
+        String::new()
+    };
+    Err(ScenarioError {
+        source: sc.origin.source.clone(),
+        location: Location::File,
+        message: format!(
+            "the work would be about {} events{runs} ({}{extra}); the cap is {}: use a \
+             shorter horizon, a longer sync.cycle_wait or retry.interval, lower edit rates or \
+             fewer replications or candidates, or raise the cap with --max-events (e.g. \
+             --max-events {})",
+            events_text(need),
+            one.parts_text(),
+            events_text(cap as f64),
+            events_text((need * 2.0).max(cap as f64 * 10.0))
+        ),
+    })
+}
+
+/// Parses a count of events as given to `--max-events`: digits (`_` allowed), or a number
+/// with an exponent (`1e11`, `2.5e10`).
+pub fn parse_events(text: &str) -> Result<u64, String> {
+    let t = text.trim().replace('_', "");
+    let value: f64 = t.parse().map_err(|_| {
+        format!("'{text}' is not a count of events; write e.g. 20000000000 or 2e10")
+    })?;
+    if !(1.0..=1e18).contains(&value) {
+        return Err(format!("must be 1 to 1e18 events (got {text})"));
+    }
+    Ok(value as u64)
 }

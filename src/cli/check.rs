@@ -19,10 +19,13 @@ use syncsim::scenario::Scenario;
   syncsim check scenarios/ --baseline ci/baseline.json --tolerance 0.02
   syncsim check scenarios/ --baseline ci/baseline.json --update-baseline
 
+A scenario without an [expect] table is run only when named, not when found in a folder.
+
 Exit codes: 0 every expectation holds (and no metric drifted worse than the baseline);
 1 an expectation failed or a metric drifted worse; 2 bad input. See docs/ci.md.")]
 pub struct CheckArgs {
-    /// Scenario files, or folders searched (recursively) for *.toml.
+    /// Scenario files, or folders searched (recursively) for *.toml (skipping those without
+    /// an [expect] table).
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
     /// Replications per scenario [default: each scenario's `replications`].
@@ -56,10 +59,15 @@ pub struct CheckArgs {
     /// physical memory].
     #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
     max_memory: Option<u64>,
+    /// Refuse to start when a scenario's estimated work (its replications) is above N
+    /// events (e.g. 2e10) [default: 1e10, about a quarter of an hour].
+    #[arg(long, value_name = "N", value_parser = syncsim::load::parse_events)]
+    max_events: Option<u64>,
 }
 
-/// Every scenario file under `paths`, sorted.
-fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+/// Every scenario file under `paths`, sorted, each with whether it was named itself (not
+/// found by searching a folder).
+fn scenario_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, CliError> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
@@ -74,11 +82,13 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut files).map_err(|e| {
+            let mut found = Vec::new();
+            walk(p, &mut found).map_err(|e| {
                 CliError::Usage(format!("cannot read folder '{}': {e}", p.display()))
             })?;
+            files.extend(found.into_iter().map(|f| (f, false)));
         } else if p.is_file() {
-            files.push(p.clone());
+            files.push((p.clone(), true));
         } else {
             return Err(CliError::Usage(format!(
                 "'{}' is neither a scenario file nor a folder",
@@ -86,8 +96,9 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
             )));
         }
     }
-    files.sort();
-    files.dedup();
+    // Named first, so that a file both named and found counts as named.
+    files.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    files.dedup_by(|a, b| a.0 == b.0);
     if files.is_empty() {
         return Err(CliError::Usage(
             "no scenario files (*.toml) under the given paths".into(),
@@ -106,18 +117,34 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
     }
     let files = scenario_files(&args.paths)?;
     let mut scenarios: Vec<(String, Scenario)> = Vec::with_capacity(files.len());
-    for f in &files {
+    // A scenario without expectations found in a folder is not run: it asserts nothing, and
+    // such files are often benchmarks (`scenarios/reference-100x.toml`). Named, it runs.
+    let mut skipped = Vec::new();
+    for (f, named) in &files {
         let sc = load::load(f, &[])?;
-        if !args.quiet {
-            super::warn(f, &sc);
+        if sc.expect.is_empty() && !named {
+            skipped.push(f.display().to_string());
+        } else {
+            if !args.quiet {
+                super::warn(f, &sc);
+            }
+            scenarios.push((f.display().to_string(), sc));
         }
-        scenarios.push((f.display().to_string(), sc));
+    }
+    if scenarios.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no scenario under the given paths has an [expect] table ({} skipped); a scenario \
+             without one runs only when named: syncsim check FILE",
+            skipped.len()
+        )));
     }
     let threads = args
         .threads
         .unwrap_or_else(|| rayon::current_num_threads() as u64);
     for (_, sc) in &scenarios {
         load::check_memory(sc, threads, args.max_memory)?;
+        let replications = args.replications.unwrap_or(sc.replications as u64);
+        load::check_work(sc, replications, 0.0, args.max_events)?;
     }
     let baseline: Option<Baseline> = match &args.baseline {
         Some(path) if path.exists() || !args.update_baseline => {
@@ -145,6 +172,13 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
     let _ = print(|w| {
         if !args.quiet || failed {
             report::check::write_table(&result.checks, w)?;
+            if !skipped.is_empty() {
+                writeln!(
+                    w,
+                    "skipped, no [expect] table (name a file to run it): {}",
+                    skipped.join(", ")
+                )?;
+            }
         }
         if compare.is_some() {
             writeln!(w)?;

@@ -54,6 +54,10 @@ pub struct ReplayArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Refuse to start when the estimated work (the run, and the change log's rows) is
+    /// above N events (e.g. 2e10) [default: 1e10].
+    #[arg(long, value_name = "N", value_parser = syncsim::load::parse_events)]
+    max_events: Option<u64>,
     /// Also show the admin page as it would have read at TIME (as for `run`). Repeatable.
     #[arg(long, value_name = "TIME")]
     dashboard_at: Vec<String>,
@@ -105,6 +109,9 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
     syncsim::load::check_memory(&sc, 1, None)?;
     let dashboard_at = super::run::dashboard_instants(&args.dashboard_at, &sc)?;
     let log = ChangeLog::open(&args.changes, &sc, args.skip_bad_rows)?;
+    // Every row read counts, with the run's own work.
+    let rows = log.report.rows + log.report.outside + log.report.bad.len() as u64;
+    syncsim::load::check_work(&sc, 1, rows as f64, args.max_events)?;
     notes.extend(log.report.note(&args.changes));
     notes.push(format!(
         "{} edits replayed from {}",

@@ -65,6 +65,10 @@ pub struct RunArgs {
     /// physical memory].
     #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
     max_memory: Option<u64>,
+    /// Refuse to start when the estimated work is above N events (e.g. 2e10) [default:
+    /// 1e10, about a quarter of an hour].
+    #[arg(long, value_name = "N", value_parser = syncsim::load::parse_events)]
+    max_events: Option<u64>,
     /// Start with the records of this backlog snapshot pending (CSV: docs/data.md); replaces
     /// the scenario's `initial_backlog_file`.
     #[arg(long, value_name = "FILE")]
@@ -160,6 +164,8 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         )
     };
     syncsim::load::check_memory(&sc, parallel, args.max_memory)?;
+    let simulations = if args.replication.is_some() { 1 } else { count };
+    syncsim::load::check_work(&sc, simulations, 0.0, args.max_events)?;
     let dir = args.out.clone().unwrap_or_else(|| {
         let mut what_if = sc.origin.overrides.clone();
         if let Some(path) = &args.initial_backlog {

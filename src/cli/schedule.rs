@@ -122,6 +122,8 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     let simulations = prepared.plans.len() as u64 * spec.replications;
     args.plan
         .check_memory(prepared.scenarios.iter().chain([&sc]), simulations)?;
+    args.plan
+        .check_work(prepared.scenarios.iter().chain([&sc]), simulations)?;
     let mut out = args.plan.output_dir(&sc.name)?;
     let table_file = shard.file_name("schedule");
     let mut files = vec![table_file.as_str()];

@@ -223,6 +223,8 @@ pub fn run(args: &SolveArgs) -> Result<u8, CliError> {
         replications
     };
     args.plan.check_memory([&lo, &hi], most)?;
+    args.plan
+        .check_work([&lo, &hi], solve::max_candidates(&spec) * most)?;
     let mut out = args.plan.output_dir(&lo.name)?;
     out.check(&["solve.csv"])?;
 

@@ -101,6 +101,8 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let simulations = prepared.points.len() as u64 * replications;
     args.plan
         .check_memory(prepared.scenarios.iter().chain([first]), simulations)?;
+    args.plan
+        .check_work(prepared.scenarios.iter().chain([first]), simulations)?;
     let mut out = args.plan.output_dir(&first.name)?;
     let file = shard.file_name("sweep");
     // A shard holds part of the grid: the chart is the merged table's.

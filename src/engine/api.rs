@@ -5,10 +5,11 @@
 //!
 //! A call made at `t` counts while `now < t + 24 h`. The window is a FIFO of (instant, calls)
 //! merged per millisecond, so asking "how many calls in the past 24 h?" and "when will usage
-//! have fallen to at most X if no new call is made?" are both cheap.
+//! have fallen to at most X if no new call is made?" are both cheap. A millisecond's calls
+//! take eight bytes, in blocks that come and go with the window, so its memory follows the
+//! milliseconds with calls in the past day (a bound the memory estimate counts).
 
-use std::collections::VecDeque;
-
+use super::fifo::Fifo;
 use super::{Happening, Sim};
 use crate::scenario::{DayKind, EventKind};
 use crate::units::{Millis, DAY, MINUTE};
@@ -24,10 +25,24 @@ pub enum CallKind {
     Background = 2,
 }
 
+/// Bits of a window item that count its calls; the instant takes the 40 above them (2^40 ms
+/// is 34 years, a horizon at most 10).
+const CALL_BITS: u32 = 24;
+
+/// The most calls one item counts; more at one instant take more items.
+const MAX_CALLS: u64 = (1 << CALL_BITS) - 1;
+
+/// The instant and calls of a window item.
+#[inline]
+fn unpack(item: u64) -> (Millis, u64) {
+    (item >> CALL_BITS, item & MAX_CALLS)
+}
+
 /// Calls in the rolling 24-hour window.
 #[derive(Debug, Default, Clone)]
 pub struct ApiWindow {
-    window: VecDeque<(Millis, u64)>,
+    /// Calls per instant, oldest first, each packed in a `u64` ([`unpack`]).
+    window: Fifo<u64>,
     used: u64,
     /// Calls ever made, by [`CallKind`].
     pub total: [u64; 3],
@@ -38,7 +53,8 @@ pub struct ApiWindow {
 impl ApiWindow {
     /// Drops the calls that are 24 hours old or older at `now`.
     fn expire(&mut self, now: Millis) {
-        while let Some(&(t, n)) = self.window.front() {
+        while let Some(&item) = self.window.front() {
+            let (t, n) = unpack(item);
             if t + DAY > now {
                 break;
             }
@@ -59,9 +75,19 @@ impl ApiWindow {
             return;
         }
         self.expire(now);
-        match self.window.back_mut() {
-            Some((t, n)) if *t == now => *n += calls,
-            _ => self.window.push_back((now, calls)),
+        let mut left = calls;
+        if let Some(last) = self.window.back_mut() {
+            let (t, n) = unpack(*last);
+            if t == now {
+                let add = left.min(MAX_CALLS - n);
+                *last += add;
+                left -= add;
+            }
+        }
+        while left > 0 {
+            let n = left.min(MAX_CALLS);
+            self.window.push_back(now << CALL_BITS | n);
+            left -= n;
         }
         self.used += calls;
         self.total[kind as usize] += calls;
@@ -75,7 +101,8 @@ impl ApiWindow {
         if used <= target {
             return None;
         }
-        for &(t, n) in &self.window {
+        for &item in self.window.iter() {
+            let (t, n) = unpack(item);
             used -= n;
             if used <= target {
                 return Some(t + DAY);
@@ -217,6 +244,18 @@ mod tests {
         assert_eq!(w.usage(DAY + 2 * HOUR), 0);
         assert_eq!(w.total, [10, 5, 0]);
         assert_eq!(w.peak, 15);
+    }
+
+    #[test]
+    fn more_calls_at_one_instant_than_an_item_counts_still_add_up() {
+        let mut w = ApiWindow::default();
+        w.record(HOUR, 3 * MAX_CALLS, CallKind::Background);
+        w.record(HOUR, 5, CallKind::Batch);
+        w.record(2 * HOUR, 1, CallKind::Batch);
+        assert_eq!(w.usage(2 * HOUR), 3 * MAX_CALLS + 6);
+        assert_eq!(w.when_usage_at_most(2 * HOUR, 1), Some(DAY + HOUR));
+        assert_eq!(w.usage(DAY + HOUR), 1);
+        assert_eq!(w.peak, 3 * MAX_CALLS + 6);
     }
 
     #[test]

@@ -14,11 +14,17 @@ use super::api::CallKind;
 use super::entries::{Entry, EntryState, Queue, Queues};
 use super::events::Settled;
 use super::fifo::Fifo;
+use super::pending::prefetch;
 use super::policy::DrainState;
 use super::sizing::Sizing;
 use super::{Happening, Sim};
 use crate::scenario::{QueueId, Scenario};
 use crate::units::{Millis, HOUR};
+
+/// How far behind the front of a FIFO a batch prefetches the entry of an item, and the
+/// pending index cell of its record ([`take_live`]).
+const PREFETCH_FAR: usize = 16;
+const PREFETCH_NEAR: usize = 8;
 
 /// Micro cost units of one update.
 const UPDATE_COST_MICRO: u64 = 1_000_000;
@@ -268,11 +274,11 @@ impl Sim<'_> {
         self.entries.total_backlog -= batch.len() as u64;
         for &e in &batch {
             let entry = self.entries.slab[e as usize];
-            let q = entry.queue;
+            let q = entry.queue();
             self.entries.object_backlog[q.object()] -= 1;
             self.entries.queues[q].in_flight -= 1;
             self.settled(entry.since, q.object());
-            if entry.update && self.retries.errors_possible {
+            if entry.update() && self.retries.errors_possible {
                 if let Some(permanent) = self.attempt_fails(q, entry.record) {
                     let counters = &mut self.entries.queues[q].counters;
                     if permanent {
@@ -288,7 +294,7 @@ impl Sim<'_> {
                 }
             }
             let queue = &mut self.entries.queues[q];
-            let outcome = if entry.update {
+            let outcome = if entry.update() {
                 queue.counters.synced += 1;
                 queue.latencies.push((now as i64 - entry.created) as Millis);
                 self.observer.hourly_done[hourly + q.index() * 2] += 1;
@@ -527,14 +533,25 @@ fn take_live(
 ) -> u64 {
     let mut updates = 0;
     while batch.len() < limit {
+        // Two stages ahead of the front: the entry of an item far ahead is fetched from
+        // memory, and the index cell of a nearer one's record (its entry fetched by now),
+        // so that taking an entry rarely waits for either. Stale items are fetched too:
+        // harmless.
+        if let Some(&(_, far)) = fifo.get(PREFETCH_FAR) {
+            prefetch(entries, far as usize);
+        }
+        if let Some(&(_, near)) = fifo.get(PREFETCH_NEAR) {
+            let entry = &entries[near as usize];
+            queues[entry.queue()].pending.prefetch(entry.record);
+        }
         let Some((order, e)) = fifo.pop_front() else {
             break;
         };
         let entry = &mut entries[e as usize];
-        if entry.state != state || entry.order != order {
+        if entry.state() != state || entry.order != order {
             continue;
         }
-        let queue = &mut queues[entry.queue];
+        let queue = &mut queues[entry.queue()];
         match state {
             EntryState::Due => queue.due -= 1,
             _ => queue.queued -= 1,
@@ -557,13 +574,13 @@ fn take_live_sized(
     let mut updates = 0;
     while let Some(&(order, e)) = due.front() {
         let entry = &mut entries[e as usize];
-        if entry.state == EntryState::Due && entry.order == order {
-            let o = entry.queue.object();
+        if entry.state() == EntryState::Due && entry.order == order {
+            let o = entry.queue().object();
             if sizing.room_for(o, batch.len()) == 0 {
                 break;
             }
             sizing.took(o, 1);
-            let queue = &mut queues[entry.queue];
+            let queue = &mut queues[entry.queue()];
             queue.due -= 1;
             updates += take_into(e, entry, queue, batch) as u64;
         }
@@ -576,11 +593,11 @@ fn take_live_sized(
 /// into. The caller takes it off the queued or due count. Returns whether it is an update.
 #[inline(always)]
 fn take_into(e: u32, entry: &mut Entry, queue: &mut Queue, batch: &mut Vec<u32>) -> bool {
-    entry.state = EntryState::InFlight;
+    entry.set_state(EntryState::InFlight);
     queue.in_flight += 1;
     queue.pending.remove(entry.record);
     batch.push(e);
-    entry.update
+    entry.update()
 }
 
 /// The order of the first live item of a queue that has a queued entry, dropping the stale
@@ -592,7 +609,7 @@ fn live_head(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) -> u64 {
             .front()
             .expect("a queue with a queued entry has a live item");
         let entry = &entries[e as usize];
-        if entry.state == EntryState::Queued && entry.order == order {
+        if entry.state() == EntryState::Queued && entry.order == order {
             return order;
         }
         items.pop_front();

@@ -86,6 +86,13 @@ impl DrawnEdits {
         self.chunk.edits().get(self.at)
     }
 
+    /// The edit `k` after the current one, if it is in the chunk at hand: for prefetching
+    /// what it will touch.
+    #[inline(always)]
+    pub fn ahead(&self, k: usize) -> Option<&DrawnEdit> {
+        self.chunk.edits().get(self.at + k)
+    }
+
     /// Moves to the next edit.
     #[inline]
     pub fn advance(&mut self) {

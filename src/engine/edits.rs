@@ -17,6 +17,10 @@ use super::{key, seeds, Happening, Sim};
 use crate::scenario::{Direction, EventKind, QueueId, Scenario, Selection};
 use crate::units::Millis;
 
+/// How far ahead of the current edit the pending index is prefetched: far enough that the
+/// memory arrives in time, near enough that it is still in the cache when used.
+const PREFETCH_EDITS: usize = 32;
+
 /// One recorded edit of an (object, direction), for replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordedEdit {
@@ -137,6 +141,14 @@ impl Drawn {
         let (object, direction) = self.ends[e.stream as usize];
         self.edits.advance();
         (object, direction, e.record, e.synced, e.stream as usize)
+    }
+
+    /// The queue and record of the edit `PREFETCH_EDITS` after the current one, if known.
+    #[inline(always)]
+    fn ahead(&self) -> Option<(QueueId, u32)> {
+        let e = self.edits.ahead(PREFETCH_EDITS)?;
+        let (object, direction) = self.ends[e.stream as usize];
+        Some((QueueId::new(object, direction), e.record))
     }
 
     /// The edit taken from `stream` has run and ended with sequence number `seq`, which the
@@ -292,6 +304,11 @@ impl<'a> Sim<'a> {
     pub(super) fn background_edit(&mut self) {
         match &mut self.edits.drawn {
             Some(drawn) => {
+                // The record of an edit a few dozen ahead: its pending index is fetched from
+                // memory while this one and those before it run.
+                if let Some((q, record)) = drawn.ahead() {
+                    self.entries.queues[q].pending.prefetch(record);
+                }
                 let (object, direction, record, synced, stream) = drawn.take();
                 self.apply_background_edit(object, direction, record, synced);
                 let seq = self.seq;
@@ -450,10 +467,16 @@ impl<'a> Sim<'a> {
                 }
                 self.now = t;
             }
-            let record = match selection {
+            let record_of = |i: u32| match selection {
                 Selection::Sequential => first_record + i,
                 Selection::Random => self.tracking.events[k].ids[i as usize],
             };
+            let record = record_of(i);
+            // As for background edits: the record of an edit further on is fetched now.
+            if i + (PREFETCH_EDITS as u32) < count {
+                let ahead = record_of(i + PREFETCH_EDITS as u32);
+                self.entries.queues[q].pending.prefetch(ahead);
+            }
             i += 1;
             self.edit(object, direction, record, synced_fields, Some(k));
         }

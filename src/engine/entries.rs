@@ -11,6 +11,7 @@
 use std::ops::{Index, IndexMut};
 
 use super::fifo::Fifo;
+use super::pending::PendingIndex;
 use super::{seeds, Sim, Workspace};
 use crate::metrics::{LatencySamples, QueueCounters};
 use crate::scenario::{Direction, ObjectSpec, Policy, QueueId, Scenario};
@@ -19,8 +20,10 @@ use crate::scenario::{Direction, ObjectSpec, Policy, QueueId, Scenario};
 pub(crate) struct Entries {
     /// The entries, indexed by `u32` ids; free slots are reused.
     pub(super) slab: Vec<Entry>,
-    /// Free slots of `slab`, the last freed first.
-    pub(super) free: Vec<u32>,
+    /// The free slot of `slab` freed last, if any ([`NO_SLOT`] if none): free slots form a
+    /// list through their `order` field, the last freed first, so the slot an edit takes is
+    /// one a batch just completed, still in the cache, and the list takes no memory.
+    pub(super) free: u32,
     /// One queue per (object, direction).
     pub(super) queues: Queues,
     /// The next order key: entries take increasing keys as they join a queue.
@@ -37,17 +40,21 @@ pub(crate) struct Entries {
 
 impl Entries {
     /// No entries yet, in `ws`'s buffers; one shared FIFO when the `fifo` policy has no gates,
-    /// unless `separate_fifos` ([`super::Inputs::separate_fifos`]).
-    pub(super) fn new(sc: &Scenario, ws: &mut Workspace, separate_fifos: bool) -> Self {
+    /// unless `separate_fifos` ([`super::Inputs::separate_fifos`]); every pending index hashed
+    /// if `hashed` ([`super::Inputs::hashed_index`]).
+    pub(super) fn new(
+        sc: &Scenario,
+        ws: &mut Workspace,
+        separate_fifos: bool,
+        hashed: bool,
+    ) -> Self {
         let mut queues = std::mem::take(&mut ws.queues);
-        queues.reset(sc);
+        queues.reset(sc, hashed);
         let mut slab = std::mem::take(&mut ws.entries);
         slab.clear();
-        let mut free = std::mem::take(&mut ws.free);
-        free.clear();
         Entries {
             slab,
-            free,
+            free: NO_SLOT,
             queues,
             next_order: 0,
             object_backlog: vec![0; sc.objects.len()],
@@ -64,61 +71,6 @@ impl Entries {
     pub(super) fn return_to(&mut self, ws: &mut Workspace) {
         ws.queues = std::mem::take(&mut self.queues);
         ws.entries = std::mem::take(&mut self.slab);
-        ws.free = std::mem::take(&mut self.free);
-    }
-}
-
-/// Which records of one (object, direction) have an entry an edit would coalesce into or
-/// revive (queued, due, or waiting in the retry or timeout queue; never one in flight), and
-/// which entry.
-///
-/// A dense bitmap answers "does this record have such an entry?" for every edit and stays in
-/// cache (1M records take 128 KiB); the dense slot array is read only when the answer is yes,
-/// which is rare, so the common edit costs no cache miss on the slot array.
-#[derive(Debug, Default)]
-pub(super) struct PendingIndex {
-    bits: Vec<u64>,
-    slots: Vec<u32>,
-}
-
-impl PendingIndex {
-    /// Makes this an empty index of `records` records, reusing its memory. Only the bitmap
-    /// is cleared: a slot is read only when its bit is set, after it was written. New slots
-    /// come zeroed from the allocator, untouched, so their pages are not faulted in until an
-    /// edit writes one.
-    fn reset(&mut self, records: u32) {
-        self.bits.clear();
-        self.bits.resize((records as usize).div_ceil(64), 0);
-        if self.slots.len() < records as usize {
-            self.slots = vec![0; records as usize];
-        }
-    }
-
-    /// The queued entry of `record`, if any.
-    #[inline]
-    pub(super) fn get(&self, record: u32) -> Option<u32> {
-        let r = record as usize;
-        (self.bits[r / 64] & (1 << (r % 64)) != 0).then(|| self.slots[r])
-    }
-
-    /// `entry` is now the one of `record` an edit would coalesce into.
-    #[inline]
-    pub(super) fn insert(&mut self, record: u32, entry: u32) {
-        let r = record as usize;
-        self.bits[r / 64] |= 1 << (r % 64);
-        self.slots[r] = entry;
-    }
-
-    /// `record` has no entry an edit would coalesce into any more (its entry is in flight).
-    #[inline]
-    pub(super) fn remove(&mut self, record: u32) {
-        let r = record as usize;
-        self.bits[r / 64] &= !(1 << (r % 64));
-    }
-
-    /// How many records have an entry (a full scan, for the audit).
-    pub(super) fn count(&self) -> u64 {
-        self.bits.iter().map(|w| w.count_ones() as u64).sum()
     }
 }
 
@@ -126,20 +78,40 @@ impl PendingIndex {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum EntryState {
     /// A free slot of the slab.
-    Free,
+    Free = 0,
     /// In its object's FIFO.
-    Queued,
+    Queued = 1,
     /// An errored entry whose retry is due: pending, ahead of new work.
-    Due,
+    Due = 2,
     /// Taken by a running batch: still backlog, no longer one an edit coalesces into.
-    InFlight,
+    InFlight = 3,
     /// Errored, waiting for its retry time (not backlog).
-    Retry,
+    Retry = 4,
     /// Errored `max_attempts` times, waiting for the nightly retry (not backlog).
-    Timeout,
+    Timeout = 5,
+}
+
+impl EntryState {
+    /// The state whose discriminant is `bits`.
+    #[inline(always)]
+    fn from_bits(bits: u16) -> Self {
+        match bits {
+            0 => EntryState::Free,
+            1 => EntryState::Queued,
+            2 => EntryState::Due,
+            3 => EntryState::InFlight,
+            4 => EntryState::Retry,
+            _ => EntryState::Timeout,
+        }
+    }
 }
 
 /// One backlog entry: a pending record in one direction (docs/model.md, Edits and entries).
+///
+/// 40 bytes (36 and padding), so that a backlog of 26 million entries (a hundred times the
+/// reference scale) takes about 1 GB: the queue is kept in 16 bits (at most 2,000 queues),
+/// and the state, the update flag and the failed attempts share 16 more, which leaves room
+/// for the hour it became pending (`since`). Without `since` it would be 32 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry {
     /// Position key in its queue: unique and increasing in (stamp, sequence) order.
@@ -151,19 +123,93 @@ pub(super) struct Entry {
     pub(super) marks: u64,
     /// The record, by id within its object.
     pub(super) record: u32,
-    /// Its (object, direction).
-    pub(super) queue: QueueId,
-    /// An update if any coalesced edit touched synced fields, else a skip.
-    pub(super) update: bool,
-    /// Where it is.
-    pub(super) state: EntryState,
-    /// Failed attempts so far.
-    pub(super) attempts: u16,
+    /// Its (object, direction): a [`QueueId`]'s index.
+    queue: u16,
+    /// Bits 0-2: the [`EntryState`]; bit 3: an update; bits 4-13: failed attempts.
+    flags: u16,
     /// The first whole hour whose backlog reading counts this entry since it last became
     /// pending (created, revived by an edit, or due for a retry): `h` for the reading at `h`
     /// hours. When it leaves the backlog the observer notes the instant under this hour
-    /// (`Observer::settled`). It fits in what was padding: an entry stays 40 bytes.
+    /// (`Observer::settled`).
     pub(super) since: u32,
+}
+
+/// Failed attempts an entry counts up to (`retry.max_attempts` is at most 1,000; any count
+/// at or above it means the same).
+const MAX_COUNTED_ATTEMPTS: u32 = (1 << 10) - 1;
+const UPDATE_BIT: u16 = 1 << 3;
+const STATE_BITS: u16 = 0b111;
+const ATTEMPTS_SHIFT: u32 = 4;
+
+impl Entry {
+    /// A new entry of `record` in queue `q`, in `state`, with no failed attempt (pending
+    /// since hour 0: the caller sets [`Entry::since`]).
+    #[inline(always)]
+    pub(super) fn new(
+        order: u64,
+        created: i64,
+        marks: u64,
+        record: u32,
+        q: QueueId,
+        update: bool,
+        state: EntryState,
+    ) -> Self {
+        debug_assert!(q.index() <= u16::MAX as usize, "at most 2,000 queues");
+        Entry {
+            order,
+            created,
+            marks,
+            record,
+            queue: q.index() as u16,
+            flags: state as u16 | if update { UPDATE_BIT } else { 0 },
+            since: 0,
+        }
+    }
+
+    /// Its (object, direction).
+    #[inline(always)]
+    pub(super) fn queue(&self) -> QueueId {
+        QueueId::from_index(self.queue as usize)
+    }
+
+    /// Where it is.
+    #[inline(always)]
+    pub(super) fn state(&self) -> EntryState {
+        EntryState::from_bits(self.flags & STATE_BITS)
+    }
+
+    /// Moves it to `state`.
+    #[inline(always)]
+    pub(super) fn set_state(&mut self, state: EntryState) {
+        self.flags = (self.flags & !STATE_BITS) | state as u16;
+    }
+
+    /// An update if any coalesced edit touched synced fields, else a skip.
+    #[inline(always)]
+    pub(super) fn update(&self) -> bool {
+        self.flags & UPDATE_BIT != 0
+    }
+
+    /// Makes it an update if `update` (an update never becomes a skip).
+    #[inline(always)]
+    pub(super) fn add_update(&mut self, update: bool) {
+        if update {
+            self.flags |= UPDATE_BIT;
+        }
+    }
+
+    /// Failed attempts so far (counted up to 1,023).
+    #[inline(always)]
+    pub(super) fn attempts(&self) -> u32 {
+        (self.flags >> ATTEMPTS_SHIFT) as u32
+    }
+
+    /// Sets the failed attempts, counting up to 1,023.
+    #[inline(always)]
+    pub(super) fn set_attempts(&mut self, attempts: u32) {
+        let attempts = attempts.min(MAX_COUNTED_ATTEMPTS) as u16;
+        self.flags = (self.flags & ((1 << ATTEMPTS_SHIFT) - 1)) | attempts << ATTEMPTS_SHIFT;
+    }
 }
 
 /// One (object, direction): its FIFO and where its entries are, which of its records are
@@ -198,7 +244,7 @@ pub(super) struct Queue {
 
 impl Queue {
     /// Makes this the empty queue of `object`, reusing its memory.
-    fn reset(&mut self, object: &ObjectSpec, direction: Direction) {
+    fn reset(&mut self, object: &ObjectSpec, direction: Direction, hashed: bool) {
         let records = if object.syncs[direction as usize] {
             object.records
         } else {
@@ -214,7 +260,7 @@ impl Queue {
             self.retry,
             self.timeout,
         ) = (0, 0, 0, 0, 0);
-        self.pending.reset(records);
+        self.pending.reset(records, hashed);
         self.counters = QueueCounters::default();
         self.latencies.clear();
     }
@@ -241,13 +287,13 @@ pub(super) struct Queues(Vec<Queue>);
 
 impl Queues {
     /// Makes these the empty queues of `sc`'s objects, reusing their memory.
-    pub(super) fn reset(&mut self, sc: &Scenario) {
+    pub(super) fn reset(&mut self, sc: &Scenario, hashed: bool) {
         let n = QueueId::count(sc.objects.len());
         self.0.truncate(n);
         self.0.resize_with(n, Queue::default);
         for (i, queue) in self.0.iter_mut().enumerate() {
             let q = QueueId::from_index(i);
-            queue.reset(&sc.objects[q.object()], q.direction());
+            queue.reset(&sc.objects[q.object()], q.direction(), hashed);
         }
     }
 
@@ -318,13 +364,13 @@ impl Sim<'_> {
         let order = self.entries.next_order;
         self.entries.next_order += 1;
         // The slab slot it takes: the last one freed, or a new one at the end. The counts
-        // come first and the pushes last, so nothing is read again after a push that grew.
-        let e = self
-            .entries
-            .free
-            .last()
-            .copied()
-            .unwrap_or(self.entries.slab.len() as u32);
+        // come first and the write last, so nothing is read again after a push that grew.
+        let free = self.entries.free;
+        let e = if free == NO_SLOT {
+            self.entries.slab.len() as u32
+        } else {
+            free
+        };
         let queue = &mut self.entries.queues[q];
         queue.pending.insert(record, e);
         queue.queued += 1;
@@ -336,20 +382,22 @@ impl Sim<'_> {
             t.outstanding += 1;
             t.outcome.entries += 1;
         }
-        let entry = Entry {
+        let mut entry = Entry::new(
             order,
             created,
-            marks: mark.map_or(0, |k| 1 << k),
+            mark.map_or(0, |k| 1 << k),
             record,
-            queue: q,
+            q,
             update,
-            state: EntryState::Queued,
-            attempts: 0,
-            since: self.observer.next_hour_index,
-        };
-        match self.entries.free.pop() {
-            Some(_) => self.entries.slab[e as usize] = entry,
-            None => self.entries.slab.push(entry),
+            EntryState::Queued,
+        );
+        entry.since = self.observer.next_hour_index;
+        if free == NO_SLOT {
+            push_entry(&mut self.entries.slab, entry);
+        } else {
+            let slot = &mut self.entries.slab[e as usize];
+            self.entries.free = slot.order as u32;
+            *slot = entry;
         }
         self.enqueue(q, order, e);
     }
@@ -361,8 +409,8 @@ impl Sim<'_> {
         self.entries.queues[q].counters.coalesced += 1;
         let requeue = self.sc.sync.requeue;
         let entry = &mut self.entries.slab[slot as usize];
-        entry.update |= synced;
-        match entry.state {
+        entry.add_update(synced);
+        match entry.state() {
             EntryState::Retry | EntryState::Timeout => self.revive(q, slot),
             EntryState::Due if requeue => {
                 // It leaves the due retries for the back of its object's queue.
@@ -384,9 +432,10 @@ impl Sim<'_> {
         self.entries.next_order += 1;
         let entry = &mut self.entries.slab[e as usize];
         entry.order = order;
-        entry.state = EntryState::Queued;
+        entry.set_state(EntryState::Queued);
         self.enqueue(q, order, e);
-        // The requeued entry left a stale item behind: drop them all once they dominate.
+        // The requeued entry left a stale item behind: drop them all once they make a third
+        // of the FIFO (a bound the memory estimate counts on).
         let (items, queued) = match &mut self.entries.shared_fifo {
             Some(fifo) => (fifo, self.entries.total_backlog),
             None => {
@@ -394,7 +443,7 @@ impl Sim<'_> {
                 (&mut queue.items, queue.queued)
             }
         };
-        if items.len() as u64 > 2 * queued + 1024 {
+        if items.len() as u64 > queued + queued / 2 + 1024 {
             drop_stale(items, &self.entries.slab);
         }
     }
@@ -421,15 +470,34 @@ impl Sim<'_> {
 
     /// Returns a completed entry's slot to the free list.
     pub(super) fn release(&mut self, e: u32) {
-        self.entries.slab[e as usize].state = EntryState::Free;
-        self.entries.free.push(e);
+        let slot = &mut self.entries.slab[e as usize];
+        slot.set_state(EntryState::Free);
+        slot.order = self.entries.free as u64;
+        self.entries.free = e;
     }
+}
+
+/// No slot: the end of the free list.
+pub(super) const NO_SLOT: u32 = u32::MAX;
+
+/// Adds `entry` at the end of the slab, which grows by a quarter when full rather than
+/// doubling: reallocating a large block moves its pages without copying them, and the
+/// memory held stays within a quarter of the peak backlog (`docs/robustness.md`, Memory).
+#[inline(always)]
+fn push_entry(slab: &mut Vec<Entry>, entry: Entry) {
+    if slab.len() == slab.capacity() {
+        slab.reserve_exact(slab.len() / 4 + 1024);
+    }
+    slab.push(entry);
 }
 
 /// Drops stale items (requeued or taken entries) from a FIFO.
 fn drop_stale(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) {
     items.retain(|&(order, e)| {
         let entry = &entries[e as usize];
-        entry.state == EntryState::Queued && entry.order == order
+        entry.state() == EntryState::Queued && entry.order == order
     });
 }
+
+// Entries are the bulk of a large run's memory; their size is part of the memory estimate.
+const _: () = assert!(std::mem::size_of::<Entry>() == 40);

@@ -175,8 +175,8 @@ impl Sim<'_> {
         let at = self.now;
         let mut states = vec![[0u64; 5]; self.entries.queues.len()];
         for (e, entry) in self.entries.slab.iter().enumerate() {
-            let q = entry.queue;
-            let slot = match entry.state {
+            let q = entry.queue();
+            let slot = match entry.state() {
                 EntryState::Free => continue,
                 EntryState::Queued => 0,
                 EntryState::Due => 1,
@@ -185,14 +185,14 @@ impl Sim<'_> {
                 EntryState::Timeout => 4,
             };
             states[q.index()][slot] += 1;
-            if entry.state != EntryState::InFlight {
+            if entry.state() != EntryState::InFlight {
                 assert_eq!(
                     self.entries.queues[q].pending.get(entry.record),
                     Some(e as u32),
                     "at {at} ms: record {} of queue {} has a {:?} entry the index does not point to",
                     entry.record,
                     q.index(),
-                    entry.state
+                    entry.state()
                 );
             }
         }
@@ -239,18 +239,18 @@ impl Sim<'_> {
         let mut still = vec![0u64; self.tracking.events.len()];
         let mut errored = vec![0u64; self.tracking.events.len()];
         for entry in &self.entries.slab {
-            let pending = match entry.state {
+            let pending = match entry.state() {
                 EntryState::Free => continue,
                 EntryState::Queued | EntryState::Due | EntryState::InFlight => true,
                 EntryState::Retry | EntryState::Timeout => false,
             };
             if pending {
-                let p = &mut pending_end[entry.queue.index()];
+                let p = &mut pending_end[entry.queue().index()];
                 let age = (self.end as i64 - entry.created) as Millis;
                 p.oldest_age = Some(p.oldest_age.map_or(age, |a: Millis| a.max(age)));
                 // Still pending: the backlog it was read in has not cleared within the run.
                 let objects = self.observer.objects;
-                self.observer.settled[entry.since as usize * objects + entry.queue.object()] =
+                self.observer.settled[entry.since as usize * objects + entry.queue().object()] =
                     Millis::MAX;
             }
             let mut m = entry.marks;

@@ -15,7 +15,7 @@
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
-use super::entries::EntryState;
+use super::entries::{Entry, EntryState};
 use super::fifo::Fifo;
 use super::{seeds, Happening, Settled, Sim};
 use crate::scenario::{QueueId, Scenario};
@@ -192,13 +192,13 @@ impl Sim<'_> {
     pub(super) fn revive(&mut self, q: QueueId, e: u32) {
         let entry = &mut self.entries.slab[e as usize];
         let queue = &mut self.entries.queues[q];
-        let (state, order) = (entry.state, entry.order);
+        let (state, order) = (entry.state(), entry.order);
         if state == EntryState::Retry {
             queue.retry -= 1;
         } else {
             queue.timeout -= 1;
         }
-        entry.attempts = 0;
+        entry.set_attempts(0);
         entry.since = self.observer.next_hour_index;
         queue.queued += 1;
         self.push_queued(e, q);
@@ -236,11 +236,11 @@ impl Sim<'_> {
     /// is dropped.
     pub(super) fn errored(&mut self, e: u32) {
         let entry = self.entries.slab[e as usize];
-        let q = entry.queue;
+        let q = entry.queue();
         if let Some(newer) = self.entries.queues[q].pending.get(entry.record) {
             self.entries.queues[q].counters.superseded += 1;
             let newer_pending = matches!(
-                self.entries.slab[newer as usize].state,
+                self.entries.slab[newer as usize].state(),
                 EntryState::Queued | EntryState::Due
             );
             let mut marks = entry.marks;
@@ -265,19 +265,19 @@ impl Sim<'_> {
                     }
                 }
             }
-            self.entries.slab[newer as usize].update = true;
+            self.entries.slab[newer as usize].add_update(true);
             self.release(e);
             return;
         }
         self.settle_marks(e, Settled::Errored);
-        let attempts = entry.attempts.saturating_add(1);
+        let attempts = entry.attempts() + 1;
         let order = self.entries.next_order;
         self.entries.next_order += 1;
         let slot = &mut self.entries.slab[e as usize];
-        slot.attempts = attempts;
+        slot.set_attempts(attempts);
         slot.order = order;
         self.entries.queues[q].pending.insert(entry.record, e);
-        if attempts as u32 >= self.sc.retry.max_attempts {
+        if attempts >= self.sc.retry.max_attempts {
             if let Some(hour) = self
                 .observer
                 .hourly_errors
@@ -285,14 +285,28 @@ impl Sim<'_> {
             {
                 hour[3] += 1;
             }
-            slot.state = EntryState::Timeout;
+            slot.set_state(EntryState::Timeout);
             self.entries.queues[q].timeout += 1;
             self.retries.timeout_fifo.push_back((order, e));
+            if self.retries.timeout_fifo.len() % 1024 == 0 {
+                let live = self.entries.queues.iter().map(|q| q.timeout).sum();
+                let slab = &self.entries.slab;
+                drop_stale(&mut self.retries.timeout_fifo, live, |&(order, e)| {
+                    live_in(slab, e, order, EntryState::Timeout)
+                });
+            }
         } else {
-            slot.state = EntryState::Retry;
+            slot.set_state(EntryState::Retry);
             self.entries.queues[q].retry += 1;
             let due = self.now + self.sc.retry.interval;
             self.retries.retry_fifo.push_back((due, order, e));
+            if self.retries.retry_fifo.len() % 1024 == 0 {
+                let live = self.entries.queues.iter().map(|q| q.retry).sum();
+                let slab = &self.entries.slab;
+                drop_stale(&mut self.retries.retry_fifo, live, |&(_, order, e)| {
+                    live_in(slab, e, order, EntryState::Retry)
+                });
+            }
             if !self.retries.timer {
                 self.retries.timer = true;
                 self.schedule(due, Happening::RetryDue);
@@ -323,7 +337,7 @@ impl Sim<'_> {
     fn retry_due_now(&mut self) -> bool {
         while let Some(&(_, order, e)) = self.retries.retry_fifo.front() {
             let entry = &self.entries.slab[e as usize];
-            if entry.state == EntryState::Retry && entry.order == order {
+            if entry.state() == EntryState::Retry && entry.order == order {
                 break;
             }
             self.retries.retry_fifo.pop_front();
@@ -355,7 +369,7 @@ impl Sim<'_> {
         let mut released = false;
         while let Some(&(due, order, e)) = self.retries.retry_fifo.front() {
             let entry = self.entries.slab[e as usize];
-            if entry.state != EntryState::Retry || entry.order != order {
+            if entry.state() != EntryState::Retry || entry.order != order {
                 self.retries.retry_fifo.pop_front();
                 continue;
             }
@@ -367,7 +381,7 @@ impl Sim<'_> {
                 break;
             }
             self.retries.retry_fifo.pop_front();
-            self.entries.queues[entry.queue].retry -= 1;
+            self.entries.queues[entry.queue()].retry -= 1;
             self.make_due(e);
             released = true;
         }
@@ -383,7 +397,7 @@ impl Sim<'_> {
         self.entries.next_order += 1;
         let entry = &mut self.entries.slab[e as usize];
         entry.order = order;
-        entry.state = EntryState::Due;
+        entry.set_state(EntryState::Due);
         entry.since = self.observer.next_hour_index;
         if let Some(hour) = self
             .observer
@@ -392,9 +406,16 @@ impl Sim<'_> {
         {
             hour[2] += 1;
         }
-        let q = entry.queue;
+        let q = entry.queue();
         self.entries.queues[q].due += 1;
         self.retries.due.push_back((order, e));
+        if self.retries.due.len() % 1024 == 0 {
+            let live = self.entries.queues.iter().map(|q| q.due).sum();
+            let slab = &self.entries.slab;
+            drop_stale(&mut self.retries.due, live, |&(order, e)| {
+                live_in(slab, e, order, EntryState::Due)
+            });
+        }
         self.add_backlog(q.object());
         self.reopen_marks(e);
     }
@@ -430,10 +451,10 @@ impl Sim<'_> {
         let mut released = false;
         while let Some((order, e)) = self.retries.timeout_fifo.pop_front() {
             let entry = self.entries.slab[e as usize];
-            if entry.state != EntryState::Timeout || entry.order != order {
+            if entry.state() != EntryState::Timeout || entry.order != order {
                 continue;
             }
-            self.entries.queues[entry.queue].timeout -= 1;
+            self.entries.queues[entry.queue()].timeout -= 1;
             self.make_due(e);
             released = true;
         }
@@ -455,11 +476,11 @@ impl Sim<'_> {
             .collect();
         for e in fifo {
             let entry = self.entries.slab[e as usize];
-            let q = entry.queue;
+            let q = entry.queue();
             if q.object() != object {
                 continue;
             }
-            match entry.state {
+            match entry.state() {
                 EntryState::Retry => self.entries.queues[q].retry -= 1,
                 EntryState::Timeout => {
                     self.entries.queues[q].timeout -= 1;
@@ -467,7 +488,7 @@ impl Sim<'_> {
                 }
                 _ => continue,
             }
-            self.entries.slab[e as usize].attempts = 0;
+            self.entries.slab[e as usize].set_attempts(0);
             self.make_due(e);
             released = true;
         }
@@ -484,7 +505,7 @@ impl Sim<'_> {
         let slab = &self.entries.slab;
         let live = |e: u32, order: u64, state: EntryState| {
             let entry = &slab[e as usize];
-            (entry.state == state && entry.order == order).then_some(entry.created)
+            (entry.state() == state && entry.order == order).then_some(entry.created)
         };
         let oldest_retry = retry
             .then(|| {
@@ -505,5 +526,22 @@ impl Sim<'_> {
             })
             .flatten();
         [oldest_retry, oldest_timeout]
+    }
+}
+
+/// Whether the item of entry `e` with `order` in a queue of entries in `state` is live: the
+/// entry has not left that queue since the item was pushed.
+fn live_in(slab: &[Entry], e: u32, order: u64, state: EntryState) -> bool {
+    let entry = &slab[e as usize];
+    entry.state() == state && entry.order == order
+}
+
+/// Drops the stale items of `fifo` (of entries that left it early: a new edit, a manual
+/// retry) once they are more than `live` + 1,024, keeping the `live` ones in order: a queue
+/// whose stale items reach its front only slowly (the timeout queue waits for a night that
+/// suppression may hold back) holds at most about twice its entries.
+fn drop_stale<T: Copy>(fifo: &mut Fifo<T>, live: u64, is_live: impl FnMut(&T) -> bool) {
+    if fifo.len() as u64 > 2 * live + 1024 {
+        fifo.retain(is_live);
     }
 }

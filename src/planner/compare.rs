@@ -17,7 +17,7 @@ use crate::catalogue::{self, Better};
 use crate::load::ScenarioFile;
 use crate::replicate::{self, Aggregate};
 use crate::scenario::{Override, Scenario};
-use crate::stats::{paired, PairedDifference, Shift};
+use crate::stats::{paired, Method, PairedDifference, Shift};
 
 /// One variant: how it was given and the scenario it is.
 #[derive(Debug, Clone)]
@@ -100,6 +100,8 @@ pub enum Verdict {
     Higher,
     /// No detectable difference at the confidence asked.
     Same,
+    /// One pair of runs that differ: a change, but no interval to tell it from noise.
+    OneRun,
     /// The variant has no such metric (it lacks the event or object).
     Absent,
 }
@@ -113,6 +115,7 @@ impl Verdict {
             Verdict::Lower => "lower",
             Verdict::Higher => "higher",
             Verdict::Same => "no detectable difference",
+            Verdict::OneRun => "one run: replicate to judge",
             Verdict::Absent => "not in this variant",
         }
     }
@@ -206,12 +209,48 @@ pub fn headline(scenarios: &[&Scenario], outcomes: &[Outcome]) -> Vec<String> {
 
 /// The verdict on `metric` from a paired difference.
 pub fn verdict(metric: &str, d: &PairedDifference) -> Verdict {
+    let differs = match d.method {
+        Method::SignTest { higher, lower, .. } => higher + lower > 0,
+        _ => d.mean.is_some_and(|m| m != 0.0),
+    };
+    if d.pairs == 1 && differs {
+        return Verdict::OneRun;
+    }
     match (catalogue::better(metric), d.shift) {
         (_, Shift::None) => Verdict::Same,
         (Better::Lower, Shift::Lower) | (Better::Higher, Shift::Higher) => Verdict::Better,
         (Better::Lower, Shift::Higher) | (Better::Higher, Shift::Lower) => Verdict::Worse,
         (Better::Neither, Shift::Lower) => Verdict::Lower,
         (Better::Neither, Shift::Higher) => Verdict::Higher,
+    }
+}
+
+/// Metric `metric` of a variant against the base: `base` and `variant` are its values in
+/// each replication, replication `i` of both run with the same seed; `variant` is `None`
+/// when the variant has no such metric. The paired difference at `confidence`, the
+/// variant's values across replications, and the verdict.
+pub fn metric(
+    metric: &str,
+    base: &[Option<f64>],
+    variant: Option<&[Option<f64>]>,
+    confidence: f64,
+) -> MetricComparison {
+    match variant {
+        None => MetricComparison {
+            metric: metric.to_string(),
+            variant: None,
+            difference: None,
+            verdict: Verdict::Absent,
+        },
+        Some(v) => {
+            let d = paired(base, v, catalogue::missing(metric), confidence);
+            MetricComparison {
+                metric: metric.to_string(),
+                variant: Some(replicate::aggregate(metric, v)),
+                verdict: verdict(metric, &d),
+                difference: Some(d),
+            }
+        }
     }
 }
 
@@ -247,23 +286,7 @@ pub fn compare(
             metrics
                 .iter()
                 .zip(&base_columns)
-                .map(|(m, b)| match column(o, m) {
-                    None => MetricComparison {
-                        metric: m.clone(),
-                        variant: None,
-                        difference: None,
-                        verdict: Verdict::Absent,
-                    },
-                    Some(v) => {
-                        let d = paired(b, &v, catalogue::missing(m), confidence);
-                        MetricComparison {
-                            metric: m.clone(),
-                            variant: Some(replicate::aggregate(m, &v)),
-                            verdict: verdict(m, &d),
-                            difference: Some(d),
-                        }
-                    }
-                })
+                .map(|(m, b)| metric(m, b, column(o, m).as_deref(), confidence))
                 .collect()
         })
         .collect();
@@ -281,7 +304,6 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::Method;
 
     #[test]
     fn variant_lists_split_at_semicolons_outside_quotes() {
@@ -320,5 +342,34 @@ mod tests {
         assert_eq!(verdict("synced", &d(Shift::Higher)), Verdict::Better);
         assert_eq!(verdict("edits", &d(Shift::Lower)), Verdict::Lower);
         assert_eq!(verdict("backlog.max", &d(Shift::None)), Verdict::Same);
+    }
+
+    #[test]
+    fn one_run_of_each_that_differs_is_not_judged() {
+        let one = |b: f64, v: f64| {
+            paired(
+                &[Some(b)],
+                &[Some(v)],
+                catalogue::missing("backlog.max"),
+                0.95,
+            )
+        };
+        assert_eq!(verdict("backlog.max", &one(100.0, 60.0)), Verdict::OneRun);
+        assert_eq!(verdict("backlog.max", &one(100.0, 100.0)), Verdict::Same);
+        let never = paired(
+            &[None],
+            &[Some(6.0)],
+            catalogue::missing("event.x.clear_h"),
+            0.95,
+        );
+        assert_eq!(verdict("event.x.clear_h", &never), Verdict::OneRun);
+        // Two pairs are judged by their interval, however few.
+        let two = paired(
+            &[Some(100.0), Some(100.0)],
+            &[Some(60.0), Some(61.0)],
+            catalogue::missing("backlog.max"),
+            0.95,
+        );
+        assert_eq!(verdict("backlog.max", &two), Verdict::Better);
     }
 }

@@ -118,6 +118,7 @@ pub fn tally(rows: &[MetricComparison]) -> String {
         Verdict::Lower,
         Verdict::Higher,
         Verdict::Same,
+        Verdict::OneRun,
         Verdict::Absent,
     ] {
         let n = count(v);

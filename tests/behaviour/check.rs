@@ -61,6 +61,58 @@ fn a_passing_folder_exits_0() {
 }
 
 #[test]
+fn a_scenario_without_expectations_is_skipped_in_a_folder_and_run_when_named() {
+    // A benchmark in the folder (like scenarios/reference-100x.toml): no [expect] table. A
+    // huge one would fail the memory check if it were run; skipped, it is not even checked.
+    let huge = scenario("huge", "").replace("records = 5000", "records = 2_000_000_000");
+    let dir = folder(&[
+        (
+            "a.toml",
+            scenario("a", "clear = \"event.load.clear_h <= 12m\""),
+        ),
+        ("huge.toml", huge),
+        ("plain.toml", scenario("plain", "")),
+    ]);
+    let out = syncsim()
+        .args(["check", "--max-memory", "64MiB"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("1 expectations in 1 scenarios: 1 passed, 0 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("skipped, no [expect] table (name a file to run it): ")
+            && text.contains("huge.toml")
+            && text.contains("plain.toml"),
+        "{text}"
+    );
+    // Named, it runs (nothing asserted).
+    let out = syncsim()
+        .arg("check")
+        .arg(dir.path())
+        .arg(dir.path().join("plain.toml"))
+        .assert()
+        .code(0);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("1 expectations in 2 scenarios")
+            && text.contains("scenarios without expectations (run, nothing asserted): plain"),
+        "{text}"
+    );
+    // A folder of nothing but such scenarios is bad input.
+    let empty = folder(&[("plain.toml", scenario("plain", ""))]);
+    let out = syncsim().arg("check").arg(empty.path()).assert().code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("no scenario under the given paths has an [expect] table"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_violated_expectation_exits_1_and_is_named() {
     let dir = folder(&[
         (

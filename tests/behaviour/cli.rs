@@ -172,13 +172,14 @@ fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
     syncsim()
         .arg("run")
         .arg(&file)
-        .args(["--set", "objects.Lead.records=2000000000", "--out"])
+        .args(["--set", "objects.Lead.records=2000000000"])
+        .args(["--set", "objects.Lead.edits_per_hour=50000000", "--out"])
         .arg(&out)
         .args(["--max-memory", "1GiB"])
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
-            "would need about 7.7 GiB of memory",
+            "would need about 32.9 GiB of memory",
         ))
         .stderr(predicates::str::contains("the cap is 1.0 GiB"));
     assert!(!out.join("backlog.csv").exists(), "nothing is written");

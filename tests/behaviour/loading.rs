@@ -169,7 +169,14 @@ fn a_sweep_reads_its_snapshot_once_even_from_a_named_pipe() {
 #[test]
 fn a_max_memory_too_small_refuses_every_command_with_the_estimate() {
     let (dir, file) = folder(true);
-    let big = ["--set", "objects.Lead.records=2000000000"];
+    // Two billion records take little memory unless many are edited: a hundred million
+    // edits in the hour, which the sync cannot keep up with.
+    let big = [
+        "--set",
+        "objects.Lead.records=2000000000",
+        "--set",
+        "objects.Lead.edits_per_hour=100000000",
+    ];
     let refused = |args: &[&str]| {
         let out = Command::cargo_bin("syncsim")
             .unwrap()
@@ -190,7 +197,7 @@ fn a_max_memory_too_small_refuses_every_command_with_the_estimate() {
     let e = refused(&["run"]);
     assert!(
         e.starts_with(&format!(
-            "error: scenario '{}': a run would need about 7.7 GiB of memory (record index 7.7 GiB",
+            "error: scenario '{}': a run would need about 9.3 GiB of memory (record index 1.5 GiB",
             file.display()
         )),
         "{e}"
@@ -199,7 +206,7 @@ fn a_max_memory_too_small_refuses_every_command_with_the_estimate() {
     // Two points of a sweep on two threads need twice as much.
     let e = refused(&["sweep", "--threads", "2", "--set", "sync.workers=1,2"]);
     assert!(
-        e.contains("about 15.4 GiB of memory (7.7 GiB per simulation x 2 at once; record index"),
+        e.contains("about 18.6 GiB of memory (9.3 GiB per simulation x 2 at once; record index"),
         "{e}"
     );
 }
@@ -216,6 +223,8 @@ fn validate_refuses_what_run_would_with_the_same_cap() {
             .args([
                 "--set",
                 "objects.Lead.records=2000000000",
+                "--set",
+                "objects.Lead.edits_per_hour=100000000",
                 "--max-memory",
                 cap,
             ])
@@ -225,14 +234,97 @@ fn validate_refuses_what_run_would_with_the_same_cap() {
     let out = validate("1GiB");
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8(out.stderr).unwrap();
-    assert!(e.contains("would need about 7.7 GiB of memory"), "{e}");
+    assert!(e.contains("would need about 9.3 GiB of memory"), "{e}");
     let out = validate("16GiB");
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         format!(
-            "{}: valid (1 objects, 2000000000 records, 0 events, policy fifo, horizon 1h)\n",
+            "{}: valid (1 objects, 2000000000 records, 0 events, policy fifo, horizon 1h); a \
+             run: at most 9.3 GiB of memory, about 1.0e8 events of work\n",
             file.display()
         )
     );
+}
+
+#[test]
+fn a_max_events_too_small_refuses_every_command_with_the_estimate() {
+    // The work guard (docs/robustness.md, Work): every command that simulates estimates its
+    // events first and refuses above the cap, with exit code 2 and nothing written.
+    let (dir, file) = folder(true);
+    let refused = |args: &[&str]| {
+        let out = Command::cargo_bin("syncsim")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            !Path::new(&dir.path().join("out")).exists(),
+            "nothing written"
+        );
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let file = file.to_str().unwrap();
+    let e = refused(&["run", file, "--out", "out", "--max-events", "3"]);
+    assert!(
+        e.starts_with(&format!(
+            "error: scenario '{file}': the work would be about "
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains("the cap is 3: ") && e.contains("raise the cap with --max-events"),
+        "{e}"
+    );
+    // Replications multiply it: a million of the tenth-scale reference, under the default
+    // cap.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tenth = root.join("scenarios/reference-tenth.toml");
+    let tenth = tenth.to_str().unwrap();
+    let e = refused(&["run", tenth, "--out", "out", "--replications", "1000000"]);
+    assert!(e.contains(" per simulation x 1000000 simulations"), "{e}");
+    assert!(e.contains("the cap is 1.0e10"), "{e}");
+    // A planner multiplies by its candidates.
+    let e = refused(&[
+        "sweep",
+        file,
+        "--out",
+        "out",
+        "--set",
+        "sync.workers=1..100:1",
+        "--replications",
+        "1000",
+        "--max-events",
+        "1e5",
+    ]);
+    assert!(e.contains(" x 100000 simulations"), "{e}");
+    let e = refused(&["check", file, "--max-events", "3"]);
+    assert!(e.contains("the work would be about"), "{e}");
+    // A replay counts its change log's rows with the run's work.
+    let changes = root.join("scenarios/data/reference-tenth-6h-changes.csv");
+    let e = refused(&[
+        "replay",
+        changes.to_str().unwrap(),
+        "--scenario",
+        tenth,
+        "--out",
+        "out",
+        "--max-events",
+        "1e5",
+    ]);
+    assert!(e.contains("reading the change log"), "{e}");
+    // Validate shows the estimate and refuses as run would; a cap above it lets it through.
+    let e = refused(&["validate", file, "--max-events", "3"]);
+    assert!(e.contains("the work would be about"), "{e}");
+    let out = Command::cargo_bin("syncsim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["validate", file, "--max-events", "1e6"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("events of work"), "{text}");
 }

@@ -34,7 +34,7 @@ fn badge(v: Verdict) -> String {
         Verdict::Worse => "worse",
         Verdict::Lower => "lower",
         Verdict::Higher => "higher",
-        Verdict::Same => "same",
+        Verdict::Same | Verdict::OneRun => "same",
         Verdict::Absent => "absent",
     };
     format!("<span class=\"verdict {class}\">{}</span>", v.label())
