@@ -29,6 +29,7 @@ use syncsim::load::{self, LoadError, ScenarioFile};
 use syncsim::planner::PlannerError;
 use syncsim::report::output::{OutputDir, OutputError};
 use syncsim::scenario::{Override, Scenario, ScenarioError};
+use syncsim::shard::{self, Part, Shard, ShardSpec};
 
 /// Exit code: an expectation failed.
 pub const EXIT_FAILED: u8 = 1;
@@ -75,7 +76,7 @@ pub enum Command {
     Solve(solve::SolveArgs),
     /// Search start times and splits of a bulk update for the plan with the least impact.
     Schedule(schedule::ScheduleArgs),
-    /// Join the CSV files of a sharded sweep or schedule into the single-run file.
+    /// Join the parts of a sharded run --replications, sweep or schedule into the single-run files.
     Merge(merge::MergeArgs),
     /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
     Fit(fit::FitArgs),
@@ -191,6 +192,28 @@ impl ScenarioArgs {
         overrides
     }
 
+    /// The arguments that load this scenario again (the file, `--seed`, `--horizon`, each
+    /// `--set`, and a snapshot given on the command line), as a shard's part records them.
+    pub fn arguments(&self, initial_backlog: Option<&Path>, skip_bad_rows: bool) -> Vec<String> {
+        let mut a = vec![self.file.display().to_string()];
+        if let Some(seed) = self.seed {
+            a.extend(["--seed".to_string(), seed.to_string()]);
+        }
+        if let Some(h) = &self.horizon {
+            a.extend(["--horizon".to_string(), h.clone()]);
+        }
+        for set in &self.set {
+            a.extend(["--set".to_string(), set.clone()]);
+        }
+        if let Some(path) = initial_backlog {
+            a.extend(["--initial-backlog".to_string(), path.display().to_string()]);
+        }
+        if skip_bad_rows {
+            a.push("--skip-bad-rows".to_string());
+        }
+        a
+    }
+
     /// `--seed` and `--horizon`, applied before any `--set`.
     pub fn shorthands(&self) -> Vec<Override> {
         let mut flags = Vec::new();
@@ -201,6 +224,53 @@ impl ScenarioArgs {
             flags.push(Override::horizon(h));
         }
         flags
+    }
+}
+
+/// The shard of `--shard`: as given, or for `auto` from the scheduler's environment
+/// (Slurm's array task, Kubernetes' completion index); without `--shard`, the whole run.
+pub fn resolve_shard(spec: Option<ShardSpec>) -> Result<Shard, CliError> {
+    match spec {
+        None => Ok(Shard::WHOLE),
+        Some(spec) => spec
+            .resolve(&|name| std::env::var(name).ok())
+            .map_err(CliError::Usage),
+    }
+}
+
+/// What a shard of a planner command writes: its table (CSV) in a part that says what it is.
+pub struct TablePart<'a> {
+    /// `sweep` or `schedule`.
+    pub command: &'a str,
+    /// `point` or `plan`.
+    pub item: &'a str,
+    /// The scenario every item varies (its name, fingerprint and seed are recorded).
+    pub scenario: &'a Scenario,
+    /// The options every shard shares.
+    pub options: String,
+    /// Items in the whole run.
+    pub items: u64,
+    /// The arguments that load the scenario.
+    pub arguments: Vec<String>,
+}
+
+impl TablePart<'_> {
+    /// The part of `shard`, its body the shard's table.
+    pub fn part(self, shard: Shard, table: Vec<u8>) -> Part {
+        Part {
+            format: shard::FORMAT.into(),
+            command: self.command.into(),
+            version: shard::VERSION.into(),
+            scenario: self.scenario.name.clone(),
+            fingerprint: shard::fingerprint(self.scenario),
+            options: self.options,
+            shard,
+            items: self.items,
+            item: self.item.into(),
+            seed: self.scenario.seed,
+            arguments: self.arguments,
+            body: String::from_utf8(table).expect("tables are UTF-8"),
+        }
     }
 }
 

@@ -21,6 +21,7 @@ mod references;
 mod reports;
 mod retries;
 mod safe_output;
+mod shards;
 mod snapshots_of_outputs;
 mod validation;
 
