@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod fit;
+pub mod jobs;
 pub mod merge;
 pub mod replay;
 pub mod run;
@@ -80,6 +81,8 @@ pub enum Command {
     Merge(merge::MergeArgs),
     /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
     Fit(fit::FitArgs),
+    /// Write the job files that run a command as shards on Slurm or Kubernetes, then merge.
+    Jobs(jobs::JobsArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -425,6 +428,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Schedule(args) => schedule::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Jobs(args) => jobs::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -110,6 +110,14 @@ impl ReportFormat {
 }
 
 impl RunArgs {
+    /// The scenario as the run loads it (for `syncsim jobs`).
+    pub(super) fn job_scenario(&self) -> Result<Scenario, CliError> {
+        let (sc, _) = self
+            .scenario
+            .load_with_snapshot(self.initial_backlog.as_deref(), self.skip_bad_rows)?;
+        Ok(sc)
+    }
+
     /// The resolved report formats.
     pub fn formats(&self) -> Formats {
         ReportFormat::resolve(&self.format)

@@ -87,6 +87,17 @@ fn parse_spacing(text: &str) -> Result<Millis, String> {
     parse_duration(text.trim()).map_err(|e| e.to_string())
 }
 
+impl ScheduleArgs {
+    /// The scenario whose bulk update is moved and split (for `syncsim jobs`).
+    pub(super) fn job_scenario(&self) -> Result<syncsim::scenario::Scenario, CliError> {
+        let base = Base {
+            file: self.scenario.read()?,
+            overrides: self.scenario.overrides(),
+        };
+        Ok(base.scenario()?)
+    }
+}
+
 /// Searches the plans and writes the table and the recommendation.
 pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     let base = Base {

@@ -11,7 +11,7 @@ use syncsim::planner::grid::{self, Grid, SetArg};
 use syncsim::planner::{sweep, Base};
 use syncsim::report::planner as tables;
 use syncsim::report::sweep_chart::{self as chart, MetricChoice, SweepChart};
-use syncsim::scenario::Override;
+use syncsim::scenario::{Override, Scenario};
 use syncsim::shard::ShardSpec;
 
 /// Arguments of `syncsim sweep`.
@@ -64,14 +64,9 @@ pub struct SweepArgs {
     metric: Option<MetricChoice>,
 }
 
-/// Runs the sweep and writes its table.
-pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
-    let formats = ReportFormat::resolve(&args.format);
-    if formats.html {
-        return Err(CliError::Usage(
-            "a sweep writes no HTML report; --format takes csv, png and svg".into(),
-        ));
-    }
+/// The scenario file with the plain overrides, the grid of the swept `--set`s, and those
+/// `--set`s as typed.
+fn grid_of(args: &SweepArgs) -> Result<(Base, Grid, Vec<&str>), CliError> {
     let mut overrides = args.scenario.shorthands();
     let mut axes = Vec::new();
     let mut swept = Vec::new();
@@ -97,6 +92,27 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
         overrides,
     };
     let grid = Grid::new(axes).map_err(CliError::Usage)?;
+    Ok((base, grid, swept))
+}
+
+impl SweepArgs {
+    /// Every point's scenario (for `syncsim jobs`, which asks for the largest one's memory).
+    pub(super) fn job_scenarios(&self) -> Result<Vec<Scenario>, CliError> {
+        let (base, grid, _) = grid_of(self)?;
+        let prepared = sweep::prepare(&base, grid, syncsim::shard::Shard::WHOLE)?;
+        Ok(prepared.scenarios)
+    }
+}
+
+/// Runs the sweep and writes its table.
+pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
+    let formats = ReportFormat::resolve(&args.format);
+    if formats.html {
+        return Err(CliError::Usage(
+            "a sweep writes no HTML report; --format takes csv, png and svg".into(),
+        ));
+    }
+    let (base, grid, swept) = grid_of(args)?;
     let shard = super::resolve_shard(args.shard)?;
     let prepared = sweep::prepare(&base, grid, shard)?;
     let first = &prepared.first;

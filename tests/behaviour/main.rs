@@ -14,6 +14,7 @@ mod examples;
 mod fit;
 mod fuzz_crashes;
 mod hand_cases;
+mod jobs;
 mod loading;
 mod montecarlo;
 mod planner;
