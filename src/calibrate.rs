@@ -18,9 +18,9 @@ pub mod dashboard;
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::data::{self, DataError, RowReport};
-use crate::scenario::Direction;
-use crate::units::{Instant, HOUR};
+use crate::data::{self, DataError, DataKind, Place, RowReport};
+use crate::scenario::{Direction, MAX_HORIZON, MAX_RECORDS};
+use crate::units::{format_duration, Instant, HOUR};
 
 /// The z score of the dispersion test above which record choice is called skewed: the
 /// chi-square statistic of per-record counts against uniform choice, standardised
@@ -183,48 +183,67 @@ fn check_object_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// A change-log row as `fit` reads it: time (ms since the epoch), object name, record,
+/// direction, synced.
+type ParsedChange<'r> = (i64, &'r str, u32, Direction, bool);
+
 /// One pass over the change log at `path`: estimates per object (see the module docs).
 pub fn fit_changes(path: &Path, options: &FitOptions) -> Result<Fit, DataError> {
+    fit_reader(&mut data::reader::open(path, DataKind::ChangeLog)?, options)
+}
+
+/// [`fit_changes`] of a change log read from `reader`.
+pub fn fit_reader<R: std::io::Read>(
+    reader: &mut data::DataReader<R>,
+    options: &FitOptions,
+) -> Result<Fit, DataError> {
+    let path = reader.path().to_path_buf();
+    let path = path.as_path();
     let mut report = RowReport::default();
     let mut objects: Vec<ObjectCounts> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let (mut first, mut last) = (i64::MAX, i64::MIN);
-    data::each_row(
-        path,
-        &data::CHANGES_HEADER,
+    let mut row = reader.expect_header(&data::CHANGES_HEADER)?;
+    reader.each_row(
+        &mut row,
         &mut report,
-        |line, row, report| {
-            let parsed = (|| -> Result<(i64, &str, u32, Direction, bool), String> {
+        |row, report| {
+            let parsed = (|| -> Result<ParsedChange<'_>, (Option<usize>, String)> {
                 if row.len() != data::CHANGES_HEADER.len() {
-                    return Err(format!(
+                    return Err((None, format!(
                         "{} fields; expected {}",
                         row.len(),
                         data::CHANGES_HEADER.len()
-                    ));
+                    )));
                 }
-                let time = Instant::parse(data::field(row, 0)).map_err(|e| e.to_string())?;
-                let name = data::field(row, 1);
-                check_object_name(name)?;
-                let text = data::field(row, 2);
-                let record: u32 = text
-                    .parse()
-                    .map_err(|_| format!("record '{text}' is not a record number"))?;
+                let time = Instant::parse(row.get(0)).map_err(|e| (Some(0), e.to_string()))?;
+                let name = row.get(1);
+                check_object_name(name).map_err(|e| (Some(1), e))?;
+                let text = row.get(2);
+                let record = match text.parse::<u64>() {
+                    Ok(r) if r < MAX_RECORDS => r as u32,
+                    Ok(r) => return Err((Some(2), format!(
+                        "record {r} is out of range: an object has at most {MAX_RECORDS} records, 0..{}",
+                        MAX_RECORDS - 1
+                    ))),
+                    Err(_) => return Err((Some(2), format!("record '{text}' is not a record number"))),
+                };
                 if let Some((_, n)) = options.records.iter().find(|(o, _)| o == name) {
                     if record >= *n {
-                        return Err(format!(
+                        return Err((Some(2), format!(
                             "record {record} is out of range: --records gives {name} records 0..{}",
                             n - 1
-                        ));
+                        )));
                     }
                 }
-                let direction = parse_direction(data::field(row, 3))?;
-                let synced = data::parse_bool(data::field(row, 4))?;
+                let direction = parse_direction(row.get(3)).map_err(|e| (Some(3), e))?;
+                let synced = data::parse_bool(row.get(4)).map_err(|e| (Some(4), e))?;
                 Ok((time.0, name, record, direction, synced))
             })();
             let (time, name, record, direction, synced) = match parsed {
                 Ok(p) => p,
-                Err(why) => {
-                    report.bad_row(line, why);
+                Err((field, why)) => {
+                    report.bad_row(field.map_or(Place::line(row.line), |i| row.at(i)), why);
                     return;
                 }
             };
@@ -235,7 +254,7 @@ pub fn fit_changes(path: &Path, options: &FitOptions) -> Result<Fit, DataError> 
             let o = match index.get(name) {
                 Some(&o) => o,
                 None if objects.len() >= MAX_OBJECTS => {
-                    report.bad_row(line, format!("more than {MAX_OBJECTS} objects"));
+                    report.bad_row(row.at(1), format!("more than {MAX_OBJECTS} objects"));
                     return;
                 }
                 None => {
@@ -277,6 +296,18 @@ pub fn fit_changes(path: &Path, options: &FitOptions) -> Result<Fit, DataError> 
         .start
         .unwrap_or(Instant(first.div_euclid(hour) * hour));
     let end = Instant((last.div_euclid(hour) + 1) * hour);
+    // A fitted scenario spans what the log does, and a scenario's horizon is capped: say so
+    // before counting the hours of a span of centuries.
+    if end.0 - start.0 > MAX_HORIZON as i64 {
+        return Err(DataError::Refused {
+            path: path.into(),
+            message: format!(
+                "its edits span {start} to {end}, longer than a scenario's horizon may be \
+                 ({}): pass --start, or fit a shorter part of the log",
+                format_duration(MAX_HORIZON)
+            ),
+        });
+    }
     let exposure = exposure_hours(start, end);
     let hours = [
         exposure[0].iter().sum::<f64>(),

@@ -8,7 +8,9 @@
 //! same table, checked by a test.
 //!
 //! A pattern is a dotted name in which `<event>` stands for an event's name (any text),
-//! `<Object>` for an object's name (no dots) and `<dir>` for `to_marketing` or `to_crm`.
+//! `<Object>` for an object's name (no dots), `<dir>` for `to_marketing` or `to_crm`,
+//! `<level>` for a whole number of records in digits (`50000`) and `<bound>` for a duration
+//! in its largest whole unit (`15m`, `2h`): the service levels a scenario declares.
 
 /// What a metric counts or measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub enum Unit {
     PerHour,
     /// `1` for Growing, `0` for Normal (names end in `growing`).
     Status,
+    /// A share from 0 to 1 (names hold `.share_over.`); bounds may be written `5%`.
+    Fraction,
 }
 
 impl Unit {
@@ -43,6 +47,7 @@ impl Unit {
             Unit::Minutes => "minutes",
             Unit::PerHour => "records per hour",
             Unit::Status => "1 Growing, 0 Normal",
+            Unit::Fraction => "fraction (0 to 1)",
         }
     }
 }
@@ -115,18 +120,22 @@ pub enum Group {
     Latency,
     /// The admin page at the end of the horizon.
     Dashboard,
+    /// Service levels over the run: time above a level, shares slower than a bound, time
+    /// Growing.
+    ServiceLevels,
     /// Derived by `syncsim schedule` over a bulk update and its parts.
     Plan,
 }
 
 impl Group {
     /// Every group, in the order of the documentation.
-    pub const ALL: [Group; 6] = [
+    pub const ALL: [Group; 7] = [
         Group::RunTotals,
         Group::ErrorsApi,
         Group::Event,
         Group::Latency,
         Group::Dashboard,
+        Group::ServiceLevels,
         Group::Plan,
     ];
 
@@ -138,6 +147,7 @@ impl Group {
             Group::Event => "event",
             Group::Latency => "latency",
             Group::Dashboard => "dashboard",
+            Group::ServiceLevels => "service-levels",
             Group::Plan => "plan",
         }
     }
@@ -211,9 +221,9 @@ const fn m(
 }
 
 use Better::{Higher, Lower, Neither};
-use Group::{Dashboard, ErrorsApi, Event, Latency, Plan, RunTotals};
+use Group::{Dashboard, ErrorsApi, Event, Latency, Plan, RunTotals, ServiceLevels};
 use Missing::{Impossible as Always, Infinite, NoData, NotWithinHorizon as Never};
-use Unit::{Count, Hours, Minutes, PerHour, Status};
+use Unit::{Count, Fraction, Hours, Minutes, PerHour, Status};
 
 /// Every metric, in the order documented (within a group, the order of `summary.json`).
 #[rustfmt::skip]
@@ -248,9 +258,16 @@ pub const CATALOGUE: &[MetricDef] = &[
     m("api.peak_usage", Count, Lower, Always, ErrorsApi, "Highest number of calls in the rolling 24 hours at any instant, exact (not limited to the sample grid). Other integrations can take it above `api.daily_limit`."),
     m("api.paused_h", Hours, Lower, Always, ErrorsApi, "Hours the sync was paused because no call fitted in the allowance (0 without a `daily_limit`)."),
     m("api.suppressed_h", Hours, Lower, Always, ErrorsApi, "Hours retries were held back because the past 24 hours' usage was above the suppression threshold: while a due retry waits in the retry queue, or records whose nightly retry was held wait in the timeout queue (until a nightly retry goes ahead, or they leave the queue through a new edit or `retry_errored`), up to the end of the horizon ([model.md](model.md#suppression))."),
+    m("api.suppressions", Count, Lower, Always, ErrorsApi, "Spells of suppression: the rows of `suppression.csv`."),
+    m("api.suppressed_first_at_h", Hours, Higher, Never, ErrorsApi, "When retries were first held back, hours since start; `null` (never) if they never were."),
+    m("failed_max_per_h", PerHour, Lower, Always, ErrorsApi, "Most failed attempts in one hour bucket (the `failed` column of `errors.csv`)."),
+    m("retry_queue_oldest_h", Hours, Lower, Always, ErrorsApi, "The longest a record in the retry queue had been pending at a whole hour (its age from the edit that first made it pending; the largest `oldest_retry_h` of `errors.csv`); 0 when the queue was empty at every whole hour."),
+    m("timeout_queue_oldest_h", Hours, Lower, Always, ErrorsApi, "The same for the timeout queue (`oldest_timeout_h`)."),
     m("backlog.max_at_h", Hours, Neither, Always, RunTotals, "When the highest total backlog was first reached, hours since start."),
     m("backlog.end", Count, Lower, Always, RunTotals, "Total backlog at the end of the horizon (same as `pending_end`)."),
     m("backlog.oldest_age_end_h", Hours, Lower, NoData, RunTotals, "Age at the end of the horizon of the oldest pending record, hours; `null` when nothing is pending."),
+    m("end_h", Hours, Neither, Always, RunTotals, "The end of the run, hours since start: the horizon, or for a run until clear the whole hour after everything cleared, or its cap ([model.md](model.md#until-clear))."),
+    m("all_clear_at_h", Hours, Lower, Never, RunTotals, "When everything had cleared, hours since start: every `bulk_update` and `enable_object` event cleared and recovered, and the backlog at the start had all left; 0 with nothing to wait for; `null` if not within the run."),
     m("event.<event>.clear_h", Hours, Lower, Never, Event, "Clear time, hours from the first edit; `null` if it did not clear within the horizon."),
     m("event.<event>.recovery_h", Hours, Lower, Never, Event, "Recovery time, hours from the first edit; `null` if not within the horizon."),
     m("event.<event>.edits", Count, Neither, Always, Event, "Edits it made within the horizon."),
@@ -283,6 +300,11 @@ pub const CATALOGUE: &[MetricDef] = &[
     m("dashboard.<Object>.min_per_h", PerHour, Higher, Always, Dashboard, "Fewest completed in one hour."),
     m("dashboard.<Object>.est_backlog_h", Hours, Lower, Infinite, Dashboard, "Estimated backlog time, hours. **`null` here means infinite** (no records completed in the hours considered), the `inf` of `dashboard.csv`."),
     m("dashboard.<Object>.growing", Status, Lower, Always, Dashboard, "`1` if the object's status is Growing, else `0`."),
+    m("backlog.hours_above.<level>", Hours, Lower, Always, ServiceLevels, "Hours the total backlog was above the level (strictly), on the sample grid: each sample above it counts until the next sample."),
+    m("latency.<Object>.share_over.<bound>", Fraction, Lower, NoData, ServiceLevels, "Share of the object's synced updates (both directions) whose latency was above the bound, exact; `null` when it synced none."),
+    m("dashboard.growing_h", Hours, Lower, Always, ServiceLevels, "Hours the page read Growing for the total backlog: the status read at each whole hour holds until the next."),
+    m("dashboard.<Object>.growing_h", Hours, Lower, Always, ServiceLevels, "The same for one object."),
+    m("event.<event>.growing_after_h", Hours, Neither, Never, ServiceLevels, "Hours from its first edit to the first whole-hour reading after it at which its object's status is Growing: how soon the page shows it; `null` if the page never did within the run."),
     m("plan.clear_h", Hours, Lower, Never, Plan, "From the first edit of the first part until none of any part's entries is pending or in flight, hours; never if some part did not clear within the horizon. Equal to `event.<NAME>.clear_h` when unsplit."),
     m("plan.clear_at_h", Hours, Lower, Never, Plan, "When that happens, hours after the scenario's start (for deadlines: `plan.clear_at_h p90 <= 56h`)."),
 ];
@@ -310,6 +332,8 @@ fn matches(pattern: &[&str], name: &[&str]) -> bool {
             let fits = match *p {
                 "<Object>" => !first.is_empty(),
                 "<dir>" => *first == "to_marketing" || *first == "to_crm",
+                "<level>" => !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()),
+                "<bound>" => crate::units::parse_duration(first).is_ok_and(|ms| ms > 0),
                 literal => literal == *first,
             };
             fits && matches(rest, tail)
@@ -358,6 +382,20 @@ mod tests {
         );
         assert_eq!(find("dashboard.growing"), Some("dashboard.growing"));
         assert_eq!(find("event.clear_h"), None, "an event needs a name");
+        assert_eq!(
+            find("backlog.hours_above.50000"),
+            Some("backlog.hours_above.<level>")
+        );
+        assert_eq!(find("backlog.hours_above.50K"), None);
+        assert_eq!(
+            find("latency.Lead.share_over.15m"),
+            Some("latency.<Object>.share_over.<bound>")
+        );
+        assert_eq!(find("latency.Lead.share_over.soon"), None);
+        assert_eq!(
+            find("event.bulk.growing_after_h"),
+            Some("event.<event>.growing_after_h")
+        );
         assert_eq!(find("no.such.metric"), None);
     }
 
@@ -376,8 +414,10 @@ mod tests {
             let p = def.pattern;
             let expected = if p.ends_with("_per_h") {
                 Unit::PerHour
-            } else if p.ends_with("_h") {
+            } else if p.ends_with("_h") || p.contains(".hours_above.") {
                 Unit::Hours
+            } else if p.contains(".share_over.") {
+                Unit::Fraction
             } else if p.ends_with("_min") {
                 Unit::Minutes
             } else if p.ends_with("growing") {

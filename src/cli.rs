@@ -2,7 +2,8 @@
 //! `cli/`, and the mapping of every failure to a documented exit code.
 //!
 //! Exit codes (`docs/cli.md`): 0 success; 1 an expectation failed (`check`); 2 bad input (a
-//! scenario or an argument); 3 output could not be written; 130 interrupted.
+//! scenario or an argument); 3 output could not be written; 128 + the signal when stopped by
+//! one: 129 SIGHUP, 130 SIGINT (Ctrl-C), 143 SIGTERM.
 
 // clap turns the doc comments of arguments into `--help` text, where placeholders such as
 // `<scenario name>` read as they should; rustdoc would take them for HTML tags.
@@ -38,8 +39,12 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code: output could not be written.
 pub const EXIT_OUTPUT: u8 = 3;
-/// Exit code: interrupted (Ctrl-C).
+/// Exit code: hung up (SIGHUP, the terminal closed), 128 + 1.
+pub const EXIT_HUNG_UP: u8 = 129;
+/// Exit code: interrupted (SIGINT, Ctrl-C), 128 + 2.
 pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code: terminated (SIGTERM, as `kill` and CI runners send), 128 + 15.
+pub const EXIT_TERMINATED: u8 = 143;
 
 /// syncsim: simulate a CRM record-sync backlog before you press the button.
 #[derive(Debug, Parser)]
@@ -51,7 +56,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
                   policy and timed events such as a mass update) in a deterministic discrete-event \
                   simulation, and reports how high the backlog climbs, when it clears, which objects \
                   starve and how stale records get.",
-    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n  syncsim sweep scenarios/reference.toml --set sync.workers=1..4 --replications 20\n  syncsim solve scenarios/reference.toml --vary sync.throughput --range 10000..100000 --target \"event.opportunity_bulk.clear_h p90 <= 8h\"\n  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 2h\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 130 interrupted.\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md. Planning: docs/planner.md."
+    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n  syncsim sweep scenarios/reference.toml --set sync.workers=1..4 --replications 20\n  syncsim solve scenarios/reference.toml --vary sync.throughput --range 10000..100000 --target \"event.opportunity_bulk.clear_h p90 <= 8h\"\n  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 2h\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 129 hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM).\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md. Planning: docs/planner.md."
 )]
 pub struct Cli {
     /// What to do.
@@ -94,9 +99,14 @@ pub struct ScenarioArgs {
     /// Seed of the run, overriding the scenario's `seed`.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
-    /// Simulated span, overriding the scenario's `horizon` (e.g. `36h`, `7d`).
+    /// Simulated span, overriding the scenario's `horizon` (e.g. `36h`, `7d`), or
+    /// `until-clear`: run until everything has cleared, at most `--horizon-cap`.
     #[arg(long, value_name = "DURATION")]
     pub horizon: Option<String>,
+    /// The most a run until clear may last, overriding the scenario's `horizon_cap`
+    /// [default: 30d].
+    #[arg(long, value_name = "DURATION")]
+    pub horizon_cap: Option<String>,
     /// Override any scenario value by its key path, validated like the file
     /// (e.g. `--set sync.workers=2`, `--set events.currency_update.count=500000`). Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -188,14 +198,15 @@ impl ScenarioArgs {
         Ok((sc, note))
     }
 
-    /// Every override in the order applied: `--seed`, `--horizon`, then each `--set`.
+    /// Every override in the order applied: `--seed`, `--horizon`, `--horizon-cap`, then
+    /// each `--set`.
     pub fn overrides(&self) -> Vec<Override> {
         let mut overrides = self.shorthands();
         overrides.extend(self.set.iter().map(|s| Override::set(s)));
         overrides
     }
 
-    /// The arguments that load this scenario again (the file, `--seed`, `--horizon`, each
+    /// The arguments that load this scenario again (the file, `--seed`, `--horizon`, `--horizon-cap`, each
     /// `--set`, and a snapshot given on the command line), as a shard's part records them.
     pub fn arguments(&self, initial_backlog: Option<&Path>, skip_bad_rows: bool) -> Vec<String> {
         let mut a = vec![self.file.display().to_string()];
@@ -204,6 +215,9 @@ impl ScenarioArgs {
         }
         if let Some(h) = &self.horizon {
             a.extend(["--horizon".to_string(), h.clone()]);
+        }
+        if let Some(cap) = &self.horizon_cap {
+            a.extend(["--horizon-cap".to_string(), cap.clone()]);
         }
         for set in &self.set {
             a.extend(["--set".to_string(), set.clone()]);
@@ -217,7 +231,7 @@ impl ScenarioArgs {
         a
     }
 
-    /// `--seed` and `--horizon`, applied before any `--set`.
+    /// `--seed`, `--horizon` and `--horizon-cap`, applied before any `--set`.
     pub fn shorthands(&self) -> Vec<Override> {
         let mut flags = Vec::new();
         if let Some(seed) = self.seed {
@@ -225,6 +239,9 @@ impl ScenarioArgs {
         }
         if let Some(h) = &self.horizon {
             flags.push(Override::horizon(h));
+        }
+        if let Some(cap) = &self.horizon_cap {
+            flags.push(Override::horizon_cap(cap));
         }
         flags
     }
@@ -396,24 +413,48 @@ impl CliError {
     }
 }
 
-/// Makes Ctrl-C (SIGINT) stop the process cleanly: temporary files and folders the run
-/// created are removed, reports already in place stay complete, and the exit code is
-/// [`EXIT_INTERRUPTED`]. Call once, first thing.
+/// Makes SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the process cleanly: temporary files and
+/// folders the run created are removed, reports already in place stay complete, and the
+/// exit code is 128 + the signal ([`EXIT_INTERRUPTED`], [`EXIT_TERMINATED`],
+/// [`EXIT_HUNG_UP`]). The folder lock goes with the process. Call once, first thing.
+#[cfg(unix)]
 pub fn handle_interrupts() {
-    // Without a handler Ctrl-C still stops the run, only less tidily: not worth failing for.
-    let _ = ctrlc::set_handler(|| {
-        let finished = syncsim::report::output::abandon();
-        let _ = writeln!(
-            io::stderr(),
-            "error: interrupted; {}",
-            if finished {
-                "the reports had been written in full"
-            } else {
-                "no report was written and no temporary file is left"
-            }
-        );
-        std::process::exit(EXIT_INTERRUPTED.into())
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    // Without a handler a signal still stops the run, only less tidily: not worth failing for.
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let (what, code) = match signal {
+                SIGTERM => ("terminated (SIGTERM)", EXIT_TERMINATED),
+                SIGHUP => ("hung up (SIGHUP)", EXIT_HUNG_UP),
+                _ => ("interrupted", EXIT_INTERRUPTED),
+            };
+            stop(what, code)
+        }
     });
+}
+
+/// Makes Ctrl-C stop the process cleanly, as on Unix (where SIGTERM and SIGHUP do too).
+#[cfg(not(unix))]
+pub fn handle_interrupts() {
+    let _ = ctrlc::set_handler(|| stop("interrupted", EXIT_INTERRUPTED));
+}
+
+/// Stops all output for good, says so and ends the process with `code`.
+fn stop(what: &str, code: u8) -> ! {
+    let finished = syncsim::report::output::abandon();
+    let _ = writeln!(
+        io::stderr(),
+        "error: {what}; {}",
+        if finished {
+            "the reports had been written in full"
+        } else {
+            "no report was written and no temporary file is left"
+        }
+    );
+    std::process::exit(code.into())
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -432,6 +473,11 @@ pub fn main(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // Only a signal stops output: its handler says so and ends the process with the
+        // signal's own code, so this thread must not race it to a message and an exit.
+        Err(CliError::Output(OutputError::Interrupted)) => loop {
+            std::thread::park();
+        },
         Err(e) => {
             let _ = writeln!(io::stderr(), "error: {e}");
             ExitCode::from(e.exit_code())

@@ -7,45 +7,80 @@
 //! all start pending anyway, is read once into a [`BacklogSnapshot`] and checked against each
 //! scenario it is used with.
 
+pub mod inputs;
+pub mod reader;
+
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::engine::{EditEvent, EditSource, RecordedEdit, ReplaySources};
+use crate::engine::{EditEvent, RecordedEdit, ReplaySources};
+use crate::scenario::error::screen_text;
 use crate::scenario::{Direction, InitialEntry, QueueId, Scenario, ScenarioSpec};
-use crate::units::{Instant, Millis};
+use crate::units::{Instant, Millis, HOUR};
+pub use reader::{DataKind, DataReader, Place, Row};
 
 /// Columns of a change log.
 pub const CHANGES_HEADER: [&str; 5] = ["time_utc", "object", "record", "direction", "synced"];
 /// Columns of a backlog snapshot.
 pub const BACKLOG_HEADER: [&str; 4] = ["object", "record", "stamp_utc", "direction"];
 
-/// Why a data file cannot be used.
+/// A path as a message shows it: control characters escaped, a long one shortened.
+fn shown(path: &Path) -> String {
+    screen_text(&path.display().to_string(), 200)
+}
+
+/// Why a data file cannot be used. Every message names the file, and shows what it echoes
+/// from it with control characters escaped and long values shortened, so it fits on a
+/// screen whatever the file holds.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file cannot be read.
-    #[error("cannot read '{path}': {source}")]
+    #[error("cannot read '{}': {source}", shown(path))]
     Io {
         /// The file.
         path: PathBuf,
         /// The error.
         source: io::Error,
     },
+    /// The file is not a data file that can be read at all: a folder, too large, a row
+    /// too long, an empty file, an unreadable header.
+    #[error("'{}': {}", shown(path), screen_text(message, 800))]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line when there is one.
+        message: String,
+    },
     /// Rows that are wrong (and not skipped).
-    #[error("'{path}': {count} bad rows{more}:\n{lines}\n(fix them, or pass --skip-bad-rows to leave them out; formats: docs/data.md)")]
+    #[error("'{}': {count} bad rows{more}:\n{lines}\n(fix them, or pass --skip-bad-rows to leave them out; formats: docs/data.md)", shown(path))]
     BadRows {
         /// The file.
         path: PathBuf,
         /// How many.
-        count: usize,
-        /// The first few, one per line.
+        count: u64,
+        /// The first few, one per line, each already made safe to show.
         lines: String,
         /// "; the first 10:" when there are more.
         more: String,
     },
+    /// A snapshot named by a scenario's `initial_backlog_file` that cannot be used.
+    #[error(
+        "scenario '{}': initial_backlog_file: {error}",
+        screen_text(scenario, 200)
+    )]
+    InScenario {
+        /// The scenario, as its errors name it (with the override that named the file).
+        scenario: String,
+        /// What is wrong with the file.
+        error: Box<DataError>,
+    },
     /// The header is not the documented one.
-    #[error("'{path}': the header must be `{expected}` (got `{got}`)")]
+    #[error(
+        "'{}': line 1: the header must be `{expected}` (got `{}`)",
+        shown(path),
+        screen_text(got, 200)
+    )]
     Header {
         /// The file.
         path: PathBuf,
@@ -56,76 +91,12 @@ pub enum DataError {
     },
 }
 
-pub(crate) fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>, DataError> {
-    let file = File::open(path).map_err(|source| DataError::Io {
-        path: path.into(),
-        source,
-    })?;
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(BufReader::new(file)))
-}
+/// Longest message shown for one bad row: ten of them, with their places, fit on a screen.
+const MAX_ROW_MESSAGE: usize = 180;
 
-pub(crate) fn check_header<R: Read>(
-    path: &Path,
-    reader: &mut csv::Reader<R>,
-    expected: &[&str],
-) -> Result<(), DataError> {
-    let got = reader
-        .headers()
-        .map_err(|e| DataError::Io {
-            path: path.into(),
-            source: io::Error::other(e.to_string()),
-        })?
-        .clone();
-    if got.iter().map(str::trim).ne(expected.iter().copied()) {
-        return Err(DataError::Header {
-            path: path.into(),
-            expected: expected.join(","),
-            got: got.iter().collect::<Vec<_>>().join(","),
-        });
-    }
-    Ok(())
-}
-
-/// Reads every row of `path` (whose header must be `header`), calling `f` with its line
-/// number; unreadable rows are recorded in `report` as bad.
-pub(crate) fn each_row(
-    path: &Path,
-    header: &[&str],
-    report: &mut RowReport,
-    f: impl FnMut(u64, &csv::StringRecord, &mut RowReport),
-) -> Result<(), DataError> {
-    let mut reader = open(path)?;
-    check_header(path, &mut reader, header)?;
-    each_record(&mut reader, report, f);
-    Ok(())
-}
-
-/// Reads the rows left in `reader` (its header already read), calling `f` with each row and
-/// its line number; unreadable rows are recorded in `report` as bad.
-pub(crate) fn each_record<R: std::io::Read>(
-    reader: &mut csv::Reader<R>,
-    report: &mut RowReport,
-    mut f: impl FnMut(u64, &csv::StringRecord, &mut RowReport),
-) {
-    let mut row = csv::StringRecord::new();
-    let mut line = 1u64;
-    loop {
-        line += 1;
-        match reader.read_record(&mut row) {
-            Ok(false) => return,
-            Ok(true) => f(line, &row, report),
-            Err(e) => report.bad_row(line, format!("not CSV: {e}")),
-        }
-    }
-}
-
-/// A row's fields as plain strings.
-pub(crate) fn field(record: &csv::StringRecord, i: usize) -> &str {
-    record.get(i).unwrap_or("").trim()
-}
+/// Most bad rows whose line numbers are kept (the count goes on): a file of millions of bad
+/// rows is reported, and skipped, without holding millions of numbers.
+pub const KEPT_BAD_LINES: usize = 1_000;
 
 fn parse_object(sc: &ScenarioSpec, name: &str) -> Result<usize, String> {
     sc.object_index(name).ok_or_else(|| {
@@ -198,9 +169,11 @@ pub(crate) fn parse_bool(text: &str) -> Result<bool, String> {
 /// Collects bad rows: rejects the file, or with `skip` leaves them out.
 #[derive(Debug, Default)]
 pub struct RowReport {
-    /// Line numbers of bad rows (1-based, the header is line 1).
+    /// Line numbers of the first [`KEPT_BAD_LINES`] bad rows (1-based, the header is line 1).
     pub bad: BTreeSet<u64>,
-    /// The first few messages.
+    /// How many rows were bad, all told.
+    pub bad_count: u64,
+    /// The first few messages, each on one line and safe to show.
     pub messages: Vec<String>,
     /// Rows outside the simulated span (before the start, or at or after the horizon).
     pub outside: u64,
@@ -209,21 +182,26 @@ pub struct RowReport {
 }
 
 impl RowReport {
-    pub(crate) fn bad_row(&mut self, line: u64, why: String) {
-        self.bad.insert(line);
+    /// Records a bad row: where, and why (what it echoes from the file is made safe to show).
+    pub(crate) fn bad_row(&mut self, place: Place, why: String) {
+        self.bad_count += 1;
+        if self.bad.len() < KEPT_BAD_LINES {
+            self.bad.insert(place.line);
+        }
         if self.messages.len() < 10 {
-            self.messages.push(format!("  line {line}: {why}"));
+            self.messages
+                .push(format!("  {place}: {}", screen_text(&why, MAX_ROW_MESSAGE)));
         }
     }
 
     pub(crate) fn into_result(self, path: &Path, skip: bool) -> Result<Self, DataError> {
-        if self.bad.is_empty() || skip {
+        if self.bad_count == 0 || skip {
             return Ok(self);
         }
         Err(DataError::BadRows {
             path: path.into(),
-            count: self.bad.len(),
-            more: if self.bad.len() > self.messages.len() {
+            count: self.bad_count,
+            more: if self.bad_count > self.messages.len() as u64 {
                 format!("; the first {}", self.messages.len())
             } else {
                 String::new()
@@ -234,17 +212,17 @@ impl RowReport {
 
     /// A one-line note of what was left out, for the terminal.
     pub fn note(&self, path: &Path) -> Option<String> {
-        if self.bad.is_empty() && self.outside == 0 {
+        if self.bad_count == 0 && self.outside == 0 {
             return None;
         }
         let mut parts = Vec::new();
-        if !self.bad.is_empty() {
+        if self.bad_count > 0 {
             let first: Vec<String> = self.bad.iter().take(5).map(u64::to_string).collect();
             parts.push(format!(
                 "{} bad rows skipped (lines {}{})",
-                self.bad.len(),
+                self.bad_count,
                 first.join(", "),
-                if self.bad.len() > 5 { ", ..." } else { "" }
+                if self.bad_count > 5 { ", ..." } else { "" }
             ));
         }
         if self.outside > 0 {
@@ -253,18 +231,20 @@ impl RowReport {
                 self.outside
             ));
         }
-        Some(format!("{}: {}", path.display(), parts.join("; ")))
+        Some(format!("{}: {}", shown(path), parts.join("; ")))
     }
 }
 
-/// A validated change log, ready to replay.
+/// A validated change log, ready to replay: read once, its edits within the span held by
+/// (object, direction), 16 bytes each.
 #[derive(Debug)]
 pub struct ChangeLog {
-    path: PathBuf,
     /// What the validation found.
     pub report: RowReport,
-    /// Streams present, by (object, direction).
-    streams: Vec<(usize, Direction)>,
+    /// Edits of each (object, direction) present, in time order.
+    streams: Vec<(usize, Direction, Vec<RecordedEdit>)>,
+    /// The first and last edit replayed, ms after the start; `None` when none is.
+    pub span: Option<(Millis, Millis)>,
 }
 
 /// One parsed change-log row.
@@ -276,19 +256,21 @@ struct Change {
     synced: bool,
 }
 
-fn parse_change(sc: &Scenario, row: &csv::StringRecord) -> Result<Change, String> {
+/// A row's problem: the field it is in (`None`: the whole row) and what is wrong.
+type RowError = (Option<usize>, String);
+
+fn parse_change(sc: &Scenario, row: &Row) -> Result<Change, RowError> {
     if row.len() != CHANGES_HEADER.len() {
-        return Err(format!(
-            "{} fields; expected {}",
-            row.len(),
-            CHANGES_HEADER.len()
+        return Err((
+            None,
+            format!("{} fields; expected {}", row.len(), CHANGES_HEADER.len()),
         ));
     }
-    let time = parse_time(sc, field(row, 0))?;
-    let object = parse_object(sc, field(row, 1))?;
-    let record = parse_record(sc, object, field(row, 2))?;
-    let direction = parse_direction(sc, object, field(row, 3))?;
-    let synced = parse_bool(field(row, 4))?;
+    let time = parse_time(sc, row.get(0)).map_err(|e| (Some(0), e))?;
+    let object = parse_object(sc, row.get(1)).map_err(|e| (Some(1), e))?;
+    let record = parse_record(sc, object, row.get(2)).map_err(|e| (Some(2), e))?;
+    let direction = parse_direction(sc, object, row.get(3)).map_err(|e| (Some(3), e))?;
+    let synced = parse_bool(row.get(4)).map_err(|e| (Some(4), e))?;
     Ok(Change {
         time,
         object,
@@ -298,110 +280,102 @@ fn parse_change(sc: &Scenario, row: &csv::StringRecord) -> Result<Change, String
     })
 }
 
+/// Where a row's problem is.
+fn place(row: &Row, field: Option<usize>) -> Place {
+    match field {
+        Some(i) => row.at(i),
+        None => Place::line(row.line),
+    }
+}
+
 impl ChangeLog {
-    /// Validates every row of `path` against `sc` (first pass). With `skip`, bad rows are left
-    /// out (and listed in the report); without, any bad row rejects the file.
+    /// Reads the change log at `path` once, checking every row against `sc` and keeping the
+    /// edits within its span. With `skip`, bad rows are left out (and listed in the
+    /// report); without, any bad row rejects the file. A named pipe works.
     pub fn open(path: &Path, sc: &Scenario, skip: bool) -> Result<Self, DataError> {
+        let mut reader = reader::open(path, DataKind::ChangeLog)?;
+        Self::read(&mut reader, sc, skip)
+    }
+
+    /// Reads a change log from `reader`, as [`ChangeLog::open`] does.
+    pub fn read<R: Read>(
+        reader: &mut DataReader<R>,
+        sc: &Scenario,
+        skip: bool,
+    ) -> Result<Self, DataError> {
+        let mut row = reader.expect_header(&CHANGES_HEADER)?;
         let mut report = RowReport::default();
-        let mut last = vec![i64::MIN; sc.objects.len() * 2];
-        let mut present = vec![false; sc.objects.len() * 2];
-        each_row(
-            path,
-            &CHANGES_HEADER,
-            &mut report,
-            |line, row, report| match parse_change(sc, row) {
-                Err(why) => report.bad_row(line, why),
-                Ok(c) => {
-                    let q = QueueId::new(c.object, c.direction).index();
-                    if c.time < last[q] {
-                        report.bad_row(line, format!("out of time order for {} {}: edits of one object and direction must not go back in time", sc.objects[c.object].name, c.direction.name()));
-                    } else if c.time < 0 || c.time >= sc.horizon as i64 {
-                        last[q] = c.time;
-                        report.outside += 1;
-                    } else {
-                        last[q] = c.time;
-                        present[q] = true;
-                        report.rows += 1;
-                    }
-                }
-            },
-        )?;
-        let report = report.into_result(path, skip)?;
-        let streams = (0..present.len())
-            .filter(|q| present[*q])
-            .map(|q| {
-                let q = QueueId::from_index(q);
-                (q.object(), q.direction())
-            })
-            .collect();
-        Ok(ChangeLog {
-            path: path.into(),
-            report,
-            streams,
-        })
-    }
-
-    /// One source per (object, direction) present, each reading the file on its own.
-    pub fn sources<'a>(&self, sc: &'a Scenario) -> Result<ReplaySources<'a>, DataError> {
-        let mut out: ReplaySources<'a> = Vec::new();
-        for &(object, direction) in &self.streams {
-            let mut reader = open(&self.path)?;
-            check_header(&self.path, &mut reader, &CHANGES_HEADER)?;
-            out.push((
-                object,
-                direction,
-                Box::new(StreamReader {
-                    sc,
-                    reader,
-                    bad: self.report.bad.clone(),
-                    line: 1,
-                    object,
-                    direction,
-                    row: csv::StringRecord::new(),
-                }),
-            ));
-        }
-        Ok(out)
-    }
-}
-
-/// Reads one (object, direction)'s rows of a validated change log.
-struct StreamReader<'a> {
-    sc: &'a Scenario,
-    reader: csv::Reader<BufReader<File>>,
-    bad: BTreeSet<u64>,
-    line: u64,
-    object: usize,
-    direction: Direction,
-    row: csv::StringRecord,
-}
-
-impl EditSource for StreamReader<'_> {
-    fn next_edit(&mut self) -> Option<RecordedEdit> {
-        loop {
-            self.line += 1;
-            // The file was validated; a read error here means it changed since: stop.
-            if !self.reader.read_record(&mut self.row).ok()? {
-                return None;
-            }
-            if self.bad.contains(&self.line) {
-                continue;
-            }
-            let Ok(c) = parse_change(self.sc, &self.row) else {
-                continue;
+        let queues = sc.objects.len() * 2;
+        let mut last = vec![i64::MIN; queues];
+        let mut edits: Vec<Vec<RecordedEdit>> = vec![Vec::new(); queues];
+        let mut span: Option<(Millis, Millis)> = None;
+        reader.each_row(&mut row, &mut report, |row, report| {
+            let c = match parse_change(sc, row) {
+                Err((field, why)) => return report.bad_row(place(row, field), why),
+                Ok(c) => c,
             };
-            if c.object == self.object
-                && c.direction == self.direction
-                && c.time >= 0
-                && c.time < self.sc.horizon as i64
-            {
-                return Some(RecordedEdit {
+            let q = QueueId::new(c.object, c.direction).index();
+            if c.time < last[q] {
+                report.bad_row(
+                    row.at(0),
+                    format!(
+                        "out of time order for {} {}: edits of one object and direction \
+                         must not go back in time",
+                        sc.objects[c.object].name,
+                        c.direction.name()
+                    ),
+                );
+            } else if c.time < 0 || c.time >= sc.horizon as i64 {
+                last[q] = c.time;
+                report.outside += 1;
+            } else {
+                last[q] = c.time;
+                edits[q].push(RecordedEdit {
                     time: c.time as Millis,
                     record: c.record,
                     synced: c.synced,
                 });
+                report.rows += 1;
+                let t = c.time as Millis;
+                span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
             }
-        }
+        })?;
+        let report = report.into_result(reader.path(), skip)?;
+        let streams = edits
+            .into_iter()
+            .enumerate()
+            .filter(|(_, e)| !e.is_empty())
+            .map(|(q, mut e)| {
+                e.shrink_to_fit();
+                let q = QueueId::from_index(q);
+                (q.object(), q.direction(), e)
+            })
+            .collect();
+        Ok(ChangeLog {
+            report,
+            streams,
+            span,
+        })
+    }
+
+    /// How far into the run the log's edits reach: the whole hour (from the start) after its
+    /// last edit replayed, 0 when it replays none. Background edits after it are missing
+    /// from the replay, not zero by choice.
+    pub fn covered_until(&self) -> Millis {
+        self.span.map_or(0, |(_, last)| (last / HOUR + 1) * HOUR)
+    }
+
+    /// One source per (object, direction) present, reading the edits held.
+    pub fn sources<'a>(&'a self, _sc: &'a Scenario) -> Result<ReplaySources<'a>, DataError> {
+        Ok(self
+            .streams
+            .iter()
+            .map(|(object, direction, edits)| {
+                let source: Box<dyn crate::engine::EditSource + 'a> =
+                    Box::new(edits.iter().copied());
+                (*object, *direction, source)
+            })
+            .collect())
     }
 }
 
@@ -420,10 +394,10 @@ pub struct BacklogSnapshot {
 /// One row of a snapshot, read but not yet checked against a scenario.
 #[derive(Debug)]
 struct SnapshotRow {
-    /// 1-based line number (the header is line 1).
-    line: u64,
-    /// Its fields, or why the row cannot be read whatever the scenario.
-    fields: Result<SnapshotFields, String>,
+    /// Where its fields start.
+    places: Box<[Place]>,
+    /// Its fields, or where and why the row cannot be used whatever the scenario.
+    fields: Result<SnapshotFields, (Place, String)>,
 }
 
 /// A snapshot row's fields, parsed as far as they can be without a scenario; an error keeps
@@ -443,55 +417,58 @@ struct SnapshotFields {
 }
 
 impl BacklogSnapshot {
-    /// Reads a snapshot from `reader` (to its end), which `path` names in messages.
-    pub fn from_reader(path: &Path, reader: impl Read) -> Result<Self, DataError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(BufReader::new(reader));
-        check_header(path, &mut reader, &BACKLOG_HEADER)?;
+    /// Reads a snapshot from `reader` (to its end).
+    pub fn read<R: Read>(reader: &mut DataReader<R>) -> Result<Self, DataError> {
+        let mut row = reader.expect_header(&BACKLOG_HEADER)?;
         let mut names: Vec<String> = Vec::new();
         let mut rows = Vec::new();
-        let mut row = csv::StringRecord::new();
-        let mut line = 1u64;
-        loop {
-            line += 1;
-            let fields = match reader.read_record(&mut row) {
-                Ok(false) => break,
-                Ok(true) if row.len() != BACKLOG_HEADER.len() => Err(format!(
-                    "{} fields; expected {}",
-                    row.len(),
-                    BACKLOG_HEADER.len()
-                )),
-                Ok(true) => {
-                    let name = field(&row, 0);
-                    let object = match names.iter().position(|n| n == name) {
-                        Some(i) => i,
-                        None => {
-                            names.push(name.to_string());
-                            names.len() - 1
-                        }
-                    } as u32;
-                    let record = field(&row, 1);
-                    let stamp = field(&row, 2);
-                    let direction = field(&row, 3);
-                    Ok(SnapshotFields {
-                        object,
-                        record: record.parse::<u64>().map_err(|_| record.into()),
-                        stamp: Instant::parse(stamp).map_err(|e| e.to_string().into()),
-                        stamp_text: stamp.into(),
-                        direction: Direction::ALL
-                            .into_iter()
-                            .find(|d| d.name() == direction)
-                            .ok_or_else(|| direction.into()),
+        reader.each_row_or_problem(&mut row, |read| {
+            let row = match read {
+                Ok(row) => row,
+                Err(problem) => {
+                    return rows.push(SnapshotRow {
+                        places: Box::new([]),
+                        fields: Err(problem),
                     })
                 }
-                Err(e) => Err(format!("not CSV: {e}")),
             };
-            rows.push(SnapshotRow { line, fields });
-        }
+            let places: Box<[Place]> = (0..row.len().min(BACKLOG_HEADER.len()))
+                .map(|i| row.at(i))
+                .collect();
+            if row.len() != BACKLOG_HEADER.len() {
+                let why = format!("{} fields; expected {}", row.len(), BACKLOG_HEADER.len());
+                return rows.push(SnapshotRow {
+                    places,
+                    fields: Err((Place::line(row.line), why)),
+                });
+            }
+            let name = row.get(0);
+            let object = match names.iter().position(|n| n == name) {
+                Some(i) => i,
+                None => {
+                    names.push(name.to_string());
+                    names.len() - 1
+                }
+            } as u32;
+            let record = row.get(1);
+            let stamp = row.get(2);
+            let direction = row.get(3);
+            rows.push(SnapshotRow {
+                places,
+                fields: Ok(SnapshotFields {
+                    object,
+                    record: record.parse::<u64>().map_err(|_| record.into()),
+                    stamp: Instant::parse(stamp).map_err(|e| e.to_string().into()),
+                    stamp_text: stamp.into(),
+                    direction: Direction::ALL
+                        .into_iter()
+                        .find(|d| d.name() == direction)
+                        .ok_or_else(|| direction.into()),
+                }),
+            });
+        })?;
         Ok(BacklogSnapshot {
-            path: path.into(),
+            path: reader.path().into(),
             names,
             rows,
         })
@@ -514,19 +491,37 @@ impl BacklogSnapshot {
         let mut report = RowReport::default();
         let mut entries = Vec::new();
         for row in &self.rows {
-            let checked = row.fields.as_ref().map_err(Clone::clone).and_then(|f| {
-                let object = objects[f.object as usize].clone()?;
+            let f = match &row.fields {
+                Ok(f) => f,
+                Err((place, why)) => {
+                    report.bad_row(place.clone(), why.clone());
+                    continue;
+                }
+            };
+            let checked = (|| -> Result<InitialEntry, RowError> {
+                let object = objects[f.object as usize]
+                    .clone()
+                    .map_err(|e| (Some(0), e))?;
                 let record = match &f.record {
-                    Ok(r) => check_record(sc, object, *r)?,
-                    Err(text) => return Err(format!("record '{text}' is not a record number")),
+                    Ok(r) => check_record(sc, object, *r).map_err(|e| (Some(1), e))?,
+                    Err(text) => {
+                        return Err((Some(1), format!("record '{text}' is not a record number")))
+                    }
                 };
-                let stamp = f.stamp.as_ref().map_err(|e| e.to_string())?.0 - sc.start.0;
+                let stamp = f.stamp.as_ref().map_err(|e| (Some(2), e.to_string()))?.0 - sc.start.0;
                 if stamp > 0 {
-                    return Err(format!("stamp {} is after the scenario's start {}: a record pending at the start was stamped before it", f.stamp_text, sc.start));
+                    return Err((
+                        Some(2),
+                        format!(
+                            "stamp {} is after the scenario's start {}: a record pending at \
+                             the start was stamped before it",
+                            f.stamp_text, sc.start
+                        ),
+                    ));
                 }
                 let direction = match &f.direction {
-                    Ok(d) => check_direction(sc, object, *d)?,
-                    Err(text) => return Err(direction_error(text)),
+                    Ok(d) => check_direction(sc, object, *d).map_err(|e| (Some(3), e))?,
+                    Err(text) => return Err((Some(3), direction_error(text))),
                 };
                 Ok(InitialEntry {
                     object,
@@ -534,13 +529,18 @@ impl BacklogSnapshot {
                     record,
                     stamp,
                 })
-            });
+            })();
             match checked {
                 Ok(e) => {
                     report.rows += 1;
                     entries.push(e);
                 }
-                Err(why) => report.bad_row(row.line, why),
+                Err((field, why)) => {
+                    let place = field
+                        .and_then(|i| row.places.get(i).cloned())
+                        .unwrap_or_else(|| Place::line(row.places.first().map_or(0, |p| p.line)));
+                    report.bad_row(place, why)
+                }
             }
         }
         let report = report.into_result(&self.path, skip)?;

@@ -188,6 +188,11 @@ struct Sim<'a> {
     heap: BinaryHeap<Reverse<Scheduled>>,
     /// The last sequence number given (events and background edits share the count).
     seq: u64,
+    /// The end of the run: the horizon, or for a run "until clear" the cap until the
+    /// whole hour after everything cleared is known (docs/model.md, Until clear).
+    end: Millis,
+    /// The run goes until clear and has not cleared yet.
+    until_clear: bool,
     /// Check invariants as the run goes ([`Inputs::audit`]).
     audit: bool,
     /// (time, sequence) of the last event handled, when auditing.
@@ -231,6 +236,8 @@ impl<'a> Sim<'a> {
             now: 0,
             heap: BinaryHeap::with_capacity(64),
             seq: 0,
+            end: sc.horizon,
+            until_clear: sc.until_clear,
             audit: inputs.audit,
             last_key: 0,
             entries: Entries::new(sc, ws, inputs.separate_fifos),
@@ -249,6 +256,10 @@ impl<'a> Sim<'a> {
         sim.schedule_background_calls();
         sim.start_edits(inputs.replay, drawn);
         sim.load_initial_backlog();
+        // Everything pending now is the backlog at the start, first read at 0 h.
+        sim.observer.initial_pending = sim.entries.total_backlog;
+        // With nothing to wait for, a run until clear is clear at once.
+        sim.check_all_clear();
         sim
     }
 
@@ -271,13 +282,15 @@ impl<'a> Sim<'a> {
         heap.min((streams >> 64) as Millis)
     }
 
-    /// Runs every event before the horizon in (time, sequence) order, then observes the
-    /// horizon and returns the result, giving the large buffers back to `ws`.
+    /// Runs every event before the end of the run in (time, sequence) order, then observes
+    /// the end and returns the result, giving the large buffers back to `ws`. The end is the
+    /// horizon, or for a run until clear it comes nearer once everything has cleared (only a
+    /// batch completion or the last edit of an event moves it, never a background edit).
     fn run(mut self, ws: &mut Workspace) -> RunResult {
-        let horizon = self.sc.horizon;
         // The earliest stream edit; only a background edit changes it.
         let mut stream_at = self.next_edit_key();
         loop {
+            let horizon = self.end;
             let heap_at = self
                 .heap
                 .peek()
@@ -339,8 +352,8 @@ impl<'a> Sim<'a> {
                 Happening::BackgroundCalls => self.background_calls(),
             }
         }
-        self.now = horizon;
-        self.observe_until(horizon);
+        self.now = self.end;
+        self.observe_until(self.end);
         self.finish(ws)
     }
 }

@@ -8,11 +8,12 @@
 //! STAT  := mean | min | max | pNN (a percentile across replications, e.g. p90)   default p50
 //! OP    := <= | < | >= | > | == | !=
 //! VALUE := number with an optional K/M suffix (400K) | duration (8h, 15m, 90s, 2d)
-//!        | never | Normal | Growing
+//!        | percentage (5%) | never | Normal | Growing
 //! ```
 //!
 //! A duration is converted to the metric's unit, from the metric catalogue: hours for `..._h`
-//! metrics, minutes for `..._min` ones (so `latency.Lead.p95_min p90 <= 15m` means 15). `Normal` and
+//! metrics, minutes for `..._min` ones (so `latency.Lead.p95_min p90 <= 15m` means 15). A
+//! percentage (`5%`) bounds a share (`latency.Lead.share_over.15m <= 5%` means 0.05). `Normal` and
 //! `Growing` are 0 and 1, for the `dashboard...growing` metrics. A time that did not happen
 //! within the horizon ("never") ranks above every number: it fails an upper bound and passes
 //! a lower one.
@@ -169,7 +170,7 @@ pub fn parse(text: &str) -> Result<Expr, ExprError> {
             return Err(err(format!("'{metric}' is not a metric name")));
         }
         let (stat, rest, after) = match rest.first().and_then(|t| parse_stat(t)) {
-            Some(s) => (s?, &rest[1..], format!("{metric} {}", rest[0])),
+            Some(s) => (s.map_err(err)?, &rest[1..], format!("{metric} {}", rest[0])),
             None => (Stat::Percentile(50.0), rest, metric.to_string()),
         };
         let [op, value] = rest else {
@@ -249,7 +250,9 @@ fn tokenize(text: &str) -> Vec<&str> {
     tokens
 }
 
-fn parse_stat(token: &str) -> Option<Result<Stat, ExprError>> {
+/// The statistic `token` names; `None` when it names none, an error when it is a
+/// percentile out of the documented range, p1 to p100.
+fn parse_stat(token: &str) -> Option<Result<Stat, String>> {
     match token {
         "mean" => Some(Ok(Stat::Mean)),
         "min" => Some(Ok(Stat::Min)),
@@ -259,11 +262,8 @@ fn parse_stat(token: &str) -> Option<Result<Stat, ExprError>> {
             && t[1..].chars().all(|c| c.is_ascii_digit() || c == '.') =>
         {
             Some(match t[1..].parse::<f64>() {
-                Ok(p) if p > 0.0 && p <= 100.0 => Ok(Stat::Percentile(p)),
-                _ => Err(ExprError {
-                    text: token.into(),
-                    why: "a percentile must be p1..p100".into(),
-                }),
+                Ok(p) if (1.0..=100.0).contains(&p) => Ok(Stat::Percentile(p)),
+                _ => Err(format!("'{token}': a percentile must be p1..p100")),
             })
         }
         _ => None,
@@ -276,6 +276,30 @@ fn parse_value(metric: &str, value: &str) -> Result<Option<f64>, String> {
         "Normal" | "normal" => return Ok(Some(0.0)),
         "Growing" | "growing" => return Ok(Some(1.0)),
         _ => {}
+    }
+    let x = parse_number(metric, value)?;
+    match x {
+        Some(x) if !x.is_finite() => Err(format!(
+            "'{value}' is not a finite number: a bound must be a number, a duration or never \
+             (a NaN or infinite bound would make the condition hold always or never)"
+        )),
+        _ => Ok(x),
+    }
+}
+
+fn parse_number(metric: &str, value: &str) -> Result<Option<f64>, String> {
+    if let Some(percent) = value.strip_suffix('%') {
+        let Ok(x) = percent.parse::<f64>() else {
+            return Err(format!("'{value}' is not a percentage such as 5%"));
+        };
+        if catalogue::unit(metric) != Some(Unit::Fraction) {
+            return Err(format!(
+                "'{metric}' is not a share (its unit is {}), so '{value}' cannot be converted",
+                catalogue::unit(metric)
+                    .map_or("unknown: it is not in the metric catalogue", Unit::label)
+            ));
+        }
+        return Ok(Some(x / 100.0));
     }
     let multiplier = match value.chars().last() {
         Some('K') | Some('k') => Some(1e3),
@@ -387,6 +411,15 @@ mod tests {
             parse("event.x.clear_h 90s").unwrap_err().why,
             "'event.x.clear_h' needs an operator and a value after it; got only '90s'"
         );
+        let share =
+            parse("latency.Lead.share_over.15m p90 <= 5% and backlog.hours_above.50000 <= 6h")
+                .unwrap();
+        assert_eq!(share.conditions[0].bound, Some(0.05));
+        assert_eq!(share.conditions[1].bound, Some(6.0));
+        assert!(parse("backlog.max <= 5%")
+            .unwrap_err()
+            .why
+            .contains("is not a share"));
     }
 
     #[test]
@@ -397,6 +430,16 @@ mod tests {
             ("backlog.max <= 5h", "not a time metric"),
             ("backlog.max <= lots", "not a number"),
             ("backlog.max p0 <= 5", "p1..p100"),
+            (
+                "backlog.max p0.5 <= 5",
+                "'p0.5': a percentile must be p1..p100",
+            ),
+            ("backlog.max p100.5 <= 5", "p1..p100"),
+            ("backlog.max != NaN", "'NaN' is not a finite number"),
+            ("backlog.max <= inf", "'inf' is not a finite number"),
+            ("backlog.max <= -infinity", "not a finite number"),
+            ("backlog.max <= 1e999", "not a finite number"),
+            ("backlog.max <= nanK", "not a finite number"),
         ] {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.contains(why), "{text}: {e}");

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use crate::data::{BacklogSnapshot, DataError, RowReport};
+use crate::data::{reader, BacklogSnapshot, DataError, DataKind, DataReader, RowReport};
 use crate::engine::MemoryEstimate;
 use crate::scenario::error::SHOWN_LINE;
 use crate::scenario::{
@@ -89,6 +89,8 @@ impl ScenarioFile {
                 file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
             })
             .map_err(|e| file_error(format!("cannot read it: {e}")))?;
+        // No output of this process may replace the file it read.
+        crate::data::inputs::note(path);
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(file_error(format!(
                 "is more than {MAX_FILE_BYTES} bytes; a scenario file may be at most \
@@ -201,18 +203,27 @@ impl ScenarioFile {
         };
         let snapshot_error = |e: DataError| -> LoadError {
             if key {
-                let e = ScenarioError {
-                    source: self.source().to_string(),
-                    location: Location::Key("initial_backlog_file".into()),
-                    message: e.to_string(),
-                };
-                overrides::blame(e, overrides).into()
+                // Named by the scenario (or the override that set the key), with the data
+                // file's own message, bad rows on lines of their own.
+                let named = overrides::blame(
+                    ScenarioError {
+                        source: self.source().to_string(),
+                        location: Location::Key("initial_backlog_file".into()),
+                        message: String::new(),
+                    },
+                    overrides,
+                );
+                DataError::InScenario {
+                    scenario: named.source,
+                    error: Box::new(e),
+                }
+                .into()
             } else {
                 e.into()
             }
         };
         let snapshot = self.snapshot(&path).map_err(snapshot_error)?;
-        let (entries, skipped_lines) = snapshot
+        let (entries, (skipped_lines, skipped_rows)) = snapshot
             .entries(validated.spec(), self.skip_bad_rows)
             .map_err(snapshot_error)?;
         validated.attach_snapshot(
@@ -221,6 +232,7 @@ impl ScenarioFile {
                 path,
                 sha256: snapshot.sha256.clone(),
                 skipped_lines,
+                skipped_rows,
             },
         );
         Ok(validated.freeze())
@@ -233,15 +245,13 @@ impl ScenarioFile {
         if let Some(s) = read.iter().find(|s| s.path == path) {
             return Ok(s.clone());
         }
-        let file = std::fs::File::open(path).map_err(|source| DataError::Io {
-            path: path.into(),
-            source,
-        })?;
+        let file = reader::open_file(path, DataKind::Snapshot)?;
         let mut hashing = Hashing {
             inner: file,
             hasher: Sha256::new(),
         };
-        let rows = BacklogSnapshot::from_reader(path, &mut hashing)?;
+        let rows =
+            BacklogSnapshot::read(&mut DataReader::new(path, DataKind::Snapshot, &mut hashing))?;
         // The rows were read to the end of the file, so every byte went through the hasher.
         let snapshot = Arc::new(Snapshot {
             path: path.into(),
@@ -268,6 +278,9 @@ struct Snapshot {
     last: Mutex<Option<Checked>>,
 }
 
+/// Bad rows left out of a snapshot: the lines of the first ones, and how many, all told.
+type Skipped = (Vec<u64>, u64);
+
 /// A snapshot's rows checked against one scenario.
 #[derive(Debug)]
 struct Checked {
@@ -275,8 +288,8 @@ struct Checked {
     against: CheckedAgainst,
     /// The records pending at the start.
     entries: Arc<[InitialEntry]>,
-    /// Lines of bad rows left out.
-    skipped: Vec<u64>,
+    /// The bad rows left out.
+    skipped: Skipped,
 }
 
 /// What a snapshot's rows are checked against: the start, and each object's name, records
@@ -294,7 +307,7 @@ impl Snapshot {
         &self,
         sc: &ScenarioSpec,
         skip: bool,
-    ) -> Result<(Arc<[InitialEntry]>, Vec<u64>), DataError> {
+    ) -> Result<(Arc<[InitialEntry]>, Skipped), DataError> {
         let against = CheckedAgainst {
             start: sc.start,
             objects: sc
@@ -312,7 +325,7 @@ impl Snapshot {
         let checked = Checked {
             against,
             entries: entries.into(),
-            skipped: report.bad.into_iter().collect(),
+            skipped: (report.bad.into_iter().collect(), report.bad_count),
         };
         let result = (checked.entries.clone(), checked.skipped.clone());
         *last = Some(checked);
@@ -340,6 +353,7 @@ pub fn snapshot_note(sc: &Scenario) -> Option<String> {
     let snapshot = sc.origin.snapshot.as_ref()?;
     let report = RowReport {
         bad: snapshot.skipped_lines.iter().copied().collect(),
+        bad_count: snapshot.skipped_rows,
         ..RowReport::default()
     };
     report.note(&snapshot.path)

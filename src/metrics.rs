@@ -207,6 +207,17 @@ impl LatencySamples {
         }
     }
 
+    /// How many samples are above `bound` ms (strictly): the synced updates slower than it.
+    pub fn count_above(&self, bound: Millis) -> u64 {
+        match self {
+            LatencySamples::Narrow(v) => match u32::try_from(bound) {
+                Ok(b) => v.iter().filter(|&&s| s > b).count() as u64,
+                Err(_) => 0,
+            },
+            LatencySamples::Wide(v) => v.iter().filter(|&&s| s > bound).count() as u64,
+        }
+    }
+
     /// The percentiles of the samples; `None` when there are none.
     pub fn summary(&self) -> Option<LatencySummary> {
         match self {
@@ -365,6 +376,22 @@ pub struct RunResult {
     pub(crate) hourly_backlog: Vec<u32>,
     /// Completions per hour bucket, queue and kind (0 synced, 1 skipped), row-major.
     pub(crate) hourly_done: Vec<u32>,
+    /// Per (hour, object), row-major, one row per whole hour 0..=horizon and one more: the
+    /// last instant a record of the object left the backlog among those first counted by
+    /// that hour's reading; 0 when none did, `Millis::MAX` when one was still pending at the
+    /// end.
+    pub(crate) settled: Vec<Millis>,
+    /// Per hour bucket: failed attempts (transient, permanent), records released from the
+    /// retry or timeout queue for another attempt, records that entered the timeout queue.
+    pub(crate) hourly_errors: Vec<[u32; 4]>,
+    /// At each whole hour 0..=horizon: the retry and timeout queues.
+    pub(crate) hourly_waiting: Vec<Waiting>,
+    /// Spells of suppression: when retries started being held back and when that ended
+    /// (`None`: still held at the end).
+    pub(crate) suppression_spells: Vec<(Millis, Option<Millis>)>,
+    /// Per (object, bound of the scenario's `[sla] latency_over`), row-major: synced updates
+    /// of the object (both directions) whose latency was above the bound.
+    pub(crate) latency_over: Vec<u64>,
     /// Latency per queue.
     pub(crate) latency: Vec<Option<LatencySummary>>,
     /// Latency per object, both directions together.
@@ -391,6 +418,21 @@ pub struct RunResult {
     pub(crate) api_samples: Vec<u64>,
     /// API figures.
     pub(crate) api: ApiSummary,
+}
+
+/// The retry and timeout queues as read at a whole hour (like the backlog, just before
+/// anything at that instant).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Waiting {
+    /// Records in the retry queue.
+    pub retry: u64,
+    /// Records in the timeout queue.
+    pub timeout: u64,
+    /// Age of the oldest record in the retry queue, from the edit that first made it
+    /// pending; `None` when the queue is empty.
+    pub oldest_retry: Option<Millis>,
+    /// Age of the oldest record in the timeout queue; `None` when the queue is empty.
+    pub oldest_timeout: Option<Millis>,
 }
 
 /// What the API budget did over a run.
@@ -581,6 +623,38 @@ impl RunResult {
         (0..self.object_count())
             .map(|o| self.hourly_object_backlog(h, o))
             .sum()
+    }
+
+    /// The last instant a record of `object` left the backlog among those first counted by
+    /// the reading at whole hour `h` (`h` from 0 to [`Self::hours_observed`]; the last of
+    /// these counts records that became pending after the last reading). `Some(0)` when none
+    /// did, `None` when one of them was still pending at the end.
+    pub fn last_departure(&self, h: usize, object: usize) -> Option<Millis> {
+        let t = self.settled[h * self.object_count() + object];
+        (t != Millis::MAX).then_some(t)
+    }
+
+    /// Hour bucket `h`'s failed attempts (transient, permanent), records released for another
+    /// attempt, and records that entered the timeout queue, all objects.
+    pub fn errors_in_hour(&self, h: usize) -> [u64; 4] {
+        self.hourly_errors[h].map(u64::from)
+    }
+
+    /// The retry and timeout queues at whole hour `h` (0 to [`Self::hours_observed`] - 1).
+    pub fn waiting(&self, h: usize) -> Waiting {
+        self.hourly_waiting[h]
+    }
+
+    /// When retries started being held back by suppression, and when that ended (`None`:
+    /// still held at the end), in time order.
+    pub fn suppression_spells(&self) -> &[(Millis, Option<Millis>)] {
+        &self.suppression_spells
+    }
+
+    /// Synced updates of `object` (both directions) slower than bound `k` of the scenario's
+    /// `[sla] latency_over`.
+    pub fn latency_over(&self, object: usize, k: usize, bounds: usize) -> u64 {
+        self.latency_over[object * bounds + k]
     }
 
     /// Number of hourly throughput buckets.

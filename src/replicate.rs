@@ -71,7 +71,8 @@ pub struct Band {
 pub struct MonteCarlo {
     /// Scalar metric names, shared by every replication.
     pub names: Vec<String>,
-    /// Sample instants.
+    /// Sample instants: those of every replication (runs until clear end at different
+    /// hours; the bands cover the span all of them ran).
     pub sample_times: Vec<Millis>,
     /// One summary per replication, in index order.
     pub runs: Vec<ReplicationSummary>,
@@ -263,7 +264,11 @@ impl MonteCarlo {
     /// Aggregates `runs` (replication 0's summary in full as `first`).
     pub fn new(first: RunSummary, runs: Vec<ReplicationSummary>) -> Self {
         let names: Vec<String> = first.metrics().iter().map(|m| m.name.clone()).collect();
-        let sample_times = first.run().sample_times().to_vec();
+        // Runs until clear end at different hours: the bands cover the span every
+        // replication ran.
+        let common = runs.iter().map(|r| r.backlog.len()).min().unwrap_or(0);
+        let mut sample_times = first.run().sample_times().to_vec();
+        sample_times.truncate(common);
         let objects = first.scenario().objects.len();
         let mut column = Vec::with_capacity(runs.len());
         let aggregates = names

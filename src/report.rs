@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod json;
 pub mod montecarlo;
 pub mod output;
+pub mod over_time;
 pub mod planner;
 pub mod sweep_chart;
 pub mod tables;
@@ -180,8 +181,8 @@ pub fn write_run(
     formats: Formats,
     out: &mut OutputDir,
 ) -> Result<(), OutputError> {
-    let files = run_files();
-    let wanted: Vec<&ReportFile> = files
+    let registry = run_files();
+    let wanted: Vec<&ReportFile> = registry
         .iter()
         .filter(|f| f.written(formats, mc.is_some()))
         .collect();
@@ -194,13 +195,19 @@ pub fn write_run(
     } else {
         Vec::new()
     };
-    // Every chart is rendered as SVG for the page too, and as PNG when its file is wanted.
+    // Every chart is rendered as SVG for the page too, and as PNG when its file is wanted;
+    // the page's own charts only as SVG, for the page.
+    let files = figures.len();
+    let mut figures = figures;
+    if formats.html && run.shows_errors() {
+        figures.extend(figures::page_charts(run));
+    }
     let mut jobs: Vec<(usize, ChartFormat)> = Vec::new();
     for i in 0..figures.len() {
         if formats.svg || formats.html {
             jobs.push((i, ChartFormat::Svg));
         }
-        if formats.png {
+        if formats.png && i < files {
             jobs.push((i, ChartFormat::Png));
         }
     }
@@ -244,7 +251,7 @@ pub fn write_run(
             }
         }
     }
-    let stale: Vec<String> = files
+    let stale: Vec<String> = registry
         .iter()
         .filter(|f| !f.written(formats, mc.is_some()))
         .map(|f| f.name.clone())

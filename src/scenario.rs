@@ -446,8 +446,11 @@ pub struct ScenarioSpec {
     pub seed: u64,
     /// The instant simulated time 0 maps to.
     pub start: Instant,
-    /// How long to simulate.
+    /// How long to simulate; for a run until clear, the most it may last (its cap).
     pub horizon: Millis,
+    /// The run goes on until everything has cleared (`horizon = "until clear"`), at most
+    /// `horizon` (docs/model.md, Until clear).
+    pub until_clear: bool,
     /// Spacing of the backlog samples.
     pub sample_interval: Millis,
     /// Default number of replications.
@@ -470,8 +473,21 @@ pub struct ScenarioSpec {
     pub initial_backlog_file: Option<String>,
     /// Expectations for `syncsim check`, by name, in file order.
     pub expect: Vec<(String, crate::expr::Expr)>,
+    /// The levels and bounds of the service-level metrics the run measures.
+    pub sla: SlaSpec,
     /// Where it came from: the file, its digest, the overrides, the snapshot.
     pub origin: Origin,
+}
+
+/// Service levels a run measures (`[sla]`, and those the scenario's expectations name), each
+/// a metric of its own: `backlog.hours_above.<N>` per level, `latency.<Object>.share_over.<D>`
+/// per bound and object (docs/outputs.md, Service levels).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlaSpec {
+    /// Backlog levels, records, ascending.
+    pub backlog_above: Vec<u64>,
+    /// Latency bounds, ascending.
+    pub latency_over: Vec<Millis>,
 }
 
 /// The API call budget (docs/model.md, The API window).
@@ -581,6 +597,8 @@ pub mod defaults {
     pub const SEED: u64 = 1;
     /// Default horizon.
     pub const HORIZON: Millis = 5 * DAY;
+    /// Default cap of a run until clear.
+    pub const HORIZON_CAP: Millis = 30 * DAY;
     /// Default backlog sample spacing.
     pub const SAMPLE_INTERVAL: Millis = 15 * MINUTE;
     /// Default records per batch (one API call).

@@ -4,16 +4,21 @@
 //!
 //! A [`RunSummary`] holds the run's result (whose series it exposes through typed accessors),
 //! the totals over every queue, what was left at the end, the admin page's dashboard at the end
-//! of the horizon, and every scalar metric under its stable name (the names the metric
-//! catalogue describes, [`crate::catalogue`]).
+//! of the run (and at any other instants asked for), the page hour by hour beside the real
+//! clear times ([`Timeline`]), and every scalar metric under its stable name (the names the
+//! metric catalogue describes, [`crate::catalogue`]).
 
 pub mod dashboard;
+mod over_time;
 mod scalars;
+pub mod timeline;
 
 pub use dashboard::{Dashboard, DashboardRow, Status};
+pub use timeline::{Reading, Timeline};
 
 use crate::metrics::{PendingAtEnd, QueueCounters, RunResult};
 use crate::scenario::Scenario;
+use crate::units::Millis;
 
 /// A named scalar metric; `None` means "did not happen within the horizon", "infinite" or "no
 /// data", as the metric catalogue says for that name.
@@ -33,6 +38,8 @@ pub struct RunSummary {
     totals: QueueCounters,
     end: PendingAtEnd,
     dashboard: Dashboard,
+    dashboards_at: Vec<Dashboard>,
+    timeline: Timeline,
     metrics: Vec<Metric>,
     shows_errors: bool,
 }
@@ -43,6 +50,7 @@ impl RunSummary {
         let totals = run.totals();
         let end = run.pending_totals();
         let dashboard = Dashboard::at(&run, scenario.objects.len(), run.horizon());
+        let timeline = Timeline::of(&run, scenario.objects.len());
         let api = run.api();
         let shows_errors = scenario
             .objects
@@ -61,6 +69,8 @@ impl RunSummary {
             totals,
             end,
             dashboard,
+            dashboards_at: Vec::new(),
+            timeline,
             metrics: Vec::new(),
             shows_errors,
         };
@@ -96,6 +106,37 @@ impl RunSummary {
     /// The admin page at the end of the horizon.
     pub fn dashboard(&self) -> &Dashboard {
         &self.dashboard
+    }
+
+    /// The same summary with the admin page also read at each of `instants` (`--dashboard-at`),
+    /// in the order given; an instant after the end of the run reads the page at the end.
+    pub fn with_dashboards_at(mut self, instants: &[Millis]) -> Self {
+        let objects = self.scenario.objects.len();
+        self.dashboards_at = instants
+            .iter()
+            .map(|&t| Dashboard::at(&self.run, objects, t))
+            .collect();
+        self
+    }
+
+    /// The admin page at the instants asked for with [`Self::with_dashboards_at`].
+    pub fn dashboards_at(&self) -> &[Dashboard] {
+        &self.dashboards_at
+    }
+
+    /// The page at every whole hour of the run, beside the real clear times.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// The reading of the total at whole hour `h` ([`Timeline::total`]).
+    pub fn reading_total(&self, h: usize) -> Reading {
+        self.timeline.total(&self.run, h)
+    }
+
+    /// The reading of `object` at whole hour `h` ([`Timeline::object`]).
+    pub fn reading(&self, h: usize, object: usize) -> Reading {
+        self.timeline.object(&self.run, h, object)
     }
 
     /// Every scalar metric, in the stable order of [`metric_names`].

@@ -62,6 +62,32 @@ pub fn cell(metric: &str, value: Option<f64>) -> String {
     }
 }
 
+/// A metric's value for people, to set against a bound: a time metric as a duration in the
+/// unit that reads best (`10.7 h`, `4.2 min`: [`crate::units::human_duration_to_compare`]),
+/// a share as a percentage (`3.2%`), a status as `Growing` or `Normal`, anything else as a
+/// number; `never` or `none` (no data) when it has no value, as the metric catalogue says.
+/// Reports for scripts keep the plain number.
+pub fn metric_text(metric: &str, value: Option<f64>) -> String {
+    use crate::catalogue::{self, Unit};
+    let Some(x) = value else {
+        return if catalogue::missing(metric).ranks_above() {
+            "never".into()
+        } else {
+            "none".into()
+        };
+    };
+    match catalogue::unit(metric) {
+        Some(unit @ (Unit::Hours | Unit::Minutes)) if x.is_finite() && x >= 0.0 => {
+            let ms = unit.millis().expect("a time unit") as f64;
+            crate::units::human_duration_to_compare((x * ms).round() as u64)
+        }
+        Some(Unit::Fraction) => format!("{}%", num((x * 1000.0).round() / 10.0)),
+        Some(Unit::Status) if x == 0.0 => "Normal".into(),
+        Some(Unit::Status) if x == 1.0 => "Growing".into(),
+        _ => num(x),
+    }
+}
+
 /// A CSV writer over `w` with the project's one configuration: `\n` line ends, quoting only
 /// where needed.
 pub fn csv_writer(w: &mut dyn std::io::Write) -> csv::Writer<&mut dyn std::io::Write> {
@@ -98,5 +124,23 @@ mod tests {
         assert_eq!(num(0.1 + 0.2), "0.3");
         assert_eq!(num(6.5727251), "6.572725");
         assert_eq!(num(f64::NAN), "");
+    }
+
+    #[test]
+    fn metric_values_read_in_their_unit() {
+        assert_eq!(
+            metric_text("latency.Lead.max_min", Some(642.974867)),
+            "10.7 h"
+        );
+        assert_eq!(metric_text("event.x.clear_h", Some(6.572725)), "6.57 h");
+        assert_eq!(metric_text("dashboard.growing", Some(0.0)), "Normal");
+        assert_eq!(metric_text("dashboard.growing", Some(0.5)), "0.5");
+        assert_eq!(metric_text("event.x.clear_h", None), "never");
+        assert_eq!(metric_text("latency.Lead.p50_min", None), "none");
+        assert_eq!(
+            metric_text("latency.Lead.share_over.15m", Some(0.0321)),
+            "3.2%"
+        );
+        assert_eq!(metric_text("backlog.max", Some(257835.0)), "257835");
     }
 }

@@ -101,17 +101,81 @@ pub fn minutes(ms: Millis) -> f64 {
     ms as f64 / MINUTE as f64
 }
 
-/// Formats milliseconds the way a planner reads them: `6.57 h`, `14.4 min`, `32 s`, `8 ms`.
+/// A duration in the unit that reads best, the one helper every report meant for people uses
+/// (the terminal, `dashboard.html`, `check`'s messages); CSV and JSON keep numbers in the unit
+/// their name says. Below 10 of a unit one decimal is shown (dropped when it is 0), from 10 on
+/// whole units: `72 ms`, `4.5 s`, `32 s`, `5 min`, `7.5 min`, `42 min`, `6.6 h`, `43 h`; from
+/// two days on, days and whole hours: `3 d 2 h`, `5 d`. A value that would round up to the
+/// next unit's threshold is shown in that unit (`59.99 s` is `1 min`).
 pub fn human_duration(ms: Millis) -> String {
-    let f = ms as f64;
-    if ms >= 2 * HOUR {
-        format!("{:.2} h", f / HOUR as f64)
-    } else if ms >= 2 * MINUTE {
-        format!("{:.1} min", f / MINUTE as f64)
-    } else if ms >= 2 * SECOND {
-        format!("{:.1} s", f / SECOND as f64)
+    duration_text(ms, Digits::Read)
+}
+
+/// [`human_duration`] to be set against a bound (`check`'s actual values): the same units up
+/// to hours, never days, with three significant digits (`10.7 h`, `6.57 h`, `72.4 h`), so a
+/// value just over a bound never reads as the bound itself.
+pub fn human_duration_to_compare(ms: Millis) -> String {
+    duration_text(ms, Digits::Compare)
+}
+
+/// How many digits a duration shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Digits {
+    /// One decimal below 10, whole units from 10; days from two days.
+    Read,
+    /// Three significant digits, hours at most.
+    Compare,
+}
+
+fn duration_text(ms: Millis, digits: Digits) -> String {
+    if ms < SECOND {
+        return format!("{ms} ms");
+    }
+    // (unit size, label, where the next unit takes over)
+    let last = match digits {
+        Digits::Read => 2 * DAY,
+        Digits::Compare => Millis::MAX,
+    };
+    let steps = [
+        (SECOND, "s", MINUTE),
+        (MINUTE, "min", HOUR),
+        (HOUR, "h", last),
+    ];
+    for (size, label, next) in steps {
+        let x = ms as f64 / size as f64;
+        let decimals = match digits {
+            Digits::Read if x < 10.0 => 1,
+            Digits::Read => 0,
+            Digits::Compare if x < 10.0 => 2,
+            Digits::Compare if x < 100.0 => 1,
+            Digits::Compare => 0,
+        };
+        let scale = 10f64.powi(decimals);
+        let shown = (x * scale).round() / scale;
+        if shown * (size as f64) < next as f64 {
+            let text = format!("{shown:.*}", decimals as usize);
+            let text = if text.contains('.') {
+                text.trim_end_matches('0').trim_end_matches('.')
+            } else {
+                &text
+            };
+            return format!("{text} {label}");
+        }
+    }
+    let whole_hours = (ms as f64 / HOUR as f64).round() as u64;
+    match (whole_hours / 24, whole_hours % 24) {
+        (days, 0) => format!("{days} d"),
+        (days, h) => format!("{days} d {h} h"),
+    }
+}
+
+/// [`human_duration`] of a number of hours (an estimate such as backlog / rate); a value
+/// that is not finite or below 0 reads `never`.
+pub fn human_hours(h: f64) -> String {
+    if h.is_finite() && h >= 0.0 {
+        human_duration((h * HOUR as f64).round() as Millis)
     } else {
-        format!("{ms} ms")
+        "never".to_string()
     }
 }
 
@@ -144,12 +208,28 @@ pub struct InstantError {
 impl Instant {
     /// Parses an RFC 3339 instant with an explicit offset (`Z` or `+01:00`).
     pub fn parse(text: &str) -> Result<Self, InstantError> {
-        let ts: jiff::Timestamp = text.trim().parse().map_err(|e: jiff::Error| InstantError {
-            text: text.to_string(),
-            why: e.to_string(),
+        let ts: jiff::Timestamp = text.trim().parse().map_err(|e: jiff::Error| {
+            let why = e.to_string();
+            InstantError {
+                text: text.to_string(),
+                // The time library's words for a year out of its range are long and technical.
+                why: if why.contains("not in the required range") || why.contains("overflowed") {
+                    "it is outside the instants syncsim handles, from year -9999 to \
+                     9999-12-30T22:00:00Z"
+                        .into()
+                } else {
+                    why
+                },
+            }
         })?;
         Ok(Instant(ts.as_millisecond()))
     }
+
+    /// The latest instant a run may end at: the start of 9999-12-29 UTC. RFC 3339 years have
+    /// four digits and the time library shows instants up to 9999-12-30T22:00:00Z, so what
+    /// a run shows after its end (the next fetch, an hour on; the next nightly time, within a
+    /// day) can be shown too.
+    pub const LAST: Instant = Instant(253_402_041_600_000);
 
     /// This instant plus `ms` of simulated time.
     pub fn plus(self, ms: Millis) -> Instant {
@@ -198,6 +278,23 @@ impl fmt::Display for Instant {
     }
 }
 
+/// A time in a run written as a time after `start` (`24h`, `1d6h`) or as an RFC 3339
+/// instant at or after it (`2026-11-24T00:00:00Z`), in milliseconds after `start`. The error
+/// says which rule the text broke, for the caller to name its key or flag before it.
+pub fn offset_or_instant(text: &str, start: Instant) -> Result<Millis, String> {
+    if let Ok(ms) = parse_duration(text) {
+        return Ok(ms);
+    }
+    match Instant::parse(text) {
+        Ok(at) if at < start => Err(format!("{at} is before the scenario's start {start}")),
+        Ok(at) => Ok((at.0 - start.0) as Millis),
+        Err(_) => Err(format!(
+            "'{text}' is neither a time after start (e.g. `24h`, `1d6h`) nor an RFC 3339 UTC \
+             instant (e.g. `2026-11-24T00:00:00Z`)"
+        )),
+    }
+}
+
 /// Parses a UTC time of day `HH:MM` (as in a nightly retry at `00:00`) into ms after midnight.
 pub fn parse_time_of_day(text: &str) -> Option<Millis> {
     let (h, m) = text.trim().split_once(':')?;
@@ -224,6 +321,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_last_instant_leaves_a_day_that_can_be_shown() {
+        assert_eq!(Instant::LAST.to_string(), "9999-12-29T00:00:00Z");
+        assert_eq!(
+            Instant::LAST.plus(DAY + 22 * HOUR).to_rfc3339_ms(),
+            "9999-12-30T22:00:00.000Z"
+        );
+    }
+
+    #[test]
     fn durations_parse_in_every_unit() {
         assert_eq!(parse_duration("90s"), Ok(90_000));
         assert_eq!(parse_duration("20m"), Ok(20 * MINUTE));
@@ -245,6 +351,44 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("fractions"));
+    }
+
+    #[test]
+    fn durations_read_in_the_unit_that_reads_best() {
+        let cases = [
+            (0, "0 ms"),
+            (72, "72 ms"),
+            (999, "999 ms"),
+            (1_000, "1 s"),
+            (4_500, "4.5 s"),
+            (32_400, "32 s"),
+            (59_999, "1 min"),
+            (5 * MINUTE, "5 min"),
+            (7 * MINUTE + 30 * SECOND, "7.5 min"),
+            (42 * MINUTE + 20 * SECOND, "42 min"),
+            (59 * MINUTE + 40 * SECOND, "1 h"),
+            (6 * HOUR + 36 * MINUTE, "6.6 h"),
+            (43 * HOUR + 10 * MINUTE, "43 h"),
+            (47 * HOUR + 40 * MINUTE, "2 d"),
+            (3 * DAY + 2 * HOUR + 10 * MINUTE, "3 d 2 h"),
+            (5 * DAY, "5 d"),
+        ];
+        for (ms, text) in cases {
+            assert_eq!(human_duration(ms), text, "{ms} ms");
+        }
+        assert_eq!(human_hours(0.08), "4.8 min");
+        let compared = [
+            (6 * MINUTE, "6 min"),
+            (38_578_492, "10.7 h"),
+            (23_661_810, "6.57 h"),
+            (72 * HOUR + 24 * MINUTE, "72.4 h"),
+            (257 * HOUR, "257 h"),
+            (59_999, "1 min"),
+        ];
+        for (ms, text) in compared {
+            assert_eq!(human_duration_to_compare(ms), text, "{ms} ms");
+        }
+        assert_eq!(human_hours(f64::INFINITY), "never");
     }
 
     #[test]

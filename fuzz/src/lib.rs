@@ -1,10 +1,13 @@
 //! What the fuzz targets check, shared so that a crash can be replayed from a plain test.
+//! The scenario targets' checks are here; the data-file targets' are in [`data`].
 //!
 //! For any input: loading never panics, and a refusal is a one-screen message. For a valid
 //! scenario small enough to run in milliseconds (its horizon clamped through a `--horizon`
 //! override, then its work estimated and its memory checked against a small cap): the run
 //! conserves records, its events and latencies are consistent, every scalar is finite, every
 //! report renders, and a second run is identical.
+
+pub mod data;
 
 use std::fmt::Write as _;
 use std::io;

@@ -1,10 +1,13 @@
 //! The admin page's own figures as evidence: its per-object table bounds the sync's
-//! throughput, and its 4-hourly backlog trend is compared with a scenario's simulated backlog
+//! throughput from below, and estimates it only when the sync is shown to have been saturated
+//! all 24 hours (the page's trend held, at every point, more work than the next hours could
+//! drain); its 4-hourly backlog trend is compared with a scenario's simulated backlog
 //! (`docs/data.md`), point by point, at one throughput or over a range of them.
 
+use std::io::Read;
 use std::path::Path;
 
-use crate::data::{self, DataError, RowReport};
+use crate::data::{self, DataError, DataKind, DataReader, Place, RowReport};
 use crate::engine::simulate;
 use crate::load::{LoadError, ScenarioFile};
 use crate::metrics::RunResult;
@@ -30,6 +33,35 @@ pub struct FigureRow {
     pub avg_per_h: f64,
     /// Backlog at the last fetch.
     pub backlog: f64,
+    /// When the backlog was last fetched, from an optional `last_fetch_utc` column (a run's
+    /// `dashboard.csv` has one).
+    pub last_fetch: Option<Instant>,
+}
+
+/// Whether the figures show the sync saturated through the 24 hours they cover: only then
+/// is its average per hour its throughput (docs/data.md, Dashboard figures).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saturation {
+    /// The trend held, at each of its points in the 24 hours, at least as many records as
+    /// the following hours up to the next point could complete at the busiest rate seen (the
+    /// sum of the maxima): work waited every hour, so the sync ran at capacity.
+    Shown {
+        /// Trend points that showed it.
+        points: usize,
+    },
+    /// The backlog at the fetch is under an hour of work at the average rate: the sync kept
+    /// up and idled between cycles, so the figures say only what it did.
+    KeptUp {
+        /// The backlog at the fetch in hours of the average rate.
+        hours_of_work: f64,
+    },
+    /// A backlog was waiting at the fetch, but nothing shows it waited through all 24 hours.
+    NotShown {
+        /// The backlog at the fetch in hours of the average rate.
+        hours_of_work: f64,
+        /// Why the trend did not show it, when one was given.
+        why: Option<String>,
+    },
 }
 
 /// What the figures say about throughput (records completed per hour, all workers).
@@ -45,70 +77,65 @@ pub struct ThroughputBounds {
     pub backlog: f64,
     /// The lower bound, `max(max_single, sum_avg)`.
     pub lower: f64,
-    /// Whether a backlog was waiting at the last fetch. A sync with work waiting all day
-    /// runs at capacity every hour, so then `lower` (= `sum_avg`, give or take cycle waits)
-    /// is an estimate of the throughput, not only a bound.
-    pub busy: bool,
+    /// Whether the sync was shown saturated. Only then is `sum_avg` (give or take cycle
+    /// waits and batch overheads) an estimate of the throughput, not only a bound.
+    pub saturation: Saturation,
 }
 
-/// Opens a CSV with a header, returning the index of each of `columns`.
-fn open_by_name(
-    path: &Path,
-    columns: &[&str],
-) -> Result<(csv::Reader<std::io::BufReader<std::fs::File>>, Vec<usize>), DataError> {
-    let mut reader = data::open(path)?;
-    let header = reader
-        .headers()
-        .map_err(|e| DataError::Io {
-            path: path.into(),
-            source: std::io::Error::other(e.to_string()),
-        })?
-        .clone();
-    let mut idx = Vec::new();
-    for c in columns {
-        match header.iter().position(|h| h.trim() == *c) {
-            Some(i) => idx.push(i),
-            None => {
-                return Err(DataError::Header {
-                    path: path.into(),
-                    expected: columns.join(","),
-                    got: header.iter().collect::<Vec<_>>().join(","),
-                })
-            }
-        }
-    }
-    Ok((reader, idx))
-}
+/// Largest figure read: far above any sync's records per hour or backlog, low enough that
+/// sums of them stay exact.
+pub const MAX_FIGURE: f64 = 1e12;
 
-fn non_negative(text: &str, column: &str) -> Result<f64, String> {
+fn figure(text: &str, column: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!("{column} '{text}' is not a number 0 or more")),
+        Ok(x) if x.is_finite() && (0.0..=MAX_FIGURE).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "{column} '{text}' is not a number from 0 to {MAX_FIGURE:e}"
+        )),
     }
 }
 
 /// Reads the admin page's per-object figures (`object,max_per_h,min_per_h,avg_per_h,backlog`).
 pub fn read_figures(path: &Path) -> Result<Vec<FigureRow>, DataError> {
-    let (mut reader, idx) = open_by_name(path, &FIGURES_COLUMNS)?;
+    figures_from(&mut data::reader::open(path, DataKind::Figures)?)
+}
+
+/// [`read_figures`] from `reader`.
+pub fn figures_from<R: Read>(reader: &mut DataReader<R>) -> Result<Vec<FigureRow>, DataError> {
+    let path = reader.path().to_path_buf();
+    let path = path.as_path();
+    let (idx, mut row) = reader.find_columns(&FIGURES_COLUMNS)?;
+    let fetch = row.column("last_fetch_utc");
     let mut report = RowReport::default();
     let mut rows = Vec::new();
-    data::each_record(&mut reader, &mut report, |line, row, report| {
-        let get = |i: usize| data::field(row, idx[i]);
-        let parsed = (|| -> Result<FigureRow, String> {
+    reader.each_row(&mut row, &mut report, |row, report| {
+        let get = |i: usize| row.get(idx[i]);
+        // An error names the column (its position in the row) it is in.
+        let parsed = (|| -> Result<FigureRow, (usize, String)> {
+            let number = |i: usize| figure(get(i), FIGURES_COLUMNS[i]).map_err(|e| (idx[i], e));
             let r = FigureRow {
                 object: get(0).to_string(),
-                max_per_h: non_negative(get(1), "max_per_h")?,
-                min_per_h: non_negative(get(2), "min_per_h")?,
-                avg_per_h: non_negative(get(3), "avg_per_h")?,
-                backlog: non_negative(get(4), "backlog")?,
+                max_per_h: number(1)?,
+                min_per_h: number(2)?,
+                avg_per_h: number(3)?,
+                backlog: number(4)?,
+                last_fetch: match fetch.map(|i| row.get(i)) {
+                    None | Some("") => None,
+                    Some(text) => Some(Instant::parse(text).map_err(|e| {
+                        (fetch.unwrap_or_default(), format!("last_fetch_utc: {e}"))
+                    })?),
+                },
             };
             if r.object.is_empty() {
-                return Err("object is empty".into());
+                return Err((idx[0], "object is empty".into()));
             }
             if !(r.min_per_h <= r.avg_per_h && r.avg_per_h <= r.max_per_h) {
-                return Err(format!(
-                    "min_per_h <= avg_per_h <= max_per_h does not hold ({} {} {})",
-                    r.min_per_h, r.avg_per_h, r.max_per_h
+                return Err((
+                    idx[2],
+                    format!(
+                        "min_per_h <= avg_per_h <= max_per_h does not hold ({} {} {})",
+                        r.min_per_h, r.avg_per_h, r.max_per_h
+                    ),
                 ));
             }
             Ok(r)
@@ -120,53 +147,155 @@ pub fn read_figures(path: &Path) -> Result<Vec<FigureRow>, DataError> {
                 report.rows += 1;
                 rows.push(r);
             }
-            Err(why) => report.bad_row(line, why),
+            Err((column, why)) => report.bad_row(row.at(column), why),
         }
-    });
+    })?;
     report.into_result(path, false)?;
     Ok(rows)
 }
 
-/// Bounds on throughput from the figures (see [`ThroughputBounds`] and `docs/data.md`).
-pub fn throughput_bounds(rows: &[FigureRow]) -> ThroughputBounds {
+/// Bounds on throughput from the figures, and whether they show the sync saturated (see
+/// [`ThroughputBounds`] and `docs/data.md`). `trend`, when given, is the page's 4-hourly
+/// backlog trend and `fetch` the instant of the figures' last fetch (default: the trend's
+/// last point): the points in the 24 hours before it can show the sync saturated.
+pub fn throughput_bounds(
+    rows: &[FigureRow],
+    trend: Option<&[ObservedPoint]>,
+    fetch: Option<Instant>,
+) -> ThroughputBounds {
     let max_single = rows.iter().map(|r| r.max_per_h).fold(0.0, f64::max);
     let sum_avg: f64 = rows.iter().map(|r| r.avg_per_h).sum();
     let sum_max: f64 = rows.iter().map(|r| r.max_per_h).sum();
     let backlog: f64 = rows.iter().map(|r| r.backlog).sum();
     let lower = max_single.max(sum_avg);
+    let hours_of_work = if sum_avg > 0.0 {
+        backlog / sum_avg
+    } else {
+        f64::INFINITY
+    };
+    let saturation = if backlog < sum_avg {
+        Saturation::KeptUp { hours_of_work }
+    } else {
+        let fetch = fetch.or_else(|| trend.and_then(|t| t.iter().map(|p| p.at).max()));
+        match (trend, fetch) {
+            (Some(points), Some(fetch)) => match busy_all_day(points, fetch, sum_max) {
+                Ok(points) => Saturation::Shown { points },
+                Err(why) => Saturation::NotShown {
+                    hours_of_work,
+                    why: Some(why),
+                },
+            },
+            _ => Saturation::NotShown {
+                hours_of_work,
+                why: None,
+            },
+        }
+    };
     ThroughputBounds {
         max_single,
         sum_avg,
         sum_max,
         backlog,
         lower,
-        busy: backlog > 0.0,
+        saturation,
     }
+}
+
+/// Largest backlog a trend point may show: more records than any scenario can hold
+/// ([`crate::scenario::MAX_RECORDS`] records of each of [`crate::scenario::MAX_OBJECTS`]
+/// objects, both directions), so that differences of backlogs never overflow.
+pub const MAX_TREND_BACKLOG: u64 =
+    2 * crate::scenario::MAX_RECORDS * crate::scenario::MAX_OBJECTS as u64;
+
+/// One point of the admin page's backlog trend, and where it is in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObservedPoint {
+    /// When the page fetched it.
+    pub at: Instant,
+    /// The total backlog.
+    pub backlog: u64,
+    /// The line of its row (1-based, the header is line 1).
+    pub line: u64,
+}
+
+/// Whether the trend `points` show work waiting through every hour of the 24 before
+/// `fetch`: each hour must follow a point of the window that held at least as many records
+/// as the hours from that point to the hour's end could complete at `sum_max` an hour (no
+/// hour of the 24 completed more). Returns how many points showed it, or why not.
+fn busy_all_day(points: &[ObservedPoint], fetch: Instant, sum_max: f64) -> Result<usize, String> {
+    let hour = HOUR as i64;
+    let window_start = fetch.0 - 24 * hour;
+    let window: Vec<(Instant, u64)> = points
+        .iter()
+        .filter(|p| p.at.0 >= window_start && p.at.0 <= fetch.0)
+        .map(|p| (p.at, p.backlog))
+        .collect();
+    let mut used = std::collections::BTreeSet::new();
+    for k in 0..24 {
+        let bucket_end = window_start + (k + 1) * hour;
+        let cover = window.iter().find(|(t, backlog)| {
+            t.0 < bucket_end && *backlog as f64 >= (bucket_end - t.0) as f64 / hour as f64 * sum_max
+        });
+        match cover {
+            Some((t, _)) => {
+                used.insert(t.0);
+            }
+            None => {
+                let at = Instant(bucket_end - hour);
+                return Err(match window.iter().rev().find(|(t, _)| t.0 <= at.0) {
+                    None => format!("the trend has no point at or before {at}, the start of that hour"),
+                    Some((t, backlog)) => format!(
+                        "at {t} the trend held {backlog} records, less than the {:.0} the hours up to {} could complete at the busiest rate seen ({sum_max:.0}/h), so the sync may have run dry",
+                        (bucket_end - t.0) as f64 / hour as f64 * sum_max,
+                        Instant(bucket_end)
+                    ),
+                });
+            }
+        }
+    }
+    Ok(used.len())
 }
 
 /// Reads a backlog trend (`time_utc,backlog`; other columns ignored, so a run's
 /// `trend.csv` reads as is).
-pub fn read_trend(path: &Path) -> Result<Vec<(Instant, u64)>, DataError> {
-    let (mut reader, idx) = open_by_name(path, &TREND_COLUMNS)?;
+pub fn read_trend(path: &Path) -> Result<Vec<ObservedPoint>, DataError> {
+    trend_from(&mut data::reader::open(path, DataKind::Trend)?)
+}
+
+/// [`read_trend`] from `reader`.
+pub fn trend_from<R: Read>(reader: &mut DataReader<R>) -> Result<Vec<ObservedPoint>, DataError> {
+    let path = reader.path().to_path_buf();
+    let path = path.as_path();
+    let (idx, mut row) = reader.find_columns(&TREND_COLUMNS)?;
     let mut report = RowReport::default();
     let mut points = Vec::new();
-    data::each_record(&mut reader, &mut report, |line, row, report| {
-        let parsed = Instant::parse(data::field(row, idx[0]))
-            .map_err(|e| e.to_string())
+    reader.each_row(&mut row, &mut report, |row, report| {
+        let parsed = Instant::parse(row.get(idx[0]))
+            .map_err(|e| (0, e.to_string()))
             .and_then(|t| {
-                let text = data::field(row, idx[1]);
-                text.parse::<u64>()
-                    .map(|b| (t, b))
-                    .map_err(|_| format!("backlog '{text}' is not a whole number 0 or more"))
+                let text = row.get(idx[1]);
+                match text.parse::<u64>() {
+                    Ok(b) if b <= MAX_TREND_BACKLOG => Ok((t, b)),
+                    _ => Err((
+                        1,
+                        format!(
+                            "backlog '{text}' is not a whole number from 0 to {MAX_TREND_BACKLOG}"
+                        ),
+                    )),
+                }
             });
         match parsed {
-            Ok(p) => {
+            Ok((at, backlog)) => {
                 report.rows += 1;
-                points.push(p);
+                points.push(ObservedPoint {
+                    at,
+                    backlog,
+                    line: row.line,
+                });
             }
-            Err(why) => report.bad_row(line, why),
+            Err((i, why)) => report.bad_row(row.at(idx[i]), why),
         }
-    });
+    })?;
     report.into_result(path, false)?;
     Ok(points)
 }
@@ -208,16 +337,21 @@ pub struct TrendComparison {
 pub fn compare_trend(
     sc: &Scenario,
     result: &RunResult,
-    observed: &[(Instant, u64)],
+    observed: &[ObservedPoint],
     source: &Path,
 ) -> Result<TrendComparison, DataError> {
     let mut report = RowReport::default();
     let mut points = Vec::new();
-    for (i, &(at, obs)) in observed.iter().enumerate() {
+    for &ObservedPoint {
+        at,
+        backlog: obs,
+        line,
+    } in observed
+    {
         let t = at.0 - sc.start.0;
         if t < 0 || t as u64 > sc.horizon {
             report.bad_row(
-                i as u64 + 2,
+                Place::line(line),
                 format!(
                     "{at} is outside the scenario's span {} .. {}",
                     sc.start,
@@ -274,7 +408,7 @@ pub struct ThroughputTrial {
 pub fn search_throughput(
     file: &ScenarioFile,
     overrides: &[Override],
-    observed: &[(Instant, u64)],
+    observed: &[ObservedPoint],
     source: &Path,
     (lo, hi): (f64, f64),
     steps: u32,
@@ -317,14 +451,71 @@ mod tests {
             min_per_h: min,
             avg_per_h: avg,
             backlog,
+            last_fetch: None,
         };
-        let b = throughput_bounds(&[
+        let rows = [
             row("Lead", 6000.0, 0.0, 2500.0, 100.0),
             row("Contact", 4000.0, 0.0, 1500.0, 0.0),
-        ]);
+        ];
+        let b = throughput_bounds(&rows, None, None);
         assert_eq!(b.max_single, 6000.0);
         assert_eq!(b.sum_avg, 4000.0);
         assert_eq!(b.sum_max, 10_000.0);
         assert_eq!(b.lower, 6000.0);
+        // 100 records waiting is 1.5 minutes of work at 4,000/h: it kept up.
+        assert_eq!(
+            b.saturation,
+            Saturation::KeptUp {
+                hours_of_work: 100.0 / 4000.0
+            }
+        );
+    }
+
+    #[test]
+    fn only_a_trend_that_never_runs_dry_shows_saturation() {
+        let rows = [FigureRow {
+            object: "Lead".into(),
+            max_per_h: 1000.0,
+            min_per_h: 900.0,
+            avg_per_h: 950.0,
+            backlog: 50_000.0,
+            last_fetch: None,
+        }];
+        let fetch = Instant(100 * HOUR as i64);
+        let point = |h: i64, backlog: u64| ObservedPoint {
+            at: Instant(fetch.0 - h * HOUR as i64),
+            backlog,
+            line: 0,
+        };
+        // Points at 24, 20, ..., 0 hours before the fetch, each holding 4 h of the busiest
+        // rate (4,000): the sync was busy every hour.
+        let busy: Vec<ObservedPoint> = (0..=6).map(|k| point(24 - 4 * k, 4000)).collect();
+        let b = throughput_bounds(&rows, Some(&busy), Some(fetch));
+        assert_eq!(b.saturation, Saturation::Shown { points: 6 });
+        // One point short by a record: the hour before the next point is not shown busy.
+        let mut dry = busy.clone();
+        dry[2].backlog = 3999;
+        let b = throughput_bounds(&rows, Some(&dry), Some(fetch));
+        assert!(
+            matches!(&b.saturation, Saturation::NotShown { why: Some(w), .. } if w.contains("held 3999 records, less than the 4000")),
+            "{:?}",
+            b.saturation
+        );
+        // No point at the start of the 24 hours.
+        let late = &busy[1..];
+        let b = throughput_bounds(&rows, Some(late), Some(fetch));
+        assert!(
+            matches!(&b.saturation, Saturation::NotShown { why: Some(w), .. } if w.contains("no point at or before")),
+            "{:?}",
+            b.saturation
+        );
+        // Without a trend nothing shows it.
+        assert_eq!(
+            throughput_bounds(&rows, None, Some(fetch)).saturation,
+            Saturation::NotShown {
+                hours_of_work: 50_000.0 / 950.0,
+                why: None
+            }
+        );
     }
 }

@@ -49,6 +49,9 @@ pub struct CheckArgs {
     /// Print only failures and errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Replace the --junit and --json files if they exist.
+    #[arg(long)]
+    force: bool,
     /// Refuse to start when a scenario's estimated memory is above SIZE [default: half of
     /// physical memory].
     #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
@@ -117,6 +120,7 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 CliError::Usage(format!("cannot read baseline '{}': {e}", path.display()))
             })?;
+            syncsim::data::inputs::note(path);
             Some(
                 check::parse_baseline(&text)
                     .map_err(|e| CliError::Usage(format!("baseline '{}': {e}", path.display())))?,
@@ -124,6 +128,10 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
         }
         _ => None,
     };
+    // A file named for output must be free, and no input, before anything runs.
+    for path in [&args.junit, &args.json].into_iter().flatten() {
+        write_check(path, args.force)?;
+    }
     let compare = baseline.as_ref().filter(|_| !args.update_baseline);
     let result = super::with_threads(args.threads, || {
         check::run(scenarios, args.replications, compare, args.tolerance)
@@ -154,17 +162,19 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
         let mut buf = Vec::new();
         report::check::write_junit(&result.checks, &mut buf)
             .map_err(|e| CliError::Usage(e.to_string()))?;
-        write_file_atomic(path, &buf)?;
+        write_file_atomic(path, &buf, args.force)?;
     }
     if let Some(path) = &args.json {
         let mut buf = Vec::new();
         report::check::write_json(&result, &mut buf).map_err(|e| CliError::Usage(e.to_string()))?;
-        write_file_atomic(path, &buf)?;
+        write_file_atomic(path, &buf, args.force)?;
     }
     if args.update_baseline {
         let path = args.baseline.as_ref().expect("clap requires --baseline");
         let updated = result.updated_baseline(baseline.as_ref());
-        write_file_atomic(path, check::baseline_text(&updated).as_bytes())?;
+        // The one input a command may rewrite: --update-baseline asks for it.
+        syncsim::data::inputs::release(path);
+        write_file_atomic(path, check::baseline_text(&updated).as_bytes(), true)?;
         if !args.quiet {
             let _ = print(|w| {
                 writeln!(
@@ -181,4 +191,9 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
     } else {
         0
     })
+}
+
+/// Checks a `--junit` or `--json` file before the scenarios run.
+fn write_check(path: &std::path::Path, force: bool) -> Result<(), CliError> {
+    Ok(syncsim::report::output::check_user_file(path, force)?)
 }

@@ -44,6 +44,9 @@ pub struct FitArgs {
     /// Write the scenario to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE.toml")]
     out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    force: bool,
     /// Leave out bad rows (reported) instead of refusing the file.
     #[arg(long)]
     skip_bad_rows: bool,
@@ -53,8 +56,9 @@ pub struct FitArgs {
     /// A scenario to compare with the observed trend.
     #[arg(long, value_name = "FILE", requires = "trend")]
     scenario: Option<PathBuf>,
-    /// The admin page's backlog trend (CSV: time_utc,backlog).
-    #[arg(long, value_name = "TREND.csv", requires = "scenario")]
+    /// The admin page's backlog trend (CSV: time_utc,backlog): compared with --scenario, and
+    /// with --dashboard it can show the sync saturated.
+    #[arg(long, value_name = "TREND.csv")]
     trend: Option<PathBuf>,
     /// Override scenario values, as in `run` (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE", requires = "scenario")]
@@ -72,26 +76,30 @@ pub fn run(args: &FitArgs) -> Result<u8, CliError> {
     if let Some(changes) = &args.changes {
         return fit_log(args, changes);
     }
-    if args.dashboard.is_none() && args.trend.is_none() {
+    if args.dashboard.is_none() && args.scenario.is_none() {
         return Err(CliError::Usage(
             "fit needs a change log (`syncsim fit CHANGES.csv`), --dashboard FIGURES.csv, or \
              --scenario FILE --trend TREND.csv"
                 .into(),
         ));
     }
+    let observed = match &args.trend {
+        Some(trend) => Some(dashboard::read_trend(trend)?),
+        None => None,
+    };
     let mut text = String::new();
     if let Some(path) = &args.dashboard {
         let rows = dashboard::read_figures(path)?;
-        let bounds = dashboard::throughput_bounds(&rows);
+        let fetch = rows.iter().find_map(|r| r.last_fetch);
+        let bounds = dashboard::throughput_bounds(&rows, observed.as_deref(), fetch);
         text.push_str(&report::write_bounds(&bounds, path, rows.len()));
     }
-    if let (Some(file), Some(trend)) = (&args.scenario, &args.trend) {
+    if let (Some(file), Some(trend), Some(observed)) = (&args.scenario, &args.trend, &observed) {
         let scenario_file = ScenarioFile::read(file)?;
         let overrides: Vec<Override> = args.set.iter().map(|s| Override::set(s)).collect();
         let sc = scenario_file.scenario(&overrides)?;
         load::check_memory(&sc, 1, None)?;
-        let observed = dashboard::read_trend(trend)?;
-        let c = dashboard::compare_trend(&sc, &simulate(&sc, sc.seed), &observed, trend)?;
+        let c = dashboard::compare_trend(&sc, &simulate(&sc, sc.seed), observed, trend)?;
         text.push_str(&format!(
             "\nBacklog trend: {} simulated (seed {}) against {}\n",
             file.display(),
@@ -104,7 +112,7 @@ pub fn run(args: &FitArgs) -> Result<u8, CliError> {
             let trials = dashboard::search_throughput(
                 &scenario_file,
                 &overrides,
-                &observed,
+                observed,
                 trend,
                 range,
                 args.steps,
@@ -160,6 +168,10 @@ fn fit_log(args: &FitArgs, changes: &std::path::Path) -> Result<u8, CliError> {
         skip_bad_rows: args.skip_bad_rows,
     };
     let fit = calibrate::fit_changes(changes, &options)?;
+    // The log is an input now: an --out naming it is refused before anything is written.
+    if let Some(path) = &args.out {
+        write_check(path, args.force)?;
+    }
     let source = changes.file_name().map_or_else(
         || "a change log".into(),
         |n| n.to_string_lossy().into_owned(),
@@ -174,7 +186,7 @@ fn fit_log(args: &FitArgs, changes: &std::path::Path) -> Result<u8, CliError> {
     }
     match &args.out {
         Some(path) => {
-            write_file_atomic(path, text.as_bytes())?;
+            write_file_atomic(path, text.as_bytes(), args.force)?;
             let note = fit.report.note(changes);
             let _ = print(|w| {
                 if let Some(note) = note {
@@ -198,4 +210,9 @@ fn fit_log(args: &FitArgs, changes: &std::path::Path) -> Result<u8, CliError> {
         }
     }
     Ok(0)
+}
+
+/// Checks the `--out` file before the scenario is written.
+fn write_check(path: &std::path::Path, force: bool) -> Result<(), CliError> {
+    Ok(syncsim::report::output::check_user_file(path, force)?)
 }

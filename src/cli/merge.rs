@@ -54,6 +54,8 @@ struct Reload {
     initial_backlog: Option<PathBuf>,
     #[arg(long)]
     skip_bad_rows: bool,
+    #[arg(long)]
+    dashboard_at: Vec<String>,
 }
 
 /// Checks and joins the parts, and writes the result atomically.
@@ -62,6 +64,8 @@ pub fn run(args: &MergeArgs) -> Result<u8, CliError> {
     for path in &args.shards {
         let bytes = std::fs::read(path)
             .map_err(|e| CliError::Usage(format!("cannot read part '{}': {e}", path.display())))?;
+        // The merged file must never replace a part it was made from.
+        syncsim::data::inputs::note(path);
         let name = path.display().to_string();
         let part = Part::parse(&name, &bytes).map_err(|e| CliError::Usage(e.to_string()))?;
         parts.push((name, part));
@@ -150,8 +154,10 @@ fn merge_run(args: &MergeArgs, parts: &[(String, Part)]) -> Result<u8, CliError>
     let mut out = OutputDir::open(&args.out, args.force)?;
     let names = report::run_file_names(formats, true);
     out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let dashboard_at = super::run::dashboard_instants(&reload.dashboard_at, &sc)?;
     let mc = replicate::join(&sc, parts).map_err(CliError::Usage)?;
-    report::write_run(&mc.first, Some(&mc), formats, &mut out)?;
+    let first = mc.first.clone().with_dashboards_at(&dashboard_at);
+    report::write_run(&first, Some(&mc), formats, &mut out)?;
     let shown = out.path().display().to_string();
     out.finish()?;
     if !args.quiet {

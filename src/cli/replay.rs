@@ -30,9 +30,12 @@ pub struct ReplayArgs {
     /// Seed of the run (the sync filter, errors and random bulk updates still use it).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     seed: Option<u64>,
-    /// Simulated span, overriding the scenario's `horizon`.
+    /// Simulated span, overriding the scenario's `horizon` (or `until-clear`).
     #[arg(long, value_name = "DURATION")]
     horizon: Option<String>,
+    /// The most a run until clear may last, overriding the scenario's `horizon_cap`.
+    #[arg(long, value_name = "DURATION")]
+    horizon_cap: Option<String>,
     /// Override any scenario value by its key path (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
@@ -51,6 +54,40 @@ pub struct ReplayArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Also show the admin page as it would have read at TIME (as for `run`). Repeatable.
+    #[arg(long, value_name = "TIME")]
+    dashboard_at: Vec<String>,
+}
+
+/// A warning when the change log's edits end before the run does: the hours after the whole
+/// hour of its last edit replay no background edits at all.
+fn coverage_note(log: &ChangeLog, sc: &syncsim::scenario::Scenario) -> Option<String> {
+    use syncsim::units::{format_duration, human_duration};
+    let covered = log.covered_until().min(sc.horizon);
+    if covered >= sc.horizon {
+        return None;
+    }
+    let first = log.span.map_or(String::new(), |(first, _)| {
+        format!(", its first at {}", sc.instant(first))
+    });
+    Some(if sc.until_clear {
+        format!(
+            "the change log's edits end within the first {} (its last before {}{first}); a run \
+             until clear may go on to its cap, {}, with no background edits after that",
+            human_duration(covered),
+            sc.instant(covered),
+            format_duration(sc.horizon)
+        )
+    } else {
+        format!(
+            "the change log covers only the first {} of the {} horizon (its last edit before {}{first}): \
+             the last {} replay no background edits",
+            human_duration(covered),
+            format_duration(sc.horizon),
+            sc.instant(covered),
+            human_duration(sc.horizon - covered)
+        )
+    })
 }
 
 /// Replays the change log under the scenario.
@@ -59,12 +96,14 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
         file: args.scenario.clone(),
         seed: args.seed,
         horizon: args.horizon.clone(),
+        horizon_cap: args.horizon_cap.clone(),
         set: args.set.clone(),
     };
     let (sc, note) =
         scenario_args.load_with_snapshot(args.initial_backlog.as_deref(), args.skip_bad_rows)?;
     let mut notes: Vec<String> = note.into_iter().collect();
     syncsim::load::check_memory(&sc, 1, None)?;
+    let dashboard_at = super::run::dashboard_instants(&args.dashboard_at, &sc)?;
     let log = ChangeLog::open(&args.changes, &sc, args.skip_bad_rows)?;
     notes.extend(log.report.note(&args.changes));
     notes.push(format!(
@@ -72,6 +111,7 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
         log.report.rows,
         args.changes.display()
     ));
+    notes.extend(coverage_note(&log, &sc));
     let dir = args.out.clone().unwrap_or_else(|| {
         let mut what_if = sc.origin.overrides.clone();
         if let Some(path) = &args.initial_backlog {
@@ -91,10 +131,12 @@ pub fn run(args: &ReplayArgs) -> Result<u8, CliError> {
             formats,
             quiet: args.quiet,
             export: None,
+            force: false,
             replay: Some(&log),
             notes: &notes,
             // Replayed edits are read, not drawn.
             draw_ahead: false,
+            dashboard_at: &dashboard_at,
         },
     )
 }

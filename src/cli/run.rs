@@ -82,6 +82,36 @@ pub struct RunArgs {
     /// Kubernetes Indexed Job. Join the parts with `syncsim merge` (docs/planner.md).
     #[arg(long, value_name = "K/N", value_parser = ShardSpec::parse, conflicts_with_all = ["replication", "export_edits"])]
     shard: Option<ShardSpec>,
+    /// Also show the admin page as it would have read at TIME (a time after start such as
+    /// `26h`, or a UTC instant), beside how long its backlog really took to clear; in the
+    /// summary and dashboard_at.csv. Repeatable. Every whole hour is in
+    /// dashboard_timeline.csv.
+    #[arg(long, value_name = "TIME")]
+    dashboard_at: Vec<String>,
+}
+
+/// The instants of `--dashboard-at`, each a time after the start of `sc` or a UTC instant,
+/// at most its horizon (for a run until clear, its cap).
+pub(super) fn dashboard_instants(
+    texts: &[String],
+    sc: &Scenario,
+) -> Result<Vec<syncsim::units::Millis>, CliError> {
+    texts
+        .iter()
+        .map(|text| {
+            let at = syncsim::units::offset_or_instant(text, sc.start)
+                .map_err(|why| CliError::Usage(format!("--dashboard-at {text}: {why}")))?;
+            if at > sc.horizon {
+                return Err(CliError::Usage(format!(
+                    "--dashboard-at {text}: is after the end of the run ({} after the start, {}); \
+                     give a time within it",
+                    syncsim::units::format_duration(sc.horizon),
+                    sc.instant(sc.horizon)
+                )));
+            }
+            Ok(at)
+        })
+        .collect()
 }
 
 /// A report format of `--format`.
@@ -130,6 +160,7 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         .scenario
         .load_with_snapshot(args.initial_backlog.as_deref(), args.skip_bad_rows)?;
     let notes: Vec<String> = note.into_iter().collect();
+    let dashboard_at = dashboard_instants(&args.dashboard_at, &sc)?;
     let count = args.replications.unwrap_or(sc.replications as u64);
     let shard = super::resolve_shard(args.shard)?;
     if !shard.is_whole() {
@@ -158,13 +189,16 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     let formats = args.formats();
     let names = report::run_file_names(formats, args.replication.is_none() && count > 1);
     out.check(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
+    if let Some(path) = &args.export_edits {
+        syncsim::report::output::check_user_file(path, args.force)?;
+    }
     if args.replication.is_none() && count > 1 {
         if args.export_edits.is_some() {
             return Err(CliError::Usage(
                 "--export-edits needs a single run: drop --replications, or pick one with --replication I".into(),
             ));
         }
-        return many(args, &sc, count, out);
+        return many(args, &sc, count, out, &dashboard_at);
     }
     let seed = args
         .replication
@@ -177,9 +211,11 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
             formats,
             quiet: args.quiet,
             export: args.export_edits.as_deref(),
+            force: args.force,
             replay: None,
             notes: &notes,
             draw_ahead: args.threads.unwrap_or_else(super::default_threads) > 1,
+            dashboard_at: &dashboard_at,
         },
     )
 }
@@ -211,12 +247,16 @@ pub(super) struct SingleRun<'a> {
     pub quiet: bool,
     /// Write the run's edits here.
     pub export: Option<&'a Path>,
+    /// Replace the export file if it exists.
+    pub force: bool,
     /// Replay this change log instead of generating edits.
     pub replay: Option<&'a syncsim::data::ChangeLog>,
     /// Lines printed after the summary.
     pub notes: &'a [String],
     /// Draw background edits on a second thread ([`Inputs::draw_ahead`]).
     pub draw_ahead: bool,
+    /// Also read the admin page at these instants (`--dashboard-at`).
+    pub dashboard_at: &'a [syncsim::units::Millis],
 }
 
 /// One run: simulate (replaying `replay` if given, exporting edits to `export` if given),
@@ -231,9 +271,11 @@ pub(super) fn single(
         formats,
         quiet,
         export,
+        force,
         replay,
         notes,
         draw_ahead,
+        dashboard_at,
     } = opts;
     let replay = match replay {
         Some(log) => Some(log.sources(sc)?),
@@ -241,7 +283,7 @@ pub(super) fn single(
     };
     let mut exporter = match export {
         Some(path) => {
-            let mut file = AtomicFile::create(path)?;
+            let mut file = AtomicFile::create(path, force)?;
             let writer = file.writer.take().expect("a fresh file has its writer");
             Some((file, ChangeWriter::new(sc, writer)))
         }
@@ -284,7 +326,7 @@ pub(super) fn single(
         file.writer = Some(inner);
         file.commit()?;
     }
-    let summary = RunSummary::of(sc, result);
+    let summary = RunSummary::of(sc, result).with_dashboards_at(dashboard_at);
     report::write_run(&summary, None, formats, &mut out)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
@@ -361,9 +403,16 @@ fn run_shard(args: &RunArgs, sc: &Scenario, count: u64, shard: Shard) -> Result<
         items: count,
         item: "replication".into(),
         seed: sc.seed,
-        arguments: args
-            .scenario
-            .arguments(args.initial_backlog.as_deref(), args.skip_bad_rows),
+        arguments: {
+            // The scenario, and what else the merged reports show (--dashboard-at).
+            let mut a = args
+                .scenario
+                .arguments(args.initial_backlog.as_deref(), args.skip_bad_rows);
+            for at in &args.dashboard_at {
+                a.extend(["--dashboard-at".to_string(), at.clone()]);
+            }
+            a
+        },
         body: replicate::encode(&runs),
     };
     out.write(&file, |w| w.write_all(&part.to_bytes()))?;
@@ -384,7 +433,13 @@ fn run_shard(args: &RunArgs, sc: &Scenario, count: u64, shard: Shard) -> Result<
     Ok(0)
 }
 
-fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result<u8, CliError> {
+fn many(
+    args: &RunArgs,
+    sc: &Scenario,
+    count: u64,
+    mut out: OutputDir,
+    dashboard_at: &[syncsim::units::Millis],
+) -> Result<u8, CliError> {
     let bar = super::progress_bar(count, args.quiet, "replications");
     let started = Instant::now();
     let tick = || bar.inc(1);
@@ -393,7 +448,8 @@ fn many(args: &RunArgs, sc: &Scenario, count: u64, mut out: OutputDir) -> Result
     let elapsed = started.elapsed().as_millis() as u64;
     // Replication 0's files and charts, the tables across replications, the fan chart, the
     // spread in summary.json and the dashboard with the forecast across replications.
-    report::write_run(&mc.first, Some(&mc), args.formats(), &mut out)?;
+    let first = mc.first.clone().with_dashboards_at(dashboard_at);
+    report::write_run(&first, Some(&mc), args.formats(), &mut out)?;
     let dir_shown = out.path().display().to_string();
     out.finish()?;
     if !args.quiet {

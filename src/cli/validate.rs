@@ -4,7 +4,6 @@
 use clap::Args;
 
 use super::{print, CliError, ScenarioArgs};
-use syncsim::units::format_duration;
 
 /// Arguments of `syncsim validate`.
 #[derive(Debug, Args)]
@@ -35,7 +34,7 @@ pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
             records,
             sc.events.len(),
             sc.sync.policy.name(),
-            format_duration(sc.horizon)
+            syncsim::report::terminal::horizon_text(&sc)
         )
     });
     Ok(0)

@@ -256,6 +256,7 @@ impl Sim<'_> {
             let q = entry.queue;
             self.entries.object_backlog[q.object()] -= 1;
             self.entries.queues[q].in_flight -= 1;
+            self.settled(entry.since, q.object());
             if entry.update && self.retries.errors_possible {
                 if let Some(permanent) = self.attempt_fails(q, entry.record) {
                     let counters = &mut self.entries.queues[q].counters;
@@ -263,6 +264,9 @@ impl Sim<'_> {
                         counters.errors_permanent += 1;
                     } else {
                         counters.errors_transient += 1;
+                    }
+                    if let Some(h) = self.observer.hourly_errors.get_mut(hour) {
+                        h[permanent as usize] += 1;
                     }
                     self.errored(e);
                     continue;
@@ -285,6 +289,8 @@ impl Sim<'_> {
             self.release(e);
         }
         self.check_recovery();
+        self.initial_left(&batch);
+        self.check_all_clear();
         self.sync.workers[w].batch = batch;
         self.sync.workers[w].busy = false;
         self.sync.busy_workers -= 1;

@@ -158,6 +158,11 @@ pub(super) struct Entry {
     pub(super) state: EntryState,
     /// Failed attempts so far.
     pub(super) attempts: u16,
+    /// The first whole hour whose backlog reading counts this entry since it last became
+    /// pending (created, revived by an edit, or due for a retry): `h` for the reading at `h`
+    /// hours. When it leaves the backlog the observer notes the instant under this hour
+    /// (`Observer::settled`). It fits in what was padding: an entry stays 40 bytes.
+    pub(super) since: u32,
 }
 
 /// One (object, direction): its FIFO and where its entries are, which of its records are
@@ -339,6 +344,7 @@ impl Sim<'_> {
             update,
             state: EntryState::Queued,
             attempts: 0,
+            since: self.observer.next_hour_index,
         };
         match self.entries.free.pop() {
             Some(_) => self.entries.slab[e as usize] = entry,

@@ -12,6 +12,7 @@ use rand::seq::index;
 use super::{last_offset, seeds, Happening, Sim};
 use crate::metrics::EventOutcome;
 use crate::scenario::{EventKind, Scenario, Selection};
+use crate::units::HOUR;
 
 /// Progress of one bulk update or object enabling, for clear and recovery times.
 #[derive(Debug)]
@@ -195,6 +196,36 @@ impl Sim<'_> {
         if self.entries.total_backlog <= t.outcome.baseline_backlog {
             t.outcome.recovery = Some(self.now);
         }
+        self.check_all_clear();
+    }
+
+    /// A run until clear ends at the first whole hour after everything cleared: every event
+    /// that makes edits has cleared and recovered, and no record of the backlog at the start
+    /// is pending (docs/model.md, Until clear). Checked at each batch completion and each
+    /// event's last edit, the only instants any of these can change; the cap stays the end
+    /// if the instant never comes. Inlined as one test of a flag, so a run with a fixed
+    /// horizon pays nothing more per batch.
+    #[inline(always)]
+    pub(super) fn check_all_clear(&mut self) {
+        if self.until_clear {
+            self.end_if_all_clear();
+        }
+    }
+
+    /// [`Self::check_all_clear`]'s check, out of the batch's path.
+    #[inline(never)]
+    fn end_if_all_clear(&mut self) {
+        if self.observer.initial_pending > 0
+            || self
+                .tracking
+                .events
+                .iter()
+                .any(|t| t.outcome.clear.is_none() || t.outcome.recovery.is_none())
+        {
+            return;
+        }
+        self.until_clear = false;
+        self.end = self.end.min((self.now / HOUR + 1) * HOUR);
     }
 
     /// Scenario event `i` happens.

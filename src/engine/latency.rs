@@ -1,22 +1,33 @@
 //! The latency summaries of a run's synced updates, per object and direction, computed when
-//! the run ends (nearest-rank percentiles over every sample, docs/model.md, Metrics), on two
-//! threads when the run may use a second one.
+//! the run ends (nearest-rank percentiles over every sample, docs/model.md, Metrics), and how
+//! many of each object's were slower than each service-level bound of the scenario
+//! (`[sla] latency_over`), on two threads when the run may use a second one.
 
 use crate::metrics::LatencySummary;
 use crate::scenario::QueueId;
+use crate::units::Millis;
 
 use super::entries::{Queue, Queues};
 
+/// One object's latency: its summaries to the marketing platform, to the CRM and both ways,
+/// and how many of its synced updates (both ways) took longer than each bound.
+type ObjectLatency = ([Option<LatencySummary>; 3], Vec<u64>);
+
 /// Per object: the latency summaries of its synced updates to the marketing platform, to the
-/// CRM, and both ways. On `two_threads`, the objects are shared between this thread and a
-/// second one, the largest first to whichever has fewer samples so far; the summaries are
-/// the same either way.
+/// CRM, and both ways, and the counts above each of `bounds`. On `two_threads`, the objects
+/// are shared between this thread and a second one, the largest first to whichever has fewer
+/// samples so far; the summaries are the same either way.
 pub(super) fn latency_summaries(
     queues: &Queues,
     objects: usize,
+    bounds: &[Millis],
     two_threads: bool,
-) -> Vec<[Option<LatencySummary>; 3]> {
-    let of_object = |[m, c]: [&Queue; 2]| {
+) -> Vec<ObjectLatency> {
+    let of_object = |[m, c]: [&Queue; 2]| -> ObjectLatency {
+        let over = bounds
+            .iter()
+            .map(|&b| m.latencies.count_above(b) + c.latencies.count_above(b))
+            .collect();
         let to_marketing = m.latencies.summary();
         let to_crm = c.latencies.summary();
         // An object that syncs one way has the same summary overall: no second pass.
@@ -28,7 +39,7 @@ pub(super) fn latency_summaries(
             }
             (one, None) | (None, one) => one,
         };
-        [to_marketing, to_crm, both]
+        ([to_marketing, to_crm, both], over)
     };
     let objects: Vec<[&Queue; 2]> = (0..objects)
         .map(|o| QueueId::of_object(o).map(|q| &queues[q]))
@@ -50,7 +61,7 @@ pub(super) fn latency_summaries(
             there.push(o);
         }
     }
-    let mut summaries = vec![[None; 3]; objects.len()];
+    let mut summaries = vec![([None; 3], Vec::new()); objects.len()];
     std::thread::scope(|scope| {
         let other = scope.spawn(|| {
             there

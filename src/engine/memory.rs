@@ -22,7 +22,7 @@ pub struct MemoryEstimate {
     /// One latency sample per expected edit: four bytes while latencies fit (the horizon
     /// plus the oldest initial backlog under 2^32 ms, 49 days), else eight.
     pub latency: f64,
-    /// The backlog samples and hourly series.
+    /// The backlog samples and hourly series (with the clear times of each hour's backlog).
     pub series: f64,
     /// The program, the allocator and report buffers.
     pub fixed: f64,
@@ -72,7 +72,10 @@ impl MemoryEstimate {
         let entry_bytes = (std::mem::size_of::<Entry>() + 2 * 16) as f64;
         let queues = QueueId::count(sc.objects.len()) as f64;
         let samples = (sc.horizon / sc.sample_interval + 1) as f64 * queues * 4.0 * 2.0;
-        let hourly = (sc.horizon / HOUR + 2) as f64 * queues * 4.0 * 3.0;
+        // Per hour and queue: the backlog and two completion counts (4 bytes each), and per
+        // hour and object the last departure of the records read then (8 bytes, so 4 a
+        // queue), which the run summary's timeline doubles as running sums and clear times.
+        let hourly = (sc.horizon / HOUR + 2) as f64 * queues * 4.0 * 6.0;
         MemoryEstimate {
             index,
             entries: (event_records + per_day).min(capacity) * entry_bytes,

@@ -1,16 +1,25 @@
 //! What the run measures: the backlog sampled on the fixed grid and every whole hour, the
-//! retry and timeout queues and the API usage beside it, completions per hour, counts of
-//! batches and cycles, and the peak backlog; the audit's invariant check at every sample;
-//! and [`Sim::finish`], which assembles the [`RunResult`] when the run ends.
+//! retry and timeout queues and the API usage beside it, completions per hour, errors and
+//! retries per hour and the oldest record waiting in each retry queue at every whole hour,
+//! counts of batches and cycles, the peak backlog, and when the backlog read at each whole
+//! hour had all left; the audit's invariant check at every sample; and [`Sim::finish`],
+//! which assembles the [`RunResult`] when the run ends.
 //!
 //! A sample at `t` reflects every event strictly before `t` (docs/model.md, Clock and event
 //! order): the run loop observes before it handles the first event at or after a sample
 //! point.
+//!
+//! How long the backlog of each whole hour took to clear costs one store per record leaving
+//! the backlog: each entry carries the first hour whose reading counts it (`Entry::since`),
+//! and a record leaving the backlog writes the instant into `settled` under that hour and its
+//! object. Instants only grow, so each slot ends up holding the last departure of the
+//! records first counted at that hour; the summary takes running maxima over the hours
+//! (docs/model.md, Metrics).
 
 use super::entries::EntryState;
 use super::latency::latency_summaries;
 use super::{Sim, Workspace};
-use crate::metrics::{ApiSummary, EventOutcome, PendingAtEnd, RunResult};
+use crate::metrics::{ApiSummary, EventOutcome, PendingAtEnd, RunResult, Waiting};
 use crate::scenario::{QueueId, Scenario};
 use crate::units::{Millis, HOUR};
 
@@ -43,6 +52,24 @@ pub(crate) struct Observer {
     pub(super) cycles: u64,
     /// Cycles that found nothing to do.
     pub(super) empty_looks: u64,
+    /// The index of the next whole hour to observe (`next_hour / HOUR`): an entry that
+    /// becomes pending now is first counted by that hour's reading.
+    pub(super) next_hour_index: u32,
+    /// Per (hour, object), row-major: the last instant a record of the object left the
+    /// backlog (completed or failed) among those first counted by that hour's reading; 0
+    /// while none has.
+    pub(super) settled: Vec<Millis>,
+    /// Objects, the row length of `settled`.
+    objects: usize,
+    /// Records first counted by the reading at 0 h (the backlog at the start) still pending;
+    /// kept by a run until clear only ([`Sim::initial_left`]).
+    pub(super) initial_pending: u64,
+    /// Per hour bucket: failed attempts (transient, permanent), records released from the
+    /// retry or timeout queue for another attempt, records that entered the timeout queue.
+    pub(super) hourly_errors: Vec<[u32; 4]>,
+    /// At each whole hour: the retry and timeout queues, and when the oldest record in each
+    /// first became pending (its `created`), if the queue holds any.
+    hourly_waiting: Vec<(u64, u64, [Option<i64>; 2])>,
     /// The run may use a second thread
     /// ([`Inputs::draw_ahead`](super::Inputs::draw_ahead)): for the latency summaries too.
     two_threads: bool,
@@ -54,6 +81,7 @@ impl Observer {
         let nq = QueueId::count(sc.objects.len());
         let samples = (sc.horizon / sc.sample_interval) as usize + 1;
         let hours = sc.horizon.div_ceil(HOUR) as usize;
+        let objects = sc.objects.len();
         Observer {
             next_sample: 0,
             next_hour: 0,
@@ -69,16 +97,22 @@ impl Observer {
             batches: 0,
             cycles: 0,
             empty_looks: 0,
+            next_hour_index: 0,
+            settled: vec![0; (sc.horizon / HOUR + 2) as usize * objects],
+            objects,
+            initial_pending: 0,
+            hourly_errors: vec![[0; 4]; hours],
+            hourly_waiting: Vec::with_capacity(hours + 1),
             two_threads,
         }
     }
 }
 
 impl Sim<'_> {
-    /// Records the samples and hourly snapshots due at or before `t`, each reflecting every
-    /// event strictly before its instant.
+    /// Records the samples and hourly snapshots due at or before `t` (and at or before the
+    /// end of the run), each reflecting every event strictly before its instant.
     pub(super) fn observe_until(&mut self, t: Millis) {
-        while self.observer.next_sample <= t && self.observer.next_sample <= self.sc.horizon {
+        while self.observer.next_sample <= t && self.observer.next_sample <= self.end {
             if self.audit {
                 self.check_invariants();
             }
@@ -96,11 +130,40 @@ impl Sim<'_> {
                 .push(self.budget.window.usage(self.observer.next_sample));
             self.observer.next_sample += self.sc.sample_interval;
         }
-        while self.observer.next_hour <= t && self.observer.next_hour <= self.sc.horizon {
+        while self.observer.next_hour <= t && self.observer.next_hour <= self.end {
+            let (mut retry, mut timeout) = (0, 0);
             for q in self.entries.queues.iter() {
                 self.observer.hourly_backlog.push(q.backlog() as u32);
+                retry += q.retry;
+                timeout += q.timeout;
             }
+            let oldest = self.oldest_waiting(retry > 0, timeout > 0);
+            self.observer.hourly_waiting.push((retry, timeout, oldest));
             self.observer.next_hour += HOUR;
+            self.observer.next_hour_index += 1;
+        }
+    }
+
+    /// A record of `object`, first counted by the reading at hour `since`, leaves the
+    /// backlog now (its batch completed, whatever the outcome). One store in the batch's
+    /// loop (a pass of its own after the loop measured slower); the records of the backlog
+    /// at the start are counted off by a run until clear alone ([`Sim::initial_left`]).
+    #[inline(always)]
+    pub(super) fn settled(&mut self, since: u32, object: usize) {
+        let o = &mut self.observer;
+        o.settled[since as usize * o.objects + object] = self.now;
+    }
+
+    /// The entries of a completed batch left the backlog: those of the backlog at the start
+    /// (first counted at 0 h) no longer hold a run until clear back. A second look at the
+    /// batch, made only while such a run still waits for them.
+    pub(super) fn initial_left(&mut self, batch: &[u32]) {
+        if self.until_clear && self.observer.initial_pending > 0 {
+            let left = batch
+                .iter()
+                .filter(|&&e| self.entries.slab[e as usize].since == 0)
+                .count() as u64;
+            self.observer.initial_pending -= left;
         }
     }
 
@@ -183,8 +246,12 @@ impl Sim<'_> {
             };
             if pending {
                 let p = &mut pending_end[entry.queue.index()];
-                let age = (self.sc.horizon as i64 - entry.created) as Millis;
+                let age = (self.end as i64 - entry.created) as Millis;
                 p.oldest_age = Some(p.oldest_age.map_or(age, |a: Millis| a.max(age)));
+                // Still pending: the backlog it was read in has not cleared within the run.
+                let objects = self.observer.objects;
+                self.observer.settled[entry.since as usize * objects + entry.queue.object()] =
+                    Millis::MAX;
             }
             let mut m = entry.marks;
             while m != 0 {
@@ -207,7 +274,7 @@ impl Sim<'_> {
             outcome.errored = errored[k];
             events.push(outcome);
         }
-        let horizon = self.sc.horizon;
+        let horizon = self.end;
         let api = ApiSummary {
             calls: self.budget.window.total,
             peak_usage: self.budget.window.peak,
@@ -217,24 +284,60 @@ impl Sim<'_> {
         let mut latency = Vec::with_capacity(nq);
         let objects = self.sc.objects.len();
         let mut latency_by_object = Vec::with_capacity(objects);
-        for [to_marketing, to_crm, both] in
-            latency_summaries(&self.entries.queues, objects, self.observer.two_threads)
-        {
+        let bounds = &self.sc.sla.latency_over;
+        let mut latency_over = Vec::with_capacity(objects * bounds.len());
+        for ([to_marketing, to_crm, both], over) in latency_summaries(
+            &self.entries.queues,
+            objects,
+            bounds,
+            self.observer.two_threads,
+        ) {
             latency.push(to_marketing);
             latency.push(to_crm);
             latency_by_object.push(both);
+            latency_over.extend(over);
         }
         let counters = self.entries.queues.iter().map(|q| q.counters).collect();
         self.entries.return_to(ws);
+        // Only the hours the run reached: an "until clear" run may end before its cap.
+        let hours = horizon.div_ceil(HOUR) as usize;
+        let fetches = (horizon / HOUR) as usize + 1;
+        let mut hourly_done = self.observer.hourly_done;
+        hourly_done.truncate(hours * nq * 2);
+        let mut hourly_errors = self.observer.hourly_errors;
+        hourly_errors.truncate(hours);
+        let mut settled = self.observer.settled;
+        settled.truncate((fetches + 1) * objects);
+        let age = |created: Option<i64>, at: Millis| created.map(|c| (at as i64 - c) as Millis);
+        let hourly_waiting = self
+            .observer
+            .hourly_waiting
+            .iter()
+            .enumerate()
+            .map(|(h, &(retry, timeout, [oldest_retry, oldest_timeout]))| {
+                let at = h as Millis * HOUR;
+                Waiting {
+                    retry,
+                    timeout,
+                    oldest_retry: age(oldest_retry, at),
+                    oldest_timeout: age(oldest_timeout, at),
+                }
+            })
+            .collect();
         RunResult {
             seed: self.seed,
-            horizon: self.sc.horizon,
+            horizon,
             sample_interval: self.sc.sample_interval,
             counters,
             sample_times: self.observer.sample_times,
             samples: self.observer.samples,
             hourly_backlog: self.observer.hourly_backlog,
-            hourly_done: self.observer.hourly_done,
+            hourly_done,
+            settled,
+            hourly_errors,
+            hourly_waiting,
+            suppression_spells: self.retries.suppression.spells(horizon),
+            latency_over,
             latency,
             latency_by_object,
             pending_end,

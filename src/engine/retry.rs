@@ -7,6 +7,10 @@
 //! Queues hold `(order, entry)` items like the sync's FIFOs, and an entry that leaves one
 //! early (a new edit, a manual retry) leaves its item behind, stale: an item is live while
 //! the entry is still in that state with that order.
+//!
+//! For the reports over time it also tells the observer when a record enters the timeout
+//! queue or is released for another attempt, notes each spell of suppression (when it starts
+//! and ends), and finds the oldest record waiting in each queue at every whole hour.
 
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
@@ -15,7 +19,7 @@ use super::entries::EntryState;
 use super::fifo::Fifo;
 use super::{seeds, Happening, Settled, Sim};
 use crate::scenario::{QueueId, Scenario};
-use crate::units::Millis;
+use crate::units::{Millis, HOUR};
 
 /// Errored entries and their way back into the sync, and what makes attempts fail.
 pub(crate) struct Retries {
@@ -77,6 +81,8 @@ pub(crate) struct Suppression {
     /// They are the timeout-queue entries whose order is below this one (later failures
     /// join the queue with larger orders).
     nights_held_before: u64,
+    /// Spells that have ended: (start, end).
+    ended: Vec<(Millis, Millis)>,
 }
 
 impl Suppression {
@@ -88,6 +94,7 @@ impl Suppression {
             Some(since) if !held => {
                 self.total += now - since;
                 self.since = None;
+                self.ended.push((since, now));
             }
             _ => {}
         }
@@ -125,6 +132,25 @@ impl Suppression {
     /// Time held back up to `end` (the end of the run), a suppression still running included.
     pub(super) fn total(&self, end: Millis) -> Millis {
         self.total + self.since.map_or(0, |since| end - since)
+    }
+
+    /// Every spell of suppression up to `end` (the end of the run): when it started and when
+    /// it ended, `None` for one still running. A spell that ends at the instant another
+    /// starts is one spell.
+    pub(super) fn spells(&self, end: Millis) -> Vec<(Millis, Option<Millis>)> {
+        let mut spells: Vec<(Millis, Option<Millis>)> = Vec::with_capacity(self.ended.len() + 1);
+        let all = self
+            .ended
+            .iter()
+            .map(|&(a, b)| (a, Some(b)))
+            .chain(self.since.filter(|&s| s < end).map(|s| (s, None)));
+        for (start, stop) in all {
+            match spells.last_mut() {
+                Some((_, last @ Some(_))) if *last == Some(start) => *last = stop,
+                _ => spells.push((start, stop)),
+            }
+        }
+        spells
     }
 }
 
@@ -169,6 +195,7 @@ impl Sim<'_> {
             queue.timeout -= 1;
         }
         entry.attempts = 0;
+        entry.since = self.observer.next_hour_index;
         queue.queued += 1;
         self.push_queued(e, q);
         self.add_backlog(q.object());
@@ -247,6 +274,13 @@ impl Sim<'_> {
         slot.order = order;
         self.entries.queues[q].pending.insert(entry.record, e);
         if attempts as u32 >= self.sc.retry.max_attempts {
+            if let Some(hour) = self
+                .observer
+                .hourly_errors
+                .get_mut((self.now / HOUR) as usize)
+            {
+                hour[3] += 1;
+            }
             slot.state = EntryState::Timeout;
             self.entries.queues[q].timeout += 1;
             self.retries.timeout_fifo.push_back((order, e));
@@ -346,6 +380,14 @@ impl Sim<'_> {
         let entry = &mut self.entries.slab[e as usize];
         entry.order = order;
         entry.state = EntryState::Due;
+        entry.since = self.observer.next_hour_index;
+        if let Some(hour) = self
+            .observer
+            .hourly_errors
+            .get_mut((self.now / HOUR) as usize)
+        {
+            hour[2] += 1;
+        }
         let q = entry.queue;
         self.entries.queues[q].due += 1;
         self.retries.due.push_back((order, e));
@@ -422,5 +464,35 @@ impl Sim<'_> {
         if released {
             self.look_now();
         }
+    }
+
+    /// When the oldest record in the retry queue, and in the timeout queue, first became
+    /// pending (its creation instant), looking only into the queues said to hold records:
+    /// a scan of the queue's items, made once an hour.
+    pub(super) fn oldest_waiting(&self, retry: bool, timeout: bool) -> [Option<i64>; 2] {
+        let slab = &self.entries.slab;
+        let live = |e: u32, order: u64, state: EntryState| {
+            let entry = &slab[e as usize];
+            (entry.state == state && entry.order == order).then_some(entry.created)
+        };
+        let oldest_retry = retry
+            .then(|| {
+                self.retries
+                    .retry_fifo
+                    .iter()
+                    .filter_map(|&(_, order, e)| live(e, order, EntryState::Retry))
+                    .min()
+            })
+            .flatten();
+        let oldest_timeout = timeout
+            .then(|| {
+                self.retries
+                    .timeout_fifo
+                    .iter()
+                    .filter_map(|&(order, e)| live(e, order, EntryState::Timeout))
+                    .min()
+            })
+            .flatten();
+        [oldest_retry, oldest_timeout]
     }
 }

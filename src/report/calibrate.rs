@@ -6,9 +6,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::calibrate::dashboard::{ThroughputBounds, ThroughputTrial, TrendComparison};
+use crate::calibrate::dashboard::{Saturation, ThroughputBounds, ThroughputTrial, TrendComparison};
 use crate::calibrate::{ChoiceFit, Fit, SKEW_Z};
 use crate::scenario::Direction;
+use crate::units::human_hours;
 
 fn num(x: f64, decimals: usize) -> String {
     let s = format!("{x:.decimals$}");
@@ -37,7 +38,7 @@ pub fn write_scenario(fit: &Fit, source: &str) -> String {
         t,
         "# it ends with the hour of the last edit. {} edits used{}.",
         fit.report.rows,
-        match (fit.report.bad.len(), fit.report.outside) {
+        match (fit.report.bad_count, fit.report.outside) {
             (0, 0) => String::new(),
             (b, o) => format!(", {b} bad rows skipped, {o} rows before the start left out"),
         }
@@ -231,7 +232,9 @@ pub fn write_comparison(c: &TrendComparison) -> String {
     t
 }
 
-/// What the figures of `path` (`rows` objects) say about throughput, for the terminal.
+/// What the figures of `path` (`rows` objects) say about throughput, for the terminal: the
+/// lower bound always; an estimate only when the sync was shown saturated, and otherwise
+/// why not.
 pub fn write_bounds(b: &ThroughputBounds, path: &Path, rows: usize) -> String {
     let mut text = format!(
         "Throughput from {} ({rows} objects), records per hour, all workers together:\n\
@@ -245,18 +248,47 @@ pub fn write_bounds(b: &ThroughputBounds, path: &Path, rows: usize) -> String {
         b.sum_max,
         b.lower
     );
-    if b.busy {
-        let _ = writeln!(
-            text,
-            "A backlog of {:.0} was waiting: if it waited all 24 hours the sync ran at capacity, \
-             so throughput is about {:.0} records/h (sync.throughput x sync.workers; skips \
-             cost less than updates, so a skip-heavy day overstates it).",
-            b.backlog, b.lower
-        );
-    } else {
-        text.push_str(
-            "No backlog was waiting: the sync may have idled, so this is only a lower bound.\n",
-        );
+    match &b.saturation {
+        Saturation::Shown { points } => {
+            let _ = writeln!(
+                text,
+                "The trend shows the sync saturated all 24 hours: from {points} of its points the \
+                 backlog held more records than the hours up to the next could complete at the \
+                 busiest rate seen, so work waited every hour. Throughput is about {:.0} records/h (sync.throughput x sync.workers, less \
+                 cycle waits and batch overheads; skips cost less than updates, so a skip-heavy \
+                 day overstates it).",
+                b.sum_avg
+            );
+        }
+        Saturation::KeptUp { hours_of_work } => {
+            let _ = writeln!(
+                text,
+                "No estimate: the backlog at the fetch, {:.0} records, is {} of work at the \
+                 average rate. The sync kept up with its edits and waited between cycles, so \
+                 these hours show what it was asked to do, not what it can do: its throughput \
+                 may be far above {:.0}/h.",
+                b.backlog,
+                human_hours(*hours_of_work),
+                b.lower
+            );
+        }
+        Saturation::NotShown { hours_of_work, why } => {
+            let _ = writeln!(
+                text,
+                "No estimate: a backlog of {:.0} was waiting at the fetch ({} of work at the \
+                 average rate), but {}. Only a sync saturated all 24 hours has its throughput \
+                 as its average ({:.0}/h).",
+                b.backlog,
+                human_hours(*hours_of_work),
+                match why {
+                    Some(why) => format!("the trend does not show it waited all 24 hours: {why}"),
+                    None => "nothing shows it waited all 24 hours; pass the page's trend \
+                             (--trend TREND.csv) to check"
+                        .to_string(),
+                },
+                b.sum_avg
+            );
+        }
     }
     text
 }

@@ -201,6 +201,9 @@ pub struct BarChart {
     pub log_y: bool,
     /// Write each bar's value above it.
     pub value_labels: bool,
+    /// A labelled horizontal dashed line at a value, e.g. a peak that fell between the bars;
+    /// the vertical axis reaches it.
+    pub reference: Option<(f64, String)>,
 }
 
 /// A band and a median over time: the spread of many replications (Monte Carlo), p10 to p90.
@@ -860,6 +863,7 @@ mod tests {
             }],
             log_y: false,
             value_labels: false,
+            reference: None,
         });
         let err = chart.render_svg((200, 100)).unwrap_err();
         assert!(

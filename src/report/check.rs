@@ -4,10 +4,12 @@
 use std::io::{self, Write};
 
 use crate::check::{CheckRun, Drift, ScenarioCheck};
-use crate::text::{json_number, num};
+use crate::text::{json_number, metric_text, num};
 
-fn actual_text(v: Option<f64>) -> String {
-    v.map_or_else(|| "never/none".to_string(), num)
+/// A value of `metric` in the unit that reads best ([`metric_text`]): `10.7 h`, not hours
+/// with six decimals.
+fn actual_text(metric: &str, v: Option<f64>) -> String {
+    metric_text(metric, v)
 }
 
 /// The table: scenario, expectation, bound, actual, result.
@@ -21,7 +23,7 @@ pub fn write_table(checks: &[ScenarioCheck], w: &mut dyn Write) -> io::Result<()
                         c.scenario.name.clone(),
                         name.clone(),
                         v.condition.to_string(),
-                        actual_text(v.actual),
+                        actual_text(&v.condition.metric, v.actual),
                         if v.pass { "pass".into() } else { "FAIL".into() },
                     ]
                 })
@@ -106,8 +108,8 @@ pub fn write_drift(
             "  {:8} {}: {} -> {}{rel}",
             d.verdict.label(),
             d.metric,
-            actual_text(d.baseline),
-            actual_text(d.current)
+            actual_text(&d.metric, d.baseline),
+            actual_text(&d.metric, d.current)
         )?;
     }
     Ok(())
@@ -166,7 +168,13 @@ pub fn write_junit(checks: &[ScenarioCheck], w: &mut dyn Write) -> io::Result<()
             let bad: Vec<String> = verdicts
                 .iter()
                 .filter(|v| !v.pass)
-                .map(|v| format!("{} (actual {})", v.condition, actual_text(v.actual)))
+                .map(|v| {
+                    format!(
+                        "{} (actual {})",
+                        v.condition,
+                        actual_text(&v.condition.metric, v.actual)
+                    )
+                })
                 .collect();
             if bad.is_empty() {
                 writeln!(

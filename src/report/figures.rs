@@ -1,24 +1,35 @@
 //! The charts of one run, described from its summary ([`RunSummary`]): backlog over time
 //! stacked by object with event markers, completions per hour per object, latency percentiles
-//! per object, and the admin page's 4-hour backlog trend; for a Monte Carlo run also the fan
-//! chart of the backlog across replications.
+//! per object, the admin page's 4-hour backlog trend with the true peak, and the page's
+//! estimate hour by hour against the real clear time; for the page only, errors and retries
+//! per hour; for a Monte Carlo run also the fan chart of the backlog across replications.
 //!
 //! Every number comes from the summary; this module only picks and labels them. Object
 //! `i` is drawn in [`object_colour`]`(i)` in every chart.
 
 use super::charts::{
-    object_colour, BarChart, BarGroup, Chart, FanChart, LineChart, Marker, Series, XAxis,
+    object_colour, BarChart, BarGroup, Chart, Colour, FanChart, LineChart, Marker, Series, XAxis,
     DEFAULT_SIZE, NEUTRAL,
 };
 use crate::metrics::RunResult;
 use crate::replicate::MonteCarlo;
 use crate::scenario::{EventKind, Scenario};
-use crate::summary::{Dashboard, RunSummary};
+use crate::summary::{Dashboard, RunSummary, Status};
 use crate::text::{fixed, thousands};
-use crate::units::{hours, minutes};
+use crate::units::{hours, minutes, Millis, HOUR};
 
 /// The charts of a run, by file stem, in the order they are written.
-pub const CHARTS: [&str; 4] = ["backlog", "throughput", "latency", "trend"];
+pub const CHARTS: [&str; 5] = [
+    "backlog",
+    "throughput",
+    "latency",
+    "trend",
+    "dashboard_timeline",
+];
+
+/// Charts drawn for `dashboard.html` only, inline, never written as files: the errors and
+/// retries per hour, which the page shows only for a run that has any.
+pub const PAGE_CHARTS: [&str; 1] = ["errors"];
 
 /// The horizontal axis label of time charts: hours since the scenario's start.
 fn time_label(sc: &Scenario) -> String {
@@ -32,6 +43,12 @@ fn time_label(sc: &Scenario) -> String {
 /// One marker per event: bulk updates and objects enabled at their first edit, outages as a
 /// shaded span until the sync is enabled again, throughput and worker changes as lines.
 pub fn event_markers(sc: &Scenario) -> Vec<Marker> {
+    event_markers_until(sc, sc.horizon)
+}
+
+/// [`event_markers`] of a run that ended at `end` (a run until clear may end before its
+/// cap): an outage not ended before shades to the end.
+pub fn event_markers_until(sc: &Scenario, end: Millis) -> Vec<Marker> {
     sc.events
         .iter()
         .enumerate()
@@ -42,16 +59,17 @@ pub fn event_markers(sc: &Scenario) -> Vec<Marker> {
                     sc.events[i + 1..]
                         .iter()
                         .find(|later| matches!(later.kind, EventKind::SyncEnabled))
-                        .map_or(sc.horizon, |later| later.at),
+                        .map_or(end, |later| later.at),
                 ),
                 _ => None,
             };
             Marker {
                 at: hours(e.at),
-                until: until.map(|u| hours(u.min(sc.horizon))),
+                until: until.map(|u| hours(u.min(end))),
                 label: e.name.clone(),
             }
         })
+        .filter(|m| m.at < hours(end))
         .collect()
 }
 
@@ -88,7 +106,7 @@ pub fn backlog(sc: &Scenario, r: &RunResult) -> Chart {
         x_categories: Vec::new(),
         series,
         stacked: true,
-        markers: event_markers(sc),
+        markers: event_markers_until(sc, r.horizon()),
     })
 }
 
@@ -118,7 +136,7 @@ pub fn throughput(sc: &Scenario, r: &RunResult) -> Chart {
         x_categories: Vec::new(),
         series,
         stacked: false,
-        markers: event_markers(sc),
+        markers: event_markers_until(sc, r.horizon()),
     })
 }
 
@@ -168,11 +186,13 @@ pub fn latency(sc: &Scenario, r: &RunResult) -> Chart {
         groups,
         log_y: true,
         value_labels: true,
+        reference: None,
     })
 }
 
-/// The admin page's backlog trend: total backlog at the last 30 four-hour boundaries.
-pub fn trend(sc: &Scenario, d: &Dashboard) -> Chart {
+/// The admin page's backlog trend: total backlog at the last 30 four-hour boundaries, and
+/// the run's true peak as a dashed line when it fell between them (within the trend's span).
+pub fn trend(sc: &Scenario, r: &RunResult, d: &Dashboard) -> Chart {
     let categories: Vec<String> = d
         .trend
         .iter()
@@ -183,11 +203,29 @@ pub fn trend(sc: &Scenario, d: &Dashboard) -> Chart {
         })
         .collect();
     let peak = d.trend.iter().map(|&(_, b)| b).max().unwrap_or(0);
+    let first = d.trend.first().map_or(0, |&(t, _)| t);
+    let true_peak = (r.max_backlog() > peak
+        && r.max_backlog_at() >= first
+        && r.max_backlog_at() <= d.at)
+        .then(|| {
+            let at = sc.instant(r.max_backlog_at()).to_string();
+            let at = at.get(5..16).unwrap_or(&at).replacen('T', " ", 1);
+            (
+                r.max_backlog() as f64,
+                format!(
+                    "true peak {} at {at}, between two bars",
+                    thousands(r.max_backlog())
+                ),
+            )
+        });
+    let true_peak_text = true_peak.as_ref().map_or(String::new(), |(_, label)| {
+        format!(" The dashed line is the {label}.")
+    });
     Chart::Bars(BarChart {
         title: format!("Sync backlog trend, 4-hourly: {}", sc.name),
         alt: format!(
             "Total backlog at the last {} four-hour boundaries before {} UTC, as on the admin \
-             page; peak {} records.",
+             page; highest bar {} records.{true_peak_text}",
             d.trend.len(),
             sc.instant(d.at),
             thousands(peak)
@@ -204,6 +242,143 @@ pub fn trend(sc: &Scenario, d: &Dashboard) -> Chart {
         }],
         log_y: false,
         value_labels: false,
+        reference: true_peak,
+    })
+}
+
+/// The colour of the page's estimate in the timeline chart.
+const ESTIMATE: Colour = Colour(0xe1, 0x57, 0x59);
+/// The colour of the real clear time.
+const REALITY: Colour = Colour(0x4e, 0x79, 0xa7);
+
+/// Hour by hour, the page's estimated backlog time for the total (total backlog / the sum of
+/// the objects' averages) beside the time the backlog read at that hour really took to
+/// clear, and the hours the page read Growing as a bar along the bottom. Estimates far above
+/// every real clear time are drawn at a ceiling the description states.
+pub fn dashboard_timeline(s: &RunSummary) -> Chart {
+    let (sc, r) = (s.scenario(), s.run());
+    let hours_read = s.timeline().len();
+    let readings: Vec<_> = (0..hours_read).map(|h| s.reading_total(h)).collect();
+    let real: Vec<f64> = readings
+        .iter()
+        .enumerate()
+        .map(|(h, x)| x.cleared.map_or(f64::NAN, |c| hours(c - h as u64 * HOUR)))
+        .collect();
+    let most_real = real
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .fold(0.0, f64::max);
+    let ceiling = (10.0 * most_real).max(24.0);
+    let mut clipped = 0;
+    let estimate: Vec<(f64, f64)> = readings
+        .iter()
+        .enumerate()
+        .map(|(h, x)| {
+            let y = x.est_backlog_hours.map_or(f64::NAN, |e| {
+                if e > ceiling {
+                    clipped += 1;
+                    ceiling
+                } else {
+                    e
+                }
+            });
+            (h as f64, y)
+        })
+        .collect();
+    let growing: Vec<(f64, f64)> = readings
+        .iter()
+        .enumerate()
+        .map(|(h, x)| {
+            let y = if x.status == Status::Growing {
+                0.0
+            } else {
+                f64::NAN
+            };
+            (h as f64, y)
+        })
+        .collect();
+    let reality: Vec<(f64, f64)> = real
+        .iter()
+        .enumerate()
+        .map(|(h, &y)| (h as f64, y))
+        .collect();
+    let mut growing_series = Series::new("status Growing", Colour(0xf2, 0x8e, 0x2b), growing);
+    growing_series.dots = true;
+    let note = if clipped > 0 {
+        format!(
+            " {clipped} estimates above {} hours are drawn at {} hours.",
+            fixed(ceiling, 0),
+            fixed(ceiling, 0)
+        )
+    } else {
+        String::new()
+    };
+    Chart::Line(LineChart {
+        title: format!("The page's estimate against reality: {}", sc.name),
+        alt: format!(
+            "At every whole hour of the run, the admin page's estimated backlog time for the \
+             total backlog (backlog / average records synced per hour over the 24 hours \
+             before) beside the time the backlog read at that hour really took to clear, in \
+             hours; hours when the page read Growing are marked along the bottom.{note}"
+        ),
+        x_label: time_label(sc),
+        y_label: "hours".into(),
+        x_axis: XAxis::Hours,
+        x_categories: Vec::new(),
+        series: vec![
+            Series::new("page's estimate", ESTIMATE, estimate),
+            Series::new("time it really took to clear", REALITY, reality),
+            growing_series,
+        ],
+        stacked: false,
+        markers: event_markers_until(sc, r.horizon()),
+    })
+}
+
+/// Errors and retries per hour: failed attempts, records released for another attempt, and
+/// records that entered the timeout queue, each at the middle of its hour; spells of
+/// suppression shaded.
+pub fn errors(s: &RunSummary) -> Chart {
+    let (sc, r) = (s.scenario(), s.run());
+    let per_hour = |pick: fn([u64; 4]) -> u64| -> Vec<(f64, f64)> {
+        (0..r.hour_buckets())
+            .map(|h| (h as f64 + 0.5, pick(r.errors_in_hour(h)) as f64))
+            .collect()
+    };
+    let mut markers = event_markers_until(sc, r.horizon());
+    markers.extend(r.suppression_spells().iter().map(|&(start, end)| Marker {
+        at: hours(start),
+        until: Some(hours(end.unwrap_or(r.horizon()))),
+        label: "retries held back".into(),
+    }));
+    Chart::Line(LineChart {
+        title: format!("Errors and retries per hour: {}", sc.name),
+        alt: format!(
+            "Per hour: failed attempts, records released from the retry or timeout queue for \
+             another attempt, and records that entered the timeout queue; {} spells when \
+             retries were held back by API usage are shaded.",
+            r.suppression_spells().len()
+        ),
+        x_label: time_label(sc),
+        y_label: "records per hour".into(),
+        x_axis: XAxis::Hours,
+        x_categories: Vec::new(),
+        series: vec![
+            Series::new(
+                "failed attempts",
+                Colour(0xe1, 0x57, 0x59),
+                per_hour(|e| e[0] + e[1]),
+            ),
+            Series::new("retries", Colour(0x4e, 0x79, 0xa7), per_hour(|e| e[2])),
+            Series::new(
+                "into the timeout queue",
+                Colour(0xf2, 0x8e, 0x2b),
+                per_hour(|e| e[3]),
+            ),
+        ],
+        stacked: false,
+        markers,
     })
 }
 
@@ -234,8 +409,18 @@ pub fn run_charts(s: &RunSummary) -> Vec<Figure> {
         figure(CHARTS[0], backlog(sc, r), DEFAULT_SIZE),
         figure(CHARTS[1], throughput(sc, r), DEFAULT_SIZE),
         figure(CHARTS[2], latency(sc, r), DEFAULT_SIZE),
-        figure(CHARTS[3], trend(sc, d), (1200, 420)),
+        figure(CHARTS[3], trend(sc, r, d), (1200, 420)),
+        figure(CHARTS[4], dashboard_timeline(s), DEFAULT_SIZE),
     ]
+}
+
+/// The charts of [`PAGE_CHARTS`], for `dashboard.html` only.
+pub fn page_charts(s: &RunSummary) -> Vec<Figure> {
+    vec![Figure {
+        stem: PAGE_CHARTS[0],
+        chart: errors(s),
+        size: (1200, 420),
+    }]
 }
 
 /// The file stem of the Monte Carlo fan chart.

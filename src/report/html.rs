@@ -1,6 +1,6 @@
 //! `dashboard.html`: one self-contained page per run, laid out like the "Sync Backlog Metrics"
-//! admin page an admin already knows: the 4-hour backlog trend, the per-object table, then the
-//! forecast (clear and recovery times, latency, the highest backlog, where every edit went),
+//! admin page an admin already knows: the 4-hour backlog trend, the per-object table, the
+//! page's estimate hour by hour against the real clear time, then the forecast (clear and recovery times, latency, the highest backlog, where every edit went),
 //! errors, retries and the API budget when the run has them, and the scenario's key
 //! assumptions.
 //!
@@ -19,16 +19,18 @@ mod assumptions;
 mod errors;
 mod forecast;
 mod markup;
+mod reality;
 mod spread;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::replicate::MonteCarlo;
+use crate::report::terminal::span_text;
 use crate::summary::RunSummary;
-use crate::text::{fixed, thousands};
-use crate::units::format_duration;
-use markup::{cell, esc, figure, head_row, num, object_head, status_badge, utc, CSS};
+use crate::text::thousands;
+use crate::units::human_hours;
+use markup::{cell, esc, figure, head_row, num, object_head, status_with_readings, utc, CSS};
 
 /// The file name of the dashboard.
 pub const DASHBOARD_FILE: &str = "dashboard.html";
@@ -76,7 +78,7 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
         },
         utc(sc, 0),
         utc(sc, r.horizon()),
-        format_duration(r.horizon()),
+        span_text(run),
         r.seed(),
         sc.sync.policy.name(),
         d.status.label(),
@@ -96,13 +98,26 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
     }
     o.push_str("</header>\n<main>\n");
 
-    // The trend, as on the admin page.
+    // The trend, as on the admin page, and the true peak when it fell between two bars.
+    let highest = d.trend.iter().map(|&(_, b)| b).max().unwrap_or(0);
+    let between = if r.max_backlog() > highest {
+        format!(
+            " The highest bar is {} records; the true peak, {} records at {} UTC, fell between \
+             two bars (the dashed line).",
+            thousands(highest),
+            thousands(r.max_backlog()),
+            utc(sc, r.max_backlog_at())
+        )
+    } else {
+        String::new()
+    };
     let _ = write!(
         o,
         "<section id=\"trend\" aria-labelledby=\"trend-h\">\n<h2 id=\"trend-h\">Sync Backlog Trend</h2>\n\
-         <p class=\"note\">Total backlog at each 4-hour boundary, the last {} before {} UTC.{rep0}</p>\n",
+         <p class=\"note\">Total backlog at each 4-hour boundary, the last {} before {} UTC.{}{rep0}</p>\n",
         d.trend.len(),
-        utc(sc, d.at)
+        utc(sc, d.at),
+        esc(&between)
     );
     figure(
         o,
@@ -120,7 +135,8 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
          <span>Records synced per hour over the last <b>{} hours</b></span></p>\n<div class=\"scroll\"><table>\n\
          <caption>Records synced (updates and skips) per hour, the backlog in both directions at \
          the last fetch, and the estimated time to clear it at the average rate. Growing: the \
-         backlog is above its level 6 hours before.{rep0}</caption>\n",
+         backlog is above its level 6 hours before; beside each status, the backlog 6 hours \
+         before the fetch, at the fetch, and the change.{rep0}</caption>\n",
         utc(sc, d.last_fetch),
         utc(sc, d.next_fetch),
         d.hours_considered
@@ -150,19 +166,24 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
         num(
             o,
             &row.est_backlog_hours
-                .map_or_else(|| "never".to_string(), |x| format!("{} h", fixed(x, 2))),
+                .map_or_else(|| "never".to_string(), human_hours),
         );
         cell(o, &utc(sc, d.last_fetch));
         cell(o, &utc(sc, d.next_fetch));
-        let _ = writeln!(o, "<td>{}</td></tr>", status_badge(row.status));
+        let _ = writeln!(
+            o,
+            "<td>{}</td></tr>",
+            status_with_readings(row.status, row.backlog_before, row.backlog)
+        );
     }
     let _ = write!(
         o,
         "</tbody>\n<tfoot><tr><th scope=\"row\">Total</th><td></td><td></td><td></td>\
          <td class=\"num\">{}</td><td></td><td></td><td></td><td>{}</td></tr></tfoot>\n</table></div>\n</section>\n",
         thousands(d.total_backlog),
-        status_badge(d.status)
+        status_with_readings(d.status, d.total_backlog_before, d.total_backlog)
     );
+    reality::reality_section(o, run, svgs);
 
     // The forecast: across replications first, if any, then the one run in detail.
     if let Some(f) = mc {
@@ -170,7 +191,7 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
     }
     forecast::forecast_section(o, run, mc.is_some(), svgs);
     if run.shows_errors() {
-        errors::errors_section(o, run, mc.is_some());
+        errors::errors_section(o, run, mc.is_some(), svgs);
     }
     assumptions::assumptions_section(o, run, mc.is_some());
     o.push_str("</main>\n");

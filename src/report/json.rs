@@ -30,7 +30,7 @@ fn identity(
             serde_json::json!({
                 "file": s.path.display().to_string(),
                 "sha256": s.sha256,
-                "skipped_rows": s.skipped_lines.len(),
+                "skipped_rows": s.skipped_rows,
             })
         });
     doc.insert(
@@ -46,6 +46,7 @@ fn identity(
     doc.insert("replications".into(), replications.into());
     doc.insert("start".into(), sc.start.to_string().into());
     doc.insert("horizon_h".into(), json_number(hours(sc.horizon)));
+    doc.insert("until_clear".into(), sc.until_clear.into());
     doc.insert("policy".into(), sc.sync.policy.name().into());
     doc
 }

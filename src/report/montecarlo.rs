@@ -8,7 +8,7 @@ use super::{csv_writer, io_err, MonteCarloTable};
 use crate::replicate::MonteCarlo;
 use crate::stats::Aggregate;
 use crate::text::{fixed, num, opt_num as opt, thousands};
-use crate::units::{format_duration, hours, Millis};
+use crate::units::{hours, Millis};
 
 /// The tables a run of several replications adds to those of replication 0, in the order
 /// written.
@@ -210,7 +210,7 @@ pub fn write_terminal(
         "{}: {} replications, {} from {}, policy {}, {} worker{}",
         sc.name,
         mc.runs.len(),
-        format_duration(sc.horizon),
+        super::terminal::horizon_text(sc),
         sc.start,
         sc.sync.policy.name(),
         sc.sync.workers,

@@ -1,14 +1,22 @@
 //! Safe output: every file of a run is written to a temporary name in the destination folder
 //! and the whole set is renamed into place only once all of it is written, so a reader never
 //! sees half a file nor a mix of two runs; a folder's files are overwritten only if syncsim
-//! wrote them (listed in its manifest) or the user said `--force`; and a run stopped by
-//! Ctrl-C ([`abandon`]) leaves no temporary file and no folder it created.
+//! wrote them (listed in its manifest) or the user said `--force`, and a file the user named
+//! (`--junit results.xml`) only if it does not exist yet or with `--force`; no output ever
+//! replaces an input of the same process ([`crate::data::inputs`]), whatever the flags; a
+//! temporary file is created anew (never opened through a link someone planted there); one
+//! run at a time writes into a folder (a lock on the folder, [`OutputDir::open`]); and a run
+//! that fails, or is stopped by a signal ([`abandon`]), leaves no temporary file and no
+//! folder it created.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
+
+use crate::data::inputs;
 
 /// The manifest that lists the files syncsim wrote into a folder.
 pub const MANIFEST: &str = ".syncsim-files";
@@ -17,10 +25,24 @@ pub const MANIFEST: &str = ".syncsim-files";
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// A file that syncsim did not write would be overwritten.
-    #[error("'{0}' exists and was not written by syncsim; choose another --out folder or pass --force to overwrite it")]
+    #[error("'{}' exists and was not written by syncsim; choose another --out folder or pass --force to overwrite it", shown(.0))]
     WouldClobber(PathBuf),
+    /// A file the user named for output exists already.
+    #[error("'{}' exists; name another file, or pass --force to replace it", shown(.0))]
+    FileExists(PathBuf),
+    /// The output would replace a file this run reads.
+    #[error("'{}' is an input of this command ('{}'); syncsim never writes over its own inputs, even with --force: name another file or folder for the output", shown(.target), shown(.input))]
+    WouldReplaceInput {
+        /// The output.
+        target: PathBuf,
+        /// The input it is, as named when read.
+        input: PathBuf,
+    },
+    /// Another run is writing into the folder.
+    #[error("'{}' is being written by another syncsim run; wait for it to end, or choose another --out folder", shown(.0))]
+    Busy(PathBuf),
     /// The file system refused.
-    #[error("cannot write '{path}': {source}{hint}")]
+    #[error("cannot write '{}': {source}{hint}", shown(path))]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -32,6 +54,37 @@ pub enum OutputError {
     /// The run is being interrupted; nothing more is written.
     #[error("interrupted")]
     Interrupted,
+}
+
+/// A path as a message shows it: control characters escaped, a long one shortened.
+fn shown(path: &Path) -> String {
+    crate::scenario::error::screen_text(&path.display().to_string(), 200)
+}
+
+/// Refuses to write `target` if it is an input of this process (through any link).
+fn guard_input(target: &Path) -> Result<(), OutputError> {
+    match inputs::input_at(target) {
+        Some(input) => Err(OutputError::WouldReplaceInput {
+            target: target.to_path_buf(),
+            input,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Whether anything is at `path`: a file, a folder, or a link, even one leading nowhere.
+fn occupied(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// Checks a file the user named for output before any work: it must not be an input of
+/// this process, and must not exist unless `force` (a dangling link counts as existing).
+pub fn check_user_file(path: &Path, force: bool) -> Result<(), OutputError> {
+    guard_input(path)?;
+    if !force && occupied(path) {
+        return Err(OutputError::FileExists(path.to_path_buf()));
+    }
+    Ok(())
 }
 
 impl OutputError {
@@ -168,15 +221,29 @@ pub struct OutputDir {
     /// Files of this kind of output that this run does not write: removed at
     /// [`OutputDir::finish`] if syncsim wrote them before, so no report of an earlier run stays.
     retired: Vec<String>,
+    /// Folders this run created, outermost first: removed again, if still empty, when the
+    /// run ends without [`OutputDir::finish`].
+    created: Vec<PathBuf>,
+    /// Set once [`OutputDir::finish`] has put the reports in place.
+    finished: bool,
+    /// The folder, open and locked for this run; closing it releases the lock.
+    _lock: Option<fs::File>,
 }
 
 impl OutputDir {
-    /// Creates the folder if needed and reads its manifest.
+    /// Creates the folder if needed, locks it for this run and reads its manifest.
+    ///
+    /// The lock (an advisory `flock` on the folder itself, on Unix) keeps two runs from
+    /// writing into one folder at once: a second run stops at once with
+    /// [`OutputError::Busy`] rather than mixing its reports with the first's. It is held
+    /// until this value is dropped, and the system releases it when the process ends, however
+    /// it ends.
     pub fn open(dir: &Path, force: bool) -> Result<Self, OutputError> {
-        // The folders about to be created, outermost first, so an interruption can remove them.
+        // The folders about to be created, outermost first, so a failure or an interruption
+        // can remove them.
         let mut missing: Vec<PathBuf> = dir
             .ancestors()
-            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .take_while(|a| !a.as_os_str().is_empty() && !occupied(a))
             .map(Path::to_path_buf)
             .collect();
         missing.reverse();
@@ -185,19 +252,36 @@ impl OutputDir {
             if p.interrupted {
                 return Err(OutputError::Interrupted);
             }
-            p.folders.extend(missing);
+            p.folders.extend(missing.iter().cloned());
             fs::create_dir_all(dir).map_err(|e| OutputError::io(dir, e))?;
         }
-        let ours = fs::read_to_string(dir.join(MANIFEST))
-            .map(|text| text.lines().map(str::to_string).collect())
-            .unwrap_or_default();
-        Ok(OutputDir {
+        let mut out = OutputDir {
             dir: dir.to_path_buf(),
             force,
-            ours,
+            ours: BTreeSet::new(),
             staged: Vec::new(),
             retired: Vec::new(),
-        })
+            created: missing,
+            finished: false,
+            _lock: None,
+        };
+        // Dropped on an error from here on, `out` removes the folders it created, but for a
+        // folder another run holds, which stays as it is.
+        out._lock = match lock(dir) {
+            Ok(handle) => handle,
+            Err(e) => {
+                if matches!(e, OutputError::Busy(_)) {
+                    let created = std::mem::take(&mut out.created);
+                    pending().folders.retain(|f| !created.contains(f));
+                }
+                return Err(e);
+            }
+        };
+        // Read under the lock: the run before may have just rewritten it.
+        out.ours = fs::read_to_string(dir.join(MANIFEST))
+            .map(|text| text.lines().map(str::to_string).collect())
+            .unwrap_or_default();
+        Ok(out)
     }
 
     /// The folder.
@@ -208,13 +292,16 @@ impl OutputDir {
     /// Fails if writing `names` would overwrite a file syncsim did not write. Call before any
     /// work, so a refused run costs nothing.
     pub fn check(&self, names: &[&str]) -> Result<(), OutputError> {
-        if self.force {
-            return Ok(());
-        }
         for name in names {
             let path = self.dir.join(name);
+            // Whatever the flags, an input of this run is never replaced.
+            guard_input(&path)?;
+            if self.force {
+                continue;
+            }
             let ours = self.ours.contains(*name) || self.staged.iter().any(|(w, _)| w == name);
-            if *name != MANIFEST && path.exists() && !ours {
+            // A link counts even when it leads nowhere: replacing it is replacing a file.
+            if *name != MANIFEST && occupied(&path) && !ours {
                 return Err(OutputError::WouldClobber(path));
             }
         }
@@ -245,8 +332,7 @@ impl OutputDir {
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<PathBuf, OutputError> {
         let target = self.dir.join(name);
-        let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let file = create_temp(&tmp, &target)?;
+        let (tmp, file) = create_temp(&self.dir, name, &target)?;
         let result = (|| {
             let mut w = BufWriter::new(file);
             write(&mut w)?;
@@ -298,10 +384,12 @@ impl OutputDir {
         let mut written = Vec::new();
         for (name, tmp) in std::mem::take(&mut self.staged) {
             let target = self.dir.join(&name);
-            if let Err(e) = fs::rename(&tmp, &target) {
+            let renamed = guard_input(&target)
+                .and_then(|()| fs::rename(&tmp, &target).map_err(|e| OutputError::io(&target, e)));
+            if let Err(e) = renamed {
                 drop(p);
                 discard(&tmp);
-                return Err(OutputError::io(&target, e));
+                return Err(e);
             }
             p.temps.retain(|t| *t != tmp);
             if name != MANIFEST {
@@ -309,6 +397,10 @@ impl OutputDir {
             }
         }
         for name in &stale {
+            // A retired report that is now an input of this run stays.
+            if inputs::input_at(&self.dir.join(name)).is_some() {
+                continue;
+            }
             match fs::remove_file(self.dir.join(name)) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => {
                     return Err(OutputError::io(&self.dir.join(name), e));
@@ -319,16 +411,56 @@ impl OutputDir {
         // The folder holds reports now: an interruption must leave it.
         p.folders.retain(|f| !self.dir.starts_with(f));
         p.finished = true;
+        self.finished = true;
         Ok(written)
     }
 }
 
 impl Drop for OutputDir {
-    /// A run that fails before [`OutputDir::finish`] leaves no temporary file behind.
+    /// A run that fails before [`OutputDir::finish`] leaves no temporary file behind, and
+    /// removes the folders it created if they are still empty.
     fn drop(&mut self) {
         for (_, tmp) in std::mem::take(&mut self.staged) {
             discard(&tmp);
         }
+        if self.finished {
+            return;
+        }
+        let mut p = pending();
+        for folder in self.created.iter().rev() {
+            // Fails, as it should, if anything else is in it.
+            if fs::remove_dir(folder).is_ok() {
+                p.folders.retain(|f| f != folder);
+            }
+        }
+    }
+}
+
+/// Locks folder `dir` for this run (see [`OutputDir::open`]); `None` where folders cannot
+/// be locked (other than on Unix).
+fn lock(dir: &Path) -> Result<Option<fs::File>, OutputError> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{flock, FlockOperation};
+        use std::os::unix::fs::MetadataExt;
+        let handle = fs::File::open(dir).map_err(|e| OutputError::io(dir, e))?;
+        match flock(&handle, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::WOULDBLOCK) => return Err(OutputError::Busy(dir.to_path_buf())),
+            Err(e) => return Err(OutputError::io(dir, e.into())),
+        }
+        // A run that failed may have removed the folder between our open and our lock:
+        // then the lock is on a folder that no longer has this name.
+        let locked = handle.metadata().map_err(|e| OutputError::io(dir, e))?;
+        match fs::metadata(dir) {
+            Ok(now) if now.dev() == locked.dev() && now.ino() == locked.ino() => Ok(Some(handle)),
+            _ => Err(OutputError::Busy(dir.to_path_buf())),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(None)
     }
 }
 
@@ -339,16 +471,41 @@ fn discard(tmp: &Path) {
     p.temps.retain(|t| t != tmp);
 }
 
-/// Creates temporary file `tmp` for `target` and lists it for the Ctrl-C clean-up, under the
-/// lock so an interruption cannot miss it.
-fn create_temp(tmp: &Path, target: &Path) -> Result<fs::File, OutputError> {
+/// Tells apart the temporary files of one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Creates a new temporary file for `target` in `dir` (named `.<name>.tmp-<pid>-<n>`) and
+/// lists it for the clean-up, under the lock so an interruption cannot miss it.
+///
+/// The file is created exclusively: if anything is at the name already (a file, or a link
+/// someone planted to make a run write elsewhere), another name is tried, and nothing is
+/// ever opened through a link.
+fn create_temp(dir: &Path, name: &str, target: &Path) -> Result<(PathBuf, fs::File), OutputError> {
     let mut p = pending();
     if p.interrupted {
         return Err(OutputError::Interrupted);
     }
-    let file = fs::File::create(tmp).map_err(|e| OutputError::io(target, e))?;
-    p.temps.push(tmp.to_path_buf());
-    Ok(file)
+    let mut last = None;
+    for _ in 0..100 {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => {
+                p.temps.push(tmp.clone());
+                return Ok((tmp, file));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(OutputError::io(target, e)),
+        }
+    }
+    Err(OutputError::io(
+        target,
+        last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)),
+    ))
 }
 
 /// A file the user named (`--junit results.xml`, `--export-edits edits.csv`), written under a
@@ -362,8 +519,10 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Creates the temporary file beside `path`.
-    pub fn create(path: &Path) -> Result<Self, OutputError> {
+    /// Creates the temporary file beside `path`, after [`check_user_file`]: `path` must not
+    /// be an input of this process, nor exist unless `force`.
+    pub fn create(path: &Path, force: bool) -> Result<Self, OutputError> {
+        check_user_file(path, force)?;
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -372,8 +531,7 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let file = create_temp(&tmp, path)?;
+        let (tmp, file) = create_temp(&dir, &name, path)?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp,
@@ -395,6 +553,7 @@ impl AtomicFile {
                 if p.interrupted {
                     return Err(OutputError::Interrupted);
                 }
+                guard_input(&self.path)?;
                 fs::rename(&self.tmp, &self.path).map_err(|e| OutputError::io(&self.path, e))?;
                 p.temps.retain(|t| *t != self.tmp);
                 Ok(())
@@ -415,9 +574,10 @@ impl Drop for AtomicFile {
 }
 
 /// Writes one file the user named (e.g. `--junit results.xml`) atomically: a temporary name
-/// in the same folder, then a rename. Naming the file is consent to replace it.
-pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let mut file = AtomicFile::create(path)?;
+/// in the same folder, then a rename. An existing file is replaced only with `force`, and an
+/// input of this process never.
+pub fn write_file_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), OutputError> {
+    let mut file = AtomicFile::create(path, force)?;
     file.writer
         .as_mut()
         .expect("a fresh file has its writer")

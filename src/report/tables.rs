@@ -1,18 +1,19 @@
 //! The CSV tables of one run (columns in `docs/outputs.md`): the backlog on the sample grid,
 //! completions per hour, latency, events, the dashboard and its trend, and the conservation
-//! counters. Each writes from the run's summary.
+//! counters, and (in `over_time.rs`) the page hour by hour and at chosen instants, errors
+//! per hour and spells of suppression. Each writes from the run's summary.
 
 use std::io::{self, Write};
 
-use super::{csv_writer, io_err, RunTable};
+use super::{csv_writer, io_err, over_time, RunTable};
 use crate::metrics::LatencySummary;
 use crate::scenario::{Direction, QueueId, Scenario};
-use crate::summary::RunSummary;
+use crate::summary::{Dashboard, DashboardRow, RunSummary};
 use crate::text::fixed;
 use crate::units::{hours, minutes, Millis, HOUR};
 
 /// The CSV tables of a run, in the order they are written.
-pub const TABLES: [(&str, RunTable); 7] = [
+pub const TABLES: [(&str, RunTable); 11] = [
     ("backlog.csv", write_backlog),
     ("throughput.csv", write_throughput),
     ("latency.csv", write_latency),
@@ -20,14 +21,28 @@ pub const TABLES: [(&str, RunTable); 7] = [
     ("dashboard.csv", write_dashboard),
     ("trend.csv", write_trend),
     ("counters.csv", write_counters),
+    (
+        "dashboard_timeline.csv",
+        over_time::write_dashboard_timeline,
+    ),
+    ("dashboard_at.csv", over_time::write_dashboard_at),
+    ("errors.csv", over_time::write_errors),
+    ("suppression.csv", over_time::write_suppression),
 ];
 
-fn h(ms: Millis) -> String {
+/// Hours with 4 decimals, the unit of every `_h` column.
+pub(super) fn h(ms: Millis) -> String {
     fixed(hours(ms), 4)
 }
 
-fn opt_h(ms: Option<Millis>) -> String {
+/// [`h`], empty when there is no time.
+pub(super) fn opt_h(ms: Option<Millis>) -> String {
     ms.map(h).unwrap_or_default()
+}
+
+/// An estimated backlog time, hours with 3 decimals, `inf` when infinite.
+pub(super) fn est_h(x: Option<f64>) -> String {
+    x.map_or_else(|| "inf".to_string(), |x| fixed(x, 3))
 }
 
 fn min(ms: Millis) -> String {
@@ -225,34 +240,42 @@ pub fn write_events(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
 pub fn write_dashboard(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
     let (sc, d) = (s.scenario(), s.dashboard());
     let mut out = csv_writer(w);
-    out.write_record([
-        "object",
-        "max_per_h",
-        "min_per_h",
-        "avg_per_h",
-        "backlog",
-        "est_backlog_h",
-        "last_fetch_utc",
-        "next_fetch_utc",
-        "status",
-    ])
-    .map_err(io_err)?;
+    out.write_record(DASHBOARD_COLUMNS).map_err(io_err)?;
     for row in &d.rows {
-        out.write_record([
-            sc.objects[row.object].name.clone(),
-            row.max_per_hour.to_string(),
-            row.min_per_hour.to_string(),
-            fixed(row.avg_per_hour, 2),
-            row.backlog.to_string(),
-            row.est_backlog_hours
-                .map_or_else(|| "inf".to_string(), |x| fixed(x, 3)),
-            sc.instant(d.last_fetch).to_string(),
-            sc.instant(d.next_fetch).to_string(),
-            row.status.label().to_string(),
-        ])
-        .map_err(io_err)?;
+        out.write_record(dashboard_cells(sc, d, row))
+            .map_err(io_err)?;
     }
     out.flush()
+}
+
+/// The columns of `dashboard.csv`, which `dashboard_at.csv` repeats after its instant.
+pub(super) const DASHBOARD_COLUMNS: [&str; 10] = [
+    "object",
+    "max_per_h",
+    "min_per_h",
+    "avg_per_h",
+    "backlog",
+    "backlog_6h_before",
+    "est_backlog_h",
+    "last_fetch_utc",
+    "next_fetch_utc",
+    "status",
+];
+
+/// One object's row of the page `d`, in [`DASHBOARD_COLUMNS`].
+pub(super) fn dashboard_cells(sc: &Scenario, d: &Dashboard, row: &DashboardRow) -> [String; 10] {
+    [
+        sc.objects[row.object].name.clone(),
+        row.max_per_hour.to_string(),
+        row.min_per_hour.to_string(),
+        fixed(row.avg_per_hour, 2),
+        row.backlog.to_string(),
+        row.backlog_before.to_string(),
+        est_h(row.est_backlog_hours),
+        sc.instant(d.last_fetch).to_string(),
+        sc.instant(d.next_fetch).to_string(),
+        row.status.label().to_string(),
+    ]
 }
 
 /// `trend.csv`: the 4-hour backlog trend (up to 30 points).

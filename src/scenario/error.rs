@@ -61,7 +61,7 @@ impl fmt::Display for ScenarioError {
                     .chars()
                     .map(|ch| match ch {
                         '\t' => ' ',
-                        ch if ch.is_control() => '\u{fffd}',
+                        ch if unsafe_to_show(ch) => '\u{fffd}',
                         ch => ch,
                     })
                     .collect();
@@ -84,6 +84,15 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// Whether `ch` must not reach a terminal as it is: a control character (an escape sequence
+/// can clear the screen or retitle the window; a line break splits a line) or one that
+/// reorders the text around it (the bidirectional marks, embeddings, overrides and
+/// isolates).
+pub(crate) fn unsafe_to_show(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// How many characters of a line an error shows around the column.
 pub(crate) const SHOWN_LINE: usize = 160;
 
@@ -94,7 +103,7 @@ const MAX_SHOWN_WORD: usize = 80;
 /// string, for one) escaped, any run of more than [`MAX_SHOWN_WORD`] non-blank characters (a
 /// 100,000-character key, say) shortened around an ellipsis, and the whole kept under `max`
 /// characters the same way.
-fn screen_text(text: &str, max: usize) -> String {
+pub(crate) fn screen_text(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len().min(1024));
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -112,7 +121,7 @@ fn screen_text(text: &str, max: usize) -> String {
         if ch == ' ' {
             flush(&mut word, &mut out);
             out.push(ch);
-        } else if ch.is_control() {
+        } else if unsafe_to_show(ch) {
             word.extend(ch.escape_default());
         } else {
             word.push(ch);

@@ -30,8 +30,11 @@ pub struct SnapshotOrigin {
     pub path: PathBuf,
     /// SHA-256 of the file as read, in lowercase hex.
     pub sha256: String,
-    /// Line numbers of bad rows left out (`--skip-bad-rows`); empty when every row was used.
+    /// Line numbers of the first bad rows left out (`--skip-bad-rows`, at most
+    /// [`crate::data::KEPT_BAD_LINES`]); empty when every row was used.
     pub skipped_lines: Vec<u64>,
+    /// How many bad rows were left out, all told.
+    pub skipped_rows: u64,
 }
 
 /// The SHA-256 of `bytes`, in lowercase hex.

@@ -54,6 +54,16 @@ impl Override {
         )
     }
 
+    /// `--horizon-cap DURATION`: the scenario's `horizon_cap`, the most a run until clear
+    /// lasts.
+    pub fn horizon_cap(text: &str) -> Self {
+        Override::single(
+            format!("--horizon-cap {text}"),
+            "horizon_cap",
+            toml::Value::String(text.to_string()),
+        )
+    }
+
     /// `--set PATH=VALUE`. VALUE is read as TOML (`2`, `0.5`, `true`, `"x"`, `[1, 2]`), and
     /// as a bare string when it is not valid TOML (`4h`, `fifo`).
     pub fn set(assignment: &str) -> Self {
@@ -221,7 +231,9 @@ pub(crate) fn blame(mut error: ScenarioError, overrides: &[Override]) -> Scenari
             return false;
         };
         let path = target.keys.join(".");
-        within(key, &path) || within(&path, key) || (horizon_too && path == "horizon")
+        within(key, &path)
+            || within(&path, key)
+            || (horizon_too && (path == "horizon" || path == "horizon_cap"))
     });
     if let Some(o) = culprit {
         error.source = format!("{} with {o}", error.source);

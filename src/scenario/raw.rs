@@ -23,6 +23,7 @@ pub struct RawScenario {
     pub seed: Option<i64>,
     pub start: Option<toml::Value>,
     pub horizon: Option<toml::Value>,
+    pub horizon_cap: Option<toml::Value>,
     pub sample_interval: Option<toml::Value>,
     pub replications: Option<i64>,
     pub initial_backlog_file: Option<String>,
@@ -38,6 +39,16 @@ pub struct RawScenario {
     pub events: IndexMap<String, RawEvent>,
     #[serde(default)]
     pub expect: IndexMap<String, String>,
+    #[serde(default)]
+    pub sla: RawSla,
+}
+
+/// The `[sla]` table: the levels and bounds of the service-level metrics.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSla {
+    pub backlog_above: Option<Vec<i64>>,
+    pub latency_over: Option<Vec<toml::Value>>,
 }
 
 /// One `[objects.<Name>]` table.

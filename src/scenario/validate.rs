@@ -13,7 +13,7 @@ mod sync;
 use super::raw::{self, RawScenario};
 use super::{
     defaults, ApiSpec, Location, ObjectSpec, Origin, Preset, RetrySpec, ScenarioError,
-    ScenarioSpec, SyncSpec, MAX_HORIZON, MAX_OBJECTS,
+    ScenarioSpec, SlaSpec, SyncSpec, MAX_HORIZON, MAX_OBJECTS,
 };
 use crate::units::{self, parse_duration, Instant, Millis, DAY};
 use events::validate_events;
@@ -161,26 +161,43 @@ impl Checker<'_> {
         text: &str,
         start: Instant,
     ) -> Result<Millis, ScenarioError> {
-        if let Ok(ms) = parse_duration(text) {
-            return Ok(ms);
-        }
-        match Instant::parse(text) {
-            Ok(at) if at < start => self.fail(
-                key,
-                format!(
-                    "{at} is before the scenario's start {start}; events happen at or after it"
-                ),
-            ),
-            Ok(at) => Ok((at.0 - start.0) as Millis),
-            Err(_) => self.fail(
-                key,
-                format!(
-                    "'{text}' is neither a time after start (e.g. `24h`, `1d6h`) nor an RFC 3339 \
-                     UTC instant (e.g. `2026-11-24T00:00:00Z`)"
-                ),
-            ),
-        }
+        units::offset_or_instant(text, start).or_else(|why| {
+            if why.contains("is before the scenario's start") {
+                self.fail(key, format!("{why}; events happen at or after it"))
+            } else {
+                self.fail(key, why)
+            }
+        })
     }
+}
+
+/// Longest event or expectation name.
+const MAX_NAME_CHARS: usize = 64;
+
+/// Refuses an event or expectation name that would harm what shows it: empty, longer than
+/// [`MAX_NAME_CHARS`], or holding a control character (an escape sequence can clear a
+/// terminal; a line break splits a CSV row or a JUnit line) or a character that reorders
+/// the text around it (bidirectional overrides).
+fn check_name(c: &Checker, key: &str, name: &str, what: &str) -> Result<(), ScenarioError> {
+    let bad = name.chars().find(|ch| super::error::unsafe_to_show(*ch));
+    let why = match bad {
+        _ if name.trim().is_empty() => "is empty".to_string(),
+        Some(ch) => format!(
+            "holds {}, a control or text-direction character",
+            ch.escape_unicode()
+        ),
+        None if name.chars().count() > MAX_NAME_CHARS => {
+            format!("is {} characters long", name.chars().count())
+        }
+        None => return Ok(()),
+    };
+    c.fail(
+        key,
+        format!(
+            "{what} name {why}; a name is 1-{MAX_NAME_CHARS} characters with no control \
+             characters (letters, digits, '_' and '-' are best: it is also a metric name)"
+        ),
+    )
 }
 
 /// Upper bound on a rate, to refuse absurd values before they allocate anything.
@@ -235,18 +252,78 @@ pub(crate) fn validate(
             Instant::parse(&text).or_else(|e| c.fail("start", e.to_string()))?
         }
     };
-    let horizon = match raw.horizon.as_ref() {
-        None => defaults::HORIZON,
-        Some(value) => {
-            c.positive_duration("horizon", &c.text("horizon", value, Expect::Duration)?)?
+    let horizon_text = match raw.horizon.as_ref() {
+        None => None,
+        Some(value) => Some(c.text("horizon", value, Expect::Duration)?),
+    };
+    let until_clear = horizon_text.as_deref().is_some_and(is_until_clear);
+    let (horizon, horizon_key) = if until_clear {
+        let cap = match raw.horizon_cap.as_ref() {
+            None => defaults::HORIZON_CAP,
+            Some(value) => c.positive_duration(
+                "horizon_cap",
+                &c.text("horizon_cap", value, Expect::Duration)?,
+            )?,
+        };
+        (cap, "horizon_cap")
+    } else {
+        if raw.horizon_cap.is_some() {
+            return c.fail(
+                "horizon_cap",
+                "applies only to a run until clear: write `horizon = \"until clear\"` too, or \
+                 drop horizon_cap",
+            );
         }
+        let horizon = match horizon_text {
+            None => defaults::HORIZON,
+            Some(text) => match parse_duration(&text) {
+                Ok(0) => {
+                    return c.fail(
+                        "horizon",
+                        format!("must be longer than zero (got '{text}')"),
+                    )
+                }
+                Ok(d) => d,
+                Err(e) => {
+                    return c.fail(
+                        "horizon",
+                        format!(
+                            "{e}; or write \"until clear\" to run until everything has cleared"
+                        ),
+                    )
+                }
+            },
+        };
+        (horizon, "horizon")
     };
     if horizon > MAX_HORIZON {
         return c.fail(
-            "horizon",
+            horizon_key,
             format!(
                 "must be at most 3660d (got {})",
                 units::format_duration(horizon)
+            ),
+        );
+    }
+    // Every instant of a run is shown in RFC 3339, whose years end with 9999.
+    if start.0.saturating_add(horizon as i64) > Instant::LAST.0 {
+        let (key, what) = if start.0 >= Instant::LAST.0 {
+            ("start", format!("{start} is"))
+        } else {
+            (
+                "horizon",
+                format!(
+                    "{} after the start {start} is",
+                    units::format_duration(horizon)
+                ),
+            )
+        };
+        return c.fail(
+            key,
+            format!(
+                "{what} too late: a run must end by {}, for what it shows after its end to be \
+                 an instant of year 9999 at most; choose an earlier start or a shorter horizon",
+                Instant::LAST
             ),
         );
     }
@@ -293,13 +370,20 @@ pub(crate) fn validate(
     let sync = validate_sync(&c, &raw.sync, preset, &objects)?;
     let api = validate_api(&c, &raw.api, preset, &sync)?;
     let retry = validate_retry(&c, &raw.retry)?;
-    let events = validate_events(&c, &raw.events, &mut objects, start, horizon)?;
+    let horizon_ends = if until_clear {
+        "the horizon ends at the cap of a run until clear (horizon_cap),"
+    } else {
+        "the horizon ends at"
+    };
+    let events = validate_events(&c, &raw.events, &mut objects, start, horizon, horizon_ends)?;
     let mut expect = Vec::with_capacity(raw.expect.len());
     for (name, text) in &raw.expect {
         let key = format!("expect.{name}");
+        check_name(&c, &key, name, "an expectation")?;
         let parsed = crate::expr::parse(text).or_else(|e| c.fail(&key, e.to_string()))?;
         expect.push((name.clone(), parsed));
     }
+    let sla = validate_sla(&c, &raw.sla, &expect)?;
     Ok(ScenarioSpec {
         name,
         description: raw.description.unwrap_or_default(),
@@ -307,6 +391,7 @@ pub(crate) fn validate(
         seed,
         start,
         horizon,
+        until_clear,
         sample_interval,
         replications,
         objects,
@@ -317,8 +402,82 @@ pub(crate) fn validate(
         initial: Vec::new().into(),
         initial_backlog_file: raw.initial_backlog_file.clone(),
         expect,
+        sla,
         origin: Origin::default(),
     })
+}
+
+/// Whether a `horizon` value asks for a run until clear: `until clear`, `until-clear` or
+/// `until_clear` (any case), so the shell needs no quotes (`--horizon until-clear`).
+fn is_until_clear(text: &str) -> bool {
+    let t = text.trim().to_ascii_lowercase().replace(['-', '_'], " ");
+    t == "until clear"
+}
+
+/// The service levels to measure: the `[sla]` table's levels and bounds, and those the
+/// expectations name (`backlog.hours_above.50000` declares level 50,000), each once,
+/// ascending. A name the catalogue reads differently (`share_over.900s` for `15m`) is refused
+/// with the spelling to use, since the metric would never be found under it.
+fn validate_sla(
+    c: &Checker,
+    raw: &raw::RawSla,
+    expect: &[(String, crate::expr::Expr)],
+) -> Result<SlaSpec, ScenarioError> {
+    let mut sla = SlaSpec::default();
+    for (i, level) in raw.backlog_above.iter().flatten().enumerate() {
+        let level = c.int_in(&format!("sla.backlog_above[{i}]"), *level, 0, 1 << 40)?;
+        sla.backlog_above.push(level as u64);
+    }
+    for (i, bound) in raw.latency_over.iter().flatten().enumerate() {
+        let key = format!("sla.latency_over[{i}]");
+        let bound = c.positive_duration(&key, &c.text(&key, bound, Expect::Duration)?)?;
+        sla.latency_over.push(bound);
+    }
+    for (name, e) in expect {
+        for cond in &e.conditions {
+            let metric = cond.metric.as_str();
+            let key = format!("expect.{name}");
+            if let Some(level) = metric.strip_prefix("backlog.hours_above.") {
+                match level.parse::<u64>() {
+                    Ok(n) if n.to_string() == level => sla.backlog_above.push(n),
+                    _ => {
+                        return c.fail(
+                            key,
+                            format!("'{metric}': the level must be written in digits alone, e.g. backlog.hours_above.50000"),
+                        )
+                    }
+                }
+            } else if let Some((_, bound)) = metric
+                .strip_prefix("latency.")
+                .and_then(|rest| rest.split_once(".share_over."))
+            {
+                match parse_duration(bound) {
+                    Ok(ms) if ms > 0 && units::format_duration(ms) == bound => {
+                        sla.latency_over.push(ms)
+                    }
+                    Ok(ms) if ms > 0 => {
+                        let canonical = metric.replacen(
+                            &format!(".share_over.{bound}"),
+                            &format!(".share_over.{}", units::format_duration(ms)),
+                            1,
+                        );
+                        return c.fail(key, format!("'{metric}': write the bound in its largest whole unit, as the metric is named: {canonical}"));
+                    }
+                    _ => {
+                        return c.fail(
+                            key,
+                            format!("'{metric}': the bound must be a duration above zero, e.g. latency.Lead.share_over.15m"),
+                        )
+                    }
+                }
+            }
+        }
+    }
+    sla.backlog_above.sort_unstable();
+    sla.backlog_above.dedup();
+    sla.latency_over.sort_unstable();
+    sla.latency_over.dedup();
+    Ok(sla)
 }
 
 fn profile(c: &Checker, key: &str, values: &[f64]) -> Result<[f64; 24], ScenarioError> {

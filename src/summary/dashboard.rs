@@ -16,6 +16,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// The page's rule: Growing when the backlog `now` is above the backlog `before` (6 hours
+    /// earlier), else Normal; equal is Normal.
+    pub fn of(now: u64, before: u64) -> Status {
+        if now > before {
+            Status::Growing
+        } else {
+            Status::Normal
+        }
+    }
+
     /// The label the admin page shows.
     pub fn label(self) -> &'static str {
         match self {
@@ -38,10 +48,17 @@ pub struct DashboardRow {
     pub avg_per_hour: f64,
     /// Backlog (both directions) at the last fetch.
     pub backlog: u64,
+    /// Backlog 6 hours before the last fetch (at the start, for fetches less than 6 hours
+    /// in): the reading the status compares `backlog` with.
+    pub backlog_before: u64,
     /// backlog / average per hour, in hours; `None` (infinite) whenever the average is 0.
     pub est_backlog_hours: Option<f64>,
     /// Growing or Normal.
     pub status: Status,
+    /// Not on the page, the reality beside it: the first instant at or after the last fetch
+    /// at which every record of the object pending at the fetch had left the backlog;
+    /// `None` when one was still pending at the end of the run.
+    pub cleared: Option<Millis>,
 }
 
 /// The sync-health page at an instant (docs/model.md, Metrics).
@@ -62,6 +79,9 @@ pub struct Dashboard {
     pub rows: Vec<DashboardRow>,
     /// Total backlog at the last fetch.
     pub total_backlog: u64,
+    /// Total backlog 6 hours before the last fetch: the reading the overall status compares
+    /// with.
+    pub total_backlog_before: u64,
     /// Overall status: Growing when the total backlog grows.
     pub status: Status,
 }
@@ -77,7 +97,7 @@ pub const GROWTH_LOOKBACK_HOURS: usize = 6;
 
 impl Dashboard {
     /// The dashboard of `result` (a run of a scenario with `objects` objects) as read at `at` (at
-    /// most the horizon). Hours are counted from the start.
+    /// most the end of the run). Hours are counted from the start.
     pub fn at(result: &RunResult, objects: usize, at: Millis) -> Dashboard {
         let at = at.min(result.horizon);
         let fetch_hour = (at / HOUR) as usize;
@@ -85,13 +105,6 @@ impl Dashboard {
         let buckets = fetch_hour.min(result.hour_buckets()).min(DASHBOARD_HOURS);
         let first_bucket = fetch_hour - buckets;
         let before = fetch_hour.saturating_sub(GROWTH_LOOKBACK_HOURS);
-        let status_of = |now: u64, then: u64| {
-            if now > then {
-                Status::Growing
-            } else {
-                Status::Normal
-            }
-        };
         let rows = (0..objects)
             .map(|o| {
                 let per_hour: Vec<u64> = (first_bucket..fetch_hour)
@@ -103,14 +116,22 @@ impl Dashboard {
                     per_hour.iter().sum::<u64>() as f64 / per_hour.len() as f64
                 };
                 let backlog = result.hourly_object_backlog(fetch_hour, o);
+                let backlog_before = result.hourly_object_backlog(before, o);
+                let cleared = (0..=fetch_hour)
+                    .map(|h| result.last_departure(h, o).unwrap_or(Millis::MAX))
+                    .max()
+                    .unwrap_or(0)
+                    .max(last_fetch);
                 DashboardRow {
                     object: o,
                     max_per_hour: per_hour.iter().copied().max().unwrap_or(0),
                     min_per_hour: per_hour.iter().copied().min().unwrap_or(0),
                     avg_per_hour: avg,
                     backlog,
+                    backlog_before,
                     est_backlog_hours: estimated_backlog_hours(backlog, avg),
-                    status: status_of(backlog, result.hourly_object_backlog(before, o)),
+                    status: Status::of(backlog, backlog_before),
+                    cleared: (cleared != Millis::MAX).then_some(cleared),
                 }
             })
             .collect();
@@ -121,6 +142,7 @@ impl Dashboard {
             .map(|t| (t, result.hourly_total_backlog((t / HOUR) as usize)))
             .collect();
         let total_backlog = result.hourly_total_backlog(fetch_hour);
+        let total_backlog_before = result.hourly_total_backlog(before);
         Dashboard {
             at,
             last_fetch,
@@ -129,7 +151,8 @@ impl Dashboard {
             trend,
             rows,
             total_backlog,
-            status: status_of(total_backlog, result.hourly_total_backlog(before)),
+            total_backlog_before,
+            status: Status::of(total_backlog, total_backlog_before),
         }
     }
 }
@@ -169,6 +192,11 @@ mod tests {
             samples: vec![0, 0],
             hourly_backlog: hourly_backlog.iter().flat_map(|b| [*b, 0]).collect(),
             hourly_done,
+            settled: vec![0; hours + 2],
+            hourly_errors: vec![[0; 4]; hours],
+            hourly_waiting: vec![Default::default(); hours + 1],
+            suppression_spells: Vec::new(),
+            latency_over: Vec::new(),
             latency: vec![None; 2],
             latency_by_object: vec![None],
             pending_end: vec![PendingAtEnd::default(); 2],
@@ -201,6 +229,9 @@ mod tests {
         assert_eq!(row.min_per_hour, 6);
         assert_eq!(row.avg_per_hour, (6..30).sum::<u32>() as f64 / 24.0);
         assert_eq!(row.backlog, 300);
+        // The status compares the fetch at 30 h with the one at 24 h.
+        assert_eq!(row.backlog_before, 240);
+        assert_eq!((d.total_backlog, d.total_backlog_before), (300, 240));
         assert_eq!(row.est_backlog_hours, Some(300.0 / 17.5));
         assert_eq!(row.status, Status::Growing);
         // Trend: boundaries 0, 4, ..., 28 (8 points; earlier ones are before the start).

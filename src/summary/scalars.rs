@@ -6,7 +6,7 @@ use super::{Metric, RunSummary};
 use crate::metrics::{EventOutcome, LatencySummary};
 use crate::scenario::{Direction, QueueId, Scenario};
 use crate::summary::{DashboardRow, Status};
-use crate::units::{hours, minutes, Millis, MINUTE};
+use crate::units::{format_duration, hours, minutes, Millis, MINUTE};
 
 /// Tracked event `k` of the run.
 fn event(s: &RunSummary, k: usize) -> &EventOutcome {
@@ -97,6 +97,19 @@ pub(super) fn list(sc: &Scenario, summary: Option<&RunSummary>) -> Vec<Metric> {
     l.put("api.suppressed_h", |s| {
         Some(hours(s.run().api().suppressed))
     });
+    l.count("api.suppressions", |s| {
+        s.run().suppression_spells().len() as u64
+    });
+    l.put("api.suppressed_first_at_h", |s| {
+        s.run().suppression_spells().first().map(|&(t, _)| hours(t))
+    });
+    l.count("failed_max_per_h", RunSummary::failed_max_per_hour);
+    l.put("retry_queue_oldest_h", |s| {
+        Some(s.oldest_waiting_max()[0].map_or(0.0, hours))
+    });
+    l.put("timeout_queue_oldest_h", |s| {
+        Some(s.oldest_waiting_max()[1].map_or(0.0, hours))
+    });
     l.put("backlog.max_at_h", |s| {
         Some(hours(s.run().max_backlog_at()))
     });
@@ -104,6 +117,8 @@ pub(super) fn list(sc: &Scenario, summary: Option<&RunSummary>) -> Vec<Metric> {
     l.put("backlog.oldest_age_end_h", |s| {
         s.end().oldest_age.map(hours)
     });
+    l.put("end_h", |s| Some(hours(s.run().horizon())));
+    l.put("all_clear_at_h", |s| s.all_clear().map(hours));
     let tracked = sc.events.iter().filter(|e| e.kind.makes_edits());
     for (k, spec) in tracked.enumerate() {
         let p = format!("event.{}", spec.name);
@@ -159,7 +174,41 @@ pub(super) fn list(sc: &Scenario, summary: Option<&RunSummary>) -> Vec<Metric> {
             Some(growing(dashboard_row(s, o).status))
         });
     }
+    service_levels(&mut l, sc);
     l.out
+}
+
+/// The service-level metrics: time above each declared backlog level, each object's share
+/// of updates slower than each declared bound, time Growing, and how soon the page showed
+/// each event.
+fn service_levels(l: &mut List, sc: &Scenario) {
+    for &level in &sc.sla.backlog_above {
+        l.put(format!("backlog.hours_above.{level}"), move |s| {
+            Some(hours(s.time_above(level)))
+        });
+    }
+    for (o, object) in sc.objects.iter().enumerate() {
+        for (k, &bound) in sc.sla.latency_over.iter().enumerate() {
+            let name = format!(
+                "latency.{}.share_over.{}",
+                object.name,
+                format_duration(bound)
+            );
+            l.put(name, move |s| s.share_over(o, k));
+        }
+    }
+    l.put("dashboard.growing_h", |s| Some(hours(s.growing_time(None))));
+    for (o, object) in sc.objects.iter().enumerate() {
+        l.put(format!("dashboard.{}.growing_h", object.name), move |s| {
+            Some(hours(s.growing_time(Some(o))))
+        });
+    }
+    let tracked = sc.events.iter().filter(|e| e.kind.makes_edits());
+    for (k, spec) in tracked.enumerate() {
+        l.put(format!("event.{}.growing_after_h", spec.name), move |s| {
+            s.growing_after(k).map(hours)
+        });
+    }
 }
 
 #[cfg(test)]
@@ -170,12 +219,16 @@ mod tests {
 
     #[test]
     fn every_metric_is_in_the_catalogue_and_names_match_values() {
-        for file in [
-            "scenarios/reference-tenth.toml",
-            "scenarios/hubspot-import-validation-errors.toml",
-            "scenarios/round-robin-gated-contacts.toml",
+        let levels = [
+            "sla.backlog_above=[5000, 20000]".to_string(),
+            "sla.latency_over=[\"15m\", \"2h\"]".to_string(),
+        ];
+        for (file, overrides) in [
+            ("scenarios/reference-tenth.toml", &levels[..]),
+            ("scenarios/hubspot-import-validation-errors.toml", &[]),
+            ("scenarios/round-robin-gated-contacts.toml", &levels[..]),
         ] {
-            let sc = crate::scenario::load(std::path::Path::new(file), &[]).unwrap();
+            let sc = crate::scenario::load(std::path::Path::new(file), overrides).unwrap();
             let names = metric_names(&sc);
             let summary = RunSummary::of(&sc, simulate(&sc, sc.seed));
             let run_names: Vec<String> = summary.metrics().iter().map(|m| m.name.clone()).collect();

@@ -300,7 +300,7 @@ fn every_report_of_a_run_tells_the_same_story() {
     let events = fs::read_to_string(out.join("events.csv")).unwrap();
     let row: Vec<&str> = events.lines().nth(1).unwrap().split(',').collect();
     assert_eq!(row[9].parse::<f64>().unwrap(), (clear * 1e4).round() / 1e4);
-    let shown = format!("{} h", syncsim::text::fixed(clear, 2));
+    let shown = syncsim::units::human_hours(clear);
     assert!(stdout.contains(&format!("clear {shown}")), "{stdout}");
     let html = fs::read_to_string(out.join("dashboard.html")).unwrap();
     assert!(

@@ -3,10 +3,15 @@
 //! with a message pinned by a snapshot (`tests/behaviour/snapshots/`).
 //!
 //! A corpus file whose first line is `# args: ...` is validated with those extra arguments,
-//! so bad `--set` and `--horizon` values are part of the corpus too. Inputs too large to
-//! commit (a file over the size limit, nesting hundreds of thousands deep) are generated here.
+//! so bad `--set` and `--horizon` values are part of the corpus too. One whose first line is
+//! `# command: ...` is given to that command instead (`FILE` stands for the file; words in
+//! single quotes are one argument), so bad `--target` and `--constraint` expressions and
+//! outputs that would replace an input are part of it as well; a line `# exit: N` then says
+//! which exit code is expected (default 2). Each file runs in a folder of its own, and must
+//! be unchanged afterwards. Inputs too large to commit (a file over the size limit, nesting
+//! hundreds of thousands deep) are generated here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
@@ -14,10 +19,6 @@ use assert_cmd::Command;
 
 /// Far above what one validation takes; only there so a hang fails instead of blocking CI.
 const HANG_GUARD: Duration = Duration::from_secs(30);
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-scenarios")
-}
 
 /// Runs `syncsim validate FILE ARGS` in `dir`, naming the file relative to it.
 fn validate(dir: &Path, file: &str, args: &[String]) -> Output {
@@ -35,14 +36,28 @@ fn validate(dir: &Path, file: &str, args: &[String]) -> Output {
 /// Checks what every refusal must be: exit code 2, nothing on stdout, no panic, the file
 /// named, one screen. Returns stderr.
 fn refused(output: &Output, file: &str) -> String {
+    refused_with(output, file, 2, &format!("scenario '{file}"))
+}
+
+/// As [`refused`], with exit code `code` and the file named as in `named`.
+fn refused_with(output: &Output, file: &str, code: i32, named: &str) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(2), "{file}: stderr:\n{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{file}: stderr:\n{stderr}"
+    );
     assert!(output.stdout.is_empty(), "{file}: printed to stdout");
     assert!(!stderr.contains("panicked"), "{file}: {stderr}");
     assert!(stderr.starts_with("error: "), "{file}: {stderr}");
     assert!(
-        stderr.contains(&format!("scenario '{file}")),
+        stderr.contains(named),
         "{file}: the file is not named in\n{stderr}"
+    );
+    // What a message echoes from the input is escaped: no control character but line ends.
+    assert!(
+        !stderr.chars().any(|c| c != '\n' && unsafe_to_show(c)),
+        "{file}: a control character reached the terminal: {stderr:?}"
     );
     assert!(stderr.lines().count() <= 20, "{file}: not one screen");
     // Found by fuzzing: at the end of a file the TOML library had no message to give.
@@ -54,27 +69,86 @@ fn refused(output: &Output, file: &str) -> String {
     stderr
 }
 
+/// Splits a command line on blanks, keeping words in single quotes together.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let (mut quoted, mut any) = (false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => (quoted, any) = (!quoted, true),
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            c => (word, any) = (word + &c.to_string(), true),
+        }
+    }
+    if any {
+        out.push(word);
+    }
+    out
+}
+
+/// The value of comment `# key: value` among the first lines of `text`.
+fn header<'t>(text: &'t str, key: &str) -> Option<&'t str> {
+    text.lines()
+        .take_while(|l| l.starts_with('#'))
+        .find_map(|l| l.strip_prefix(&format!("# {key}:")))
+        .map(str::trim)
+}
+
 #[test]
 fn every_bad_scenario_is_refused_with_a_pinned_message() {
-    let dir = corpus();
     let mut seen = 0;
     insta::glob!("../bad-scenarios", "*.toml", |path| {
         let file = path.file_name().unwrap().to_str().unwrap();
         let bytes = std::fs::read(path).unwrap();
-        let args: Vec<String> = bytes
-            .strip_prefix(b"# args:")
-            .and_then(|rest| rest.split(|b| *b == b'\n').next())
-            .map(|line| {
-                String::from_utf8_lossy(line)
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let stderr = refused(&validate(&dir, file, &args), file);
+        let text = String::from_utf8_lossy(&bytes);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(file), &bytes).unwrap();
+        let (args, stderr) = match header(&text, "command") {
+            None => {
+                let args: Vec<String> = header(&text, "args").map(words).unwrap_or_default();
+                let stderr = refused(&validate(dir.path(), file, &args), file);
+                (format!("validate {file} {}", args.join(" ")), stderr)
+            }
+            Some(command) => {
+                let args: Vec<String> = words(command)
+                    .into_iter()
+                    .map(|w| w.replace("FILE", file))
+                    .collect();
+                for link in args.iter().filter_map(|a| a.strip_prefix("./link-to-")) {
+                    std::os::unix::fs::symlink(link, dir.path().join(format!("link-to-{link}")))
+                        .unwrap();
+                }
+                let code: i32 = header(&text, "exit").map_or(2, |c| c.parse().unwrap());
+                let output = Command::cargo_bin("syncsim")
+                    .unwrap()
+                    .current_dir(dir.path())
+                    .args(&args)
+                    .timeout(HANG_GUARD)
+                    .output()
+                    .unwrap();
+                // A bad argument names the argument; an output refused names the file.
+                let named = if code == 2 {
+                    String::new()
+                } else {
+                    format!("'{file}'")
+                };
+                (args.join(" "), refused_with(&output, file, code, &named))
+            }
+        };
+        assert_eq!(
+            std::fs::read(dir.path().join(file)).unwrap(),
+            bytes,
+            "{file}: the input was changed"
+        );
         insta::with_settings!({
             prepend_module_to_snapshot => false,
-            description => format!("syncsim validate {file} {}", args.join(" ")).trim_end().to_string(),
+            description => format!("syncsim {args}").trim_end().to_string(),
             omit_expression => true,
         }, {
             insta::assert_snapshot!("refused", stderr);
@@ -223,4 +297,11 @@ fn huge_or_multi_line_values_still_give_a_one_screen_message() {
     let e = validate_generated("path.toml", BASE.as_bytes(), &["--set".into(), long_path]);
     assert!(e.contains("unknown field `word word"), "{e}");
     assert!(e.len() < 1_500, "{} characters", e.len());
+}
+
+/// A character that must not reach a terminal: a control character, or one that reorders
+/// the text around it (bidirectional marks, embeddings, overrides, isolates).
+pub(crate) fn unsafe_to_show(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

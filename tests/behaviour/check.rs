@@ -75,7 +75,8 @@ fn a_violated_expectation_exits_1_and_is_named() {
     let out = syncsim().arg("check").arg(dir.path()).assert().code(1);
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let line = text.lines().find(|l| l.contains("too_fast")).unwrap();
-    assert!(line.contains("FAIL") && line.contains("0.1"), "{line}");
+    // 0.1 h, read as a duration.
+    assert!(line.contains("FAIL") && line.contains("6 min"), "{line}");
     assert!(text.contains("1 failed"), "{text}");
 }
 
@@ -137,7 +138,7 @@ fn junit_has_the_usual_shape_and_counts() {
     assert!(failure
         .attribute("message")
         .unwrap()
-        .contains("event.load.clear_h p50 <= 5m (actual 0.1)"));
+        .contains("event.load.clear_h p50 <= 5m (actual 6 min)"));
 }
 
 #[test]
@@ -212,7 +213,7 @@ fn baseline_drift_is_detected_and_an_identical_run_shows_none() {
         .code(1);
     let text = String::from_utf8(worse.get_output().stdout.clone()).unwrap();
     assert!(
-        text.contains("worse    event.load.clear_h: 0.1 -> 0.2 (+100.0%)"),
+        text.contains("worse    event.load.clear_h: 6 min -> 12 min (+100.0%)"),
         "{text}"
     );
     // Double the throughput: better, still exit 0.
@@ -230,7 +231,7 @@ fn baseline_drift_is_detected_and_an_identical_run_shows_none() {
         .code(0);
     let text = String::from_utf8(better.get_output().stdout.clone()).unwrap();
     assert!(
-        text.contains("better   event.load.clear_h: 0.1 -> 0.05 (-50.0%)"),
+        text.contains("better   event.load.clear_h: 6 min -> 3 min (-50.0%)"),
         "{text}"
     );
 }

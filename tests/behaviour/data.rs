@@ -91,6 +91,47 @@ fn replaying_the_exported_edits_reproduces_the_run_exactly() {
 }
 
 #[test]
+fn replaying_a_log_shorter_than_the_run_says_how_much_it_covers() {
+    // The bundled six-hour log, its last edit at 5 h 59 min, replayed into a five-day run:
+    // 6 h covered, 114 h (4 d 18 h) without background edits.
+    let dir = tempfile::tempdir().unwrap();
+    let out = syncsim()
+        .args([
+            "replay",
+            "scenarios/data/reference-tenth-6h-changes.csv",
+            "--scenario",
+            "scenarios/reference-tenth.toml",
+            "--out",
+        ])
+        .arg(dir.path().join("r"))
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("Note: the change log covers only the first 6 h of the 5d horizon (its last edit before 2026-11-23T06:00:00Z, its first at 2026-11-23T00:00:05Z): the last 4 d 18 h replay no background edits"),
+        "{text}"
+    );
+    // Cut to what the log covers, nothing is said.
+    let out = syncsim()
+        .args([
+            "replay",
+            "scenarios/data/reference-tenth-6h-changes.csv",
+            "--scenario",
+            "scenarios/reference-tenth.toml",
+            "--horizon",
+            "6h",
+            "--set",
+            "events.opportunity_bulk.at=2h",
+            "--out",
+        ])
+        .arg(dir.path().join("r6"))
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(!text.contains("covers only"), "{text}");
+}
+
+#[test]
 fn an_initial_backlog_of_b_with_no_edits_clears_in_b_over_t() {
     // As the foundation's hand case: 1,000 updates at 10,000/h clear in 360 s, here from the
     // sync's first look at t = 0.
@@ -175,10 +216,10 @@ fn bad_rows_are_reported_with_line_numbers_or_skipped_on_request() {
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     for expected in [
         "4 bad rows",
-        "line 3: object 'Leed' is not in the scenario (its objects: Lead)",
-        "line 4: record 99 is out of range: Lead has records 0..9",
-        "line 5: 'yesterday' is not an RFC 3339 UTC instant",
-        "line 6: out of time order for Lead to_marketing",
+        "line 3, column 22 (object): object 'Leed' is not in the scenario (its objects: Lead)",
+        "line 4, column 27 (record): record 99 is out of range: Lead has records 0..9",
+        "line 5, column 1 (time_utc): 'yesterday' is not an RFC 3339 UTC instant",
+        "line 6, column 1 (time_utc): out of time order for Lead to_marketing",
         "--skip-bad-rows",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in\n{err}");

@@ -266,7 +266,10 @@ fn bad_rows_refuse_the_log_unless_skipped() {
     let out = syncsim().arg("fit").arg(&log).assert().code(2);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("2 bad rows"), "{err}");
-    assert!(err.contains("line 3: record 'x'"), "{err}");
+    assert!(
+        err.contains("line 3, column 27 (record): record 'x'"),
+        "{err}"
+    );
     let ok = syncsim()
         .arg("fit")
         .arg(&log)
@@ -304,7 +307,12 @@ fn dashboard_figures_bound_the_throughput() {
         text.contains("Throughput is at least 6000 records/h"),
         "{text}"
     );
-    assert!(text.contains("A backlog of 1200 was waiting"), "{text}");
+    // 1,200 waiting is 18 minutes at the average 4,000 an hour: it kept up, no estimate.
+    assert!(
+        text.contains("No estimate: the backlog at the fetch, 1200 records, is 18 min of work"),
+        "{text}"
+    );
+    assert!(!text.contains("Throughput is about"), "{text}");
     std::fs::write(
         &figures,
         "object,max_per_h,min_per_h,avg_per_h,backlog\nLead,100,200,150,0\n",
@@ -315,6 +323,69 @@ fn dashboard_figures_bound_the_throughput() {
         .arg(&figures)
         .assert()
         .code(2);
+}
+
+/// Two million Lead records edited at the start, drained at 50,000 an hour for 40 hours:
+/// saturated all day.
+const FLOOD: &str = r#"
+name = "flood"
+start = "2026-11-23T00:00:00Z"
+horizon = "28h"
+[objects.Lead]
+records = 3000000
+edits_per_hour = 1000
+[sync]
+throughput = 50000
+[events.flood]
+kind = "bulk_update"
+at = "0h"
+object = "Lead"
+count = 2000000
+"#;
+
+#[test]
+fn only_a_trend_that_shows_the_sync_saturated_gives_a_throughput_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("flood.toml");
+    std::fs::write(&file, FLOOD).unwrap();
+    let run = dir.path().join("run");
+    syncsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--quiet", "--format", "csv", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    let fit = |trend: bool| {
+        let mut cmd = syncsim();
+        cmd.args(["fit", "--dashboard"])
+            .arg(run.join("dashboard.csv"));
+        if trend {
+            cmd.arg("--trend").arg(run.join("trend.csv"));
+        }
+        String::from_utf8(cmd.assert().success().get_output().stdout.clone()).unwrap()
+    };
+    // The figures alone: a backlog was waiting, but nothing shows it waited all day.
+    let alone = fit(false);
+    assert!(
+        alone.contains("Throughput is at least 50000 records/h"),
+        "{alone}"
+    );
+    assert!(
+        alone.contains("No estimate: a backlog of 619868 was waiting"),
+        "{alone}"
+    );
+    assert!(alone.contains("pass the page's trend"), "{alone}");
+    // With the trend: the point at 4 h held 1.8 million, more than 24 hours could complete.
+    let with = fit(true);
+    assert!(
+        with.contains("The trend shows the sync saturated all 24 hours"),
+        "{with}"
+    );
+    assert!(
+        with.contains("Throughput is about 50000 records/h"),
+        "{with}"
+    );
 }
 
 const TRENDY: &str = r#"

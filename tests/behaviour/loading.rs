@@ -80,7 +80,7 @@ fn a_snapshot_named_in_place_of_the_scenarios_is_the_only_one_read() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("1 bad rows:\n  line 4: record 99 is out of range: Lead has records 0..9"),
+        e.contains("1 bad rows:\n  line 4, column 6 (record): record 99 is out of range: Lead has records 0..9"),
         "{e}"
     );
     let sc = read()
@@ -126,7 +126,9 @@ fn a_planner_reads_the_snapshot_once_and_checks_its_rows_per_candidate() {
     );
     assert!(
         e.contains("initial_backlog_file: ")
-            && e.contains("line 3: record 9 is out of range: Lead has records 0..7"),
+            && e.contains(
+                "line 3, column 6 (record): record 9 is out of range: Lead has records 0..7"
+            ),
         "{e}"
     );
     // A later start: every stamp is still before it.

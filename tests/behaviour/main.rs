@@ -2,6 +2,7 @@
 
 mod answers;
 mod architecture;
+mod bad_data;
 mod bad_scenarios;
 mod check;
 mod cli;
@@ -24,6 +25,7 @@ mod retries;
 mod safe_output;
 mod shards;
 mod snapshots_of_outputs;
+mod time;
 mod validation;
 
 use syncsim::engine::simulate;

@@ -129,7 +129,7 @@ fn charts_are_written_as_png_and_svg_beside_the_csv_files() {
             texts.iter().any(|t| t.contains("reports")),
             "{stem}.svg has no title: {texts:?}"
         );
-        if stem != "trend" {
+        if stem != "trend" && stem != "dashboard_timeline" {
             for object in ["Lead", "Contact"] {
                 assert!(
                     texts.contains(&object),
@@ -204,7 +204,7 @@ fn the_dashboard_holds_the_run_and_nothing_from_outside() {
     let clear = bulk
         .clear_time()
         .expect("the bulk update clears in this scenario");
-    let clear_text = format!("{} h", fixed(clear as f64 / 3_600_000.0, 2));
+    let clear_text = syncsim::units::human_duration(clear);
     assert!(
         html.contains(&clear_text),
         "clear time {clear_text} missing"
@@ -223,10 +223,10 @@ fn the_dashboard_holds_the_run_and_nothing_from_outside() {
     assert!(html.contains("sync disabled for 1h"));
 
     // Charts are inline, each with a title; tables have header scopes.
-    assert_eq!(html.matches("<svg").count(), 4);
+    assert_eq!(html.matches("<svg").count(), 5);
     assert_eq!(
         html.matches("<title>").count(),
-        5,
+        6,
         "page title + one per chart"
     );
     assert!(html.contains("<th scope=\"col\">") && html.contains("<th scope=\"row\">"));
@@ -259,7 +259,7 @@ fn format_picks_the_reports_and_csv_alone_writes_no_chart() {
     let (_dir, out) = run_reports(&["--format", "html"]);
     assert!(out.join("backlog.csv").is_file());
     let html = fs::read_to_string(out.join("dashboard.html")).unwrap();
-    assert_eq!(html.matches("<svg").count(), 4);
+    assert_eq!(html.matches("<svg").count(), 5);
     assert!(!out.join("backlog.svg").exists() && !out.join("backlog.png").exists());
 
     let (_dir, out) = run_reports(&["--format", "png,svg"]);
@@ -446,7 +446,7 @@ fn the_dashboard_renders_in_a_headless_browser() {
     ] {
         assert!(dom.contains(part), "the DOM lacks {part}");
     }
-    assert_eq!(dom.matches("<svg").count(), 4, "inline charts in the DOM");
+    assert_eq!(dom.matches("<svg").count(), 5, "inline charts in the DOM");
     assert!(dom.matches("<table").count() >= 5, "tables in the DOM");
     assert!(
         !dom.contains("<script>alert"),
@@ -461,8 +461,8 @@ fn the_dashboard_renders_in_a_headless_browser() {
     assert!(dom.contains("id=\"spread\"") && dom.contains("id=\"forecast\""));
     assert_eq!(
         dom.matches("<svg").count(),
-        5,
-        "four charts and the fan chart"
+        6,
+        "five charts and the fan chart"
     );
 }
 
@@ -519,8 +519,9 @@ fn count(summary: &serde_json::Value, name: &str) -> String {
 }
 
 /// Hours of `summary.json` as the dashboard writes them.
+/// A duration metric of `summary.json` as the page shows it.
 fn hours(summary: &serde_json::Value, name: &str) -> String {
-    format!("{} h", fixed(summary["metrics"][name].as_f64().unwrap(), 2))
+    syncsim::units::human_hours(summary["metrics"][name].as_f64().unwrap())
 }
 
 #[test]
@@ -598,7 +599,7 @@ fn the_dashboard_shows_errors_retries_and_the_api_budget_of_the_run() {
         ("Time retries were held back by usage", "api.suppressed_h"),
     ] {
         let shown = hours(&summary, metric);
-        assert_ne!(shown, "0.00 h", "{metric} is not 0 in this scenario");
+        assert_ne!(shown, "0 ms", "{metric} is not 0 in this scenario");
         assert_eq!(row_cells(errors, label), [shown], "{label}");
     }
     assert_eq!(
@@ -717,10 +718,10 @@ fn a_monte_carlo_dashboard_shows_the_forecast_across_replications() {
             );
         }
     }
-    // The fan chart, inline, with its title; the four charts of replication 0 as well.
+    // The fan chart, inline, with its title; the five charts of replication 0 as well.
     let fan = &spread[spread.find("<svg").expect("the fan chart is inline")..];
     assert!(fan.contains("<title>") && fan.contains("total backlog across 5 replications"));
-    assert_eq!(html.matches("<svg").count(), 5);
+    assert_eq!(html.matches("<svg").count(), 6);
     assert!(
         !html.contains("http://"),
         "the inline SVG keeps no namespace URL"

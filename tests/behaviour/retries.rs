@@ -85,6 +85,50 @@ fn a_30_minute_interval_stretches_the_timeline() {
 }
 
 #[test]
+fn errors_and_retries_are_counted_hour_by_hour() {
+    // The timeline above, hour by hour: failure k at 10 m + (k - 1) x 20 m + k x 72 ms, each
+    // retry released 20 minutes after its failure; the tenth failure (3 h 10 m + 720 ms)
+    // moves the record to the timeout queue, and the nightly retry at 24 h releases it to
+    // fail again at 24 h + 72 ms.
+    let r = lone_record("", 26 * HOUR);
+    // [failed transient, failed permanent, retries released, into the timeout queue]
+    let expected = |h: usize| match h {
+        0 => [0, 3, 2, 0],
+        1 | 2 => [0, 3, 3, 0],
+        3 | 24 => [0, 1, 1, 1],
+        _ => [0, 0, 0, 0],
+    };
+    for h in 0..26 {
+        assert_eq!(r.errors_in_hour(h), expected(h), "hour {h}");
+    }
+    // At 1 h the record waits for its third retry, 50 minutes after its edit; from 4 h on it
+    // is in the timeout queue.
+    let w = r.waiting(1);
+    assert_eq!(
+        (w.retry, w.timeout, w.oldest_retry, w.oldest_timeout),
+        (1, 0, Some(50 * MINUTE), None)
+    );
+    let w = r.waiting(4);
+    assert_eq!((w.retry, w.timeout), (0, 1));
+    assert_eq!(w.oldest_timeout, Some(3 * HOUR + 50 * MINUTE));
+    assert_eq!(r.waiting(26).oldest_timeout, Some(25 * HOUR + 50 * MINUTE));
+    let sc = scenario::from_str(
+        "start = \"2026-11-23T00:00:00Z\"\n[objects.Lead]\nrecords = 1\n",
+        "s.toml",
+        "s",
+        &[],
+    )
+    .unwrap();
+    let s = syncsim::summary::RunSummary::of(&sc, r);
+    assert_eq!(s.failed_max_per_hour(), 3);
+    assert_eq!(
+        s.oldest_waiting_max(),
+        [Some(2 * HOUR + 50 * MINUTE), Some(25 * HOUR + 50 * MINUTE)]
+    );
+    assert!(s.run().suppression_spells().is_empty());
+}
+
+#[test]
 fn a_fix_lets_the_timeout_queue_drain_at_the_next_nightly_retry() {
     let r = lone_record(
         "[events.fix]\nkind = \"fix_errors\"\nat = \"12h\"\nobject = \"Lead\"",
@@ -182,6 +226,7 @@ object = "Lead"
     let held_from = 30 * MINUTE + ATTEMPT;
     let released = DAY + 15 * MINUTE + ATTEMPT;
     assert_eq!(r.api().suppressed, released - held_from);
+    assert_eq!(r.suppression_spells(), [(held_from, Some(released))]);
     assert_eq!(r.api().peak_usage, 801);
     assert_eq!(
         r.object_latency(0).unwrap().max,
@@ -355,6 +400,8 @@ fn a_held_nightly_retry_counts_as_suppressed_until_the_records_go() {
         2 * DAY,
         "held from the night at 24 h to the end"
     );
+    // One spell: the night at 48 h is held while the one at 24 h still is.
+    assert_eq!(r.suppression_spells(), [(DAY, None)]);
 }
 
 #[test]
@@ -366,6 +413,10 @@ fn suppression_of_a_held_nightly_retry_ends_when_its_records_leave_the_timeout_q
     let r = held_in_the_timeout_queue(retry);
     assert_eq!(errors(&r), 2);
     assert_eq!(r.api().suppressed, 6 * HOUR + DAY);
+    assert_eq!(
+        r.suppression_spells(),
+        [(DAY, Some(30 * HOUR)), (2 * DAY, None)]
+    );
     // A new edit at 30 h makes it a pending entry again: the same 6 h, then the next night.
     let edit = "[events.edit2]\nkind = \"bulk_update\"\nat = \"30h\"\nobject = \"Lead\"\ncount = 1";
     let r = held_in_the_timeout_queue(edit);

@@ -128,11 +128,14 @@ fn merged_replications_are_the_single_run_bytes_whatever_the_shard_count() {
             );
         }
     }
-    // The formats travel with the parts: --format csv merges into the CSV files only.
+    // The formats and --dashboard-at travel with the parts: --format csv merges into the
+    // CSV files only, with dashboard_at.csv.
     let csv_whole = dir.path().join("csv-whole");
-    run(&csv_whole, &["--format", "csv"]).assert().success();
+    let extra = ["--format", "csv", "--dashboard-at", "20h"];
+    run(&csv_whole, &extra).assert().success();
+    assert!(csv_whole.join("dashboard_at.csv").is_file());
     let root = dir.path().join("csv");
-    let parts = shards(&root, 2, &["--format", "csv"]);
+    let parts = shards(&root, 2, &extra);
     merge(&root.join("merged"), &parts).assert().success();
     assert_eq!(files(&root.join("merged")), files(&csv_whole));
 }

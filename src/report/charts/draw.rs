@@ -541,7 +541,8 @@ pub(super) fn bars<DB: DrawingBackend>(
     let values = c
         .groups
         .iter()
-        .flat_map(|g| g.values.iter().flatten().copied());
+        .flat_map(|g| g.values.iter().flatten().copied())
+        .chain(c.reference.iter().map(|(v, _)| *v));
     let scale = BarScale::new(c, values);
     let (y0, y1, log, ystep) = (scale.y0, scale.y1, c.log_y, scale.step);
     let to_y = |v: f64| scale.y(v);
@@ -602,6 +603,22 @@ pub(super) fn bars<DB: DrawingBackend>(
             });
             chart.draw_series(labels)?;
         }
+    }
+    if let Some((value, label)) = &c.reference {
+        let y = to_y(*value);
+        let (left, right) = (-0.5, n as f64 - 0.5);
+        chart.draw_series(DashedLineSeries::new(
+            [(left, y), (right, y)],
+            6,
+            4,
+            MARKER.stroke_width(1),
+        ))?;
+        let style = font(15.0)
+            .color(&MARKER)
+            .pos(Pos::new(HPos::Right, VPos::Bottom));
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((right, y)) + Text::new(label.clone(), (-4, -3), style),
+        ))?;
     }
     if c.groups.len() > 1 || c.groups.iter().any(|g| !g.name.is_empty()) {
         chart

@@ -47,7 +47,7 @@ pub(super) fn assumptions_section(o: &mut String, run: &RunSummary, monte_carlo:
         if gates.is_empty() { "none".to_string() } else { esc(&gates.join("; ")) },
         if errors { super::errors::error_assumptions(sc) } else { String::new() },
         utc(sc, 0),
-        format_duration(sc.horizon),
+        crate::report::terminal::horizon_text(sc),
         if monte_carlo {
             format!("{} (replication 0: {})", sc.seed, r.seed())
         } else {

@@ -1,10 +1,13 @@
 //! The dashboard's "Errors, retries and the API budget" section and the assumptions it rests
-//! on: attempts and failures per object and direction, the retry and timeout queues, and the
-//! API calls against the daily limit.
+//! on: attempts and failures per object and direction, the retry and timeout queues and the
+//! longest waits in them, the API calls against the daily limit, errors and retries per hour,
+//! and the spells when retries were held back.
 
 use std::fmt::Write as _;
 
-use super::markup::{cell, clock, esc, figures_table, h, head_row, num, object_head};
+use super::markup::{
+    cell, clock, duration_or, esc, figure, figures_table, head_row, num, object_head, utc,
+};
 use crate::scenario::Scenario;
 use crate::summary::RunSummary;
 use crate::text::{num as num_text, thousands};
@@ -12,8 +15,14 @@ use crate::units::{format_duration, human_duration};
 
 /// "Errors, retries and the API budget": attempts and failures per object and direction, the
 /// retry and timeout queues, and the API calls against the daily limit.
-pub(super) fn errors_section(o: &mut String, s: &RunSummary, monte_carlo: bool) {
+pub(super) fn errors_section(
+    o: &mut String,
+    s: &RunSummary,
+    monte_carlo: bool,
+    svgs: &[(&str, String)],
+) {
     let (sc, r) = (s.scenario(), s.run());
+    let [oldest_retry, oldest_timeout] = s.oldest_waiting_max();
     let _ = write!(
         o,
         "<section id=\"errors\" aria-labelledby=\"errors-h\">\n<h2 id=\"errors-h\">Errors, retries and the API budget</h2>\n\
@@ -105,10 +114,64 @@ pub(super) fn errors_section(o: &mut String, s: &RunSummary, monte_carlo: bool) 
                 thousands(api.peak_usage),
             ),
             ("Daily limit", limit),
-            ("Time the sync was paused by the limit", h(api.paused)),
-            ("Time retries were held back by usage", h(api.suppressed)),
+            (
+                "Time the sync was paused by the limit",
+                human_duration(api.paused),
+            ),
+            (
+                "Time retries were held back by usage",
+                human_duration(api.suppressed),
+            ),
+            (
+                "Most failed attempts in one hour",
+                thousands(s.failed_max_per_hour()),
+            ),
+            (
+                "Longest wait in the retry queue (at a whole hour)",
+                duration_or(oldest_retry, "none"),
+            ),
+            (
+                "Longest wait in the timeout queue (at a whole hour)",
+                duration_or(oldest_timeout, "none"),
+            ),
         ],
     );
+    o.push_str("<h3>Errors and retries per hour</h3>\n");
+    figure(
+        o,
+        svgs,
+        "errors",
+        "Per hour: failed attempts, retries released and records moved to the timeout queue; \
+         shaded spans are spells when retries were held back by usage (errors.csv holds \
+         every hour).",
+    );
+    let spells = r.suppression_spells();
+    if !spells.is_empty() {
+        o.push_str(
+            "<div class=\"scroll\"><table>\n<caption>When retries were held back by API usage \
+             (suppression.csv).</caption>\n",
+        );
+        head_row(
+            o,
+            &[
+                ("Held back from (UTC)", false),
+                ("Until (UTC)", false),
+                ("For", true),
+            ],
+        );
+        o.push_str("<tbody>\n");
+        for &(start, end) in spells {
+            o.push_str("<tr>");
+            cell(o, &utc(sc, start));
+            cell(
+                o,
+                &end.map_or_else(|| "the end of the run".to_string(), |t| utc(sc, t)),
+            );
+            num(o, &human_duration(end.unwrap_or(r.horizon()) - start));
+            o.push_str("</tr>\n");
+        }
+        o.push_str("</tbody>\n</table></div>\n");
+    }
     o.push_str("</section>\n");
 }
 

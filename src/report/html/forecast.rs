@@ -5,11 +5,11 @@
 use std::fmt::Write as _;
 
 use super::markup::{
-    cell, esc, figure, h, head_row, hours_or, minutes_text, num, object_head, utc,
+    cell, duration_or, esc, figure, figures_table, h, head_row, num, object_head, utc,
 };
 use crate::metrics::LatencySummary;
 use crate::summary::RunSummary;
-use crate::text::thousands;
+use crate::text::{fixed, thousands};
 use crate::units::human_duration;
 
 /// The forecast section; `monte_carlo`: the run is replication 0 of several.
@@ -80,9 +80,9 @@ pub(super) fn forecast_section(
             cell(o, &sc.objects[e.object].name);
             num(o, &thousands(e.edits));
             cell(o, &utc(sc, e.first_edit));
-            num(o, &hours_or(e.clear_time(), "not within the horizon"));
+            num(o, &duration_or(e.clear_time(), "not within the horizon"));
             cell(o, &e.clear.map_or_else(|| "-".to_string(), |t| utc(sc, t)));
-            num(o, &hours_or(e.recovery_time(), "not within the horizon"));
+            num(o, &duration_or(e.recovery_time(), "not within the horizon"));
             num(o, &thousands(e.synced));
             num(o, &thousands(e.skipped));
             num(o, &thousands(e.still_pending));
@@ -102,16 +102,16 @@ pub(super) fn forecast_section(
          the sync outages.",
     );
 
-    o.push_str("<h3>Latency per object</h3>\n<div class=\"scroll\"><table>\n<caption>Minutes from the edit to the end of the batch that synced it, synced updates only (skips and records still pending are not included).</caption>\n");
+    o.push_str("<h3>Latency per object</h3>\n<div class=\"scroll\"><table>\n<caption>Time from the edit to the end of the batch that synced it, synced updates only (skips and records still pending are not included).</caption>\n");
     head_row(
         o,
         &[
             ("Object", false),
             ("Synced updates", true),
-            ("p50 (min)", true),
-            ("p90 (min)", true),
-            ("p99 (min)", true),
-            ("Max (min)", true),
+            ("p50", true),
+            ("p90", true),
+            ("p99", true),
+            ("Max", true),
             ("Pending at the end", true),
             ("Oldest pending", true),
         ],
@@ -138,6 +138,7 @@ pub(super) fn forecast_section(
         "latency",
         "Latency percentiles per object, minutes on a logarithmic scale.",
     );
+    service_levels(o, s);
     o.push_str("<h3>Records synced per hour</h3>\n");
     figure(
         o,
@@ -147,6 +148,54 @@ pub(super) fn forecast_section(
     );
 
     conservation(o, s, errors);
+}
+
+/// The service levels: the time the backlog was above each declared level, each object's
+/// share of synced updates slower than each declared bound, and how long the page read
+/// Growing.
+fn service_levels(o: &mut String, s: &RunSummary) {
+    let sc = s.scenario();
+    o.push_str("<h3>Service levels</h3>\n");
+    let mut rows: Vec<(String, String)> = sc
+        .sla
+        .backlog_above
+        .iter()
+        .map(|&level| {
+            (
+                format!("Backlog above {} records", thousands(level)),
+                human_duration(s.time_above(level)),
+            )
+        })
+        .collect();
+    for (k, &bound) in sc.sla.latency_over.iter().enumerate() {
+        for (i, object) in sc.objects.iter().enumerate() {
+            rows.push((
+                format!(
+                    "{} synced updates slower than {}",
+                    object.name,
+                    human_duration(bound)
+                ),
+                s.share_over(i, k)
+                    .map_or_else(|| "-".to_string(), |x| format!("{}%", fixed(x * 100.0, 1))),
+            ));
+        }
+    }
+    rows.push((
+        "The page read Growing (total)".to_string(),
+        format!(
+            "{} of {}",
+            human_duration(s.growing_time(None)),
+            human_duration(s.run().horizon())
+        ),
+    ));
+    let rows: Vec<(&str, String)> = rows.iter().map(|(a, b)| (a.as_str(), b.clone())).collect();
+    figures_table(
+        o,
+        "Service levels over the whole run: the backlog above each level of the scenario's [sla] \
+         (on the sample grid), each object's share of synced updates slower than each bound \
+         (exact), and the hours the page's status read Growing.",
+        &rows,
+    );
 }
 
 /// "Where every edit went": the conservation counters per object and direction, and the
@@ -261,7 +310,7 @@ fn latency_cells(out: &mut String, l: &Option<LatencySummary>) {
         Some(l) => {
             num(out, &thousands(l.count));
             for v in [l.p50, l.p90, l.p99, l.max] {
-                num(out, &minutes_text(v));
+                num(out, &human_duration(v));
             }
         }
         None => {

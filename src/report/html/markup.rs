@@ -8,7 +8,7 @@ use crate::report::charts::object_colour;
 use crate::scenario::Scenario;
 use crate::summary::Status;
 use crate::text::fixed;
-use crate::units::{hours, minutes, Millis, HOUR, MINUTE};
+use crate::units::{hours, human_duration, Millis, HOUR, MINUTE};
 
 /// The page's stylesheet, for the screen and for print.
 pub(super) const CSS: &str = r#"
@@ -46,6 +46,7 @@ tfoot th, tfoot td { font-weight: 600; border-top: 2px solid var(--line); }
   font-size: 13px; }
 .status.growing { color: var(--growing); background: var(--growing-bg); }
 .status.normal { color: var(--normal); background: var(--normal-bg); }
+.readings { color: var(--muted); font-size: 13px; white-space: nowrap; }
 .fetch { display: flex; flex-wrap: wrap; gap: 6px 28px; color: var(--muted); margin: 0 0 6px; }
 .fetch b { color: var(--ink); font-weight: 600; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 6px 0; }
@@ -69,19 +70,15 @@ footer { color: var(--muted); font-size: 13px; text-align: center; padding: 0 20
 }
 "#;
 
-/// Hours with two decimals: `6.57 h`.
+/// An instant as hours since the start, two decimals: `25.00 h`.
 pub(super) fn h(ms: Millis) -> String {
     format!("{} h", fixed(hours(ms), 2))
 }
 
-/// [`h`], or `missing` when there is no time.
-pub(super) fn hours_or(ms: Option<Millis>, missing: &str) -> String {
-    ms.map_or_else(|| missing.to_string(), h)
-}
-
-/// Minutes with two decimals.
-pub(super) fn minutes_text(ms: Millis) -> String {
-    fixed(minutes(ms), 2)
+/// A duration in the unit that reads best ([`human_duration`]), or `missing` when there is
+/// none.
+pub(super) fn duration_or(ms: Option<Millis>, missing: &str) -> String {
+    ms.map_or_else(|| missing.to_string(), human_duration)
 }
 
 /// Simulated time `t` as a UTC date and time: `2026-11-24 06:34:21`.
@@ -97,6 +94,15 @@ pub(super) fn status_badge(s: Status) -> String {
         Status::Normal => "normal",
     };
     format!("<span class=\"status {class}\">{}</span>", s.label())
+}
+
+/// A status badge with the two readings it compares beside it: `Growing 241 → 253 (+12)`.
+pub(super) fn status_with_readings(s: Status, before: u64, now: u64) -> String {
+    format!(
+        "{} <span class=\"readings\" title=\"backlog 6 hours before the fetch, then at the fetch\">{}</span>",
+        status_badge(s),
+        esc(&crate::report::terminal::status_readings(before, now))
+    )
 }
 
 /// A row header with the object's colour swatch and name.

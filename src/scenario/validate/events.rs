@@ -4,7 +4,7 @@
 
 use indexmap::IndexMap;
 
-use super::{Checker, Expect, MAX_THROUGHPUT};
+use super::{check_name, Checker, Expect, MAX_THROUGHPUT};
 use crate::scenario::raw::RawEvent;
 use crate::scenario::{
     Direction, EventKind, EventSpec, ObjectSpec, ScenarioError, Selection, MAX_HORIZON,
@@ -20,10 +20,12 @@ pub(super) fn validate_events(
     objects: &mut [ObjectSpec],
     start: Instant,
     horizon: Millis,
+    horizon_ends: &str,
 ) -> Result<Vec<EventSpec>, ScenarioError> {
     let mut events = Vec::with_capacity(raw.len());
     let mut enabled_by_event = vec![false; objects.len()];
     for (name, e) in raw {
+        check_name(c, &format!("events.{name}"), name, "an event")?;
         let key = |k: &str| format!("events.{name}.{k}");
         let kind_name = match e.kind.as_deref() {
             None => return c.fail(key("kind"), "is required; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers, fix_errors, retry_errored"),
@@ -44,7 +46,7 @@ pub(super) fn validate_events(
             return c.fail(
                 key("at"),
                 format!(
-                    "is at {} but the horizon ends at {}; an event must happen within it",
+                    "is at {} but {horizon_ends} {}; an event must happen within it",
                     units::format_duration(at),
                     units::format_duration(horizon)
                 ),
