@@ -336,3 +336,53 @@ fn band(
     }
     b
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_travel_as_text_bit_for_bit() {
+        let runs = vec![
+            ReplicationSummary {
+                index: 3,
+                seed: u64::MAX,
+                values: vec![
+                    Some(0.1 + 0.2),
+                    None,
+                    Some(1e-300),
+                    Some(-2.5e17),
+                    Some(0.0),
+                ],
+                backlog: vec![0, 7],
+                backlog_by_object: vec![1, 2, 3, 4],
+            },
+            ReplicationSummary {
+                index: 7,
+                seed: 0,
+                values: vec![Some(f64::MIN_POSITIVE), Some(123456.789), None, None, None],
+                backlog: vec![u32::MAX, 0],
+                backlog_by_object: vec![0, 0, 9, 9],
+            },
+        ];
+        let text = encode(&runs);
+        assert!(text.starts_with("3 18446744073709551615 | 0.30000000000000004 - 1e-300 "));
+        let back = decode(&text, 5, 2, 2).unwrap();
+        assert_eq!(back, runs);
+        for (r, b) in runs.iter().zip(&back) {
+            for (x, y) in r.values.iter().zip(&b.values) {
+                assert_eq!(x.map(f64::to_bits), y.map(f64::to_bits));
+            }
+        }
+        assert!(decode(&text, 4, 2, 2)
+            .unwrap_err()
+            .starts_with("line 1: other metrics"));
+        assert!(decode("1 2 | x | 0 | 0\n", 1, 1, 1)
+            .unwrap_err()
+            .contains("not a number"));
+        assert!(decode("1 | 1 | 0 | 0\n", 1, 1, 1)
+            .unwrap_err()
+            .contains("no replication index and seed"));
+        assert!(decode("1 2 | 1\n", 1, 1, 1).unwrap_err().contains("four"));
+    }
+}
