@@ -10,6 +10,7 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 pub mod check;
+pub mod compare;
 pub mod fit;
 pub mod jobs;
 pub mod merge;
@@ -28,7 +29,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use syncsim::load::{self, LoadError, ScenarioFile};
-use syncsim::planner::PlannerError;
+use syncsim::planner::{PlannerError, Runner};
 use syncsim::report::output::{OutputDir, OutputError};
 use syncsim::scenario::{Override, Scenario, ScenarioError};
 use syncsim::shard::{self, Part, Shard, ShardSpec};
@@ -56,7 +57,7 @@ pub const EXIT_TERMINATED: u8 = 143;
                   policy and timed events such as a mass update) in a deterministic discrete-event \
                   simulation, and reports how high the backlog climbs, when it clears, which objects \
                   starve and how stale records get.",
-    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n  syncsim sweep scenarios/reference.toml --set sync.workers=1..4 --replications 20\n  syncsim solve scenarios/reference.toml --vary sync.throughput --range 10000..100000 --target \"event.opportunity_bulk.clear_h p90 <= 8h\"\n  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 2h\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 129 hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM).\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md. Planning: docs/planner.md."
+    after_help = "Examples:\n  syncsim run scenarios/reference.toml\n  syncsim run scenarios/reference.toml --set sync.policy=priority --out output/ref-priority\n  syncsim validate scenarios/salesforce-currency-weekday.toml\n  syncsim sweep scenarios/reference.toml --set sync.workers=1..4 --replications 20\n  syncsim compare scenarios/reference-tenth.toml --variant sync.policy=priority --variant sync.workers=2\n  syncsim solve scenarios/reference-tenth.toml --vary sync.throughput --range 2000..20000 --target \"event.opportunity_bulk.clear_h p90 <= 8h\" --replications 36\n  syncsim schedule scenarios/reference.toml --event opportunity_bulk --window 0..4d --every 2h --replications 10\n\nA p90 is a statement about many runs: solve and compare run several replications with the same seeds and give answers with their 95% intervals (docs/planner.md).\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 output not written, 129 hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM).\nScenario keys: docs/scenario.md. Output columns: docs/outputs.md. Planning: docs/planner.md."
 )]
 pub struct Cli {
     /// What to do.
@@ -82,6 +83,9 @@ pub enum Command {
     Solve(solve::SolveArgs),
     /// Search start times and splits of a bulk update for the plan with the least impact.
     Schedule(schedule::ScheduleArgs),
+    /// Compare a base scenario with variants (files, or --variant assignments), replication
+    /// by replication with the same seeds: each headline metric's difference and verdict.
+    Compare(compare::CompareArgs),
     /// Join the parts of a sharded run --replications, sweep or schedule into the single-run files.
     Merge(merge::MergeArgs),
     /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
@@ -113,12 +117,13 @@ pub struct ScenarioArgs {
     pub set: Vec<String>,
 }
 
-/// How the planner commands (`sweep`, `solve`, `schedule`) run their simulations and where
-/// their tables go.
+/// How the planner commands (`sweep`, `solve`, `schedule`, `compare`) run their simulations
+/// and where their tables go.
 #[derive(Debug, Clone, Args)]
 pub struct PlanArgs {
-    /// Replications per point, candidate or plan, the same seeds for each [default: the
-    /// scenario's `replications`, or 1].
+    /// Replications per point, candidate, plan or variant, the same seeds for each [default:
+    /// the scenario's `replications`, or 1; solve: at least what its target needs; compare:
+    /// 20].
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub replications: Option<u64>,
     /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
@@ -137,6 +142,16 @@ pub struct PlanArgs {
     /// physical memory].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    /// Confidence of intervals, verdicts and ties: a level such as 0.95 or 95% (0.5 to
+    /// 0.999).
+    #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = parse_confidence)]
+    pub confidence: f64,
+    /// Run every candidate's simulations as if it ran alone: each draws its own background
+    /// edits and runs to the horizon, instead of reading one draw of a replication's edits
+    /// shared by the candidates whose edits are the same (and, for a solve about clear
+    /// times, stopping once they are known). Slower; the same results.
+    #[arg(long)]
+    pub independent: bool,
 }
 
 impl PlanArgs {
@@ -158,6 +173,30 @@ impl PlanArgs {
             )?),
             None => Ok(()),
         }
+    }
+
+    /// How the simulations of `candidates` run: background edits shared between candidates
+    /// whose edits are the same, in the memory that `--max-memory` leaves after
+    /// `simulations` (run over the threads), buffers kept between calls when `keep` (a
+    /// search); or with `--independent`, every candidate as if it ran alone.
+    pub fn runner<'s>(
+        &self,
+        candidates: impl IntoIterator<Item = &'s Scenario> + Clone,
+        simulations: u64,
+        keep: bool,
+    ) -> Runner {
+        if self.independent {
+            return Runner::independent();
+        }
+        let cap = self.max_memory.unwrap_or_else(load::default_memory_cap) as f64;
+        let one = candidates
+            .clone()
+            .into_iter()
+            .map(syncsim::engine::memory_estimate)
+            .max()
+            .unwrap_or(0) as f64;
+        let left = cap - one * parallelism(self.threads, simulations) as f64;
+        Runner::for_memory(candidates, left, keep)
     }
 
     /// Opens the output folder: `--out`, or `output/<scenario name>`.
@@ -346,6 +385,21 @@ pub fn parallelism(threads: Option<u64>, simulations: u64) -> u64 {
         .max(1)
 }
 
+/// A confidence level: `0.95` or `95%`, from 0.5 to 0.999.
+pub fn parse_confidence(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let value = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match value {
+        Ok(c) if (0.5..=0.999).contains(&c) => Ok(c),
+        _ => Err(format!(
+            "'{text}' is not a confidence level; write one from 0.5 to 0.999, e.g. 0.95 or 95%"
+        )),
+    }
+}
+
 /// A memory size: `512MiB`, `8GiB`, `2G`, `1500M`, or a number of bytes.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
@@ -467,6 +521,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Sweep(args) => sweep::run(&args),
         Command::Solve(args) => solve::run(&args),
         Command::Schedule(args) => schedule::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
         Command::Jobs(args) => jobs::run(&args),

@@ -18,7 +18,8 @@
 //!   end, with `latency.rs` for the latency summaries;
 //!
 //! and beside them `memory.rs` (the estimate made before a run), `arrivals.rs` (a Poisson
-//! stream), `seeds.rs`, and the data structures `fifo.rs`, `next_edits.rs`, `draw_ahead.rs`.
+//! stream), `seeds.rs`, and the data structures `fifo.rs`, `next_edits.rs`, `draw_ahead.rs`,
+//! `shared_edits.rs` (background edits drawn once for many runs).
 //!
 //! Data layout, chosen for millions of records and edits (measurements in
 //! `docs/performance.md`):
@@ -54,6 +55,7 @@ mod observe;
 pub mod policy;
 mod retry;
 pub mod seeds;
+pub mod shared_edits;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -73,6 +75,7 @@ use retry::Retries;
 pub use edits::{edit_offset, last_offset, EditEvent, EditSource, RecordedEdit, ReplaySources};
 
 pub use memory::{memory_estimate, MemoryEstimate};
+pub use shared_edits::SharedEdits;
 
 /// What happens at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -138,6 +141,18 @@ pub struct Inputs<'a> {
     /// otherwise idle machine, not for replications that already keep every core busy.
     /// Recorded edits (`replay`) are read, not drawn, so only the summaries use it then.
     pub draw_ahead: bool,
+    /// Background edits drawn once for every run with the same streams
+    /// ([`SharedEdits::draw`]): read instead of drawn, so that the planner's candidates of a
+    /// sync knob draw a replication's edits once. The run is the same either way (tested).
+    /// The edits must fit the run ([`SharedEdits::fits`]: a broken promise panics).
+    /// Recorded edits (`replay`) take precedence.
+    pub shared_edits: Option<&'a SharedEdits>,
+    /// Stop at the first sample point at which every event that makes edits has cleared and
+    /// recovered, rather than at the horizon: for a question about those times alone (a
+    /// solve whose target is clear and recovery times), whose answers are final then. The
+    /// run's other figures (the backlog at the end, latency, the dashboard) are not the
+    /// scenario's and must not be read. A scenario without such events runs to the horizon.
+    pub stop_when_settled: bool,
 }
 
 /// Runs one replication with replayed edits and/or an edit observer (see [`Inputs`]).
@@ -153,7 +168,14 @@ pub fn simulate_in<'a>(
     seed: u64,
     inputs: Inputs<'a>,
 ) -> RunResult {
-    if inputs.draw_ahead && inputs.replay.is_none() {
+    if let Some(shared) = inputs.shared_edits.filter(|_| inputs.replay.is_none()) {
+        assert!(
+            shared.fits(scenario, seed),
+            "shared edits drawn for another scenario or seed"
+        );
+        let drawn = shared.feed();
+        Sim::new(scenario, seed, inputs, workspace, Some(drawn)).run(workspace)
+    } else if inputs.draw_ahead && inputs.replay.is_none() {
         std::thread::scope(|scope| {
             let streams = edit_streams(scenario, seed);
             let ends = streams.iter().map(|s| (s.object, s.direction)).collect();
@@ -195,6 +217,8 @@ struct Sim<'a> {
     until_clear: bool,
     /// Check invariants as the run goes ([`Inputs::audit`]).
     audit: bool,
+    /// Stop once every tracked event has cleared and recovered ([`Inputs::stop_when_settled`]).
+    stop_when_settled: bool,
     /// (time, sequence) of the last event handled, when auditing.
     last_key: u128,
 
@@ -239,6 +263,8 @@ impl<'a> Sim<'a> {
             end: sc.horizon,
             until_clear: sc.until_clear,
             audit: inputs.audit,
+            stop_when_settled: inputs.stop_when_settled
+                && !sc.events.iter().all(|e| !e.kind.makes_edits()),
             last_key: 0,
             entries: Entries::new(sc, ws, inputs.separate_fifos),
             edits: Edits::new(inputs.on_edit),
@@ -315,6 +341,9 @@ impl<'a> Sim<'a> {
                 break;
             }
             if time >= self.observer.next_sample || time >= self.observer.next_hour {
+                if self.stop_when_settled && self.tracking.settled() {
+                    break;
+                }
                 self.observe_until(time);
             }
             debug_assert!(time >= self.now, "time never goes back");

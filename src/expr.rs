@@ -341,6 +341,27 @@ pub fn statistic(metric: &str, values: &[Option<f64>], stat: Stat) -> Option<f64
     }
 }
 
+/// The confidence interval of `stat` over one metric's values at `confidence`: a
+/// distribution-free interval of a percentile (order statistics), Student's t interval of a
+/// mean; each bound `None` where it falls among the "never" values. `None` when there is no
+/// interval: the smallest and largest value (and `p100`) are what they are, and fewer than
+/// two values (or a mean with a missing value) give none.
+pub fn statistic_interval(
+    metric: &str,
+    values: &[Option<f64>],
+    stat: Stat,
+    confidence: f64,
+) -> Option<(Option<f64>, Option<f64>)> {
+    let v = Values::new(values, catalogue::missing(metric));
+    match stat {
+        Stat::Mean => v
+            .mean_ci_at(confidence)
+            .map(|i| (Some(i.low), Some(i.high))),
+        Stat::Percentile(p) if p < 100.0 => v.percentile_ci_at(p / 100.0, confidence),
+        Stat::Percentile(_) | Stat::Min | Stat::Max => None,
+    }
+}
+
 /// The outcome of one condition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {

@@ -4,28 +4,36 @@
 //! - [`solve`]: the least (or greatest) value of a monotone knob for which a target holds;
 //! - [`schedule`]: the start time and split of a bulk update that meets constraints with the
 //!   least impact;
+//! - [`ties`]: which sweep points or schedule plans cannot be told apart from the best;
 //! - [`merge`]: shards of a sweep or schedule run on several machines, joined into the bytes
-//!   of a single run.
+//!   of a single run;
+//! - [`compare`]: a base and its variants, paired replication by replication, each headline
+//!   metric's difference with its confidence interval and a verdict.
 //!
 //! Every candidate (a sweep point, a knob value, a schedule plan) is the scenario file with a
 //! few `--set`-style assignments applied to its TOML tree before validation, so a candidate is
 //! checked exactly like a file and the engine never knows it is being planned with. Each
-//! candidate runs `R` replications, replication `i` with [`seeds::replication_seed`]`(seed,
-//! i)` at every candidate: common random numbers, so two candidates differ by what was varied,
-//! not by luck. Replications of all candidates run together on rayon's pool and are collected
-//! in order, so results do not depend on the number of threads.
+//! candidate runs `R` replications, replication `i` with
+//! [`seeds::replication_seed`](crate::engine::seeds::replication_seed)`(seed, i)` at every
+//! candidate: common random numbers, so two candidates differ by what was varied, not by
+//! luck. Replications of all candidates run together on rayon's pool and are collected
+//! in order, so results do not depend on the number of threads. Candidates whose background
+//! edits are the same (they differ in the sync or the events) read one draw of each
+//! replication's edits ([`runs`]), with the same results as drawing their own.
 
+pub mod compare;
 pub mod grid;
 pub mod merge;
+pub mod runs;
 pub mod schedule;
 pub mod solve;
 pub mod sweep;
+pub mod ties;
 
 use std::collections::BTreeSet;
 
-use rayon::prelude::*;
+pub use runs::{evaluate, evaluate_for, Runner};
 
-use crate::engine::{seeds, simulate_in, Inputs, Workspace};
 use crate::expr::{self, Expr, ExprError, Verdict};
 use crate::load::{LoadError, ScenarioFile};
 use crate::replicate::{self, Aggregate};
@@ -132,43 +140,6 @@ impl Outcome {
 
 /// Metrics a command derives from a whole run, appended after the standard scalars.
 pub type Derive = dyn Fn(&RunSummary) -> Vec<Metric> + Sync;
-
-/// Runs replications `0..replications` of every candidate on the current rayon pool, all
-/// (candidate, replication) pairs in parallel, replication `i` seeded
-/// [`seeds::replication_seed`]`(candidate seed, i)`. `progress` is called once per finished
-/// simulation, from any thread.
-pub fn evaluate(
-    candidates: &[Scenario],
-    replications: u64,
-    derive: Option<&Derive>,
-    progress: &(dyn Fn() + Sync),
-) -> Vec<Outcome> {
-    assert!(replications >= 1, "at least one replication");
-    let r = replications as usize;
-    let rows: Vec<Vec<Metric>> = (0..candidates.len() * r)
-        .into_par_iter()
-        .map_init(Workspace::default, |ws, k| {
-            let sc = &candidates[k / r];
-            let seed = seeds::replication_seed(sc.seed, (k % r) as u64);
-            let summary = RunSummary::of(sc, simulate_in(ws, sc, seed, Inputs::default()));
-            let mut metrics = summary.metrics().to_vec();
-            if let Some(d) = derive {
-                metrics.extend(d(&summary));
-            }
-            progress();
-            metrics
-        })
-        .collect();
-    rows.chunks(r)
-        .map(|reps| Outcome {
-            names: reps[0].iter().map(|m| m.name.clone()).collect(),
-            runs: reps
-                .iter()
-                .map(|s| s.iter().map(|m| m.value).collect())
-                .collect(),
-        })
-        .collect()
-}
 
 /// Fails with [`PlannerError::UnknownMetric`] if `e` names a metric not in `names`.
 pub fn check_metrics(e: &Expr, names: &[String]) -> Result<(), PlannerError> {

@@ -3,9 +3,21 @@
 //! latency percentiles within a run, aggregates across replications, expressions over
 //! replications and the planner's tables all come here.
 //!
+//! Beside them (`stats/`): quantiles of the normal and t distributions at any probability,
+//! paired comparisons of two variants run with the same seeds, and subset selection among
+//! many (which alternatives cannot be told apart from the best).
+//!
 //! A missing value is either "never" (a time that did not come within the horizon, or an
 //! infinite estimate: ranked above every number) or "no data" (left out), as the metric
 //! catalogue says ([`crate::catalogue::Missing`]).
+
+mod paired;
+mod quantiles;
+mod selection;
+
+pub use paired::{paired, sign_test, Method, PairedDifference, Shift};
+pub use quantiles::{normal_quantile, t_cdf, t_quantile};
+pub use selection::screen;
 
 use crate::catalogue::Missing;
 
@@ -61,6 +73,32 @@ pub fn order_statistic_ci(n: usize, p: f64) -> (usize, usize) {
     let lo = ((np - half).floor() as i64).clamp(1, n as i64) as usize;
     let hi = ((np + half).ceil() as i64 + 1).clamp(1, n as i64) as usize;
     (lo, hi)
+}
+
+/// [`order_statistic_ci`] at any confidence (e.g. 0.9): `n p -/+ z sqrt(n p (1 - p))` with
+/// `z` the normal quantile of `(1 + confidence) / 2`.
+pub fn order_statistic_ci_at(n: usize, p: f64, confidence: f64) -> (usize, usize) {
+    let z = normal_quantile(0.5 + confidence / 2.0);
+    let np = n as f64 * p;
+    let half = z * (np * (1.0 - p)).sqrt();
+    let lo = ((np - half).floor() as i64).clamp(1, n as i64) as usize;
+    let hi = ((np + half).ceil() as i64 + 1).clamp(1, n as i64) as usize;
+    (lo, hi)
+}
+
+/// The fewest values from which a distribution-free interval of the `p` quantile (`p` in
+/// 0..1) at `confidence` has both its bounds among the values: the largest of `n` values
+/// must lie above the quantile, and the smallest below it, each with probability
+/// `(1 + confidence) / 2`, so `n >= ln((1 - confidence) / 2) / ln(max(p, 1 - p))`. For the
+/// 90th percentile at 95%: 36; the median: 6.
+pub fn replications_for_percentile(p: f64, confidence: f64) -> u64 {
+    let q = p.max(1.0 - p);
+    if q >= 1.0 {
+        return u64::MAX;
+    }
+    ((((1.0 - confidence) / 2.0).ln() / q.ln()) - 1e-9)
+        .ceil()
+        .max(1.0) as u64
 }
 
 /// A 95% confidence interval of the mean.
@@ -150,6 +188,29 @@ impl Values {
                 low: m - half,
                 high: m + half,
             }
+        })
+    }
+
+    /// The confidence interval of the mean at `confidence` (Student's t).
+    pub fn mean_ci_at(&self, confidence: f64) -> Option<Interval> {
+        let n = self.present.len();
+        self.mean().zip(self.sd()).map(|(m, s)| {
+            let half = t_quantile(0.5 + confidence / 2.0, n - 1) * s / (n as f64).sqrt();
+            Interval {
+                low: m - half,
+                high: m + half,
+            }
+        })
+    }
+
+    /// The distribution-free interval of the `p` percentile at `confidence` (at least two
+    /// ranked values); each bound `None` where it falls among those ranked above every
+    /// number.
+    pub fn percentile_ci_at(&self, p: f64, confidence: f64) -> Option<PercentileInterval> {
+        let ranked = self.ranked();
+        (ranked >= 2).then(|| {
+            let (lo, hi) = order_statistic_ci_at(ranked, p, confidence);
+            (self.at_rank(lo), self.at_rank(hi))
         })
     }
 
@@ -302,6 +363,21 @@ mod tests {
         assert!((t_975(31) - 2.0395).abs() < 2e-4);
         assert!((t_975(120) - 1.9799).abs() < 2e-4);
         assert!((t_975(100_000) - 1.96).abs() < 1e-3);
+    }
+
+    #[test]
+    fn percentiles_need_enough_replications_to_be_bounded() {
+        assert_eq!(replications_for_percentile(0.9, 0.95), 36);
+        assert_eq!(replications_for_percentile(0.5, 0.95), 6);
+        assert_eq!(replications_for_percentile(0.95, 0.95), 72);
+        assert_eq!(replications_for_percentile(0.1, 0.95), 36);
+        assert_eq!(replications_for_percentile(0.9, 0.9), 29);
+        // At 36 the interval's upper bound is the largest value: it exists.
+        assert_eq!(order_statistic_ci_at(36, 0.9, 0.95).1, 36);
+        assert_eq!(
+            order_statistic_ci_at(100, 0.9, 0.95),
+            order_statistic_ci(100, 0.9)
+        );
     }
 
     #[test]

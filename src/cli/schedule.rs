@@ -6,9 +6,12 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{print, CliError, PlanArgs, ScenarioArgs, TablePart};
+use syncsim::engine::seeds::varies_by_seed;
 use syncsim::expr::{self, Expr};
 use syncsim::planner::schedule::{self, Bulk, ScheduleSpec};
+use syncsim::planner::solve;
 use syncsim::planner::{Base, PlannerError};
+use syncsim::report::compare::confidence_text;
 use syncsim::report::output::OutputError;
 use syncsim::report::planner as tables;
 use syncsim::shard::ShardSpec;
@@ -35,6 +38,8 @@ each size at each spacing (time between the starts of consecutive parts; parts n
 <event>_part2, ...). plan.clear_h is the whole update's clear time, plan.clear_at_h when it
 clears (hours after the scenario's start). Plans meeting every constraint are ranked by
 --rank-by [default: plan.clear_h p50], then backlog.max p50, then earliest; lower is better.
+Plans whose rank metric cannot be told apart from the best's at --confidence are one group
+(subset selection with common random numbers); the recommendation is the earliest of them.
 Prints the best 5, writes recommended.toml (tables to paste into the scenario) and
 schedule.csv (every plan). Details: docs/planner.md.")]
 pub struct ScheduleArgs {
@@ -141,11 +146,38 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
     let bar = super::progress_bar(simulations, args.plan.quiet, "simulations");
     let started = Instant::now();
     let tick = || bar.inc(1);
-    let results =
-        super::with_threads(args.plan.threads, || schedule::run(&spec, &prepared, &tick))??;
+    let mut runner = args
+        .plan
+        .runner(prepared.scenarios.iter().chain([&sc]), simulations, false);
+    let results = super::with_threads(args.plan.threads, || {
+        schedule::run(&spec, &prepared, &mut runner, &tick)
+    })??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let ranked = schedule::ranking(&results);
+    // A constraint on a percentile that these replications cannot bound is a coin toss.
+    let few = spec.constraints.as_ref().and_then(|e| {
+        let c = e
+            .conditions
+            .iter()
+            .max_by_key(|c| solve::needed(c, args.plan.confidence))?;
+        let needed = solve::needed(c, args.plan.confidence);
+        (varies_by_seed(&sc) && spec.replications < needed).then(|| {
+            format!(
+                "'{c}' needs at least {needed} replications for its {} to have a {} interval; \
+                 with {}, whether a plan meets it near its bound depends on the seeds (use \
+                 --replications {needed})",
+                c.stat,
+                confidence_text(args.plan.confidence),
+                spec.replications
+            )
+        })
+    });
+    let recommendation = schedule::recommend(&spec, &ranked, args.plan.confidence);
+    let why = recommendation.as_ref().map_or(Vec::new(), |r| {
+        tables::recommendation_lines(&spec, sc.start, &ranked, r, !shard.is_whole())
+    });
+    let pick = recommendation.as_ref().map(|r| ranked[r.pick]);
     if shard.is_whole() {
         out.write(&table_file, |w| {
             tables::write_schedule_csv(&spec, sc.start, &results, w)
@@ -155,8 +187,9 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
         tables::write_schedule_csv(&spec, sc.start, &results, &mut csv)
             .map_err(|e| OutputError::io(out.path(), e))?;
         let options = format!(
-            "replications={} event={} window={} every={} split={:?} spacing={:?} constraint={:?} rank_by={:?}",
+            "replications={} confidence={} event={} window={} every={} split={:?} spacing={:?} constraint={:?} rank_by={:?}",
             spec.replications,
+            args.plan.confidence,
             args.event.trim(),
             args.window,
             args.every,
@@ -176,7 +209,7 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
         .part(shard, csv);
         out.write(&table_file, |w| w.write_all(&part.to_bytes()))?;
     }
-    let snippet = tables::snippet(&spec, &sc, ranked.first().copied());
+    let snippet = tables::snippet(&spec, &sc, pick, &why);
     if shard.is_whole() {
         out.write(SNIPPET_FILE, |w| w.write_all(snippet.as_bytes()))?;
     }
@@ -214,6 +247,9 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
             Some(e) => writeln!(w, "Constraints: {e}")?,
             None => writeln!(w, "Constraints: none")?,
         }
+        if let Some(note) = &few {
+            writeln!(w, "Note: {note}")?;
+        }
         writeln!(
             w,
             "Ranked by {} {}, then {} p50, then the earliest plan (lower is better); {} of {} plans meet the constraints.",
@@ -231,15 +267,15 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
             return Ok(());
         }
         writeln!(w)?;
-        tables::write_ranking(&spec, sc.start, &ranked, args.top, w)?;
-        let best = &ranked[0].plan;
-        writeln!(
-            w,
-            "\nBest: start {} ({}), split {}.",
-            sc.instant(best.start),
-            schedule::after_start(best.start),
-            best.split_text()
-        )?;
+        let group = recommendation
+            .as_ref()
+            .map_or(&[][..], |r| r.ties.group.as_slice());
+        tables::write_ranking(&spec, sc.start, &ranked, args.top, group, w)?;
+        writeln!(w)?;
+        for line in &why {
+            writeln!(w, "{line}")?;
+        }
+
         if shard.is_whole() {
             writeln!(w, "Scenario tables to paste, in {snippet_shown}:\n")?;
             write!(w, "{snippet}")?;

@@ -13,6 +13,7 @@ use syncsim::report::planner as tables;
 use syncsim::report::sweep_chart::{self as chart, MetricChoice, SweepChart};
 use syncsim::scenario::{Override, Scenario};
 use syncsim::shard::ShardSpec;
+use syncsim::summary::metric_names;
 
 /// Arguments of `syncsim sweep`.
 #[derive(Debug, Args)]
@@ -36,7 +37,9 @@ the swept keys, then <metric>:mean, :mean_ci_low, :mean_ci_high, :p50, :p90 for 
 metric. With the default --format also sweep.png and sweep.svg: the --metric against the
 numeric swept key with the most values (durations in hours), one line per value of the other
 keys (at most 10 lines), error bars the 95% confidence interval, a gap where the value is
-undefined. No chart with --shard. Details: docs/planner.md.")]
+undefined. No chart with --shard. Under the table: the best point by the chart's metric
+(its mean) and the points that cannot be told apart from it at --confidence (subset
+selection with common random numbers). Details: docs/planner.md.")]
 pub struct SweepArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
@@ -135,8 +138,22 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
     let bar = super::progress_bar(simulations, args.plan.quiet, "simulations");
     let started = Instant::now();
     let tick = || bar.inc(1);
+    let mut runner = args
+        .plan
+        .runner(prepared.scenarios.iter().chain([first]), simulations, false);
+    // The metric the chart shows is the one ties are judged by.
+    let judged = args
+        .metric
+        .clone()
+        .unwrap_or_else(|| MetricChoice::default_for(&metric_names(first)));
     let table = super::with_threads(args.plan.threads, || {
-        sweep::run(&prepared, replications, &tick)
+        sweep::run(
+            &prepared,
+            replications,
+            Some((judged.metric.as_str(), args.plan.confidence)),
+            &mut runner,
+            &tick,
+        )
     })??;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
@@ -202,6 +219,11 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
             }
             writeln!(w, " (ran in {elapsed:.2} s)")?;
             tables::write_sweep_terminal(&table, 40, w)?;
+            if let Some(ties) = &table.ties {
+                for line in tables::sweep_lines(&table, ties, !shard.is_whole()) {
+                    writeln!(w, "{line}")?;
+                }
+            }
             writeln!(w, "Table in {shown}")?;
             match &chart_note {
                 Some(note) => writeln!(w, "{note}"),

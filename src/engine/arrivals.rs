@@ -13,7 +13,7 @@ use crate::scenario::{Direction, ObjectSpec, RecordChoice};
 use crate::units::{Instant, Millis, DAY, HOUR};
 
 /// How a stream picks the record an edit touches.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Chooser {
     Uniform { records: u32 },
     HotSet { hot: u32, records: u32, share: f64 },
@@ -57,8 +57,10 @@ impl Chooser {
     }
 }
 
-/// One Poisson stream of background edits.
-#[derive(Debug, Clone)]
+/// One Poisson stream of background edits. Two streams that are equal draw the same edits
+/// (their generators are part of them), which is how shared edits know they fit a run
+/// (`engine/shared_edits.rs`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct EditStream {
     /// Object index.
     pub object: usize,

@@ -16,6 +16,7 @@
 //! when it reads it.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::Scope;
 
 use super::arrivals::EditStream;
@@ -45,38 +46,83 @@ pub struct DrawnEdit {
 /// The engine's end: every stream's edits, in the order the engine takes them.
 #[derive(Debug)]
 pub struct DrawnEdits {
-    chunk: Vec<DrawnEdit>,
+    chunk: Chunk,
     /// Index in `chunk` of the current edit.
     at: usize,
+    /// The helper's end; `None` for edits drawn before the run, read in one piece.
+    feed: Option<Helper>,
+}
+
+/// The engine's end of the helper thread.
+#[derive(Debug)]
+struct Helper {
     chunks: Receiver<Vec<DrawnEdit>>,
     /// Used chunks go back to the helper to be filled again.
     used: SyncSender<Vec<DrawnEdit>>,
+}
+
+/// The edits being read: a chunk from the helper, or a whole buffer drawn before the run and
+/// shared by many runs (`engine/shared_edits.rs`), read where it is.
+#[derive(Debug)]
+enum Chunk {
+    Own(Vec<DrawnEdit>),
+    Shared(Arc<Vec<DrawnEdit>>),
+}
+
+impl Chunk {
+    #[inline(always)]
+    fn edits(&self) -> &[DrawnEdit] {
+        match self {
+            Chunk::Own(v) => v,
+            Chunk::Shared(a) => a,
+        }
+    }
 }
 
 impl DrawnEdits {
     /// The current edit, if any is left before the horizon.
     #[inline]
     pub fn current(&self) -> Option<&DrawnEdit> {
-        self.chunk.get(self.at)
+        self.chunk.edits().get(self.at)
     }
 
     /// Moves to the next edit.
     #[inline]
     pub fn advance(&mut self) {
         self.at += 1;
-        if self.at == self.chunk.len() {
+        if self.at == self.chunk.edits().len() {
             self.refill();
         }
     }
 
     /// Takes the next chunk, waiting for the helper if needed; leaves `chunk` empty when the
-    /// helper has drawn everything.
+    /// helper has drawn everything (or the buffer drawn before the run is read).
     fn refill(&mut self) {
-        let next = self.chunks.recv().unwrap_or_default();
-        let used = std::mem::replace(&mut self.chunk, next);
-        // The helper may have finished and gone; then there is no one to give it back to.
-        let _ = self.used.try_send(used);
+        let next = match &self.feed {
+            Some(helper) => helper.chunks.recv().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        if let (Chunk::Own(used), Some(helper)) = (
+            std::mem::replace(&mut self.chunk, Chunk::Own(next)),
+            &self.feed,
+        ) {
+            // The helper may have finished and gone; then there is no one to give it back to.
+            let _ = helper.used.try_send(used);
+        }
         self.at = 0;
+    }
+
+    /// Edits drawn before the run, in the engine's order, read in place.
+    pub fn from_buffer(edits: Arc<Vec<DrawnEdit>>) -> Self {
+        let mut drawn = DrawnEdits {
+            chunk: Chunk::Shared(edits),
+            at: 0,
+            feed: None,
+        };
+        if drawn.chunk.edits().is_empty() {
+            drawn.refill();
+        }
+        drawn
     }
 }
 
@@ -95,10 +141,12 @@ pub fn spawn<'scope>(
     let (used_tx, used_rx) = sync_channel(CHUNKS_AHEAD + 2);
     scope.spawn(move || draw(streams, firsts, horizon, chunk_tx, used_rx));
     let mut edits = DrawnEdits {
-        chunk: Vec::new(),
+        chunk: Chunk::Own(Vec::new()),
         at: 0,
-        chunks: chunk_rx,
-        used: used_tx,
+        feed: Some(Helper {
+            chunks: chunk_rx,
+            used: used_tx,
+        }),
     };
     edits.refill();
     (has_edits, edits)

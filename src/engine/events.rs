@@ -64,6 +64,16 @@ impl Tracking {
     }
 }
 
+impl Tracking {
+    /// Whether every tracked event has cleared and recovered: their clear and recovery times
+    /// are final ([`super::Inputs::stop_when_settled`]).
+    pub(super) fn settled(&self) -> bool {
+        self.events
+            .iter()
+            .all(|t| t.outcome.clear.is_some() && t.outcome.recovery.is_some())
+    }
+}
+
 impl TrackedEvent {
     /// Event `event` of `sc`, before its first edit; a random bulk update draws its ids.
     fn new(sc: &Scenario, seed: u64, event: usize) -> Self {
@@ -215,13 +225,7 @@ impl Sim<'_> {
     /// [`Self::check_all_clear`]'s check, out of the batch's path.
     #[inline(never)]
     fn end_if_all_clear(&mut self) {
-        if self.observer.initial_pending > 0
-            || self
-                .tracking
-                .events
-                .iter()
-                .any(|t| t.outcome.clear.is_none() || t.outcome.recovery.is_none())
-        {
+        if self.observer.initial_pending > 0 || !self.tracking.settled() {
             return;
         }
         self.until_clear = false;

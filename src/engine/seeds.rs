@@ -73,6 +73,31 @@ pub fn has_permanent_error(seed: u64, object: usize, record: u32, fraction: f64)
     record_uniform(seed, tag::PERMANENT, object, record) < fraction
 }
 
+/// Whether runs of `sc` with different seeds can differ: it has a random stream
+/// (background edits, a bulk update of random records, transient errors, the ids of an
+/// initial backlog) or a seeded property of records that not all records share (a sync
+/// filter passing some, a permanent error on some). Without any, every replication is the
+/// same run, and one replication says all there is to say.
+pub fn varies_by_seed(sc: &crate::scenario::Scenario) -> bool {
+    use crate::scenario::{EventKind, Selection};
+    let partial = |f: f64| f > 0.0 && f < 1.0;
+    sc.objects.iter().any(|o| {
+        o.edits_per_hour.iter().any(|&r| r > 0.0)
+            || o.transient_error_rate > 0.0
+            || partial(o.permanent_error_fraction)
+            || partial(o.filter_pass)
+            || o.initial_backlog.is_some_and(|b| b.count > 0)
+    }) || sc.events.iter().any(|e| {
+        matches!(
+            e.kind,
+            EventKind::BulkUpdate {
+                selection: Selection::Random,
+                ..
+            }
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +119,40 @@ mod tests {
         assert_eq!(first, stream_rng(1, tag::EDITS, 0).random::<u64>());
         assert_ne!(first, stream_rng(1, tag::EDITS, 1).random::<u64>());
         assert_ne!(first, stream_rng(2, tag::EDITS, 0).random::<u64>());
+    }
+
+    #[test]
+    fn a_scenario_without_randomness_gives_one_run_whatever_the_seed() {
+        let base = "name = \"d\"\nstart = \"2026-11-23T00:00:00Z\"\nhorizon = \"6h\"\n\
+                    [objects.Lead]\nrecords = 1000\n[sync]\nthroughput = 2000\n\
+                    [events.b]\nkind = \"bulk_update\"\nat = \"1h\"\nobject = \"Lead\"\ncount = 500\n";
+        let sc = |sets: &[&str]| {
+            let o: Vec<_> = sets
+                .iter()
+                .map(|s| crate::scenario::Override::set(s))
+                .collect();
+            crate::scenario::from_str(base, "d.toml", "d", &o).unwrap()
+        };
+        let fixed = sc(&[]);
+        assert!(!varies_by_seed(&fixed));
+        let (a, b) = (
+            crate::engine::simulate(&fixed, 1),
+            crate::engine::simulate(&fixed, 9),
+        );
+        assert!(a.events() == b.events() && a.totals() == b.totals());
+        assert!((0..a.sample_times().len()).all(|i| a.sample_total(i) == b.sample_total(i)));
+        for random in [
+            "objects.Lead.edits_per_hour=10",
+            "events.b.records=random",
+            "objects.Lead.transient_error_rate=0.01",
+            "objects.Lead.permanent_error_fraction=0.5",
+            "objects.Lead.filter_pass=0.5",
+            "objects.Lead.initial_backlog=10",
+        ] {
+            assert!(varies_by_seed(&sc(&[random])), "{random}");
+        }
+        // Everything or nothing is not random.
+        assert!(!varies_by_seed(&sc(&["objects.Lead.filter_pass=1"])));
     }
 
     #[test]

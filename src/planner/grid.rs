@@ -236,6 +236,11 @@ pub enum SetArg {
 
 /// Splits at commas outside quotes, brackets and braces.
 fn split_list(text: &str) -> Vec<&str> {
+    split_outside(text, ',')
+}
+
+/// Splits at `sep` outside quotes, brackets and braces.
+pub(crate) fn split_outside(text: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0usize);
     for (i, c) in text.char_indices() {
@@ -245,7 +250,7 @@ fn split_list(text: &str) -> Vec<&str> {
             (None, '"' | '\'') => quote = Some(c),
             (None, '[' | '{') => depth += 1,
             (None, ']' | '}') => depth -= 1,
-            (None, ',') if depth == 0 => {
+            (None, c) if c == sep && depth == 0 => {
                 parts.push(&text[start..i]);
                 start = i + 1;
             }

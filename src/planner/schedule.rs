@@ -16,7 +16,9 @@
 //!
 //! Every plan runs the same replication seeds. Plans that meet every constraint are ranked by
 //! the rank statistic (default `plan.clear_h p50`), then by `backlog.max p50`, then by plan
-//! index (earlier start, fewer parts first); lower is better and "never" ranks last.
+//! index (earlier start, fewer parts first); lower is better and "never" ranks last. Plans
+//! whose rank metric cannot be told apart from the best's are one group ([`super::ties`]);
+//! the recommendation is the earliest plan of that group ([`recommend`]).
 //!
 //! Two metrics describe a plan as a whole, whatever its parts: `plan.clear_h`, from the first
 //! edit of the first part until none of any part's entries is pending or in flight, and
@@ -24,7 +26,8 @@
 //! deadlines such as "done by Monday 08:00").
 
 use super::grid::{Shard, MAX_POINTS};
-use super::{evaluate, rank_value, toml_string, Base, Derive, Outcome, PlannerError};
+use super::ties::{self, Ties};
+use super::{evaluate, rank_value, toml_string, Base, Derive, Outcome, PlannerError, Runner};
 use crate::expr::{self, Expr, Stat, Verdict};
 use crate::scenario::{Direction, EventKind, Scenario, Selection};
 use crate::summary::{Metric, RunSummary};
@@ -403,6 +406,8 @@ pub struct PlanResult {
     pub rank: Option<f64>,
     /// The tie-break statistic (`backlog.max p50`).
     pub tie: Option<f64>,
+    /// The rank metric's value in each replication, for judging ties.
+    pub rank_values: Vec<Option<f64>>,
 }
 
 /// A schedule ready to run: its plans (of the shard) validated.
@@ -446,18 +451,21 @@ pub fn prepare(base: &Base, spec: &ScheduleSpec, shard: Shard) -> Result<Prepare
     })
 }
 
-/// Runs every plan on the current rayon pool; `progress` is called once per simulation.
+/// Runs every plan on the current rayon pool, with `runner`; `progress` is called
+/// once per simulation.
 pub fn run(
     spec: &ScheduleSpec,
     prepared: &Prepared,
+    runner: &mut Runner,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<PlanResult>, PlannerError> {
     let derive = plan_metrics(&spec.bulk.name);
-    let run = |scenarios: &[Scenario]| {
+    let mut run = |scenarios: &[Scenario]| {
         evaluate(
             scenarios,
-            spec.replications,
+            0..spec.replications,
             Some(&derive as &Derive),
+            runner,
             progress,
         )
     };
@@ -502,9 +510,13 @@ fn judge(spec: &ScheduleSpec, plan: &Plan, outcome: &Outcome) -> Result<PlanResu
             outcome.verdicts(e)
         }
     };
+    let rank_values = outcome
+        .column(rank_metric)
+        .ok_or_else(|| unknown(rank_metric, &format!("--rank-by {rank_metric} {rank_stat}")))?;
     Ok(PlanResult {
         plan: *plan,
         meets: verdicts.iter().all(|v| v.pass),
+        rank_values,
         verdicts,
         rank: stat(
             rank_metric,
@@ -512,6 +524,47 @@ fn judge(spec: &ScheduleSpec, plan: &Plan, outcome: &Outcome) -> Result<PlanResu
             &format!("--rank-by {rank_metric} {rank_stat}"),
         )?,
         tie: stat(TIE_BREAK, Stat::Percentile(50.0), TIE_BREAK)?,
+    })
+}
+
+/// The plan to recommend among those that meet the constraints (`ranked`, best first), and
+/// why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    /// Which plans are equivalent to the best (indices into `ranked`).
+    pub ties: Ties,
+    /// The recommended plan's index into `ranked`.
+    pub pick: usize,
+    /// Whether it was picked among equivalent plans as the earliest (else it is the first
+    /// ranked: no ties could be judged, or the best stands alone).
+    pub earliest_of_ties: bool,
+}
+
+/// Judges which plans meeting the constraints are equivalent to the best, by the rank
+/// metric's per-replication values ([`ties::judge`], lower is better), and picks one: among
+/// several equivalent plans, the first in plan order (the earliest start, then the unsplit
+/// plan, then the splits in the order given), since nothing detectable is gained by waiting
+/// or splitting; else the first ranked. `None` when no plan meets the constraints.
+pub fn recommend(
+    spec: &ScheduleSpec,
+    ranked: &[&PlanResult],
+    confidence: f64,
+) -> Option<Recommendation> {
+    if ranked.is_empty() {
+        return None;
+    }
+    let columns: Vec<Vec<Option<f64>>> = ranked.iter().map(|r| r.rank_values.clone()).collect();
+    let ties = ties::judge(&spec.rank_by.0, &columns, Some(true), confidence);
+    let earliest = ties
+        .group
+        .iter()
+        .copied()
+        .min_by_key(|&i| ranked[i].plan.index)
+        .filter(|_| ties.group.len() > 1);
+    Some(Recommendation {
+        pick: earliest.unwrap_or(0),
+        earliest_of_ties: earliest.is_some(),
+        ties,
     })
 }
 

@@ -5,11 +5,17 @@
 //! shards share one header. Points must therefore keep the scenario's shape (objects, their
 //! directions, the events that make edits); a sweep over values always does.
 //!
+//! Which points cannot be told apart from the best, by one metric, is judged across the
+//! points run ([`super::ties`]); it is not a column of the table, so that shards still merge
+//! into the bytes of a single run.
+//!
 //! The table and the chart of one metric against the swept keys are written by
 //! [`crate::report::planner`] and [`crate::report::sweep_chart`].
 
 use super::grid::{Grid, Shard};
-use super::{evaluate, shape, Base, PlannerError};
+use super::ties::{self, Ties};
+use super::{evaluate, shape, Base, PlannerError, Runner};
+use crate::catalogue::{self, Better};
 use crate::replicate::{self, Aggregate};
 use crate::scenario::Scenario;
 use crate::summary::metric_names;
@@ -49,6 +55,9 @@ pub struct SweepTable {
     pub metrics: Vec<String>,
     /// Rows in point order.
     pub rows: Vec<SweepRow>,
+    /// The points equivalent to the best by the metric judged (indices into `rows`), if one
+    /// was asked for and the runs have it.
+    pub ties: Option<Ties>,
 }
 
 /// The description of point `i` used in errors: `point 3 (sync.workers=4)`.
@@ -82,14 +91,17 @@ pub fn prepare(base: &Base, grid: Grid, shard: Shard) -> Result<Prepared, Planne
     })
 }
 
-/// Runs `replications` of every point of the shard on the current rayon pool; `progress`
-/// is called once per finished simulation.
+/// Runs `replications` of every point of the shard on the current rayon pool, with edits
+/// from `runner`, and judges which points are equivalent to the best by metric `judged` at its
+/// confidence ([`ties::judge`]); `progress` is called once per finished simulation.
 pub fn run(
     prepared: &Prepared,
     replications: u64,
+    judged: Option<(&str, f64)>,
+    runner: &mut Runner,
     progress: &(dyn Fn() + Sync),
 ) -> Result<SweepTable, PlannerError> {
-    let outcomes = evaluate(&prepared.scenarios, replications, None, progress);
+    let outcomes = evaluate(&prepared.scenarios, 0..replications, None, runner, progress);
     let metrics: Vec<String> = match (prepared.points.first(), outcomes.first()) {
         (Some(0), Some(o)) => o.names.clone(),
         // This shard does not hold point 0: its scenario gives the columns.
@@ -118,9 +130,21 @@ pub fn run(
             aggregates,
         });
     }
+    // Which points cannot be told apart from the best, by the metric judged.
+    let ties = judged.and_then(|(metric, confidence)| {
+        let columns: Option<Vec<Vec<Option<f64>>>> =
+            outcomes.iter().map(|o| o.column(metric)).collect();
+        let lower = match catalogue::better(metric) {
+            Better::Lower => Some(true),
+            Better::Higher => Some(false),
+            Better::Neither => None,
+        };
+        columns.map(|c| ties::judge(metric, &c, lower, confidence))
+    });
     Ok(SweepTable {
         axes: prepared.grid.axes.iter().map(|a| a.path.clone()).collect(),
         metrics,
         rows,
+        ties,
     })
 }

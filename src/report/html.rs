@@ -14,8 +14,11 @@
 //! carry a `<title>` and `aria-label`, and a print stylesheet lays the page out on paper.
 //! Numbers come from the run's summary and are formatted here, nothing is computed. Each
 //! section has a file of its own under `html/`.
+//!
+//! `compare.html` (`html/compare.rs`), the page of `syncsim compare`, shares the look.
 
 mod assumptions;
+mod compare;
 mod errors;
 mod forecast;
 mod markup;
@@ -31,6 +34,8 @@ use crate::summary::RunSummary;
 use crate::text::thousands;
 use crate::units::human_hours;
 use markup::{cell, esc, figure, head_row, num, object_head, status_with_readings, utc, CSS};
+
+pub use compare::{render as render_compare, write_compare, COMPARE_FILE};
 
 /// The file name of the dashboard.
 pub const DASHBOARD_FILE: &str = "dashboard.html";

@@ -1,11 +1,17 @@
 //! The planner's tables: `sweep.csv`, `solve.csv`, `schedule.csv` and the recommended plan,
-//! and their terminal views. The planner computes them ([`crate::planner`]); this module only
+//! and their terminal views (solve's in `planner/solve.rs`, what is said about ties in
+//! `planner/ties.rs`). The planner computes them ([`crate::planner`]); this module only
 //! writes them.
+
+mod solve;
+mod ties;
+
+pub use solve::{interval_text, solve_header, write_solve_csv, write_solve_terminal};
+pub use ties::{comment, recommendation_lines, sweep_lines};
 
 use std::io::{self, Write};
 
 use crate::planner::schedule::{after_start, part_spread, PlanResult, ScheduleSpec, TIE_BREAK};
-use crate::planner::solve::{Answer, Candidate, Solution, SolveSpec};
 use crate::planner::sweep::SweepTable;
 use crate::planner::toml_string;
 use crate::scenario::{Scenario, Selection};
@@ -113,101 +119,7 @@ pub fn write_aligned(lines: &[Vec<String>], w: &mut dyn Write) -> io::Result<()>
     Ok(())
 }
 
-// ----- solve -----
-
-/// The evidence table's header: `order`, the knob, each condition (its cells: the
-/// statistic's value), `result`, `answer`.
-pub fn solve_header(spec: &SolveSpec) -> Vec<String> {
-    let mut h = vec!["order".to_string(), spec.path.clone()];
-    h.extend(spec.target.conditions.iter().map(|c| c.to_string()));
-    h.extend(["result".to_string(), "answer".to_string()]);
-    h
-}
-
-fn solve_row(solution: &Solution, c: &Candidate) -> Vec<String> {
-    let mut r = vec![c.order.to_string(), c.value.clone()];
-    r.extend(
-        c.verdicts
-            .iter()
-            .map(|v| cell(&v.condition.metric, v.actual)),
-    );
-    r.push(if c.pass { "pass" } else { "fail" }.into());
-    r.push(if solution.answer_k() == Some(c.k) {
-        "yes".into()
-    } else {
-        String::new()
-    });
-    r
-}
-
-/// `solve.csv`: every candidate evaluated, sorted by value.
-pub fn write_solve_csv(spec: &SolveSpec, solution: &Solution, w: &mut dyn Write) -> io::Result<()> {
-    let mut out = csv_writer(w);
-    out.write_record(solve_header(spec)).map_err(io_err)?;
-    for c in solution.by_value() {
-        out.write_record(solve_row(solution, c)).map_err(io_err)?;
-    }
-    out.flush()
-}
-
-/// The evidence table and the conclusion, for the terminal.
-pub fn write_solve_terminal(
-    spec: &SolveSpec,
-    solution: &Solution,
-    w: &mut dyn Write,
-) -> io::Result<()> {
-    let mut lines = vec![solve_header(spec)];
-    lines.extend(
-        solution
-            .by_value()
-            .into_iter()
-            .map(|c| solve_row(solution, c)),
-    );
-    write_aligned(&lines, w)?;
-    writeln!(w)?;
-    let (least, lowest) = if spec.greatest {
-        ("greatest", "highest")
-    } else {
-        ("least", "lowest")
-    };
-    let value = |k: u64| format!("{} = {}", spec.path, spec.range.text(k));
-    match solution.answer {
-        Answer::Found { k } => {
-            let neighbour = if spec.greatest { k + 1 } else { k - 1 };
-            writeln!(
-                w,
-                "Answer: {} is the {least} value for which the target holds (it fails at {}).",
-                value(k),
-                spec.range.text(neighbour)
-            )?;
-        }
-        Answer::Everywhere { k } => writeln!(
-            w,
-            "The target holds everywhere in the range: already at {}, the {lowest} value tried. \
-             The {least} value may lie beyond it; widen --range to find it. Answer: {}.",
-            spec.range.text(k),
-            value(k)
-        )?,
-        Answer::Nowhere => {
-            let end = if spec.greatest { 0 } else { spec.last() };
-            writeln!(
-                w,
-                "The target holds nowhere in the range: it fails even at {}. No answer; widen \
-                 --range{}.",
-                value(end),
-                if spec.greatest {
-                    ""
-                } else {
-                    " (or check the target: with larger values it should become easier to meet)"
-                }
-            )?
-        }
-    }
-    for warning in &solution.warnings {
-        writeln!(w, "warning: {warning}")?;
-    }
-    Ok(())
-}
+// ----- solve: `planner/solve.rs` -----
 
 // ----- schedule -----
 
@@ -274,12 +186,14 @@ pub fn write_schedule_csv(
     out.flush()
 }
 
-/// The best `top` plans as a table.
+/// The best `top` plans as a table; with a `group` (indices into `ranked`), a column marks
+/// the plans equivalent to the best.
 pub fn write_ranking(
     spec: &ScheduleSpec,
     start: Instant,
     ranked: &[&PlanResult],
     top: usize,
+    group: &[usize],
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let mut head = vec![
@@ -288,6 +202,9 @@ pub fn write_ranking(
         "start_utc".into(),
         "split".into(),
     ];
+    if !group.is_empty() {
+        head.push("equivalent".into());
+    }
     head.push(format!("{} {}", spec.rank_by.0, spec.rank_by.1));
     head.push(format!("{TIE_BREAK} p50"));
     if let Some(e) = &spec.constraints {
@@ -300,9 +217,11 @@ pub fn write_ranking(
             r.plan.index.to_string(),
             start.plus(r.plan.start).to_string(),
             r.plan.split_text(),
-            cell(&spec.rank_by.0, r.rank),
-            cell(TIE_BREAK, r.tie),
         ];
+        if !group.is_empty() {
+            line.push(if group.contains(&i) { "yes" } else { "" }.into());
+        }
+        line.extend([cell(&spec.rank_by.0, r.rank), cell(TIE_BREAK, r.tie)]);
         line.extend(
             r.verdicts
                 .iter()
@@ -314,8 +233,14 @@ pub fn write_ranking(
 }
 
 /// The recommended plan as `[events....]` tables to paste over the update's table in the
-/// scenario; `None` when no plan met the constraints (then a comment says so).
-pub fn snippet(spec: &ScheduleSpec, sc: &Scenario, best: Option<&PlanResult>) -> String {
+/// scenario, with `why` it was picked as comments; `None` when no plan met the constraints
+/// (then a comment says so).
+pub fn snippet(
+    spec: &ScheduleSpec,
+    sc: &Scenario,
+    best: Option<&PlanResult>,
+    why: &[String],
+) -> String {
     let b = &spec.bulk;
     let mut s = String::new();
     let Some(best) = best else {
@@ -355,6 +280,9 @@ pub fn snippet(spec: &ScheduleSpec, sc: &Scenario, best: Option<&PlanResult>) ->
                 cell(&v.condition.metric, v.actual)
             ));
         }
+    }
+    for line in why {
+        s.push_str(&comment(line, 92));
     }
     s.push_str(&format!(
         "# Replace the [events.{}] table of the scenario with the table{} below.\n",

@@ -387,6 +387,7 @@ mod tests {
             axes: axes.iter().map(|(p, _)| p.to_string()).collect(),
             metrics: vec!["backlog.max".into(), "event.bulk.clear_h".into()],
             rows,
+            ties: None,
         }
     }
 

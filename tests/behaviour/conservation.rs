@@ -162,6 +162,9 @@ proptest! {
         prop_assert!(r == simulate_with(&sc, 5, Inputs { separate_fifos: true, ..Inputs::default() }), "a shared FIFO took other batches\n{}", text);
         // Edits drawn and merged on a helper thread are the edits drawn here.
         prop_assert!(r == simulate_with(&sc, 5, Inputs { draw_ahead: true, ..Inputs::default() }), "edits drawn ahead gave another run\n{}", text);
+        // Edits drawn once for many runs, as the planner shares them, are the edits drawn here.
+        let shared = syncsim::engine::SharedEdits::draw(&sc, 5);
+        prop_assert!(r == simulate_with(&sc, 5, Inputs { shared_edits: Some(&shared), ..Inputs::default() }), "shared edits gave another run\n{}", text);
         prop_assert!(r.check_conservation().is_ok(), "{:?}\n{}", r.check_conservation(), text);
         // Every tracked event's entries are accounted for.
         for e in r.events() {

@@ -108,6 +108,46 @@ fn edits_drawn_ahead_on_a_second_thread_give_the_same_run_for_every_example() {
 }
 
 #[test]
+fn edits_drawn_once_and_shared_give_the_same_runs_for_every_example() {
+    use syncsim::engine::{simulate_with, Inputs, SharedEdits};
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") || path.ends_with("reference-10x.toml") {
+            continue;
+        }
+        let sc = load(&path, &[]).unwrap();
+        // Another sync reads the same edits: half the throughput, one more worker.
+        let other = load(
+            &path,
+            &[
+                Override::set(&format!("sync.throughput={}", sc.sync.throughput / 2.0)),
+                Override::set(&format!("sync.workers={}", sc.sync.workers + 1)),
+            ],
+        )
+        .unwrap();
+        for seed in [1, 9] {
+            let shared = SharedEdits::draw(&sc, seed);
+            for s in [&sc, &other] {
+                let with = simulate_with(
+                    s,
+                    seed,
+                    Inputs {
+                        shared_edits: Some(&shared),
+                        ..Inputs::default()
+                    },
+                );
+                assert!(
+                    with == simulate(s, seed),
+                    "{} (seed {seed}, throughput {}) differs with shared edits",
+                    path.display(),
+                    s.sync.throughput
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn a_single_run_writes_the_same_bytes_on_one_thread_and_two() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, threads: &str| {

@@ -286,8 +286,12 @@ fn solve_least(text: &str, path: &str, range: &str, target: &str) -> (String, So
         target: syncsim::expr::parse(target).unwrap(),
         greatest: false,
         replications: 2,
+        confidence: 0.95,
+        precision: None,
+        max_replications: 2,
     };
-    let solution = solve::solve(&base(text), &spec, &|| {}).unwrap();
+    let mut runner = syncsim::planner::Runner::keeping(64);
+    let solution = solve::solve(&base(text), &spec, &mut runner, &|| {}).unwrap();
     let k = solution.answer_k().expect("an answer");
     (spec.range.text(k), solution)
 }
@@ -399,8 +403,9 @@ fn solve_agrees_with_a_sweep_over_the_same_grid() {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    // Every replication of this scenario is the same run: the interval is the answer.
     assert!(
-        stdout.contains("Answer: sync.throughput = 10200 is the least value"),
+        stdout.contains("Answer: sync.throughput = 10200 (95%: 10200) is the least value"),
         "{stdout}"
     );
     let (header, rows) = csv_rows(&out.join("solve.csv"));
@@ -410,15 +415,23 @@ fn solve_agrees_with_a_sweep_over_the_same_grid() {
             "order",
             "sync.throughput",
             "event.bulk.clear_h p90 <= 24h",
+            "event.bulk.clear_h p90 <= 24h ci_low",
+            "event.bulk.clear_h p90 <= 24h ci_high",
             "result",
-            "answer"
+            "at 95%",
+            "answer",
+            "interval"
         ]
     );
-    let answer: Vec<&Vec<String>> = rows.iter().filter(|r| r[4] == "yes").collect();
+    let answer: Vec<&Vec<String>> = rows.iter().filter(|r| r[7] == "yes").collect();
     assert_eq!(answer.len(), 1);
     assert_eq!(
-        (answer[0][1].as_str(), answer[0][3].as_str()),
-        ("10200", "pass")
+        (
+            answer[0][1].as_str(),
+            answer[0][5].as_str(),
+            answer[0][8].as_str()
+        ),
+        ("10200", "pass", "low and high")
     );
     // Every candidate solve ran agrees with the sweep's row for that value.
     for r in &rows {
@@ -592,7 +605,11 @@ fn schedule_prefers_the_night_window_when_days_are_busy() {
         !(7..20).contains(&h),
         "recommended start {at} is not at night"
     );
-    assert!(stdout.contains(&format!("Best: start {at}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("(start {at}, split none)")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Recommended: plan "), "{stdout}");
 }
 
 #[test]
@@ -619,8 +636,9 @@ fn a_recommended_split_pastes_into_the_scenario() {
         meets: true,
         rank: Some(1.0),
         tie: Some(1.0),
+        rank_values: vec![Some(1.0)],
     };
-    let snippet = syncsim::report::planner::snippet(&spec, &sc, Some(&result));
+    let snippet = syncsim::report::planner::snippet(&spec, &sc, Some(&result), &[]);
     let cut = DAY_AND_NIGHT.find("[events.bulk]").unwrap();
     let pasted = format!("{}{snippet}", &DAY_AND_NIGHT[..cut]);
     let from_snippet = syncsim::scenario::from_str(&pasted, "pasted.toml", "x", &[])

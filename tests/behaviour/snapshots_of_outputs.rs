@@ -1,6 +1,8 @@
 //! Whole outputs pinned: `summary.json`, the terminal summary and the CSV tables of a small
 //! scenario (two objects, one both ways; a bulk update; errors and retries), and the terminal
-//! summary and `aggregate.csv` of three replications. A change of any figure or layout shows
+//! summary and `aggregate.csv` of three replications; `syncsim compare`'s terminal output,
+//! `compare.csv` and `compare.html`, and `syncsim solve`'s terminal output and `solve.csv`,
+//! on the same scenario. A change of any figure or layout shows
 //! in review as a snapshot diff (`cargo insta review`, or `INSTA_UPDATE=always cargo test`).
 
 use std::fs;
@@ -90,4 +92,64 @@ fn replications_are_pinned_whole() {
         "replications_aggregate_csv",
         read(dir.path(), "aggregate.csv")
     );
+}
+
+/// Runs a planning command on the pinned scenario; returns stdout without its timings and
+/// with the temporary folder written as `<dir>`, and the folder.
+fn plan(args: &[&str]) -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pinned.toml");
+    fs::write(&file, SCENARIO).unwrap();
+    let out = dir.path().join("out");
+    let output = Command::cargo_bin("syncsim")
+        .unwrap()
+        .arg(args[0])
+        .arg(&file)
+        .args(&args[1..])
+        .args(["--out", out.to_str().unwrap(), "--threads", "2"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout: String = String::from_utf8(output.stdout)
+        .unwrap()
+        .replace(&dir.path().display().to_string(), "<dir>")
+        .lines()
+        .filter(|l| !l.starts_with("  ran in "))
+        .map(|l| match l.find(" (ran in ") {
+            Some(at) => format!("{} (ran in <time>)\n", &l[..at]),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    (stdout, dir)
+}
+
+#[test]
+fn a_comparison_is_pinned_whole() {
+    let (stdout, dir) = plan(&[
+        "compare",
+        "--variant",
+        "sync.throughput=6000",
+        "--variant",
+        "sync.policy=priority",
+        "--replications",
+        "6",
+    ]);
+    insta::assert_snapshot!("compare_terminal", stdout);
+    insta::assert_snapshot!("compare_csv", read(dir.path(), "compare.csv"));
+    insta::assert_snapshot!("compare_html", read(dir.path(), "compare.html"));
+}
+
+#[test]
+fn a_solve_is_pinned_whole() {
+    let (stdout, dir) = plan(&[
+        "solve",
+        "--vary",
+        "sync.throughput",
+        "--range",
+        "1000..8000",
+        "--target",
+        "event.bulk.clear_h p50 <= 1h",
+    ]);
+    insta::assert_snapshot!("solve_terminal", stdout);
+    insta::assert_snapshot!("solve_csv", read(dir.path(), "solve.csv"));
 }
