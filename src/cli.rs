@@ -86,7 +86,8 @@ pub enum Command {
     /// Compare a base scenario with variants (files, or --variant assignments), replication
     /// by replication with the same seeds: each headline metric's difference and verdict.
     Compare(compare::CompareArgs),
-    /// Join the parts of a sharded run --replications, sweep or schedule into the single-run files.
+    /// Join the parts of a sharded run --replications, sweep, schedule or compare into the
+    /// single-run files.
     Merge(merge::MergeArgs),
     /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
     Fit(fit::FitArgs),

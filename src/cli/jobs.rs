@@ -18,12 +18,12 @@ use syncsim::scenario::Scenario;
   syncsim jobs kubernetes --shards 8 --image registry.example.com/syncsim:0.1.0 \\
       -- sweep q4.toml --set sync.workers=1..8 --replications 50
 
-COMMAND is a `run` (with several replications), `sweep` or `schedule` command line without
+COMMAND is a `run` (with several replications), `sweep`, `schedule` or `compare` command line without
 --shard, --out, --threads and --quiet, which the job adds. Slurm: shard.sbatch (an array of
 N tasks, each `--shard auto`), merge.sbatch (the merge, after every task succeeded) and
 submit.sh (queues both). Kubernetes: shards.json (an Indexed Job of N pods, each
 `--shard auto/N`), merge.json and submit.sh (kubectl apply, wait, apply). Shards write
-DIR/shard-K/, logs go to DIR/logs/, the merge writes DIR/merged/ (run) or DIR/sweep.csv
+DIR/shard-K/, logs go to DIR/logs/, the merge writes DIR/merged/ (run, compare) or DIR/sweep.csv
 (DIR/schedule.csv). Memory per shard: the largest scenario's estimate x CPUs x 1.25 + 256 MiB
 unless --memory. Details: docs/planner.md.")]
 pub struct JobsArgs {
@@ -122,9 +122,10 @@ pub fn run(args: &JobsArgs) -> Result<u8, CliError> {
         Command::Run(a) => ("run", "merged", vec![a.job_scenario()?]),
         Command::Sweep(a) => ("sweep", "sweep.csv", a.job_scenarios()?),
         Command::Schedule(a) => ("schedule", "schedule.csv", vec![a.job_scenario()?]),
+        Command::Compare(a) => ("compare", "merged", a.job_scenarios()?),
         _ => {
             return Err(CliError::Usage(format!(
-                "'{}' cannot be sharded; jobs shard run (with several replications), sweep and schedule",
+                "'{}' cannot be sharded; jobs shard run (with several replications), sweep, schedule and compare",
                 args.command[0]
             )))
         }

@@ -1,5 +1,6 @@
 //! `syncsim merge OUT PART...`: join the parts written by the shards of a `run
-//! --replications`, `sweep` or `schedule` into exactly the files a single run writes.
+//! --replications`, `sweep`, `schedule` or `compare` into exactly the files a single run
+//! writes.
 
 use std::path::{Path, PathBuf};
 
@@ -18,16 +19,18 @@ use syncsim::shard::{self, Part};
   syncsim merge output/sweep.csv shards/*/sweep.shard-*-of-8.part
   syncsim merge output/schedule.csv shards/*/schedule.shard-*-of-4.part
   syncsim merge output/q4-mc shards/*/run.shard-*-of-16.part
+  syncsim merge output/q4-compare shards/*/compare.shard-*-of-4.part
 
 The parts must come from the same command, scenario, options and syncsim version, every
 shard once; anything else is refused (exit code 2) with a message naming the parts. A sweep or
 schedule is merged into OUT, its table (sweep.csv, schedule.csv); the replications of `run`
 into the folder OUT, with every report the single run writes (replication 0 is re-run there
-from the scenario file the parts name: merge from the folder the shards ran in). The merged
+from the scenario file the parts name: merge from the folder the shards ran in); a compare
+into the folder OUT (compare.csv, compare.html). The merged
 files are byte for byte those of a single run. Details: docs/planner.md.")]
 pub struct MergeArgs {
     /// The merged table to write (a sweep or schedule), or the folder of the merged reports
-    /// (run); its folder is created if needed.
+    /// (run, compare); its folder is created if needed.
     #[arg(value_name = "OUT")]
     out: PathBuf,
     /// The shards' part files, in any order.
@@ -80,6 +83,7 @@ pub fn run(args: &MergeArgs) -> Result<u8, CliError> {
     }
     match first.command.as_str() {
         "run" => merge_run(args, &parts),
+        "compare" => super::compare::merge(&args.out, &parts, args.force, args.quiet),
         _ => merge_table(args, &parts),
     }
 }

@@ -14,7 +14,7 @@ pub struct JobSpec {
     /// The syncsim command and its arguments, without `--shard`, `--out`, `--threads` and
     /// `--quiet` (the job adds them): `["run", "q4.toml", "--replications", "200"]`.
     pub command: Vec<String>,
-    /// The stem of the parts the shards write: `run`, `sweep`, `schedule`.
+    /// The stem of the parts the shards write: `run`, `sweep`, `schedule`, `compare`.
     pub stem: String,
     /// What the merge writes, inside `results`: a folder (`merged`) or a table (`sweep.csv`).
     pub merged: String,

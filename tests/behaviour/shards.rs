@@ -276,3 +276,63 @@ fn shard_auto_reads_slurm_and_kubernetes_variables() {
         .success();
     assert!(sweep.join("sweep.shard-1-of-2.part").is_file());
 }
+
+#[test]
+fn merged_comparisons_are_the_single_run_bytes_whatever_the_shard_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let compare = |out: &Path, extra: &[&str]| {
+        let mut cmd = syncsim();
+        cmd.args(["compare", "scenarios/reference-tenth.toml"])
+            .args([
+                "--variant",
+                "sync.workers=2",
+                "--variant",
+                "sync.policy=priority",
+            ])
+            .args(["--replications", "7", "--quiet", "--out"])
+            .arg(out)
+            .args(extra);
+        cmd
+    };
+    let whole = d.join("whole");
+    compare(&whole, &[]).assert().success();
+    let expected = files(&whole);
+    assert_eq!(
+        expected.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        [".syncsim-files", "compare.csv", "compare.html"]
+    );
+    // 8 shards of 7 replications: shard 8 holds none.
+    for n in [2, 3, 8] {
+        let mut parts = Vec::new();
+        for k in (1..=n).rev() {
+            let out = d.join(format!("n{n}/s{k}"));
+            compare(&out, &["--shard", &format!("{k}/{n}"), "--threads", "1"])
+                .assert()
+                .success();
+            parts.push(out.join(format!("compare.shard-{k}-of-{n}.part")));
+        }
+        let merged = d.join(format!("n{n}/merged"));
+        merge(&merged, &parts).assert().success();
+        for ((name, a), (_, b)) in files(&merged).iter().zip(&expected) {
+            assert!(
+                a == b,
+                "{name} of {n} merged shards differs from the single run"
+            );
+        }
+        assert_eq!(files(&merged).len(), expected.len());
+    }
+    // Another confidence is another comparison.
+    let other = d.join("other");
+    compare(&other, &["--shard", "2/2", "--confidence", "0.9"])
+        .assert()
+        .success();
+    let err = refused(
+        d,
+        &[
+            d.join("n2/s1/compare.shard-1-of-2.part"),
+            other.join("compare.shard-2-of-2.part"),
+        ],
+    );
+    assert!(err.contains("different options"), "{err}");
+}
