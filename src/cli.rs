@@ -17,6 +17,7 @@ pub mod merge;
 pub mod replay;
 pub mod run;
 pub mod schedule;
+pub mod serve;
 pub mod solve;
 pub mod sweep;
 pub mod validate;
@@ -93,6 +94,9 @@ pub enum Command {
     Fit(fit::FitArgs),
     /// Write the job files that run a command as shards on Slurm or Kubernetes, then merge.
     Jobs(jobs::JobsArgs),
+    /// Serve the what-if page: pick a scenario, change its knobs, see the baseline and the
+    /// variant side by side (a local web server; see docs/serve.md).
+    Serve(serve::ServeArgs),
 }
 
 /// Arguments that pick and adjust a scenario, shared by every subcommand that reads one.
@@ -526,6 +530,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
         Command::Jobs(args) => jobs::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

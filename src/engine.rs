@@ -59,6 +59,7 @@ pub mod shared_edits;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::metrics::RunResult;
 use crate::scenario::Scenario;
@@ -141,6 +142,12 @@ pub struct Inputs<'a> {
     /// otherwise idle machine, not for replications that already keep every core busy.
     /// Recorded edits (`replay`) are read, not drawn, so only the summaries use it then.
     pub draw_ahead: bool,
+    /// Stops the run early once set: checked at each sample point and hourly bucket (never
+    /// per edit), so a caller can stop a run that is no longer wanted or over its time cap.
+    /// The engine reads no clock: whoever sets the flag decides when. The result of a
+    /// stopped run is incomplete and must be discarded ([`RunResult::horizon`] still
+    /// reads the scenario's horizon); check the flag after the run to know.
+    pub cancel: Option<&'a AtomicBool>,
     /// Background edits drawn once for every run with the same streams
     /// ([`SharedEdits::draw`]): read instead of drawn, so that the planner's candidates of a
     /// sync knob draw a replication's edits once. The run is the same either way (tested).
@@ -221,6 +228,8 @@ struct Sim<'a> {
     stop_when_settled: bool,
     /// (time, sequence) of the last event handled, when auditing.
     last_key: u128,
+    /// Stop early once set ([`Inputs::cancel`]).
+    cancel: Option<&'a AtomicBool>,
 
     /// The entries, their queues and the backlog (`entries.rs`).
     entries: Entries,
@@ -266,6 +275,7 @@ impl<'a> Sim<'a> {
             stop_when_settled: inputs.stop_when_settled
                 && !sc.events.iter().all(|e| !e.kind.makes_edits()),
             last_key: 0,
+            cancel: inputs.cancel,
             entries: Entries::new(sc, ws, inputs.separate_fifos),
             edits: Edits::new(inputs.on_edit),
             sync: SyncState::new(sc),
@@ -341,7 +351,9 @@ impl<'a> Sim<'a> {
                 break;
             }
             if time >= self.observer.next_sample || time >= self.observer.next_hour {
-                if self.stop_when_settled && self.tracking.settled() {
+                if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+                    || (self.stop_when_settled && self.tracking.settled())
+                {
                     break;
                 }
                 self.observe_until(time);

@@ -16,7 +16,8 @@
 //!    once, the one memory check);
 //! 6. [`shard`] (a run that is many runs split over machines, and the parts its shards
 //!    write), [`replicate`] (Monte Carlo), [`planner`] (sweep, solve, schedule), [`check`] (CI
-//!    gates) and [`calibrate`] (fitting to real data): they compute and return data;
+//!    gates), [`calibrate`] (fitting to real data) and [`whatif`] (a scenario's knobs as a
+//!    form, a variant beside its baseline): they compute and return data;
 //! 7. [`report`]: every file and text a person reads, written from that data.
 //!
 //! The command line is a thin shell over this library, in the binary.
@@ -39,3 +40,4 @@ pub mod stats;
 pub mod summary;
 pub mod text;
 pub mod units;
+pub mod whatif;

@@ -7,9 +7,15 @@ use clap::Parser;
 mod cli;
 
 fn main() -> ExitCode {
-    cli::handle_interrupts();
     match cli::Cli::try_parse() {
-        Ok(cli) => cli::main(cli),
+        Ok(cli) => {
+            // The server stops itself cleanly on Ctrl-C; every other command is stopped by
+            // the handler that removes its temporary files.
+            if !matches!(cli.command, cli::Command::Serve(_)) {
+                cli::handle_interrupts();
+            }
+            cli::main(cli)
+        }
         Err(e) => {
             let _ = e.print();
             // Help and version are successes; every usage error is bad input.

@@ -9,6 +9,8 @@
 //! grows with the number of replications only through those. [`MonteCarlo`] then computes
 //! every aggregate and band once, for every report to read.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
 use crate::catalogue;
@@ -89,27 +91,50 @@ pub struct MonteCarlo {
 /// Runs replications `0..count` on the current rayon pool; `progress` is called once per
 /// finished replication (from any thread).
 pub fn run(scenario: &Scenario, count: u64, progress: &(dyn Fn() + Sync)) -> MonteCarlo {
+    run_until(scenario, count, progress, &AtomicBool::new(false))
+        .expect("a flag nobody sets never stops the replications")
+}
+
+/// [`run`], stopped once `cancel` is set: no replication starts after that, and those
+/// running stop at their next sample point ([`Inputs::cancel`]). Returns `None` when
+/// stopped, since an aggregate of the replications that happened to finish would not be the
+/// answer asked for.
+pub fn run_until(
+    scenario: &Scenario,
+    count: u64,
+    progress: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Option<MonteCarlo> {
     assert!(count >= 1, "at least one replication");
+    let stopped = || cancel.load(Ordering::Relaxed);
     let run_one = |ws: &mut Workspace, i: u64| {
         let seed = seeds::replication_seed(scenario.seed, i);
-        RunSummary::of(scenario, simulate_in(ws, scenario, seed, Inputs::default()))
+        let inputs = Inputs {
+            cancel: Some(cancel),
+            ..Inputs::default()
+        };
+        let result = simulate_in(ws, scenario, seed, inputs);
+        (!stopped()).then(|| RunSummary::of(scenario, result))
     };
-    let first = run_one(&mut Workspace::default(), 0);
+    let first = run_one(&mut Workspace::default(), 0)?;
     let first_summary = ReplicationSummary::of(0, &first);
     progress();
     // Each of rayon's jobs keeps one workspace for the replications it runs.
-    let rest: Vec<ReplicationSummary> = (1..count)
+    let rest: Option<Vec<ReplicationSummary>> = (1..count)
         .into_par_iter()
         .map_init(Workspace::default, |ws, i| {
-            let s = ReplicationSummary::of(i, &run_one(ws, i));
+            if stopped() {
+                return None;
+            }
+            let s = ReplicationSummary::of(i, &run_one(ws, i)?);
             progress();
-            s
+            Some(s)
         })
         .collect();
     let mut runs = Vec::with_capacity(count as usize);
     runs.push(first_summary);
-    runs.extend(rest);
-    MonteCarlo::new(first, runs)
+    runs.extend(rest?);
+    Some(MonteCarlo::new(first, runs))
 }
 
 /// Runs the replications of `0..count` that `shard` owns, on the current rayon pool, reduced

@@ -1,6 +1,6 @@
 //! Reports: the terminal summary, CSV tables, `summary.json`, charts (PNG, SVG) and the HTML
-//! dashboard of a run; the tables of the planner (and `compare`'s page) and of `check`; the job
-//! files of cluster schedulers.
+//! dashboard of a run; the tables of the planner (and `compare`'s page) and of `check`; the
+//! what-if page's answers; the job files of cluster schedulers.
 //!
 //! Writers take a [`RunSummary`] (or a [`MonteCarlo`], or a planner's table) and an
 //! `impl Write`; they pick and format numbers, they compute none. Numbers are written with
@@ -27,6 +27,7 @@ pub mod planner;
 pub mod sweep_chart;
 pub mod tables;
 pub mod terminal;
+pub mod whatif;
 
 use std::io::{self, Write};
 

@@ -4,7 +4,8 @@
 //! sync and its [`Policy`], the API budget, retries, timed events), presets and defaults. How
 //! text becomes a [`Scenario`] lives beside it: [`raw`] mirrors the file, `document` parses it
 //! once and applies [`Override`]s (`overrides`), `validate` fills presets and defaults and
-//! checks every value, and [`error`] words what is refused. Reading files (the scenario, its
+//! checks every value against ranges named in [`limits`], [`error`] words what is refused,
+//! and [`rewrite`] writes overrides into a file's text. Reading files (the scenario, its
 //! backlog snapshot) is [`crate::load`]'s job; [`from_str`] validates text alone.
 //!
 //! A [`Scenario`] is frozen: it is built only by validation, its snapshot entries attached
@@ -13,9 +14,11 @@
 
 mod document;
 pub mod error;
+pub mod limits;
 mod origin;
 pub mod overrides;
 pub mod raw;
+pub mod rewrite;
 mod validate;
 
 use std::ops::Deref;

@@ -12,7 +12,7 @@ mod sync;
 
 use super::raw::{self, RawScenario};
 use super::{
-    defaults, ApiSpec, Location, ObjectSpec, Origin, Preset, RetrySpec, ScenarioError,
+    defaults, limits, ApiSpec, Location, ObjectSpec, Origin, Preset, RetrySpec, ScenarioError,
     ScenarioSpec, SlaSpec, SyncSpec, MAX_HORIZON, MAX_OBJECTS,
 };
 use crate::units::{self, parse_duration, Instant, Millis, DAY};
@@ -201,9 +201,9 @@ fn check_name(c: &Checker, key: &str, name: &str, what: &str) -> Result<(), Scen
 }
 
 /// Upper bound on a rate, to refuse absurd values before they allocate anything.
-const MAX_RATE_PER_HOUR: f64 = 1e9;
+const MAX_RATE_PER_HOUR: f64 = limits::RATE_PER_HOUR.max;
 /// Upper bound on throughput, cost units per hour per worker.
-const MAX_THROUGHPUT: f64 = 1e10;
+const MAX_THROUGHPUT: f64 = limits::THROUGHPUT.max;
 
 /// Validates `raw`; `source` names it in errors and `default_name` is used when it sets no
 /// `name`. The origin is left for the caller to fill.

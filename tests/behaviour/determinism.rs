@@ -177,3 +177,49 @@ fn a_single_run_writes_the_same_bytes_on_one_thread_and_two() {
         "a single run differs between --threads 1 and 2"
     );
 }
+
+#[test]
+fn a_cancel_flag_left_unset_changes_nothing_and_a_set_one_stops_the_run_early() {
+    use std::sync::atomic::AtomicBool;
+    use syncsim::engine::{simulate_with, Inputs};
+    let sc = load(
+        std::path::Path::new("scenarios/reference-tenth.toml"),
+        &[Override::horizon("2d")],
+    )
+    .unwrap();
+    let full = simulate(&sc, 5);
+    for draw_ahead in [false, true] {
+        let unset = AtomicBool::new(false);
+        let run = simulate_with(
+            &sc,
+            5,
+            Inputs {
+                cancel: Some(&unset),
+                draw_ahead,
+                ..Inputs::default()
+            },
+        );
+        assert!(
+            run == full,
+            "an unset flag changed the run (draw ahead {draw_ahead})"
+        );
+        // Set before the start: the run stops at its first sample point after t = 0, having
+        // drained almost nothing (the helper thread drawing ahead stops too, or this hangs).
+        let set = AtomicBool::new(true);
+        let stopped = simulate_with(
+            &sc,
+            5,
+            Inputs {
+                cancel: Some(&set),
+                draw_ahead,
+                ..Inputs::default()
+            },
+        );
+        assert!(
+            stopped.batches() * 10 < full.batches(),
+            "a cancelled run went on: {} of {} batches (draw ahead {draw_ahead})",
+            stopped.batches(),
+            full.batches()
+        );
+    }
+}

@@ -25,11 +25,16 @@ mod references;
 mod reports;
 mod retries;
 mod safe_output;
+mod serve;
+mod serve_browser;
+mod serve_guard;
+mod serve_load;
 mod shards;
 mod shared_edits;
 mod snapshots_of_outputs;
 mod time;
 mod validation;
+mod whatif;
 
 use syncsim::engine::simulate;
 use syncsim::metrics::RunResult;

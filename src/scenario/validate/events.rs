@@ -5,10 +5,10 @@
 use indexmap::IndexMap;
 
 use super::{check_name, Checker, Expect, MAX_THROUGHPUT};
+use crate::scenario::limits::{MAX_SPREAD, WORKERS};
 use crate::scenario::raw::RawEvent;
 use crate::scenario::{
-    Direction, EventKind, EventSpec, ObjectSpec, ScenarioError, Selection, MAX_HORIZON,
-    MAX_TRACKED_EVENTS,
+    Direction, EventKind, EventSpec, ObjectSpec, ScenarioError, Selection, MAX_TRACKED_EVENTS,
 };
 use crate::units::{self, Instant, Millis};
 
@@ -172,11 +172,12 @@ pub(super) fn validate_events(
                         &c.text(&key("spread"), s, Expect::Duration)?,
                     )?,
                 };
-                if spread > MAX_HORIZON {
+                if spread > MAX_SPREAD {
                     return c.fail(
                         key("spread"),
                         format!(
-                            "must be at most 3660d (got {})",
+                            "must be at most {} (got {})",
+                            units::format_duration(MAX_SPREAD),
                             units::format_duration(spread)
                         ),
                     );
@@ -232,7 +233,7 @@ pub(super) fn validate_events(
                     None => {
                         return c.fail(key("workers"), "is required: the new number of workers")
                     }
-                    Some(w) => c.int_in(&key("workers"), w, 1, 1024)? as u32,
+                    Some(w) => c.int_in(&key("workers"), w, WORKERS.min, WORKERS.max)? as u32,
                 },
             },
             "fix_errors" => EventKind::FixErrors {

@@ -5,9 +5,10 @@
 use indexmap::IndexMap;
 
 use super::{Checker, Expect, MAX_THROUGHPUT};
+use crate::scenario::limits::{BATCH_SIZE, MAX_BATCH_OVERHEAD, POLICIES, SLICE, WEIGHT, WORKERS};
 use crate::scenario::raw::RawSync;
 use crate::scenario::{defaults, ObjectSpec, Policy, Preset, ScenarioError, SyncSpec};
-use crate::units::{self, DAY};
+use crate::units;
 
 /// The sync settings a preset fills before the file's own `[sync]` keys.
 fn preset_sync(preset: Option<Preset>, objects: &[ObjectSpec]) -> RawSync {
@@ -84,8 +85,8 @@ pub(super) fn validate_sync(
             slice: c.int_in(
                 "sync.slice",
                 slice.unwrap_or(defaults::SLICE as i64),
-                1,
-                100_000_000,
+                SLICE.min,
+                SLICE.max,
             )? as u32,
         },
         "priority" => Policy::Priority {
@@ -95,14 +96,14 @@ pub(super) fn validate_sync(
             let mut w = vec![1u32; objects.len()];
             for (n, v) in weights.iter().flatten() {
                 let idx = c.object(&format!("sync.weights.{n}"), n, objects)?;
-                w[idx] = c.int_in(&format!("sync.weights.{n}"), *v, 1, 1_000_000)? as u32;
+                w[idx] = c.int_in(&format!("sync.weights.{n}"), *v, WEIGHT.min, WEIGHT.max)? as u32;
             }
             Policy::Weighted { weights: w }
         }
         other => {
             return c.fail(
                 "sync.policy",
-                format!("unknown policy '{other}'; allowed: fifo, round_robin, priority, weighted"),
+                format!("unknown policy '{other}'; allowed: {}", POLICIES.join(", ")),
             )
         }
     };
@@ -149,12 +150,17 @@ pub(super) fn validate_sync(
         }
     }
 
-    let workers = c.int_in("sync.workers", pick!(workers).unwrap_or(1), 1, 1024)? as u32;
+    let workers = c.int_in(
+        "sync.workers",
+        pick!(workers).unwrap_or(1),
+        WORKERS.min,
+        WORKERS.max,
+    )? as u32;
     let batch_size = c.int_in(
         "sync.batch_size",
         pick!(batch_size).unwrap_or(defaults::BATCH_SIZE as i64),
-        1,
-        1_000_000,
+        BATCH_SIZE.min,
+        BATCH_SIZE.max,
     )? as u32;
     let throughput = c.non_negative(
         "sync.throughput",
@@ -180,11 +186,12 @@ pub(super) fn validate_sync(
             &c.text("sync.batch_overhead", &t, Expect::Duration)?,
         )?,
     };
-    if batch_overhead > DAY {
+    if batch_overhead > MAX_BATCH_OVERHEAD {
         return c.fail(
             "sync.batch_overhead",
             format!(
-                "must be at most 1d (got {})",
+                "must be at most {} (got {})",
+                units::format_duration(MAX_BATCH_OVERHEAD),
                 units::format_duration(batch_overhead)
             ),
         );
