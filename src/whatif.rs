@@ -1,7 +1,7 @@
 //! What-ifs: a scenario's main knobs as fields a planner edits (the page of `syncsim serve`),
 //! the values typed into them turned into overrides validated exactly like `--set`, each
 //! refusal mapped back to the field at fault, and the variant written back as a scenario file
-//! of its own. [`run`] runs a scenario once or as replications, stoppable; `differences`
+//! of its own. [`run`] runs a scenario once or as replications, stoppable; [`differences()`]
 //! sets a variant's answers beside its baseline's.
 //!
 //! The fields are the policy and its object order, workers, throughput, batch size and cycle
@@ -31,7 +31,7 @@ use crate::summary::RunSummary;
 use crate::text::{num, thousands};
 use crate::units::{format_duration, parse_duration, Millis, HOUR};
 
-pub use differences::{differences, headline_metrics, splits, Difference, SplitPlan, Verdict};
+pub use differences::{differences, headline_metrics, splits, Answer, SplitPlan, CONFIDENCE};
 
 /// The longest value a field takes: enough for any number, duration, instant or order.
 pub const MAX_VALUE_CHARS: usize = 1_000;

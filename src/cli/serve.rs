@@ -7,15 +7,17 @@
 //! [`syncsim::report`]); this module serves them over HTTP (axum on tokio) and keeps the
 //! server safe to leave running. The security model is a local notebook server's:
 //!
-//! - it listens on loopback unless `--bind` says otherwise;
+//! - it listens on loopback unless `--bind` says otherwise, and then warns on stderr at
+//!   start that the page can be reached from other machines;
 //! - every request carries the token printed in the URL at start (the page's first request
 //!   swaps it for a cookie), and the `Host` header must name the bound address, so a web page
 //!   elsewhere cannot reach it, not even through DNS rebinding (`guard`);
 //! - requests name scenarios from a listing of the folder, never by path, so nothing outside
 //!   it is read; the only files written are reports, under `--out`, through the library's
 //!   safe output folder;
-//! - at most 256 connections are open at once, and a request's head must arrive within
-//!   10 s (`listen`); request bodies are capped at a scenario file's 4 MiB;
+//! - at most 256 connections are open at once, a request's head must arrive within 10 s,
+//!   and its body within 10 s more, else 408 (`listen`); request bodies are capped at a
+//!   scenario file's 4 MiB;
 //! - every run passes the memory check and a time cap; at most `--runs` run at once
 //!   (default: the cores), further ones wait in a bounded queue or are refused with 503 and
 //!   `Retry-After`; a run whose page is closed is stopped (`jobs`).
@@ -174,6 +176,9 @@ pub fn run(args: &ServeArgs) -> Result<u8, CliError> {
             IpAddr::V6(ip) => format!("[{ip}]"),
             IpAddr::V4(ip) => ip.to_string(),
         };
+        if let Some(warning) = exposure_warning(addr.ip()) {
+            eprintln!("{warning}");
+        }
         let _ = cli::print(|w| {
             writeln!(
                 w,
@@ -233,6 +238,19 @@ pub fn run(args: &ServeArgs) -> Result<u8, CliError> {
 
 /// Listens on `ip`:`port`, or on the default port, falling back to a free port when that
 /// one is taken.
+/// The warning printed at start when the server listens on `ip` and that is not loopback:
+/// the page can then be reached from other machines, each request still needing the token.
+fn exposure_warning(ip: IpAddr) -> Option<String> {
+    (!ip.is_loopback()).then(|| {
+        format!(
+            "syncsim serve: warning: listening on {ip}, not on loopback: the page can be \
+             reached from other machines on the network (every request still needs the \
+             access token, sent in clear over plain HTTP). Use --bind 127.0.0.1 to keep it \
+             on this machine."
+        )
+    })
+}
+
 async fn bind(ip: IpAddr, port: Option<u16>) -> Result<tokio::net::TcpListener, CliError> {
     let fail = |addr: SocketAddr, e: std::io::Error| {
         CliError::Usage(format!(

@@ -216,6 +216,35 @@ pub fn verdict(metric: &str, d: &PairedDifference) -> Verdict {
     }
 }
 
+/// Metric `metric` of a variant against the base: `base` and `variant` are its values in
+/// each replication, replication `i` of both run with the same seed; `variant` is `None`
+/// when the variant has no such metric. The paired difference at `confidence`, the
+/// variant's values across replications, and the verdict.
+pub fn metric(
+    metric: &str,
+    base: &[Option<f64>],
+    variant: Option<&[Option<f64>]>,
+    confidence: f64,
+) -> MetricComparison {
+    match variant {
+        None => MetricComparison {
+            metric: metric.to_string(),
+            variant: None,
+            difference: None,
+            verdict: Verdict::Absent,
+        },
+        Some(v) => {
+            let d = paired(base, v, catalogue::missing(metric), confidence);
+            MetricComparison {
+                metric: metric.to_string(),
+                variant: Some(replicate::aggregate(metric, v)),
+                verdict: verdict(metric, &d),
+                difference: Some(d),
+            }
+        }
+    }
+}
+
 /// Runs `replications` of the base and every variant with the base's seeds, on the current
 /// rayon pool with `runner`, and compares each variant with the base at
 /// `confidence`. `progress` is called once per finished simulation.
@@ -376,23 +405,7 @@ pub fn analyse(
             metrics
                 .iter()
                 .zip(&base_columns)
-                .map(|(m, b)| match column(o, m) {
-                    None => MetricComparison {
-                        metric: m.clone(),
-                        variant: None,
-                        difference: None,
-                        verdict: Verdict::Absent,
-                    },
-                    Some(v) => {
-                        let d = paired(b, &v, catalogue::missing(m), confidence);
-                        MetricComparison {
-                            metric: m.clone(),
-                            variant: Some(replicate::aggregate(m, &v)),
-                            verdict: verdict(m, &d),
-                            difference: Some(d),
-                        }
-                    }
-                })
+                .map(|(m, b)| metric(m, b, column(o, m).as_deref(), confidence))
                 .collect()
         })
         .collect();

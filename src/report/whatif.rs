@@ -2,8 +2,8 @@
 //! bytes `dashboard.html` holds (its charts rendered inline, nothing written), and the
 //! answers of a variant beside its baseline's as an HTML table.
 //!
-//! Numbers come from the outcomes and their differences ([`crate::whatif`]); this only
-//! picks, formats and escapes them. Every value cell names its metric and side
+//! Numbers come from the outcomes and their differences ([`crate::whatif`], computed as
+//! `syncsim compare` computes them); this only picks, formats and escapes them. Every value cell names its metric and side
 //! (`data-metric`, `data-side`), so a script or a test can read a figure off the page.
 
 use std::fmt::Write as _;
@@ -13,11 +13,12 @@ use rayon::prelude::*;
 use super::charts::{escape_xml as esc, ChartError};
 use super::{figures, html};
 use crate::catalogue::{self, Missing, Unit};
+use crate::planner::compare::Verdict;
 use crate::replicate::MonteCarlo;
 use crate::summary::RunSummary;
 use crate::text::{fixed, thousands};
 use crate::units::human_duration;
-use crate::whatif::{Difference, SplitPlan, Verdict};
+use crate::whatif::{Answer, SplitPlan};
 
 /// The dashboard of a run: what `syncsim run` writes as `dashboard.html` for it (with `mc`,
 /// for its replications), byte for byte.
@@ -106,10 +107,11 @@ fn change_text(name: &str, change: f64) -> String {
     }
 }
 
-/// The table of answers: one row per difference, the baseline's value, the variant's, the
-/// change (with its 95% confidence interval across `replications`) and the verdict; below
-/// it, the clear time of each part of each of the variant's `splits`.
-pub fn answers(diffs: &[Difference], replications: u64, splits: &[SplitPlan]) -> String {
+/// The table of answers: one row per metric, the baseline's value, the variant's, the
+/// change (with its 95% confidence interval across `replications`) and the verdict, all as
+/// `syncsim compare` has them; below it, the clear time of each part of each of the
+/// variant's `splits`.
+pub fn answers(answers: &[Answer], replications: u64, splits: &[SplitPlan]) -> String {
     let reps = replications;
     let mut o = String::with_capacity(4096);
     let what = if reps > 1 {
@@ -119,7 +121,8 @@ pub fn answers(diffs: &[Difference], replications: u64, splits: &[SplitPlan]) ->
             thousands(reps)
         )
     } else {
-        "One run of each, with the same seed.".to_string()
+        "One run of each, with the same seed: no interval, so no difference is detectable."
+            .to_string()
     };
     let _ = write!(
         o,
@@ -128,41 +131,45 @@ pub fn answers(diffs: &[Difference], replications: u64, splits: &[SplitPlan]) ->
          <th scope=\"col\" class=\"num\">Variant</th><th scope=\"col\" class=\"num\">Change</th>\
          <th scope=\"col\">Verdict</th></tr></thead>\n<tbody>\n"
     );
-    for d in diffs {
-        let mut label = label(&d.name);
-        if d.whole_plan {
+    for a in answers {
+        let c = &a.comparison;
+        let name = &c.metric;
+        let mut label = label(name);
+        if a.whole_plan {
             label.push_str(" (all parts)");
         }
-        let description = catalogue::lookup(&d.name).map_or("", |m| m.description);
-        let change = match (d.change, d.interval) {
-            (Some(c), Some(i)) if reps > 1 => format!(
+        let description = catalogue::lookup(name).map_or("", |m| m.description);
+        let d = c.difference.as_ref();
+        let change = match (d.and_then(|d| d.mean), d.and_then(|d| d.ci)) {
+            (Some(m), Some(i)) => format!(
                 "{} (95% CI {} to {})",
-                change_text(&d.name, c),
-                change_text(&d.name, i.low),
-                change_text(&d.name, i.high)
+                change_text(name, m),
+                change_text(name, i.low),
+                change_text(name, i.high)
             ),
-            (Some(c), _) => change_text(&d.name, c),
+            (Some(m), None) => change_text(name, m),
             (None, _) => "-".into(),
         };
-        let verdict_class = match d.verdict {
+        let verdict_class = match c.verdict {
             Verdict::Better => "better",
             Verdict::Worse => "worse",
             _ => "neutral",
         };
+        let variant = c.variant.as_ref().and_then(|v| v.mean);
         let _ = writeln!(
             o,
             "<tr><th scope=\"row\" title=\"{}\">{}</th>\
-             <td class=\"num\" data-metric=\"{name}\" data-side=\"baseline\">{}</td>\
-             <td class=\"num\" data-metric=\"{name}\" data-side=\"variant\">{}</td>\
-             <td class=\"num\" data-metric=\"{name}\" data-side=\"change\">{}</td>\
+             <td class=\"num\" data-metric=\"{metric}\" data-side=\"baseline\">{}</td>\
+             <td class=\"num\" data-metric=\"{metric}\" data-side=\"variant\">{}</td>\
+             <td class=\"num\" data-metric=\"{metric}\" data-side=\"change\">{}</td>\
              <td><span class=\"verdict {verdict_class}\">{}</span></td></tr>",
             esc(description),
             esc(&label),
-            esc(&value_text(&d.name, d.baseline)),
-            esc(&value_text(&d.name, d.variant)),
+            esc(&value_text(name, a.baseline.mean)),
+            esc(&value_text(name, variant)),
             esc(&change),
-            d.verdict.label(),
-            name = esc(&d.name),
+            c.verdict.label(),
+            metric = esc(name),
         );
     }
     o.push_str("</tbody>\n</table>\n");

@@ -157,7 +157,7 @@ impl Drop for Server {
 
 /// The binary to serve with: `SYNCSIM_BIN` names another build (the release build, for
 /// timings), else this one's.
-fn binary() -> PathBuf {
+pub fn binary() -> PathBuf {
     std::env::var_os("SYNCSIM_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("syncsim"))

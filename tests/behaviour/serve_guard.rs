@@ -1,7 +1,8 @@
 //! `syncsim serve` refuses what it must, each with the right status, and writes nothing:
 //! requests without the token or with a wrong one (401), with a foreign or missing Host
 //! (403, DNS rebinding), from another site's page (403), naming a path outside the folder
-//! (404, whatever the spelling), with an oversize body (413) or a hostile one (400, 422).
+//! (404, whatever the spelling), with an oversize body (413) or a hostile one (400, 422);
+//! and it warns on stderr when it listens beyond loopback.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -327,4 +328,51 @@ fn a_scenario_reading_a_snapshot_outside_the_folder_is_refused() {
         "{}",
         r.text()
     );
+}
+
+/// What `syncsim serve FOLDER --port 0 ARGS...` prints on stderr by the time its address is
+/// on stdout, then it is stopped.
+fn start_stderr(args: &[&str]) -> String {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let (_dir, scenarios, out) = folder_with(&["reference-tenth.toml"]);
+    let mut child = Command::new(super::serve::binary())
+        .arg("serve")
+        .arg(&scenarios)
+        .arg("--out")
+        .arg(&out)
+        .args(["--port", "0"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("syncsim serve starts");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let started = stdout
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains("?token="));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(started, "syncsim serve printed no address");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
+}
+
+#[test]
+fn listening_beyond_loopback_warns_on_stderr() {
+    let warning = "syncsim serve: warning: listening on 0.0.0.0, not on loopback: the page can be \
+                   reached from other machines on the network (every request still needs the \
+                   access token, sent in clear over plain HTTP). Use --bind 127.0.0.1 to keep \
+                   it on this machine.\n";
+    assert_eq!(start_stderr(&["--bind", "0.0.0.0"]), warning);
+    assert_eq!(start_stderr(&["--bind", "127.0.0.2"]), "");
+    assert_eq!(start_stderr(&[]), "");
 }

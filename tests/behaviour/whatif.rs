@@ -8,14 +8,26 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use assert_cmd::Command;
 use syncsim::load::ScenarioFile;
+use syncsim::planner::compare::{self, Verdict};
 use syncsim::scenario::limits;
 use syncsim::scenario::{EventKind, Scenario};
-use syncsim::whatif::{self, FieldKind, Outcome, Verdict};
+use syncsim::whatif::{self, FieldKind, Outcome};
 
 fn tenth() -> (ScenarioFile, Scenario) {
     let file = ScenarioFile::read(Path::new("scenarios/reference-tenth.toml")).unwrap();
     let base = file.scenario(&[]).unwrap();
     (file, base)
+}
+
+/// reference-tenth over two days, and its variant with `set` (a `--set` assignment).
+fn two_days(set: &str) -> (Scenario, Scenario) {
+    let (file, _) = tenth();
+    let short = syncsim::scenario::Override::horizon("2d");
+    let base = file.scenario(std::slice::from_ref(&short)).unwrap();
+    let variant = file
+        .scenario(&[short, syncsim::scenario::Override::set(set)])
+        .unwrap();
+    (base, variant)
 }
 
 fn values(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -319,15 +331,7 @@ fn the_variant_file_keeps_the_comments_and_validates_to_the_variant() {
 
 #[test]
 fn runs_report_progress_pair_their_seeds_and_stop_when_cancelled() {
-    let (file, _) = tenth();
-    let short = syncsim::scenario::Override::horizon("2d");
-    let base = file.scenario(std::slice::from_ref(&short)).unwrap();
-    let variant = file
-        .scenario(&[
-            short,
-            syncsim::scenario::Override::set("sync.throughput=8000"),
-        ])
-        .unwrap();
+    let (base, variant) = two_days("sync.throughput=8000");
     let never = AtomicBool::new(false);
     let done = AtomicU64::new(0);
     let tick = || {
@@ -341,9 +345,10 @@ fn runs_report_progress_pair_their_seeds_and_stop_when_cancelled() {
     assert_eq!(names[0], "event.opportunity_bulk.clear_h");
     let diffs = whatif::differences(&b, &v, &names);
     // More throughput clears the update sooner in every replication.
-    assert_eq!(diffs[0].name, "event.opportunity_bulk.clear_h");
-    assert_eq!(diffs[0].verdict, Verdict::Better, "{:?}", diffs[0]);
-    assert!(diffs[0].change.unwrap() < 0.0);
+    let first = &diffs[0].comparison;
+    assert_eq!(first.metric, "event.opportunity_bulk.clear_h");
+    assert_eq!(first.verdict, Verdict::Better, "{first:?}");
+    assert!(first.difference.as_ref().unwrap().mean.unwrap() < 0.0);
     // A single run is replication 0.
     let one = whatif::run(&base, 1, &tick, &never).unwrap();
     assert_eq!(
@@ -354,6 +359,46 @@ fn runs_report_progress_pair_their_seeds_and_stop_when_cancelled() {
     let stop = AtomicBool::new(true);
     assert!(whatif::run(&base, 1, &tick, &stop).is_none());
     assert!(whatif::run(&base, 4, &tick, &stop).is_none());
+}
+
+#[test]
+fn the_pages_differences_are_syncsim_compares() {
+    let (base, variant) = two_days("sync.workers=2");
+    let never = AtomicBool::new(false);
+    let reps = 4;
+    let b = whatif::run(&base, reps, &|| {}, &never).unwrap();
+    let v = whatif::run(&variant, reps, &|| {}, &never).unwrap();
+    let page = whatif::differences(&b, &v, &whatif::headline_metrics(&base));
+    let c = compare::compare(
+        &base,
+        &[compare::Variant {
+            label: "sync.workers=2".into(),
+            scenario: variant.clone(),
+            note: None,
+        }],
+        reps,
+        whatif::CONFIDENCE,
+        &mut syncsim::planner::Runner::independent(),
+        &|| {},
+    );
+    // Every answer the page shows that compare also shows is compare's, number for number:
+    // the base's values, the variant's, the paired difference and its interval, the verdict.
+    let mut shared = 0;
+    for a in &page {
+        let metric = &a.comparison.metric;
+        let Some(m) = c.metrics.iter().position(|x| x == metric) else {
+            continue;
+        };
+        shared += 1;
+        assert_eq!(a.baseline, c.base_values[m], "{metric}");
+        assert_eq!(a.comparison, c.rows[0][m], "{metric}");
+    }
+    // The clear and recovery times, the backlogs and the p99 latencies: all but the status.
+    assert_eq!(shared, page.len() - 1, "{page:?}");
+    let clear = &page[0].comparison;
+    assert_eq!(clear.metric, "event.opportunity_bulk.clear_h");
+    assert_eq!(clear.verdict, Verdict::Better, "{clear:?}");
+    assert!(clear.difference.as_ref().unwrap().ci.is_some());
 }
 
 #[test]
@@ -377,13 +422,15 @@ fn a_split_update_clears_when_its_last_part_does() {
         .max(8.0 + clear("opportunity_bulk_part2"))
         .max(16.0 + clear("opportunity_bulk_part3"));
     let d = &whatif::differences(&b, &v, &["event.opportunity_bulk.clear_h".into()])[0];
-    assert_eq!(d.variant, Some(by_hand));
+    assert_eq!(d.comparison.variant.as_ref().unwrap().mean, Some(by_hand));
     assert!(by_hand > 16.0, "{by_hand}");
-    assert_eq!(
-        d.verdict,
-        Verdict::Worse,
-        "a plan spread over 16 h clears later"
-    );
+    // A plan spread over 16 h clears later; one run has no interval, so, as with
+    // `syncsim compare --replications 1`, nothing is detectable.
+    let before = b.column("event.opportunity_bulk.clear_h").unwrap()[0].unwrap();
+    let difference = d.comparison.difference.as_ref().unwrap();
+    assert_eq!(difference.mean, Some(by_hand - before));
+    assert!(by_hand > before, "{by_hand} {before}");
+    assert_eq!(d.comparison.verdict, Verdict::Same);
     assert!(d.whole_plan);
     let html = syncsim::report::whatif::answers(std::slice::from_ref(d), 1, &whatif::splits(&v));
     assert!(

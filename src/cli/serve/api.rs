@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,7 +32,7 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, OnceCell};
 
 use super::jobs::{Admitted, Jobs, Slot, Stopped};
-use super::{guard, page, Settings};
+use super::{guard, listen, page, Settings};
 use syncsim::load::{LoadError, ScenarioFile, MAX_FILE_BYTES};
 use syncsim::report::{self, output::OutputDir, Formats};
 use syncsim::scenario::Scenario;
@@ -449,8 +449,12 @@ fn prepare(app: &App, req: &RunRequest) -> Result<Prepared, Refusing> {
     })
 }
 
-async fn run(State(app): State<Arc<App>>, body: Bytes) -> Response {
+async fn run(State(app): State<Arc<App>>, request: Request) -> Response {
     let received = std::time::Instant::now();
+    let body = match listen::body(request, listen::BODY_TIMEOUT).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     app.requests.fetch_add(1, Ordering::Relaxed);
     let req: RunRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,

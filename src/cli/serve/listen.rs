@@ -8,6 +8,9 @@
 //!   the connection opening or of the previous answer, or the connection is closed: a client
 //!   that sends its headers a byte at a time ("slowloris") holds no place for long. The
 //!   head is also capped in size by hyper (about 400 KiB), bodies by the routes (4 MiB).
+//! - A request's body must arrive within [`BODY_TIMEOUT`] of its route starting to read it
+//!   ([`body`]), or the answer is 408 and the connection is closed: a client that sends its
+//!   headers and then trickles the body holds no place for long either.
 //!
 //! On shutdown it stops accepting, lets each connection finish its request under way
 //! (running simulations are stopped by then, so streams end), and closes them.
@@ -17,6 +20,10 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -28,6 +35,32 @@ use tokio::sync::{watch, Semaphore};
 pub const MAX_CONNECTIONS: usize = 256;
 /// Time allowed for a request's head to arrive.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time allowed for a request's body to arrive, once its head has.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The body of `request`, capped by the route's `DefaultBodyLimit`, if it arrives within
+/// `timeout`. Otherwise the answer to send: the cap's refusal (413), or 408 Request Timeout
+/// with `Connection: close`, so that the rest of a slow body is never waited for.
+pub async fn body(request: Request, timeout: Duration) -> Result<Bytes, Response> {
+    match tokio::time::timeout(timeout, Bytes::from_request(request, &())).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(refused)) => Err(refused.into_response()),
+        Err(_) => {
+            let mut r = (
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request's body did not arrive within {} s",
+                    timeout.as_secs_f64()
+                ),
+            )
+                .into_response();
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Err(r)
+        }
+    }
+}
 
 /// Serves `app` on `listener` until `shutdown` resolves, then until every connection has
 /// finished (the caller caps that wait).
@@ -89,7 +122,7 @@ async fn serve_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::routing::get;
+    use axum::routing::{get, post};
     use std::io::{Read, Write};
     use std::net::TcpStream;
 
@@ -97,7 +130,15 @@ mod tests {
     async fn server(connections: usize, timeout: Duration) -> u16 {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let app = Router::new().route("/", get(|| async { "hello" }));
+        let app = Router::new().route("/", get(|| async { "hello" })).route(
+            "/body",
+            post(|request: Request| async move {
+                match body(request, Duration::from_millis(300)).await {
+                    Ok(b) => format!("{} bytes", b.len()).into_response(),
+                    Err(refused) => refused,
+                }
+            }),
+        );
         tokio::spawn(serve_with(
             listener,
             app,
@@ -148,5 +189,50 @@ mod tests {
         drop(idle);
         let answer = third.await.unwrap();
         assert!(answer.ends_with("hello"), "{answer}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_body_is_cut_off_with_408() {
+        let port = server(4, Duration::from_secs(60)).await;
+        const HEAD: &[u8] = b"POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n";
+        // The whole body at once: read.
+        let whole =
+            b"POST /body HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 10\r\n\r\n0123456789";
+        let ok = tokio::task::spawn_blocking(move || exchange(port, whole));
+        let answer = ok.await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.ends_with("10 bytes"), "{answer}");
+        // The head, then a byte every 100 ms: the body would be whole after 1 s, but it is
+        // not waited for beyond 300 ms.
+        let slow = tokio::task::spawn_blocking(move || {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            s.write_all(HEAD).unwrap();
+            let mut writer = s.try_clone().unwrap();
+            let trickle = std::thread::spawn(move || {
+                for b in b"0123456789" {
+                    std::thread::sleep(Duration::from_millis(100));
+                    // Once the server has closed the connection, writes fail.
+                    if writer.write_all(&[*b]).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut answer = Vec::new();
+            let read = s.read_to_end(&mut answer);
+            trickle.join().unwrap();
+            read.expect("the server closed the connection within 5 s");
+            String::from_utf8_lossy(&answer).into_owned()
+        });
+        let answer = slow.await.unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{answer}"
+        );
+        assert!(answer.contains("connection: close\r\n"), "{answer}");
+        assert!(
+            answer.ends_with("the request's body did not arrive within 0.3 s"),
+            "{answer}"
+        );
     }
 }
