@@ -133,6 +133,7 @@ pub fn run(args: &CompareArgs) -> Result<u8, CliError> {
         .collect();
     let simulations = all.len() as u64 * reps.len() as u64;
     args.plan.check_memory(all.iter().copied(), simulations)?;
+    args.plan.check_work(all.iter().copied(), simulations)?;
     let mut out = args.plan.output_dir(&base_sc.name)?;
     let part_file = shard.part_name("compare");
     if shard.is_whole() {
