@@ -12,6 +12,7 @@
 pub mod check;
 pub mod compare;
 pub mod fit;
+pub mod jobs;
 pub mod merge;
 pub mod replay;
 pub mod run;
@@ -32,6 +33,7 @@ use syncsim::load::{self, LoadError, ScenarioFile};
 use syncsim::planner::{PlannerError, Runner};
 use syncsim::report::output::{OutputDir, OutputError};
 use syncsim::scenario::{Override, Scenario, ScenarioError};
+use syncsim::shard::{self, Part, Shard, ShardSpec};
 
 /// Exit code: an expectation failed.
 pub const EXIT_FAILED: u8 = 1;
@@ -85,10 +87,13 @@ pub enum Command {
     /// Compare a base scenario with variants (files, or --variant assignments), replication
     /// by replication with the same seeds: each headline metric's difference and verdict.
     Compare(compare::CompareArgs),
-    /// Join the CSV files of a sharded sweep or schedule into the single-run file.
+    /// Join the parts of a sharded run --replications, sweep, schedule or compare into the
+    /// single-run files.
     Merge(merge::MergeArgs),
     /// Fit a scenario to real data: a change log, or the admin page's figures and trend.
     Fit(fit::FitArgs),
+    /// Write the job files that run a command as shards on Slurm or Kubernetes, then merge.
+    Jobs(jobs::JobsArgs),
     /// Serve the what-if page: pick a scenario, change its knobs, see the baseline and the
     /// variant side by side (a local web server; see docs/serve.md).
     Serve(serve::ServeArgs),
@@ -266,6 +271,31 @@ impl ScenarioArgs {
         overrides
     }
 
+    /// The arguments that load this scenario again (the file, `--seed`, `--horizon`, `--horizon-cap`, each
+    /// `--set`, and a snapshot given on the command line), as a shard's part records them.
+    pub fn arguments(&self, initial_backlog: Option<&Path>, skip_bad_rows: bool) -> Vec<String> {
+        let mut a = vec![self.file.display().to_string()];
+        if let Some(seed) = self.seed {
+            a.extend(["--seed".to_string(), seed.to_string()]);
+        }
+        if let Some(h) = &self.horizon {
+            a.extend(["--horizon".to_string(), h.clone()]);
+        }
+        if let Some(cap) = &self.horizon_cap {
+            a.extend(["--horizon-cap".to_string(), cap.clone()]);
+        }
+        for set in &self.set {
+            a.extend(["--set".to_string(), set.clone()]);
+        }
+        if let Some(path) = initial_backlog {
+            a.extend(["--initial-backlog".to_string(), path.display().to_string()]);
+        }
+        if skip_bad_rows {
+            a.push("--skip-bad-rows".to_string());
+        }
+        a
+    }
+
     /// `--seed`, `--horizon` and `--horizon-cap`, applied before any `--set`.
     pub fn shorthands(&self) -> Vec<Override> {
         let mut flags = Vec::new();
@@ -279,6 +309,53 @@ impl ScenarioArgs {
             flags.push(Override::horizon_cap(cap));
         }
         flags
+    }
+}
+
+/// The shard of `--shard`: as given, or for `auto` from the scheduler's environment
+/// (Slurm's array task, Kubernetes' completion index); without `--shard`, the whole run.
+pub fn resolve_shard(spec: Option<ShardSpec>) -> Result<Shard, CliError> {
+    match spec {
+        None => Ok(Shard::WHOLE),
+        Some(spec) => spec
+            .resolve(&|name| std::env::var(name).ok())
+            .map_err(CliError::Usage),
+    }
+}
+
+/// What a shard of a planner command writes: its table (CSV) in a part that says what it is.
+pub struct TablePart<'a> {
+    /// `sweep` or `schedule`.
+    pub command: &'a str,
+    /// `point` or `plan`.
+    pub item: &'a str,
+    /// The scenario every item varies (its name, fingerprint and seed are recorded).
+    pub scenario: &'a Scenario,
+    /// The options every shard shares.
+    pub options: String,
+    /// Items in the whole run.
+    pub items: u64,
+    /// The arguments that load the scenario.
+    pub arguments: Vec<String>,
+}
+
+impl TablePart<'_> {
+    /// The part of `shard`, its body the shard's table.
+    pub fn part(self, shard: Shard, table: Vec<u8>) -> Part {
+        Part {
+            format: shard::FORMAT.into(),
+            command: self.command.into(),
+            version: shard::VERSION.into(),
+            scenario: self.scenario.name.clone(),
+            fingerprint: shard::fingerprint(self.scenario),
+            options: self.options,
+            shard,
+            items: self.items,
+            item: self.item.into(),
+            seed: self.scenario.seed,
+            arguments: self.arguments,
+            body: String::from_utf8(table).expect("tables are UTF-8"),
+        }
     }
 }
 
@@ -473,6 +550,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Compare(args) => compare::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Jobs(args) => jobs::run(&args),
         Command::Serve(args) => serve::run(&args),
     };
     match result {

@@ -14,7 +14,8 @@
 //! 4. [`summary`] (everything a report says about one run, computed once);
 //! 5. [`data`] (change logs and snapshots) and [`load`] (a scenario file, its snapshot read
 //!    once, the one memory check and the one work check);
-//! 6. [`replicate`] (Monte Carlo), [`planner`] (sweep, solve, schedule), [`check`] (CI
+//! 6. [`shard`] (a run that is many runs split over machines, and the parts its shards
+//!    write), [`replicate`] (Monte Carlo), [`planner`] (sweep, solve, schedule), [`check`] (CI
 //!    gates), [`calibrate`] (fitting to real data) and [`whatif`] (a scenario's knobs as a
 //!    form, a variant beside its baseline): they compute and return data;
 //! 7. [`report`]: every file and text a person reads, written from that data.
@@ -34,6 +35,7 @@ pub mod planner;
 pub mod replicate;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod summary;
 pub mod text;

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use crate::catalogue;
 use crate::engine::{seeds, simulate_in, Inputs, Workspace};
 use crate::scenario::Scenario;
+use crate::shard::{Part, Shard};
 use crate::stats::nearest_rank_f64;
 pub use crate::stats::{Aggregate, Interval};
 use crate::summary::RunSummary;
@@ -136,6 +137,154 @@ pub fn run_until(
     Some(MonteCarlo::new(first, runs))
 }
 
+/// Runs the replications of `0..count` that `shard` owns, on the current rayon pool, reduced
+/// to their summaries (in index order); `progress` is called once per finished replication.
+/// The summaries are those [`run`] computes for the same indices, so the shards' summaries,
+/// joined and given replication 0 in full, make the [`MonteCarlo`] of the whole run.
+pub fn run_shard(
+    scenario: &Scenario,
+    count: u64,
+    shard: Shard,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<ReplicationSummary> {
+    let indices: Vec<u64> = shard.items(count).collect();
+    indices
+        .into_par_iter()
+        .map_init(Workspace::default, |ws, i| {
+            let seed = seeds::replication_seed(scenario.seed, i);
+            let run = RunSummary::of(scenario, simulate_in(ws, scenario, seed, Inputs::default()));
+            let s = ReplicationSummary::of(i, &run);
+            progress();
+            s
+        })
+        .collect()
+}
+
+/// Replication summaries as exact text, one line each: `index seed | values | backlog |
+/// backlog by object`, values in Rust's shortest round-trip form (`-` for none), so
+/// [`decode`] gives back the same numbers bit for bit.
+pub fn encode(runs: &[ReplicationSummary]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for r in runs {
+        let _ = write!(out, "{} {} |", r.index, r.seed);
+        for v in &r.values {
+            match v {
+                Some(x) => {
+                    let _ = write!(out, " {x:?}");
+                }
+                None => out.push_str(" -"),
+            }
+        }
+        out.push_str(" |");
+        for b in &r.backlog {
+            let _ = write!(out, " {b}");
+        }
+        out.push_str(" |");
+        for b in &r.backlog_by_object {
+            let _ = write!(out, " {b}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Reads what [`encode`] wrote; every line must hold `metrics` values, `samples` backlog
+/// samples and `samples * objects` per-object samples. Errors name the line.
+pub fn decode(
+    body: &str,
+    metrics: usize,
+    samples: usize,
+    objects: usize,
+) -> Result<Vec<ReplicationSummary>, String> {
+    body.lines()
+        .enumerate()
+        .map(|(n, line)| {
+            let bad = |what: &str| format!("line {}: {what}", n + 1);
+            let fields: Vec<&str> = line.split('|').collect();
+            let [head, values, backlog, by_object] = fields[..] else {
+                return Err(bad("not four '|'-separated fields"));
+            };
+            let mut head = head.split_whitespace().map(str::parse::<u64>);
+            let (Some(Ok(index)), Some(Ok(seed)), None) = (head.next(), head.next(), head.next())
+            else {
+                return Err(bad("no replication index and seed"));
+            };
+            let values = values
+                .split_whitespace()
+                .map(|v| match v {
+                    "-" => Ok(None),
+                    v => v
+                        .parse::<f64>()
+                        .map(Some)
+                        .map_err(|_| bad("a value is not a number")),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let series = |text: &str| {
+                text.split_whitespace()
+                    .map(|v| {
+                        v.parse::<u32>()
+                            .map_err(|_| bad("a backlog is not a count"))
+                    })
+                    .collect::<Result<Vec<u32>, String>>()
+            };
+            let (backlog, backlog_by_object) = (series(backlog)?, series(by_object)?);
+            if values.len() != metrics
+                || backlog.len() != samples
+                || backlog_by_object.len() != samples * objects
+            {
+                return Err(bad("other metrics or samples than this scenario's"));
+            }
+            Ok(ReplicationSummary {
+                index,
+                seed,
+                values,
+                backlog,
+                backlog_by_object,
+            })
+        })
+        .collect()
+}
+
+/// The [`MonteCarlo`] of a whole run from its shards' parts (checked by
+/// [`crate::shard::check`], each with the name it was read from): every replication's
+/// summary from the parts, replication 0 re-run in full for the detailed reports. The result
+/// is the one [`run`] computes for all `items` replications in one process. Refuses a part
+/// that holds other replications than its shard owns, or whose replication 0 differs from
+/// the one re-run here (the scenario or a data file changed since the shards ran).
+pub fn join(scenario: &Scenario, parts: &[(String, Part)]) -> Result<MonteCarlo, String> {
+    let seed = seeds::replication_seed(scenario.seed, 0);
+    let first = RunSummary::of(
+        scenario,
+        simulate_in(&mut Workspace::default(), scenario, seed, Inputs::default()),
+    );
+    let metrics = first.metrics().len();
+    let samples = first.run().sample_times().len();
+    let objects = first.run().object_count();
+    let mut runs = Vec::new();
+    for (name, part) in parts {
+        let mine =
+            decode(&part.body, metrics, samples, objects).map_err(|e| format!("'{name}': {e}"))?;
+        let held: Vec<u64> = mine.iter().map(|r| r.index).collect();
+        if held != part.item_indices() {
+            return Err(format!(
+                "'{name}' holds other replications than shard {} owns; was it edited?",
+                part.shard
+            ));
+        }
+        runs.extend(mine);
+    }
+    runs.sort_by_key(|r| r.index);
+    let again = ReplicationSummary::of(0, &first);
+    if runs.first() != Some(&again) {
+        return Err(format!(
+            "replication 0 re-run for the merge differs from the one in '{}': the scenario or a data file it reads changed since the shards ran",
+            parts.first().map_or("", |(n, _)| n.as_str())
+        ));
+    }
+    Ok(MonteCarlo::new(first, runs))
+}
+
 impl MonteCarlo {
     /// Aggregates `runs` (replication 0's summary in full as `first`).
     pub fn new(first: RunSummary, runs: Vec<ReplicationSummary>) -> Self {
@@ -211,4 +360,54 @@ fn band(
         b.p90.push(nearest_rank_f64(&mut column, 0.90) as u32);
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_travel_as_text_bit_for_bit() {
+        let runs = vec![
+            ReplicationSummary {
+                index: 3,
+                seed: u64::MAX,
+                values: vec![
+                    Some(0.1 + 0.2),
+                    None,
+                    Some(1e-300),
+                    Some(-2.5e17),
+                    Some(0.0),
+                ],
+                backlog: vec![0, 7],
+                backlog_by_object: vec![1, 2, 3, 4],
+            },
+            ReplicationSummary {
+                index: 7,
+                seed: 0,
+                values: vec![Some(f64::MIN_POSITIVE), Some(123456.789), None, None, None],
+                backlog: vec![u32::MAX, 0],
+                backlog_by_object: vec![0, 0, 9, 9],
+            },
+        ];
+        let text = encode(&runs);
+        assert!(text.starts_with("3 18446744073709551615 | 0.30000000000000004 - 1e-300 "));
+        let back = decode(&text, 5, 2, 2).unwrap();
+        assert_eq!(back, runs);
+        for (r, b) in runs.iter().zip(&back) {
+            for (x, y) in r.values.iter().zip(&b.values) {
+                assert_eq!(x.map(f64::to_bits), y.map(f64::to_bits));
+            }
+        }
+        assert!(decode(&text, 4, 2, 2)
+            .unwrap_err()
+            .starts_with("line 1: other metrics"));
+        assert!(decode("1 2 | x | 0 | 0\n", 1, 1, 1)
+            .unwrap_err()
+            .contains("not a number"));
+        assert!(decode("1 | 1 | 0 | 0\n", 1, 1, 1)
+            .unwrap_err()
+            .contains("no replication index and seed"));
+        assert!(decode("1 2 | 1\n", 1, 1, 1).unwrap_err().contains("four"));
+    }
 }

@@ -1,6 +1,6 @@
 //! Reports: the terminal summary, CSV tables, `summary.json`, charts (PNG, SVG) and the HTML
 //! dashboard of a run; the tables of the planner (and `compare`'s page) and of `check`; the
-//! what-if page's answers.
+//! what-if page's answers; the job files of cluster schedulers.
 //!
 //! Writers take a [`RunSummary`] (or a [`MonteCarlo`], or a planner's table) and an
 //! `impl Write`; they pick and format numbers, they compute none. Numbers are written with
@@ -18,6 +18,7 @@ pub mod check;
 pub mod compare;
 pub mod figures;
 pub mod html;
+pub mod jobs;
 pub mod json;
 pub mod montecarlo;
 pub mod output;

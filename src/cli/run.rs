@@ -13,6 +13,7 @@ use syncsim::replicate;
 use syncsim::report::output::{AtomicFile, OutputError};
 use syncsim::report::{self, montecarlo, output::OutputDir, terminal, Formats};
 use syncsim::scenario::Scenario;
+use syncsim::shard::{self, Part, Shard, ShardSpec};
 use syncsim::summary::RunSummary;
 
 /// Arguments of `syncsim run`.
@@ -80,6 +81,11 @@ pub struct RunArgs {
     /// replay it under another policy. Single runs only.
     #[arg(long, value_name = "FILE")]
     export_edits: Option<PathBuf>,
+    /// Run only shard K of N of the replications (those whose index modulo N is K-1) and write
+    /// run.shard-K-of-N.part; `auto` (or `auto/N`) takes K and N from a Slurm array task or a
+    /// Kubernetes Indexed Job. Join the parts with `syncsim merge` (docs/planner.md).
+    #[arg(long, value_name = "K/N", value_parser = ShardSpec::parse, conflicts_with_all = ["replication", "export_edits"])]
+    shard: Option<ShardSpec>,
     /// Also show the admin page as it would have read at TIME (a time after start such as
     /// `26h`, or a UTC instant), beside how long its backlog really took to clear; in the
     /// summary and dashboard_at.csv. Repeatable. Every whole hour is in
@@ -138,6 +144,14 @@ impl ReportFormat {
 }
 
 impl RunArgs {
+    /// The scenario as the run loads it (for `syncsim jobs`).
+    pub(super) fn job_scenario(&self) -> Result<Scenario, CliError> {
+        let (sc, _) = self
+            .scenario
+            .load_with_snapshot(self.initial_backlog.as_deref(), self.skip_bad_rows)?;
+        Ok(sc)
+    }
+
     /// The resolved report formats.
     pub fn formats(&self) -> Formats {
         ReportFormat::resolve(&self.format)
@@ -155,6 +169,10 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
     }
     let dashboard_at = dashboard_instants(&args.dashboard_at, &sc)?;
     let count = args.replications.unwrap_or(sc.replications as u64);
+    let shard = super::resolve_shard(args.shard)?;
+    if !shard.is_whole() {
+        return run_shard(args, &sc, count, shard);
+    }
     let parallel = if args.replication.is_some() || count == 1 {
         1
     } else {
@@ -335,6 +353,91 @@ pub(super) fn single(
     }
     if let Some(freeing) = freeing {
         let _ = freeing.join();
+    }
+    Ok(0)
+}
+
+/// The options every shard of one run shares, as a part states them.
+pub(super) fn part_options(count: u64, formats: Formats) -> String {
+    format!(
+        "replications={count} format={}",
+        format_list(formats).join(",")
+    )
+}
+
+/// The `--format` list of `formats`.
+pub(super) fn format_list(formats: Formats) -> Vec<&'static str> {
+    let mut list = vec!["csv"];
+    for (on, name) in [
+        (formats.png, "png"),
+        (formats.svg, "svg"),
+        (formats.html, "html"),
+    ] {
+        if on {
+            list.push(name);
+        }
+    }
+    list
+}
+
+/// One shard of the replications: their summaries, in a part for `syncsim merge`.
+fn run_shard(args: &RunArgs, sc: &Scenario, count: u64, shard: Shard) -> Result<u8, CliError> {
+    let mine = shard.items(count).count() as u64;
+    let parallel = mine
+        .max(1)
+        .min(args.threads.unwrap_or_else(super::default_threads));
+    syncsim::load::check_memory(sc, parallel, args.max_memory)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&sc.name, &[format!("--shard {}-of-{}", shard.k, shard.n)]));
+    let mut out = OutputDir::open(&dir, args.force)?;
+    let file = shard.part_name("run");
+    out.check(&[file.as_str()])?;
+    let bar = super::progress_bar(mine, args.quiet, "replications");
+    let started = Instant::now();
+    let tick = || bar.inc(1);
+    let runs = super::with_threads(args.threads, || {
+        replicate::run_shard(sc, count, shard, &tick)
+    })?;
+    bar.finish_and_clear();
+    let part = Part {
+        format: shard::FORMAT.into(),
+        command: "run".into(),
+        version: shard::VERSION.into(),
+        scenario: sc.name.clone(),
+        fingerprint: shard::fingerprint(sc),
+        options: part_options(count, args.formats()),
+        shard,
+        items: count,
+        item: "replication".into(),
+        seed: sc.seed,
+        arguments: {
+            // The scenario, and what else the merged reports show (--dashboard-at).
+            let mut a = args
+                .scenario
+                .arguments(args.initial_backlog.as_deref(), args.skip_bad_rows);
+            for at in &args.dashboard_at {
+                a.extend(["--dashboard-at".to_string(), at.clone()]);
+            }
+            a
+        },
+        body: replicate::encode(&runs),
+    };
+    out.write(&file, |w| w.write_all(&part.to_bytes()))?;
+    let shown = out.path().join(&file).display().to_string();
+    out.finish()?;
+    if !args.quiet {
+        let _ = print(|w| {
+            writeln!(
+                w,
+                "{}: shard {shard} of {count} replications: {mine} replication{} (ran in {:.2} s)",
+                sc.name,
+                if mine == 1 { "" } else { "s" },
+                started.elapsed().as_secs_f64()
+            )?;
+            writeln!(w, "Part in {shown}; join the parts with `syncsim merge`")
+        });
     }
     Ok(0)
 }

@@ -5,15 +5,16 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{print, CliError, PlanArgs, ScenarioArgs};
+use super::{print, CliError, PlanArgs, ScenarioArgs, TablePart};
 use syncsim::engine::seeds::varies_by_seed;
 use syncsim::expr::{self, Expr};
-use syncsim::planner::grid::Shard;
 use syncsim::planner::schedule::{self, Bulk, ScheduleSpec};
 use syncsim::planner::solve;
 use syncsim::planner::{Base, PlannerError};
 use syncsim::report::compare::confidence_text;
+use syncsim::report::output::OutputError;
 use syncsim::report::planner as tables;
+use syncsim::shard::ShardSpec;
 use syncsim::text::thousands;
 use syncsim::units::{parse_duration, Millis};
 
@@ -73,10 +74,11 @@ pub struct ScheduleArgs {
     top: usize,
     #[command(flatten)]
     plan: PlanArgs,
-    /// Run only shard K of N: the plans whose index modulo N is K-1 (merge the shards'
-    /// schedule files with `syncsim merge`).
-    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
-    shard: Option<Shard>,
+    /// Run only shard K of N: the plans whose index modulo N is K-1, written to
+    /// schedule.shard-K-of-N.part (join the parts with `syncsim merge`); `auto` (or `auto/N`)
+    /// takes K and N from a Slurm array task or a Kubernetes Indexed Job.
+    #[arg(long, value_name = "K/N", value_parser = ShardSpec::parse)]
+    shard: Option<ShardSpec>,
 }
 
 fn parse_count(text: &str) -> Result<u32, String> {
@@ -88,6 +90,17 @@ fn parse_count(text: &str) -> Result<u32, String> {
 
 fn parse_spacing(text: &str) -> Result<Millis, String> {
     parse_duration(text.trim()).map_err(|e| e.to_string())
+}
+
+impl ScheduleArgs {
+    /// The scenario whose bulk update is moved and split (for `syncsim jobs`).
+    pub(super) fn job_scenario(&self) -> Result<syncsim::scenario::Scenario, CliError> {
+        let base = Base {
+            file: self.scenario.read()?,
+            overrides: self.scenario.overrides(),
+        };
+        Ok(base.scenario()?)
+    }
 }
 
 /// Searches the plans and writes the table and the recommendation.
@@ -117,7 +130,7 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
         rank_by,
         replications: args.plan.replications.unwrap_or(sc.replications as u64),
     };
-    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    let shard = super::resolve_shard(args.shard)?;
     let prepared = schedule::prepare(&base, &spec, shard)?;
     let simulations = prepared.plans.len() as u64 * spec.replications;
     args.plan
@@ -167,9 +180,37 @@ pub fn run(args: &ScheduleArgs) -> Result<u8, CliError> {
         tables::recommendation_lines(&spec, sc.start, &ranked, r, !shard.is_whole())
     });
     let pick = recommendation.as_ref().map(|r| ranked[r.pick]);
-    out.write(&table_file, |w| {
-        tables::write_schedule_csv(&spec, sc.start, &results, w)
-    })?;
+    if shard.is_whole() {
+        out.write(&table_file, |w| {
+            tables::write_schedule_csv(&spec, sc.start, &results, w)
+        })?;
+    } else {
+        let mut csv = Vec::new();
+        tables::write_schedule_csv(&spec, sc.start, &results, &mut csv)
+            .map_err(|e| OutputError::io(out.path(), e))?;
+        let options = format!(
+            "replications={} confidence={} event={} window={} every={} split={:?} spacing={:?} constraint={:?} rank_by={:?}",
+            spec.replications,
+            args.plan.confidence,
+            args.event.trim(),
+            args.window,
+            args.every,
+            args.split_sizes,
+            args.spacing,
+            args.constraint,
+            args.rank_by
+        );
+        let part = TablePart {
+            command: "schedule",
+            item: "plan",
+            scenario: &sc,
+            options,
+            items: prepared.total as u64,
+            arguments: args.scenario.arguments(None, false),
+        }
+        .part(shard, csv);
+        out.write(&table_file, |w| w.write_all(&part.to_bytes()))?;
+    }
     let snippet = tables::snippet(&spec, &sc, pick, &why);
     if shard.is_whole() {
         out.write(SNIPPET_FILE, |w| w.write_all(snippet.as_bytes()))?;

@@ -6,12 +6,13 @@ use std::time::Instant;
 use clap::Args;
 
 use super::run::ReportFormat;
-use super::{print, CliError, PlanArgs, ScenarioArgs};
-use syncsim::planner::grid::{self, Grid, SetArg, Shard};
+use super::{print, CliError, PlanArgs, ScenarioArgs, TablePart};
+use syncsim::planner::grid::{self, Grid, SetArg};
 use syncsim::planner::{sweep, Base};
 use syncsim::report::planner as tables;
 use syncsim::report::sweep_chart::{self as chart, MetricChoice, SweepChart};
-use syncsim::scenario::Override;
+use syncsim::scenario::{Override, Scenario};
+use syncsim::shard::ShardSpec;
 use syncsim::summary::metric_names;
 
 /// Arguments of `syncsim sweep`.
@@ -44,10 +45,11 @@ pub struct SweepArgs {
     scenario: ScenarioArgs,
     #[command(flatten)]
     plan: PlanArgs,
-    /// Run only shard K of N: the points whose index modulo N is K-1 (then merge the shards'
-    /// files with `syncsim merge`).
-    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
-    shard: Option<Shard>,
+    /// Run only shard K of N: the points whose index modulo N is K-1, written to
+    /// sweep.shard-K-of-N.part (then join the parts with `syncsim merge`); `auto` (or
+    /// `auto/N`) takes K and N from a Slurm array task or a Kubernetes Indexed Job.
+    #[arg(long, value_name = "K/N", value_parser = ShardSpec::parse)]
+    shard: Option<ShardSpec>,
     /// Files to write, comma-separated: sweep.csv is always written; png and svg add the
     /// chart (`--format csv`: no chart). A sweep has no HTML report.
     #[arg(
@@ -65,20 +67,19 @@ pub struct SweepArgs {
     metric: Option<MetricChoice>,
 }
 
-/// Runs the sweep and writes its table.
-pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
-    let formats = ReportFormat::resolve(&args.format);
-    if formats.html {
-        return Err(CliError::Usage(
-            "a sweep writes no HTML report; --format takes csv, png and svg".into(),
-        ));
-    }
+/// The scenario file with the plain overrides, the grid of the swept `--set`s, and those
+/// `--set`s as typed.
+fn grid_of(args: &SweepArgs) -> Result<(Base, Grid, Vec<&str>), CliError> {
     let mut overrides = args.scenario.shorthands();
     let mut axes = Vec::new();
+    let mut swept = Vec::new();
     for set in &args.scenario.set {
         match grid::parse_set(set).map_err(CliError::Usage)? {
             SetArg::One(assignment) => overrides.push(Override::set(&assignment)),
-            SetArg::Many(axis) => axes.push(axis),
+            SetArg::Many(axis) => {
+                axes.push(axis);
+                swept.push(set.as_str());
+            }
         }
     }
     if axes.is_empty() {
@@ -94,7 +95,28 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
         overrides,
     };
     let grid = Grid::new(axes).map_err(CliError::Usage)?;
-    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    Ok((base, grid, swept))
+}
+
+impl SweepArgs {
+    /// Every point's scenario (for `syncsim jobs`, which asks for the largest one's memory).
+    pub(super) fn job_scenarios(&self) -> Result<Vec<Scenario>, CliError> {
+        let (base, grid, _) = grid_of(self)?;
+        let prepared = sweep::prepare(&base, grid, syncsim::shard::Shard::WHOLE)?;
+        Ok(prepared.scenarios)
+    }
+}
+
+/// Runs the sweep and writes its table.
+pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
+    let formats = ReportFormat::resolve(&args.format);
+    if formats.html {
+        return Err(CliError::Usage(
+            "a sweep writes no HTML report; --format takes csv, png and svg".into(),
+        ));
+    }
+    let (base, grid, swept) = grid_of(args)?;
+    let shard = super::resolve_shard(args.shard)?;
     let prepared = sweep::prepare(&base, grid, shard)?;
     let first = &prepared.first;
     let replications = args.plan.replications.unwrap_or(first.replications as u64);
@@ -150,7 +172,23 @@ pub fn run(args: &SweepArgs) -> Result<u8, CliError> {
             .unwrap_or_else(|| MetricChoice::default_for(&table.metrics));
         Some(chart::chart(&table, &first.name, &choice)?)
     };
-    out.write(&file, |w| tables::write_sweep_csv(&table, w))?;
+    if shard.is_whole() {
+        out.write(&file, |w| tables::write_sweep_csv(&table, w))?;
+    } else {
+        let mut csv = Vec::new();
+        tables::write_sweep_csv(&table, &mut csv)
+            .map_err(|e| syncsim::report::output::OutputError::io(out.path(), e))?;
+        let part = TablePart {
+            command: "sweep",
+            item: "point",
+            scenario: first,
+            options: format!("replications={replications} grid={}", swept.join(" ")),
+            items: prepared.grid.len() as u64,
+            arguments: args.scenario.arguments(None, false),
+        }
+        .part(shard, csv);
+        out.write(&file, |w| w.write_all(&part.to_bytes()))?;
+    }
     let chart_note = match &drawn {
         Some(SweepChart::Drawn { chart: c, note }) => {
             chart::write_chart(&mut out, Some(c), formats)?;

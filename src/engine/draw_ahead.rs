@@ -159,6 +159,57 @@ pub fn spawn<'scope>(
     (has_edits, edits)
 }
 
+/// The streams merged by (time, rank), where a stream's rank is the place of its previous
+/// edit in the merged order (its index, before its first edit): the engine's own heap of
+/// streams, keyed (time, rank) as it keys them (time, sequence). The helper thread and
+/// [`super::shared_edits::SharedEdits`] draw through it, so both give the same order.
+pub(super) struct Merge {
+    next: NextEdits,
+    rank: u64,
+}
+
+impl Merge {
+    /// A merge of streams whose first edits are `firsts` (`None`: none within the horizon).
+    pub(super) fn new(firsts: &[Option<Millis>]) -> Self {
+        let mut next = NextEdits::default();
+        for (stream, first) in firsts.iter().enumerate() {
+            if let Some(t) = first {
+                next.push(key(*t, stream as u64), stream);
+            }
+        }
+        Merge {
+            next,
+            rank: firsts.len() as u64,
+        }
+    }
+
+    /// Draws the next edit in merged order, advancing its stream; `None` when every stream
+    /// is past `horizon`.
+    #[inline]
+    pub(super) fn next_edit(
+        &mut self,
+        streams: &mut [EditStream],
+        horizon: Millis,
+    ) -> Option<DrawnEdit> {
+        let (stream, at) = self.next.first();
+        if at == NEVER {
+            return None;
+        }
+        let s = &mut streams[stream];
+        let edit = s.draw_edit();
+        let rank = self.rank;
+        self.next
+            .replace_first(s.advance(horizon).map_or(NEVER, |t| key(t, rank)));
+        self.rank += 1;
+        Some(DrawnEdit {
+            time: (at >> 64) as Millis,
+            stream: stream as u32,
+            record: edit.record,
+            synced: edit.synced,
+        })
+    }
+}
+
 /// The helper thread: merges the streams by (time, rank), where a stream's rank is the place
 /// of its previous edit in the merged order (its index, before its first edit), and sends the
 /// edits in chunks until every stream is past the horizon or the engine has gone.
@@ -169,33 +220,16 @@ fn draw(
     chunks: SyncSender<Vec<DrawnEdit>>,
     used: Receiver<Vec<DrawnEdit>>,
 ) {
-    // The engine's own heap of streams, keyed (time, rank) as it keys them (time, sequence).
-    let mut next = NextEdits::default();
-    for (stream, first) in firsts.iter().enumerate() {
-        if let Some(t) = first {
-            next.push(key(*t, stream as u64), stream);
-        }
-    }
-    let mut rank = streams.len() as u64;
+    let mut merge = Merge::new(&firsts);
     loop {
         let mut chunk = used.try_recv().unwrap_or_default();
         chunk.clear();
         chunk.reserve(CHUNK);
         while chunk.len() < CHUNK {
-            let (stream, at) = next.first();
-            if at == NEVER {
+            let Some(edit) = merge.next_edit(&mut streams, horizon) else {
                 break;
-            }
-            let s = &mut streams[stream];
-            let edit = s.draw_edit();
-            chunk.push(DrawnEdit {
-                time: (at >> 64) as Millis,
-                stream: stream as u32,
-                record: edit.record,
-                synced: edit.synced,
-            });
-            next.replace_first(s.advance(horizon).map_or(NEVER, |t| key(t, rank)));
-            rank += 1;
+            };
+            chunk.push(edit);
         }
         if chunk.is_empty() || chunks.send(chunk).is_err() {
             // Everything is drawn (dropping the sender tells the engine), or the engine

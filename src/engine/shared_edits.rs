@@ -21,10 +21,8 @@
 use std::sync::Arc;
 
 use super::arrivals::EditStream;
-use super::draw_ahead::{DrawnEdit, DrawnEdits};
+use super::draw_ahead::{DrawnEdit, DrawnEdits, Merge};
 use super::edits::{edit_streams, Drawn};
-use super::key;
-use super::next_edits::{NextEdits, NEVER};
 use crate::scenario::Scenario;
 use crate::units::{Millis, HOUR};
 
@@ -64,34 +62,14 @@ impl SharedEdits {
         let horizon = sc.horizon;
         let start = edit_streams(sc, seed);
         let mut streams = start.clone();
-        let mut next = NextEdits::default();
-        let mut has_edits = Vec::with_capacity(streams.len());
-        for (i, s) in streams.iter_mut().enumerate() {
-            let first = s.advance(horizon);
-            has_edits.push(first.is_some());
-            if let Some(t) = first {
-                next.push(key(t, i as u64), i);
-            }
-        }
+        let firsts: Vec<Option<Millis>> = streams.iter_mut().map(|s| s.advance(horizon)).collect();
+        let has_edits: Vec<bool> = firsts.iter().map(Option::is_some).collect();
+        let mut merge = Merge::new(&firsts);
         let mut edits = storage.0;
         edits.clear();
         edits.reserve(expected_edits(sc).min(1e9) as usize);
-        let mut rank = streams.len() as u64;
-        loop {
-            let (stream, at) = next.first();
-            if at == NEVER {
-                break;
-            }
-            let s = &mut streams[stream];
-            let edit = s.draw_edit();
-            edits.push(DrawnEdit {
-                time: (at >> 64) as Millis,
-                stream: stream as u32,
-                record: edit.record,
-                synced: edit.synced,
-            });
-            next.replace_first(s.advance(horizon).map_or(NEVER, |t| key(t, rank)));
-            rank += 1;
+        while let Some(edit) = merge.next_edit(&mut streams, horizon) {
+            edits.push(edit);
         }
         SharedEdits {
             streams: start,

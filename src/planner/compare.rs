@@ -12,6 +12,7 @@
 //! [`seeds::replication_seed`]: crate::engine::seeds::replication_seed
 
 use super::grid::split_outside;
+use super::runs::evaluate_indices;
 use super::{evaluate, Base, Outcome, PlannerError, Runner};
 use crate::catalogue::{self, Better};
 use crate::load::ScenarioFile;
@@ -265,11 +266,139 @@ pub fn compare(
     runner: &mut Runner,
     progress: &(dyn Fn() + Sync),
 ) -> Comparison {
+    let all: Vec<Scenario> = std::iter::once(base)
+        .chain(variants.iter().map(|v| &v.scenario))
+        .cloned()
+        .collect();
+    let outcomes = evaluate(&all, 0..replications, None, runner, progress);
+    analyse(base, variants, &outcomes, confidence)
+}
+
+/// The replications `reps` (a shard's) of the base and every variant, as [`compare`] runs
+/// them: one outcome per scenario, base first, its rows in the order of `reps`.
+pub fn evaluate_shard(
+    base: &Scenario,
+    variants: &[Variant],
+    reps: &[u64],
+    runner: &mut Runner,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<Outcome> {
+    let all: Vec<Scenario> = std::iter::once(base)
+        .chain(variants.iter().map(|v| &v.scenario))
+        .cloned()
+        .collect();
+    if reps.is_empty() {
+        return Vec::new();
+    }
+    evaluate_indices(&all, reps, None, false, runner, progress)
+}
+
+/// Outcomes as exact text for a shard's part: per scenario `c` a line `names c NAME...`, then
+/// a line `c i VALUE...` per replication `i` of `reps` (shortest round-trip numbers, `-` for
+/// none).
+pub fn encode(outcomes: &[Outcome], reps: &[u64]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (c, o) in outcomes.iter().enumerate() {
+        let _ = writeln!(out, "names {c} {}", o.names.join(" "));
+        for (row, i) in o.runs.iter().zip(reps) {
+            let _ = write!(out, "{c} {i}");
+            for v in row {
+                match v {
+                    Some(x) => {
+                        let _ = write!(out, " {x:?}");
+                    }
+                    None => out.push_str(" -"),
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Joins the bodies of every shard's part (each with its name, for errors) into the outcomes
+/// of `scenarios` scenarios over replications `0..replications`, as [`compare`] has them.
+pub fn join(
+    bodies: &[(String, &str)],
+    scenarios: usize,
+    replications: u64,
+) -> Result<Vec<Outcome>, String> {
+    let mut names: Vec<Option<Vec<String>>> = vec![None; scenarios];
+    let mut rows: Vec<Vec<(u64, Vec<Option<f64>>)>> = vec![Vec::new(); scenarios];
+    for (name, body) in bodies {
+        for (n, line) in body.lines().enumerate() {
+            let bad = |what: &str| format!("'{name}', line {}: {what}", n + 1);
+            let mut words = line.split(' ');
+            let head = words.next().unwrap_or("");
+            let c = |w: Option<&str>| {
+                w.and_then(|w| w.parse::<usize>().ok())
+                    .filter(|&c| c < scenarios)
+                    .ok_or_else(|| bad("not a scenario of this comparison"))
+            };
+            if head == "names" {
+                let c = c(words.next())?;
+                let these: Vec<String> = words.map(str::to_string).collect();
+                match &names[c] {
+                    Some(known) if *known != these => {
+                        return Err(bad("other metrics than the other parts"))
+                    }
+                    _ => names[c] = Some(these),
+                }
+                continue;
+            }
+            let c = c(Some(head))?;
+            let i: u64 = words
+                .next()
+                .and_then(|w| w.parse().ok())
+                .ok_or_else(|| bad("no replication number"))?;
+            let values = words
+                .map(|v| match v {
+                    "-" => Ok(None),
+                    v => v
+                        .parse::<f64>()
+                        .map(Some)
+                        .map_err(|_| bad("a value is not a number")),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            rows[c].push((i, values));
+        }
+    }
+    names
+        .into_iter()
+        .zip(rows)
+        .enumerate()
+        .map(|(c, (names, mut rows))| {
+            let names = names.ok_or_else(|| format!("no part holds scenario {c}'s metrics"))?;
+            rows.sort_by_key(|(i, _)| *i);
+            let indices: Vec<u64> = rows.iter().map(|(i, _)| *i).collect();
+            if indices != (0..replications).collect::<Vec<_>>()
+                || rows.iter().any(|(_, v)| v.len() != names.len())
+            {
+                return Err(format!(
+                    "the parts do not hold replications 0 to {} of scenario {c} once each, with its metrics",
+                    replications.saturating_sub(1)
+                ));
+            }
+            Ok(Outcome {
+                names,
+                runs: rows.into_iter().map(|(_, v)| v).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Compares each variant's outcome with the base's (outcome 0) at `confidence`.
+pub fn analyse(
+    base: &Scenario,
+    variants: &[Variant],
+    outcomes: &[Outcome],
+    confidence: f64,
+) -> Comparison {
+    let replications = outcomes[0].runs.len() as u64;
     let mut scenarios: Vec<&Scenario> = vec![base];
     scenarios.extend(variants.iter().map(|v| &v.scenario));
-    let all: Vec<Scenario> = scenarios.iter().map(|s| (*s).clone()).collect();
-    let outcomes = evaluate(&all, 0..replications, None, runner, progress);
-    let metrics = headline(&scenarios, &outcomes);
+    let metrics = headline(&scenarios, outcomes);
     let column = |o: &Outcome, m: &str| o.column(m);
     let base_columns: Vec<Vec<Option<f64>>> = metrics
         .iter()

@@ -377,60 +377,7 @@ impl Grid {
     }
 }
 
-/// One deterministic slice of a grid: shard `k` of `n` holds the points whose index `i`
-/// satisfies `i % n == k - 1` (interleaved, so neighbouring points, which cost about the
-/// same, spread over all shards).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// 1-based shard number.
-    pub k: u64,
-    /// Number of shards.
-    pub n: u64,
-}
-
-impl Shard {
-    /// The whole grid.
-    pub const WHOLE: Shard = Shard { k: 1, n: 1 };
-
-    /// Parses `K/N`, 1 <= K <= N.
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || {
-            format!("'{text}' is not a shard; write K/N with 1 <= K <= N, e.g. --shard 3/8 for the third of eight")
-        };
-        let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let k: u64 = k.trim().parse().map_err(|_| bad())?;
-        let n: u64 = n.trim().parse().map_err(|_| bad())?;
-        if k == 0 || n == 0 || k > n {
-            return Err(bad());
-        }
-        Ok(Shard { k, n })
-    }
-
-    /// Whether point `i` belongs to this shard.
-    pub fn owns(&self, i: usize) -> bool {
-        i as u64 % self.n == self.k - 1
-    }
-
-    /// Whether this is the whole grid.
-    pub fn is_whole(&self) -> bool {
-        self.n == 1
-    }
-
-    /// The file name a shard writes instead of `name.csv`: `name.shard-K-of-N.csv`.
-    pub fn file_name(&self, stem: &str) -> String {
-        if self.is_whole() {
-            format!("{stem}.csv")
-        } else {
-            format!("{stem}.shard-{}-of-{}.csv", self.k, self.n)
-        }
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.k, self.n)
-    }
-}
+pub use crate::shard::Shard;
 
 #[cfg(test)]
 mod tests {
@@ -555,20 +502,5 @@ mod tests {
         assert_eq!(Grid::new(vec![]).unwrap().len(), 1);
         let twice = Grid::new(vec![g.axes[0].clone(), g.axes[0].clone()]);
         assert!(twice.unwrap_err().contains("swept by two"));
-    }
-
-    #[test]
-    fn shards_interleave_and_cover_the_grid_once() {
-        let shards: Vec<Shard> = (1..=3).map(|k| Shard { k, n: 3 }).collect();
-        for i in 0..10 {
-            assert_eq!(shards.iter().filter(|s| s.owns(i)).count(), 1);
-        }
-        assert!(shards[1].owns(1) && shards[1].owns(4) && !shards[1].owns(2));
-        assert_eq!(Shard::parse("2/3").unwrap(), shards[1]);
-        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
-            assert!(Shard::parse(bad).is_err(), "{bad}");
-        }
-        assert_eq!(shards[1].file_name("sweep"), "sweep.shard-2-of-3.csv");
-        assert_eq!(Shard::WHOLE.file_name("sweep"), "sweep.csv");
     }
 }

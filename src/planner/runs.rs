@@ -217,9 +217,23 @@ pub fn evaluate_for(
     runner: &mut Runner,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<Outcome> {
+    let reps: Vec<u64> = reps.collect();
+    evaluate_indices(candidates, &reps, derive, settled_only, runner, progress)
+}
+
+/// [`evaluate_for`] of the replications `reps` (ascending, not necessarily consecutive: a
+/// shard's), each outcome's rows in the order of `reps`.
+pub fn evaluate_indices(
+    candidates: &[Scenario],
+    reps: &[u64],
+    derive: Option<&Derive>,
+    settled_only: bool,
+    runner: &mut Runner,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<Outcome> {
     let stop_when_settled = settled_only && !runner.alone;
     assert!(!reps.is_empty(), "at least one replication");
-    let r = (reps.end - reps.start) as usize;
+    let r = reps.len();
     let mut rows: Vec<Option<Vec<Metric>>> = vec![None; candidates.len() * r];
     let run = |ws: &mut Workspace, (c, i): (usize, u64), buffer: Option<&SharedEdits>| {
         let sc = &candidates[c];
@@ -239,7 +253,8 @@ pub fn evaluate_for(
     };
     let mut place = |done: Vec<((usize, u64), Vec<Metric>)>| {
         for ((c, i), metrics) in done {
-            rows[c * r + (i - reps.start) as usize] = Some(metrics);
+            let at = reps.binary_search(&i).expect("a replication asked for");
+            rows[c * r + at] = Some(metrics);
         }
     };
 
@@ -264,7 +279,7 @@ pub fn evaluate_for(
     let own: Vec<(usize, u64)> = own
         .iter()
         .flatten()
-        .flat_map(|&c| reps.clone().map(move |i| (c, i)))
+        .flat_map(|&c| reps.iter().map(move |&i| (c, i)))
         .collect();
     place(
         own.into_par_iter()
@@ -279,7 +294,7 @@ pub fn evaluate_for(
     let mut slots: Vec<Mutex<Slot>> = Vec::new();
     let mut jobs: Vec<(usize, usize, u64)> = Vec::new();
     for g in &shared {
-        for i in reps.clone() {
+        for &i in reps {
             let kept = runner_ref.kept_for(&candidates[g[0]], i).cloned();
             slots.push(Mutex::new(Slot {
                 lead: g[0],
@@ -293,7 +308,7 @@ pub fn evaluate_for(
         .iter()
         .map(|g| runner_ref.keeps_for(&candidates[g[0]]))
         .collect();
-    let per_group = reps.end - reps.start;
+    let per_group = reps.len() as u64;
     // Buffers that may still be kept beyond those kept already: a buffer is kept by the
     // simulation that reads it last, while there is room; past that it is recycled, so a
     // search never holds more than the runner's capacity.

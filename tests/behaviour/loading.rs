@@ -300,6 +300,20 @@ fn a_max_events_too_small_refuses_every_command_with_the_estimate() {
         "1e5",
     ]);
     assert!(e.contains(" x 100000 simulations"), "{e}");
+    // So does compare, by its variants and replications.
+    let e = refused(&[
+        "compare",
+        file,
+        "--variant",
+        "sync.workers=2",
+        "--out",
+        "out",
+        "--replications",
+        "1000",
+        "--max-events",
+        "3",
+    ]);
+    assert!(e.contains(" x 2000 simulations"), "{e}");
     let e = refused(&["check", file, "--max-events", "3"]);
     assert!(e.contains("the work would be about"), "{e}");
     // A replay counts its change log's rows with the run's work.

@@ -77,7 +77,7 @@ fn sweep_shards_merge_to_the_single_run_bytes() {
             &out,
             &["--shard", &format!("{k}/4"), "--threads", "1"],
         );
-        files.push(out.join(format!("sweep.shard-{k}-of-4.csv")));
+        files.push(out.join(format!("sweep.shard-{k}-of-4.part")));
     }
     files.reverse();
     let merged = dir.path().join("merged/sweep.csv");
@@ -101,7 +101,7 @@ fn sweep_shards_merge_to_the_single_run_bytes() {
         .assert()
         .code(2);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(err.contains("no file holds point 3"), "{err}");
+    assert!(err.contains("shard 4/4 of sweep is missing"), "{err}");
 }
 
 #[test]
@@ -690,7 +690,10 @@ fn schedule_shards_merge_and_a_plan_nobody_meets_is_said_plainly() {
         a.extend(["--shard", &shard, "--quiet"]);
         schedule(dir.path(), &format!("s{k}"), &a);
         assert!(!dir.path().join(format!("s{k}/recommended.toml")).exists());
-        shards.push(dir.path().join(format!("s{k}/schedule.shard-{k}-of-3.csv")));
+        shards.push(
+            dir.path()
+                .join(format!("s{k}/schedule.shard-{k}-of-3.part")),
+        );
     }
     let merged = dir.path().join("merged.csv");
     syncsim()
