@@ -16,6 +16,7 @@
 //!   that make edits;
 //! - `observe.rs` (`Observer`): samples and counts, the audit, and the [`RunResult`] at the
 //!   end, with `latency.rs` for the latency summaries;
+//! - `caused.rs` (`Caused`): cascades and echoes, edits that edits and synced updates cause;
 //!
 //! and beside them `memory.rs` and `work.rs` (the memory and work estimates made before a
 //! run), `arrivals.rs` (a Poisson stream), `seeds.rs`, and the data structures `pending.rs`,
@@ -50,6 +51,7 @@
 pub mod api;
 pub mod arrivals;
 mod batch;
+mod caused;
 mod draw_ahead;
 mod edits;
 mod entries;
@@ -76,6 +78,7 @@ use crate::scenario::Scenario;
 use crate::units::Millis;
 use api::ApiBudget;
 use batch::SyncState;
+use caused::Caused;
 use edits::{edit_streams, Drawn, Edits};
 use entries::{Entries, Entry, Queues};
 use events::{Settled, Tracking};
@@ -114,6 +117,8 @@ enum Happening {
     BackgroundCalls,
     /// Step `k` (the `k`-th minute) of the `api_calls` burst of scenario event `i`: `(i, k)`.
     ApiBurst(u32, u32),
+    /// The edits a cascade or echo caused, waiting in slot `i` (`engine/caused.rs`).
+    Caused(u32),
 }
 
 /// An entry of the event heap, ordered by (time, sequence).
@@ -261,6 +266,8 @@ struct Sim<'a> {
     tracking: Tracking,
     /// Measurements (`observe.rs`).
     observer: Observer,
+    /// Cascades and echoes (`caused.rs`).
+    caused: Caused,
 }
 
 /// An event's place in (time, sequence) order as one comparable key.
@@ -299,6 +306,7 @@ impl<'a> Sim<'a> {
             budget: ApiBudget::default(),
             tracking: Tracking::new(sc, seed),
             observer: Observer::new(sc, inputs.draw_ahead),
+            caused: Caused::new(sc, seed),
         };
         // The order of these steps is the order of their first events' sequence numbers,
         // which breaks ties at an instant (docs/model.md, Clock and event order).
@@ -347,9 +355,10 @@ impl<'a> Sim<'a> {
                 .heap
                 .peek()
                 .map_or(NEVER, |Reverse(e)| key(e.time, e.seq));
-            if !self.audit {
-                // Most events are background edits, and an edit schedules nothing: until the
-                // heap's next event or the next sample, run them in a tight loop.
+            if !self.audit && !self.caused.fires_on_edit {
+                // Most events are background edits, and an edit schedules nothing (unless a
+                // cascade watches edits): until the heap's next event or the next sample, run
+                // them in a tight loop.
                 let observe = self
                     .observer
                     .next_sample
@@ -408,6 +417,7 @@ impl<'a> Sim<'a> {
                 Happening::ApiResume => self.api_resume(),
                 Happening::BackgroundCalls => self.background_calls(),
                 Happening::ApiBurst(i, k) => self.api_burst(i as usize, k),
+                Happening::Caused(slot) => self.caused_edits(slot),
             }
         }
         self.now = self.end;

@@ -23,6 +23,13 @@ pub struct QueueCounters {
     pub background_edits: u64,
     /// Edits made by bulk updates and objects enabled.
     pub bulk_edits: u64,
+    /// Edits caused by cascades (docs/model.md, Cascades and echoes).
+    pub cascade_edits: u64,
+    /// Edits caused by echoes.
+    pub echo_edits: u64,
+    /// Rule triggers of this queue (its edits, its synced updates) that set nothing off
+    /// because they were `max_generations` deep.
+    pub caused_capped: u64,
     /// Edits of records the filter hides (or of objects not yet in the sync).
     pub filtered: u64,
     /// Edits of a record already pending in that direction.
@@ -50,6 +57,9 @@ impl QueueCounters {
         self.edits += other.edits;
         self.background_edits += other.background_edits;
         self.bulk_edits += other.bulk_edits;
+        self.cascade_edits += other.cascade_edits;
+        self.echo_edits += other.echo_edits;
+        self.caused_capped += other.caused_capped;
         self.filtered += other.filtered;
         self.coalesced += other.coalesced;
         self.entries_created += other.entries_created;
@@ -698,10 +708,10 @@ impl RunResult {
                     c.edits, c.initial_entries, c.filtered, c.coalesced, c.entries_created
                 ));
             }
-            if c.edits != c.background_edits + c.bulk_edits {
+            if c.edits != c.background_edits + c.bulk_edits + c.cascade_edits + c.echo_edits {
                 return Err(format!(
-                    "queue {q}: edits {} != background {} + bulk {}",
-                    c.edits, c.background_edits, c.bulk_edits
+                    "queue {q}: edits {} != background {} + bulk {} + cascade {} + echo {}",
+                    c.edits, c.background_edits, c.bulk_edits, c.cascade_edits, c.echo_edits
                 ));
             }
             let p = &self.pending_end[q];

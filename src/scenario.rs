@@ -13,6 +13,7 @@
 //! `sc.sync.workers`) and cheaply cloned, never changed.
 
 pub mod calendar;
+pub mod caused;
 mod document;
 pub mod error;
 pub mod limits;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use crate::units::{Instant, Millis, DAY};
 
 pub use calendar::{Calendar, DayKind};
+pub use caused::CausedRules;
 pub use document::from_str;
 pub(crate) use document::Document;
 pub use error::{Location, ScenarioError};
@@ -493,6 +495,8 @@ pub struct ScenarioSpec {
     pub retry: RetrySpec,
     /// Timed events, sorted by time then declaration order.
     pub events: Vec<EventSpec>,
+    /// Cascades and echoes: edits caused by edits and synced updates (none by default).
+    pub caused: CausedRules,
     /// Records pending at the start from a snapshot file (`initial_backlog_file` or
     /// `--initial-backlog`), in file order.
     pub initial: Arc<[InitialEntry]>,

@@ -14,14 +14,15 @@ use crate::units::{Instant, Millis, DAY, HOUR};
 
 /// How a stream picks the record an edit touches.
 #[derive(Debug, Clone, PartialEq)]
-enum Chooser {
+pub(super) enum Chooser {
     Uniform { records: u32 },
     HotSet { hot: u32, records: u32, share: f64 },
     Zipf(Zipf<f64>),
 }
 
 impl Chooser {
-    fn new(object: &ObjectSpec) -> Self {
+    /// How background edits of `object` pick records.
+    pub(super) fn new(object: &ObjectSpec) -> Self {
         let records = object.records;
         match object.record_choice {
             RecordChoice::Uniform => Chooser::Uniform { records },
@@ -36,8 +37,9 @@ impl Chooser {
         }
     }
 
+    /// The next record picked.
     #[inline(always)]
-    fn pick(&self, rng: &mut Pcg64Mcg) -> u32 {
+    pub(super) fn pick(&self, rng: &mut Pcg64Mcg) -> u32 {
         match *self {
             Chooser::Uniform { records } => rng.random_range(0..records),
             Chooser::HotSet {

@@ -304,6 +304,10 @@ impl Sim<'_> {
                 self.observer.hourly_done[hourly + q.index() * 2 + 1] += 1;
                 Settled::Skipped
             };
+            if self.caused.fires_on_synced && outcome == Settled::Synced {
+                // Before its events settle, which then wait for what it causes.
+                self.synced_sets_off(q, entry.record, entry.generation, entry.marks);
+            }
             if entry.marks != 0 {
                 self.settle_marks(e, outcome);
             }

@@ -383,6 +383,9 @@ impl<'a> Sim<'a> {
             });
         }
         self.edit(object, direction, record, synced, None);
+        if self.caused.fires_on_edit {
+            self.edit_sets_off(q, record, 0, 0);
+        }
         self.seq += 1;
     }
 
@@ -447,7 +450,7 @@ impl<'a> Sim<'a> {
         let q = QueueId::new(object, direction);
         // Edits schedule nothing, so until the next other event every later edit of this
         // update would run next anyway: run them here rather than through the heap.
-        let until = self.next_other_time().min(self.sc.horizon);
+        let mut until = self.next_other_time().min(self.sc.horizon);
         let mut observe = self.observer.next_sample.min(self.observer.next_hour);
         let first = self.tracking.events[k].next;
         let mut offsets = EvenSpread::new(first, count, spread);
@@ -479,6 +482,11 @@ impl<'a> Sim<'a> {
             }
             i += 1;
             self.edit(object, direction, record, synced_fields, Some(k));
+            if self.caused.fires_on_edit {
+                // The edit may have caused edits due before the next other event.
+                self.edit_sets_off(q, record, 0, 1 << k);
+                until = until.min(self.next_other_time());
+            }
         }
         let done = (i - first) as u64;
         self.tracking.events[k].next = i;

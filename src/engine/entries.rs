@@ -108,7 +108,7 @@ impl EntryState {
 
 /// One backlog entry: a pending record in one direction (docs/model.md, Edits and entries).
 ///
-/// 40 bytes (36 and padding), so that a backlog of 26 million entries (a hundred times the
+/// 40 bytes (37 and padding), so that a backlog of 26 million entries (a hundred times the
 /// reference scale) takes about 1 GB: the queue is kept in 16 bits (at most 2,000 queues),
 /// and the state, the update flag and the failed attempts share 16 more, which leaves room
 /// for the hour it became pending (`since`). Without `since` it would be 32 bytes.
@@ -132,6 +132,9 @@ pub(super) struct Entry {
     /// hours. When it leaves the backlog the observer notes the instant under this hour
     /// (`Observer::settled`).
     pub(super) since: u32,
+    /// How many rules led to it: the least generation of its edits (0 for an edit no
+    /// cascade or echo caused; `engine/caused.rs`). It fits in the padding.
+    pub(super) generation: u8,
 }
 
 /// Failed attempts an entry counts up to (`retry.max_attempts` is at most 1,000; any count
@@ -163,6 +166,7 @@ impl Entry {
             queue: q.index() as u16,
             flags: state as u16 | if update { UPDATE_BIT } else { 0 },
             since: 0,
+            generation: 0,
         }
     }
 

@@ -78,6 +78,10 @@ pub(crate) struct Bounds {
     pub(crate) attempts: f64,
     /// Whether the backlog is bounded by a guaranteed drain ([`Bounds::drained_backlog`]).
     pub(crate) drained: bool,
+    /// Cascade and echo triggers: each waits in the event heap until its edits are made.
+    pub(crate) caused_triggers: f64,
+    /// Edits cascades and echoes can cause over the run.
+    pub(crate) caused_edits: f64,
 }
 
 /// The margin added to a Poisson count of mean `mean` to bound it: a run exceeds
@@ -187,6 +191,12 @@ impl Bounds {
             // joined it: at most the synced edits and the updates that arrive in bursts.
             synced[q] = (synced[q] + pulses[q]).clamp(0.0, created[q]);
         }
+        // Cascades and echoes: their edits make entries too (`engine/caused.rs`).
+        let caused = super::caused::bound(sc, &created);
+        for q in 0..nq {
+            created[q] += caused.edits[q];
+            synced[q] = (synced[q] + caused.synced[q]).min(created[q]);
+        }
         let errors = sc
             .objects
             .iter()
@@ -217,14 +227,18 @@ impl Bounds {
             errors,
             attempts: 1.0,
             drained: false,
+            caused_triggers: caused.triggers,
+            caused_edits: caused.edits.iter().sum(),
         };
         // A guaranteed drain: every look at a backlog of at least a batch per worker takes a
         // full batch, and nothing can stop the sync.
         let shared_fifo = matches!(sc.sync.policy, crate::scenario::Policy::Fifo)
             && sc.sync.gates.iter().all(Option::is_none);
-        let drained = (shared_fifo && !errors && !stalls && sc.api.daily_limit.is_none())
-            .then(|| bounds.drained_backlog(sc, slowest, fewest_workers, pulses.iter().sum()))
-            .flatten();
+        // Caused edits are not in the drain's envelope of arrivals: no drain bound with them.
+        let drained =
+            (shared_fifo && !errors && !stalls && sc.api.daily_limit.is_none() && !sc.caused.any())
+                .then(|| bounds.drained_backlog(sc, slowest, fewest_workers, pulses.iter().sum()))
+                .flatten();
         let in_flight = (workers * batch_size).min(total_created);
         bounds.pending = (0..nq)
             .map(|q| {
@@ -269,7 +283,7 @@ impl Bounds {
                 arrivals += b.count as f64;
             }
         }
-        arrivals += sc.initial.len() as f64;
+        arrivals += sc.initial.len() as f64 + self.caused_edits;
         for e in &sc.events {
             match e.kind {
                 EventKind::BulkUpdate { count, spread, .. } => {
@@ -603,7 +617,7 @@ impl MemoryEstimate {
             + 2.0 * 81_920.0
             + 2048.0 * (nq + sc.objects.len()) as f64
             + 1024.0 * sc.events.len() as f64;
-        let series = series + buffers;
+        let series = series + buffers + b.caused_triggers * super::caused::WAITING_BYTES;
         // The API window: 8 bytes per millisecond with calls, in blocks.
         let api = fifo_bytes(b.call_instants_per_day(sc) + 1.0, 8.0);
         let entries = slab + items + batches + retries;

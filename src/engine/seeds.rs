@@ -22,6 +22,8 @@ pub mod tag {
     pub const PERMANENT: u64 = 5;
     /// Which records of an object are in its initial backlog.
     pub const INITIAL: u64 = 6;
+    /// Counts, records and kinds of the edits one cascade or echo causes.
+    pub const CAUSED: u64 = 7;
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.
@@ -76,7 +78,8 @@ pub fn has_permanent_error(seed: u64, object: usize, record: u32, fraction: f64)
 /// Whether runs of `sc` with different seeds can differ: it has a random stream
 /// (background edits, a bulk update of random records, transient errors, the ids of an
 /// initial backlog) or a seeded property of records that not all records share (a sync
-/// filter passing some, a permanent error on some). Without any, every replication is the
+/// filter passing some, a permanent error on some), or a cascade or echo that draws (records
+/// picked, a random count or kind). Without any, every replication is the
 /// same run, and one replication says all there is to say.
 pub fn varies_by_seed(sc: &crate::scenario::Scenario) -> bool {
     use crate::scenario::{EventKind, Selection};
@@ -87,15 +90,16 @@ pub fn varies_by_seed(sc: &crate::scenario::Scenario) -> bool {
             || partial(o.permanent_error_fraction)
             || partial(o.filter_pass)
             || o.initial_backlog.is_some_and(|b| b.count > 0)
-    }) || sc.events.iter().any(|e| {
-        matches!(
-            e.kind,
-            EventKind::BulkUpdate {
-                selection: Selection::Random,
-                ..
-            }
-        )
-    })
+    }) || sc.caused.random()
+        || sc.events.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::BulkUpdate {
+                    selection: Selection::Random,
+                    ..
+                }
+            )
+        })
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! estimate, unless asked for (`--max-events`, `docs/robustness.md`, Work).
 //!
 //! The estimate counts what the run loop handles: edits (background, bulk, objects enabled,
-//! the initial backlog), batches (each taken and completed), the sync's looks after a cycle
+//! the initial backlog, and what cascades and echoes cause, generation by generation), batches (each taken and completed), the sync's looks after a cycle
 //! wait, failed attempts retried, observations (a sample or whole hour per queue) and the
 //! other scheduled events (other integrations' calls each minute, nightly retries, the
 //! scenario's events). Like the memory estimate, it counts from the bounds of
@@ -30,7 +30,8 @@ pub struct WorkEstimate {
     pub retries: f64,
     /// Observations: a backlog sample or a whole hour, per queue.
     pub samples: f64,
-    /// Other integrations' calls each minute, nightly retries and scenario events.
+    /// Other integrations' calls each minute, nightly retries, scenario events and the
+    /// triggers of cascades and echoes.
     pub other: f64,
 }
 
@@ -68,7 +69,10 @@ impl WorkEstimate {
         } else {
             0.0
         };
-        let other = minutes + horizon / DAY as f64 + 1.0 + sc.events.len() as f64;
+        // Each trigger of a cascade or echo is one event of the heap (its edits are counted
+        // with the edits, which include what rules cause).
+        let other =
+            minutes + horizon / DAY as f64 + 1.0 + sc.events.len() as f64 + b.caused_triggers;
         WorkEstimate {
             edits,
             batches,

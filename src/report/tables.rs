@@ -291,11 +291,13 @@ pub fn write_trend(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
     out.flush()
 }
 
-/// `counters.csv`: the conservation counters per object and direction.
+/// `counters.csv`: the conservation counters per object and direction; with cascades or
+/// echoes, their edits and capped triggers after `bulk_edits`.
 pub fn write_counters(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
     let (sc, r) = (s.scenario(), s.run());
     let mut out = csv_writer(w);
-    out.write_record([
+    let caused = sc.caused.any();
+    let mut header = vec![
         "object",
         "direction",
         "edits",
@@ -314,12 +316,15 @@ pub fn write_counters(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
         "in_flight_end",
         "retry_end",
         "timeout_end",
-    ])
-    .map_err(io_err)?;
+    ];
+    if caused {
+        header.splice(5..5, ["cascade_edits", "echo_edits", "caused_capped"]);
+    }
+    out.write_record(&header).map_err(io_err)?;
     for q in sc.queues() {
         let c = r.counters(q);
         let p = r.pending_end(q);
-        let cells = [
+        let mut cells = vec![
             c.edits,
             c.background_edits,
             c.bulk_edits,
@@ -337,6 +342,9 @@ pub fn write_counters(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
             p.retry,
             p.timeout,
         ];
+        if caused {
+            cells.splice(3..3, [c.cascade_edits, c.echo_edits, c.caused_capped]);
+        }
         let mut row = vec![
             sc.objects[q.object()].name.clone(),
             q.direction().name().to_string(),

@@ -43,6 +43,39 @@ pub struct RawScenario {
     pub expect: IndexMap<String, String>,
     #[serde(default)]
     pub sla: RawSla,
+    #[serde(default)]
+    pub cascades: IndexMap<String, RawCascade>,
+    #[serde(default)]
+    pub echoes: IndexMap<String, RawEcho>,
+    pub max_generations: Option<i64>,
+}
+
+/// One `[cascades.<name>]` table (docs/scenario.md, Cascades and echoes).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCascade {
+    pub from: Option<String>,
+    pub on: Option<String>,
+    pub to: Option<String>,
+    pub direction: Option<String>,
+    pub count: Option<i64>,
+    pub count_mean: Option<f64>,
+    pub count_min: Option<i64>,
+    pub count_max: Option<i64>,
+    pub delay: Option<toml::Value>,
+    pub synced_fields: Option<f64>,
+}
+
+/// One `[echoes.<name>]` table (docs/scenario.md, Cascades and echoes).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEcho {
+    pub object: Option<String>,
+    pub direction: Option<String>,
+    pub fraction: Option<f64>,
+    #[serde(rename = "as")]
+    pub as_: Option<String>,
+    pub delay: Option<toml::Value>,
 }
 
 /// The `[sla]` table: the levels and bounds of the service-level metrics.

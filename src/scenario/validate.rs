@@ -7,6 +7,7 @@
 //! retry keys; objects, the sync and events have a file each.
 
 mod calendar;
+mod caused;
 mod events;
 mod object;
 mod sync;
@@ -18,6 +19,7 @@ use super::{
 };
 use crate::units::{self, parse_duration, Instant, Millis, DAY};
 use calendar::validate_calendar;
+use caused::validate_caused;
 use events::validate_events;
 use object::{size_batches, validate_object};
 use sync::validate_sync;
@@ -386,6 +388,13 @@ pub(crate) fn validate(
         "the horizon ends at"
     };
     let events = validate_events(&c, &raw.events, &mut objects, start, horizon, horizon_ends)?;
+    let caused = validate_caused(
+        &c,
+        &raw.cascades,
+        &raw.echoes,
+        raw.max_generations,
+        &objects,
+    )?;
     let mut expect = Vec::with_capacity(raw.expect.len());
     for (name, text) in &raw.expect {
         let key = format!("expect.{name}");
@@ -410,6 +419,7 @@ pub(crate) fn validate(
         api,
         retry,
         events,
+        caused,
         initial: Vec::new().into(),
         initial_backlog_file: raw.initial_backlog_file.clone(),
         expect,

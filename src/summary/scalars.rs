@@ -68,6 +68,11 @@ pub(super) fn list(sc: &Scenario, summary: Option<&RunSummary>) -> Vec<Metric> {
     l.count("edits", |s| s.totals().edits);
     l.count("background_edits", |s| s.totals().background_edits);
     l.count("bulk_edits", |s| s.totals().bulk_edits);
+    if sc.caused.any() {
+        l.count("cascade_edits", |s| s.totals().cascade_edits);
+        l.count("echo_edits", |s| s.totals().echo_edits);
+        l.count("caused_capped", |s| s.totals().caused_capped);
+    }
     l.count("initial_entries", |s| s.totals().initial_entries);
     l.count("filtered", |s| s.totals().filtered);
     l.count("coalesced", |s| s.totals().coalesced);

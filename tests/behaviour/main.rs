@@ -6,6 +6,7 @@ mod architecture;
 mod bad_data;
 mod bad_scenarios;
 mod batch_sizes;
+mod cascades;
 mod check;
 mod cli;
 mod compare;

@@ -170,6 +170,20 @@ fn shapes() -> Vec<(&'static str, Scenario)> {
                 "{BASE}preset = \"salesforce\"\n[objects.Account]\nrecords = 100000\nedits_per_hour = 3000\n[objects.Contact]\nrecords = 100000\nedits_per_hour = 3000\n[objects.Custom]\nrecords = 150000\nenabled = false\n[events.on]\nkind = \"enable_object\"\nat = \"2h\"\nobject = \"Custom\"\n[events.bulk]\nkind = \"bulk_update\"\nat = \"4h\"\nobject = \"Account\"\ncount = 100000\nspread = \"30m\"\n"
             )),
         ),
+        (
+            // Cascades and echoes (issue 21 item 2): caused edits make entries, and each
+            // trigger waits in the event heap for its delay.
+            "a bulk update cascading with a delay, echoed back, the sync stalled",
+            scenario(&format!(
+                "{BASE}[objects.Account]\nrecords = 20000\nedits_per_hour = 2000\n[objects.Contact]\nrecords = 100000\nsync = \"both\"\nmarketing_edits_per_hour = 1000\n[sync]\nthroughput = 0\n[events.owners]\nkind = \"bulk_update\"\nat = \"1h\"\nobject = \"Account\"\ncount = 20000\nspread = \"1h\"\n[cascades.contacts]\nfrom = \"Account\"\nto = \"Contact\"\ncount_mean = 4\ndelay = \"3h\"\n[echoes.back]\nobject = \"Contact\"\nfraction = 0.5\nas = \"update\"\n"
+            )),
+        ),
+        (
+            "a cascade on synced updates and echoes, the sync draining",
+            scenario(&format!(
+                "{BASE}[objects.Account]\nrecords = 50000\nedits_per_hour = 20000\nsync = \"both\"\n[objects.Contact]\nrecords = 200000\nsync = \"both\"\n[sync]\nthroughput = 200000\n[cascades.contacts]\nfrom = \"Account\"\non = \"synced\"\nto = \"Contact\"\ncount_min = 0\ncount_max = 6\nsynced_fields = 0.5\n[echoes.back]\nobject = \"Contact\"\nfraction = 0.3\nas = \"update\"\ndelay = \"10m\"\n"
+            )),
+        ),
     ];
     // The reference scenario over its bulk update: the drained bound, at its tightest.
     let reference = std::fs::read_to_string("scenarios/reference.toml").unwrap();
