@@ -367,7 +367,7 @@ impl<'a> Sim<'a> {
                 let until = heap_at.min(key(observe, 0));
                 while stream_at < until {
                     self.now = (stream_at >> 64) as Millis;
-                    self.background_edit();
+                    self.background_edit::<false>();
                     stream_at = self.next_edit_key();
                 }
             }
@@ -398,7 +398,11 @@ impl<'a> Sim<'a> {
             }
             self.now = time;
             if stream_at < heap_at {
-                self.background_edit();
+                if self.caused.fires_on_edit {
+                    self.background_edit::<true>();
+                } else {
+                    self.background_edit::<false>();
+                }
                 stream_at = self.next_edit_key();
                 continue;
             }

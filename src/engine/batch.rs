@@ -266,6 +266,18 @@ impl Sim<'_> {
     /// Worker `w`'s batch ends: each entry is synced, skipped or fails (docs/model.md,
     /// Which attempts fail), and the worker looks again at once.
     pub(super) fn complete_batch(&mut self, w: usize) {
+        // A constant for the loop over the batch, so that a run without cascades or echoes
+        // on synced updates runs the loop it always ran.
+        if self.caused.fires_on_synced {
+            self.complete_batch_of::<true>(w);
+        } else {
+            self.complete_batch_of::<false>(w);
+        }
+    }
+
+    /// [`Sim::complete_batch`]; with `CAUSES`, each synced update sets off the rules
+    /// watching its queue's synced updates.
+    fn complete_batch_of<const CAUSES: bool>(&mut self, w: usize) {
         let batch = std::mem::take(&mut self.sync.workers[w].batch);
         let now = self.now;
         let hour = (now / HOUR) as usize;
@@ -304,7 +316,7 @@ impl Sim<'_> {
                 self.observer.hourly_done[hourly + q.index() * 2 + 1] += 1;
                 Settled::Skipped
             };
-            if self.caused.fires_on_synced && outcome == Settled::Synced {
+            if CAUSES && outcome == Settled::Synced {
                 // Before its events settle, which then wait for what it causes.
                 self.synced_sets_off(q, entry.record, entry.generation, entry.marks);
             }

@@ -299,9 +299,11 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Applies the next background edit, the one [`Sim::next_edit_key`] names.
+    /// Applies the next background edit, the one [`Sim::next_edit_key`] names; with
+    /// `CAUSES`, it sets off the cascades watching its queue's edits (a constant, so the run
+    /// loop's path for scenarios without them is the one it always was).
     #[inline(always)]
-    pub(super) fn background_edit(&mut self) {
+    pub(super) fn background_edit<const CAUSES: bool>(&mut self) {
         match &mut self.edits.drawn {
             Some(drawn) => {
                 // The record of an edit a few dozen ahead: its pending index is fetched from
@@ -310,13 +312,13 @@ impl<'a> Sim<'a> {
                     self.entries.queues[q].pending.prefetch(record);
                 }
                 let (object, direction, record, synced, stream) = drawn.take();
-                self.apply_background_edit(object, direction, record, synced);
+                self.apply_background_edit::<CAUSES>(object, direction, record, synced);
                 let seq = self.seq;
                 if let Some(drawn) = &mut self.edits.drawn {
                     drawn.follow(stream, seq);
                 }
             }
-            None => self.stream_edit(),
+            None => self.stream_edit::<CAUSES>(),
         }
     }
 
@@ -324,7 +326,7 @@ impl<'a> Sim<'a> {
     /// recorded source, and keys the stream's next edit. Drawing that next instant before the
     /// edit is applied changes nothing: applying an edit draws no random number.
     #[inline(always)]
-    fn stream_edit(&mut self) {
+    fn stream_edit<const CAUSES: bool>(&mut self) {
         let horizon = self.sc.horizon;
         let (object, direction, record, synced, next) =
             match &mut self.edits.streams[self.edits.next_edits.first().0] {
@@ -355,7 +357,7 @@ impl<'a> Sim<'a> {
                     (*object, *direction, edit.record, edit.synced, next)
                 }
             };
-        self.apply_background_edit(object, direction, record, synced);
+        self.apply_background_edit::<CAUSES>(object, direction, record, synced);
         self.edits
             .next_edits
             .replace_first(next.map_or(NEVER, |t| key(t, self.seq)));
@@ -364,7 +366,7 @@ impl<'a> Sim<'a> {
     /// One background edit, counted, shown to the observer and applied; it ends with a new
     /// sequence number, which the stream's next edit takes.
     #[inline(always)]
-    fn apply_background_edit(
+    fn apply_background_edit<const CAUSES: bool>(
         &mut self,
         object: usize,
         direction: Direction,
@@ -383,7 +385,7 @@ impl<'a> Sim<'a> {
             });
         }
         self.edit(object, direction, record, synced, None);
-        if self.caused.fires_on_edit {
+        if CAUSES {
             self.edit_sets_off(q, record, 0, 0);
         }
         self.seq += 1;
