@@ -262,7 +262,7 @@ impl Sim<'_> {
             let q = entry.queue();
             self.entries.object_backlog[q.object()] -= 1;
             self.entries.queues[q].in_flight -= 1;
-            self.settled(entry.since, q.object());
+            self.settled(entry.since(), q.object());
             if entry.update() && self.retries.errors_possible {
                 if let Some(permanent) = self.attempt_fails(q, entry.record) {
                     let counters = &mut self.entries.queues[q].counters;
@@ -511,7 +511,7 @@ fn take_live(
             break;
         };
         let entry = &mut entries[e as usize];
-        if entry.state() != state || entry.order != order {
+        if entry.state() != state || entry.order() != order {
             continue;
         }
         let queue = &mut queues[entry.queue()];
@@ -544,7 +544,7 @@ fn live_head(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) -> u64 {
             .front()
             .expect("a queue with a queued entry has a live item");
         let entry = &entries[e as usize];
-        if entry.state() == EntryState::Queued && entry.order == order {
+        if entry.state() == EntryState::Queued && entry.order() == order {
             return order;
         }
         items.pop_front();
