@@ -254,7 +254,7 @@ pub const CATALOGUE: &[MetricDef] = &[
     m("api.calls", Count, Lower, Always, ErrorsApi, "API calls made during the run, all kinds: the sum of the next three."),
     m("api.calls_batches", Count, Lower, Always, ErrorsApi, "Calls made by batches: `ceil(records / api.records_per_call)` each."),
     m("api.calls_checks", Count, Lower, Always, ErrorsApi, "Calls made by cycles checking for changes (`api.calls_per_cycle` each)."),
-    m("api.calls_background", Count, Neither, Always, ErrorsApi, "Calls of other integrations (`api.background_calls_per_hour`)."),
+    m("api.calls_background", Count, Neither, Always, ErrorsApi, "Calls of other integrations (`api.background_calls_per_hour` and `api_calls` events)."),
     m("api.peak_usage", Count, Lower, Always, ErrorsApi, "Highest number of calls in the rolling 24 hours at any instant, exact (not limited to the sample grid). Other integrations can take it above `api.daily_limit`."),
     m("api.paused_h", Hours, Lower, Always, ErrorsApi, "Hours the sync was paused because no call fitted in the allowance (0 without a `daily_limit`)."),
     m("api.suppressed_h", Hours, Lower, Always, ErrorsApi, "Hours retries were held back because the past 24 hours' usage was above the suppression threshold: while a due retry waits in the retry queue, or records whose nightly retry was held wait in the timeout queue (until a nightly retry goes ahead, or they leave the queue through a new edit or `retry_errored`), up to the end of the horizon ([model.md](model.md#suppression))."),

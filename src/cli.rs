@@ -576,3 +576,12 @@ pub fn print(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result
         other => other,
     }
 }
+
+/// Writes the scenario's warnings (settings past a limit its preset documents) to stderr,
+/// one line each, `warning: FILE: KEY: what`. They never change the exit code.
+pub fn warn(file: &Path, sc: &Scenario) {
+    let mut stderr = io::stderr().lock();
+    for warning in sc.warnings() {
+        let _ = writeln!(stderr, "warning: {}: {warning}", file.display());
+    }
+}

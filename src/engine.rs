@@ -64,6 +64,7 @@ pub mod policy;
 mod retry;
 pub mod seeds;
 pub mod shared_edits;
+mod sizing;
 mod work;
 
 use std::cmp::Reverse;
@@ -116,6 +117,8 @@ enum Happening {
     ApiResume,
     /// Other integrations' calls for the past minute.
     BackgroundCalls,
+    /// Step `k` (the `k`-th minute) of the `api_calls` burst of scenario event `i`: `(i, k)`.
+    ApiBurst(u32, u32),
 }
 
 /// An entry of the event heap, ordered by (time, sequence).
@@ -409,6 +412,7 @@ impl<'a> Sim<'a> {
                 Happening::SuppressionCheck => self.suppression_check(),
                 Happening::ApiResume => self.api_resume(),
                 Happening::BackgroundCalls => self.background_calls(),
+                Happening::ApiBurst(i, k) => self.api_burst(i as usize, k),
             }
         }
         self.now = self.end;

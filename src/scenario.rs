@@ -12,6 +12,7 @@
 //! before anyone else sees it, and from then on it can be read (`sc.objects`,
 //! `sc.sync.workers`) and cheaply cloned, never changed.
 
+pub mod calendar;
 mod document;
 pub mod error;
 pub mod limits;
@@ -20,18 +21,21 @@ pub mod overrides;
 pub mod raw;
 pub mod rewrite;
 mod validate;
+mod warnings;
 
 use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::units::{Instant, Millis, DAY};
 
+pub use calendar::{Calendar, DayKind};
 pub use document::from_str;
 pub(crate) use document::Document;
 pub use error::{Location, ScenarioError};
 pub(crate) use origin::hex;
 pub use origin::{sha256_hex, Origin, SnapshotOrigin};
 pub use overrides::Override;
+pub use warnings::ScenarioWarning;
 
 /// The most records one object may hold (record ids are `u32`; this keeps a margin).
 pub const MAX_RECORDS: u64 = 1 << 31;
@@ -189,10 +193,12 @@ pub struct ObjectSpec {
     pub syncs: [bool; 2],
     /// Background edits per hour, indexed by [`Direction`] (CRM-side edits flow to marketing).
     pub edits_per_hour: [f64; 2],
-    /// Multipliers for each UTC hour of the day, if the rate varies over the day.
+    /// Multipliers for each local hour of the day, if the rate varies over the day.
     pub hour_profile: Option<[f64; 24]>,
-    /// Multiplier for Saturdays and Sundays (UTC).
+    /// Multiplier for Saturdays and Sundays (local time).
     pub weekend_factor: f64,
+    /// Multiplier for the scenario's holidays (local dates); the weekend factor by default.
+    pub holiday_factor: f64,
     /// How edits pick records.
     pub record_choice: RecordChoice,
     /// Fraction of background edits that touch synced fields (the rest are skips).
@@ -208,12 +214,18 @@ pub struct ObjectSpec {
     /// Fraction of records (fixed, seeded) whose every attempt fails until a `fix_errors`
     /// event.
     pub permanent_error_fraction: f64,
+    /// The most records of this object a batch holds (`sync.batch_size` unless the object
+    /// sets its own); a batch that mixes objects holds at most the smallest of theirs.
+    pub batch_size: u32,
+    /// Records of this object per API call (`api.records_per_call` unless the object sets
+    /// its own): its records in a batch cost `ceil(n / records_per_call)` calls.
+    pub records_per_call: u32,
 }
 
 impl ObjectSpec {
     /// Whether the background rate varies with the time of day or week.
     pub fn rate_varies(&self) -> bool {
-        self.hour_profile.is_some() || self.weekend_factor != 1.0
+        self.hour_profile.is_some() || self.weekend_factor != 1.0 || self.holiday_factor != 1.0
     }
 }
 
@@ -339,6 +351,15 @@ pub enum EventKind {
         /// Object index.
         object: usize,
     },
+    /// Another integration's burst of API calls against the shared allowance (a one-off data
+    /// load): `calls` calls spread evenly over `spread`, call `i` at
+    /// `at + floor(i * spread / calls)`, recorded in one-minute steps.
+    ApiCalls {
+        /// Number of calls.
+        calls: u64,
+        /// The span they are spread over (0: all at `at`).
+        spread: Millis,
+    },
 }
 
 impl EventKind {
@@ -353,6 +374,7 @@ impl EventKind {
             EventKind::SetWorkers { .. } => "set_workers",
             EventKind::FixErrors { .. } => "fix_errors",
             EventKind::RetryErrored { .. } => "retry_errored",
+            EventKind::ApiCalls { .. } => "api_calls",
         }
     }
 
@@ -449,6 +471,9 @@ pub struct ScenarioSpec {
     pub seed: u64,
     /// The instant simulated time 0 maps to.
     pub start: Instant,
+    /// The time zone and holidays of profiles, weekends and the nightly retry (UTC and
+    /// none by default).
+    pub calendar: Calendar,
     /// How long to simulate; for a run until clear, the most it may last (its cap).
     pub horizon: Millis,
     /// The run goes on until everything has cleared (`horizon = "until clear"`), at most
@@ -504,8 +529,13 @@ pub struct ApiSpec {
     pub calls_per_cycle: u32,
     /// Other integrations' calls per hour.
     pub background_calls_per_hour: f64,
-    /// Multipliers of the background rate per UTC hour.
+    /// Multipliers of the background rate per local hour.
     pub background_hour_profile: Option<[f64; 24]>,
+    /// Multiplier of the background rate on Saturdays and Sundays (local time).
+    pub background_weekend_factor: f64,
+    /// Multiplier of the background rate on the scenario's holidays; the weekend factor by
+    /// default.
+    pub background_holiday_factor: f64,
 }
 
 /// Retries of errored records (docs/model.md, Errors, retries and the API budget).
@@ -552,6 +582,17 @@ impl ScenarioSpec {
     /// Whether queue `q` syncs.
     pub fn syncs(&self, q: QueueId) -> bool {
         self.objects[q.object()].syncs[q.direction() as usize]
+    }
+
+    /// The batch size and records per call every object shares, if they all share one
+    /// (else batches are sized per object: docs/model.md, Draining).
+    pub fn uniform_batches(&self) -> Option<(u32, u32)> {
+        let first = self.objects.first()?;
+        let shape = (first.batch_size, first.records_per_call);
+        self.objects
+            .iter()
+            .all(|o| (o.batch_size, o.records_per_call) == shape)
+            .then_some(shape)
     }
 
     /// The instant of simulated time `t`.

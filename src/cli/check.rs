@@ -125,6 +125,9 @@ pub fn run(args: &CheckArgs) -> Result<u8, CliError> {
         if sc.expect.is_empty() && !named {
             skipped.push(f.display().to_string());
         } else {
+            if !args.quiet {
+                super::warn(f, &sc);
+            }
             scenarios.push((f.display().to_string(), sc));
         }
     }

@@ -164,6 +164,9 @@ pub fn run(args: &RunArgs) -> Result<u8, CliError> {
         .scenario
         .load_with_snapshot(args.initial_backlog.as_deref(), args.skip_bad_rows)?;
     let notes: Vec<String> = note.into_iter().collect();
+    if !args.quiet {
+        super::warn(&args.scenario.file, &sc);
+    }
     let dashboard_at = dashboard_instants(&args.dashboard_at, &sc)?;
     let count = args.replications.unwrap_or(sc.replications as u64);
     let shard = super::resolve_shard(args.shard)?;

@@ -25,12 +25,14 @@ pub struct ValidateArgs {
     max_events: Option<u64>,
 }
 
-/// Validates the scenario (and that one run of it fits under the memory and work caps) and
-/// prints a one-line description of it, with those estimates.
+/// Validates the scenario (and that one run of it fits under the memory and work caps), warns
+/// of any setting past a limit its preset documents, and prints a one-line description of
+/// it, with those estimates.
 pub fn run(args: &ValidateArgs) -> Result<u8, CliError> {
     let sc = args.scenario.load()?;
     syncsim::load::check_memory(&sc, 1, args.max_memory)?;
     syncsim::load::check_work(&sc, 1, 0.0, args.max_events)?;
+    super::warn(&args.scenario.file, &sc);
     let records: u64 = sc.objects.iter().map(|o| o.records as u64).sum();
     let memory = MemoryEstimate::of(&sc).total();
     let work = WorkEstimate::of(&sc).total();

@@ -11,6 +11,7 @@
 
 use super::fifo::Fifo;
 use super::{Happening, Sim};
+use crate::scenario::{DayKind, EventKind};
 use crate::units::{Millis, DAY, MINUTE};
 
 /// Who made a call.
@@ -143,8 +144,15 @@ impl Sim<'_> {
     /// Other integrations' calls for the past minute, at their hour's rate.
     pub(super) fn background_calls(&mut self) {
         let api = &self.sc.api;
-        let hour = self.sc.instant(self.now - MINUTE).utc_hour() as usize;
-        let factor = api.background_hour_profile.map_or(1.0, |p| p[hour]);
+        let at = self.sc.instant(self.now - MINUTE).0;
+        let calendar = &self.sc.calendar;
+        let hour = calendar.local_hour(at);
+        let factor = api.background_hour_profile.map_or(1.0, |p| p[hour])
+            * match calendar.day_kind(calendar.local_day(at)) {
+                DayKind::Weekday => 1.0,
+                DayKind::Weekend => api.background_weekend_factor,
+                DayKind::Holiday => api.background_holiday_factor,
+            };
         self.budget.background_carry += api.background_calls_per_hour * factor / 60.0;
         let calls = self.budget.background_carry.floor();
         self.budget.background_carry -= calls;
@@ -153,6 +161,33 @@ impl Sim<'_> {
             .record(self.now, calls as u64, CallKind::Background);
         if self.now + MINUTE < self.sc.horizon {
             self.schedule(self.now + MINUTE, Happening::BackgroundCalls);
+        }
+    }
+
+    /// Step `k` of the `api_calls` burst of scenario event `i`: the calls whose instants
+    /// (`at + floor(j * spread / calls)`) fall in the `k`-th minute from `at`, recorded at its
+    /// start; the next step follows a minute later while the burst lasts and the run does.
+    pub(super) fn api_burst(&mut self, i: usize, k: u32) {
+        let EventKind::ApiCalls { calls, spread } = self.sc.events[i].kind else {
+            unreachable!("only api_calls events burst")
+        };
+        // Calls made before offset `t` from `at`: those with floor(j * spread / calls) < t.
+        let before = |t: u64| -> u64 {
+            if spread == 0 || t >= spread {
+                calls
+            } else {
+                ((t as u128 * calls as u128).div_ceil(spread as u128) as u64).min(calls)
+            }
+        };
+        let from = k as u64 * MINUTE;
+        let made = before(from + MINUTE) - if k == 0 { 0 } else { before(from) };
+        if made > 0 {
+            self.budget
+                .window
+                .record(self.now, made, CallKind::Background);
+        }
+        if from + MINUTE < spread && self.now + MINUTE < self.sc.horizon {
+            self.schedule(self.now + MINUTE, Happening::ApiBurst(i as u32, k + 1));
         }
     }
 

@@ -9,7 +9,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1, Zipf};
 use rand_pcg::Pcg64Mcg;
 
-use crate::scenario::{Direction, ObjectSpec, RecordChoice};
+use crate::scenario::{Calendar, DayKind, Direction, ObjectSpec, RecordChoice};
 use crate::units::{Instant, Millis, DAY, HOUR};
 
 /// How a stream picks the record an edit touches.
@@ -71,6 +71,9 @@ pub struct EditStream {
     /// Per-UTC-hour multipliers, with the weekend factor kept apart.
     profile: Option<[f64; 24]>,
     weekend_factor: f64,
+    holiday_factor: f64,
+    /// Local time, when it is not UTC or there are holidays (else the UTC fast path).
+    calendar: Option<Box<Calendar>>,
     /// Scenario start, to map simulated time to UTC hours.
     start: Instant,
     /// The exact (float) instant of the next edit, in ms since start.
@@ -109,12 +112,23 @@ impl EditStream {
             rate_per_ms: per_hour / HOUR as f64,
             profile: varies.then(|| object.hour_profile.unwrap_or([1.0; 24])),
             weekend_factor: object.weekend_factor,
+            holiday_factor: object.holiday_factor,
+            calendar: None,
             start,
             next_exact: 0.0,
             synced_fraction: object.synced_fraction,
             chooser: Chooser::new(object),
             rng,
         })
+    }
+
+    /// The stream with its hour profile, weekends and holidays in the local time of
+    /// `calendar` (docs/model.md, Local time).
+    pub fn in_local_time(mut self, calendar: &Calendar) -> Self {
+        if !calendar.is_utc() {
+            self.calendar = Some(Box::new(calendar.clone()));
+        }
+        self
     }
 
     /// Draws the time of the next edit after the current one; `None` when it falls at or
@@ -145,13 +159,28 @@ impl EditStream {
                 return None;
             }
             let abs = start_ms + t as i64;
-            let instant = Instant(abs);
-            let hour_end_abs = (abs.div_euclid(HOUR as i64) + 1) * HOUR as i64;
-            let segment_end = (hour_end_abs - start_ms) as f64;
-            let mut rate = self.rate_per_ms * profile[instant.utc_hour() as usize];
-            if instant.is_weekend() {
-                rate *= self.weekend_factor;
-            }
+            let (segment_end, rate) = match &self.calendar {
+                None => {
+                    let instant = Instant(abs);
+                    let hour_end_abs = (abs.div_euclid(HOUR as i64) + 1) * HOUR as i64;
+                    let mut rate = self.rate_per_ms * profile[instant.utc_hour() as usize];
+                    if instant.is_weekend() {
+                        rate *= self.weekend_factor;
+                    }
+                    (hour_end_abs, rate)
+                }
+                Some(calendar) => {
+                    let (hour, day, end) = calendar.hour_segment(abs);
+                    let rate = self.rate_per_ms * profile[hour];
+                    let rate = match day {
+                        DayKind::Weekday => rate,
+                        DayKind::Weekend => rate * self.weekend_factor,
+                        DayKind::Holiday => rate * self.holiday_factor,
+                    };
+                    (end, rate)
+                }
+            };
+            let segment_end = (segment_end - start_ms) as f64;
             let span = segment_end - t;
             if rate > 0.0 {
                 idle_span = 0.0;
@@ -191,6 +220,7 @@ pub(crate) fn test_object(rate: f64, synced_fraction: f64) -> ObjectSpec {
         edits_per_hour: [rate, 0.0],
         hour_profile: None,
         weekend_factor: 1.0,
+        holiday_factor: 1.0,
         record_choice: RecordChoice::Uniform,
         synced_fraction,
         filter_pass: 1.0,
@@ -198,6 +228,8 @@ pub(crate) fn test_object(rate: f64, synced_fraction: f64) -> ObjectSpec {
         initial_backlog: None,
         transient_error_rate: 0.0,
         permanent_error_fraction: 0.0,
+        batch_size: 200,
+        records_per_call: 200,
     }
 }
 

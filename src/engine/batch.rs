@@ -16,6 +16,7 @@ use super::events::Settled;
 use super::fifo::Fifo;
 use super::pending::prefetch;
 use super::policy::DrainState;
+use super::sizing::Sizing;
 use super::{Happening, Sim};
 use crate::scenario::{QueueId, Scenario};
 use crate::units::{Millis, HOUR};
@@ -54,6 +55,12 @@ pub(crate) struct SyncState {
     batch_updates: u64,
     /// Scratch: which objects a batch may take from.
     eligible: Vec<bool>,
+    /// Records per batch and per call, when every object shares them.
+    batch_size: u64,
+    /// Records per call, when every object shares them.
+    per_call: u64,
+    /// Per-object batch sizes and calls, when objects differ.
+    sizing: Option<Sizing>,
 }
 
 impl SyncState {
@@ -72,6 +79,11 @@ impl SyncState {
             heads: Vec::new(),
             batch_updates: 0,
             eligible: Vec::new(),
+            batch_size: sc.uniform_batches().map_or(0, |(size, _)| size as u64),
+            per_call: sc
+                .uniform_batches()
+                .map_or(1, |(_, per_call)| per_call as u64),
+            sizing: Sizing::new(sc),
         }
     }
 }
@@ -206,13 +218,16 @@ impl Sim<'_> {
         if !self.can_work() || w >= self.sync.active_workers {
             return false;
         }
-        let per_call = self.sc.api.records_per_call as u64;
+        let per_call = self.sync.per_call;
         let room = self.api_room();
         if room == 0 {
             self.api_pause(1);
             return false;
         }
-        let limit = (self.sc.sync.batch_size as u64).min(room.saturating_mul(per_call)) as usize;
+        let limit = match &mut self.sync.sizing {
+            None => self.sync.batch_size.min(room.saturating_mul(per_call)) as usize,
+            Some(sizing) => sizing.begin(room),
+        };
         let mut batch = std::mem::take(&mut self.sync.workers[w].batch);
         batch.clear();
         self.sync.batch_updates = 0;
@@ -226,11 +241,11 @@ impl Sim<'_> {
             self.sync.workers[w].batch = batch;
             return false;
         }
-        self.budget.window.record(
-            self.now,
-            (batch.len() as u64).div_ceil(per_call),
-            CallKind::Batch,
-        );
+        let calls = match &self.sync.sizing {
+            None => (batch.len() as u64).div_ceil(per_call),
+            Some(sizing) => sizing.calls(),
+        };
+        self.budget.window.record(self.now, calls, CallKind::Batch);
         let updates = self.sync.batch_updates;
         let cost = updates * UPDATE_COST_MICRO
             + (batch.len() as u64 - updates) * self.sync.skip_cost_micro;
@@ -357,6 +372,16 @@ impl Sim<'_> {
     /// Moves up to `limit` due retries, oldest first, into `batch` (any objects: retries go
     /// ahead of new work whatever the policy and gates).
     fn take_due(&mut self, limit: usize, batch: &mut Vec<u32>) {
+        if let Some(sizing) = &mut self.sync.sizing {
+            self.sync.batch_updates += take_live_sized(
+                &mut self.retries.due,
+                &mut self.entries.slab,
+                &mut self.entries.queues,
+                sizing,
+                batch,
+            );
+            return;
+        }
         self.sync.batch_updates += take_live(
             &mut self.retries.due,
             EntryState::Due,
@@ -424,7 +449,19 @@ impl Sim<'_> {
                     bound = order;
                 }
             }
-            let (count, next) = self.take_run(heads[oldest].1, bound, n - taken, out);
+            let q = heads[oldest].1;
+            let max = match &self.sync.sizing {
+                None => n - taken,
+                Some(sizing) => sizing.room_for(q.object(), out.len()).min(n - taken),
+            };
+            if max == 0 {
+                // The oldest entry does not fit: the batch is full.
+                break;
+            }
+            let (count, next) = self.take_run(q, bound, max, out);
+            if let Some(sizing) = &mut self.sync.sizing {
+                sizing.took(q.object(), count);
+            }
             taken += count;
             match next {
                 Some(order) => heads[oldest].0 = order,
@@ -520,6 +557,34 @@ fn take_live(
             _ => queue.queued -= 1,
         }
         updates += take_into(e, entry, queue, batch) as u64;
+    }
+    updates
+}
+
+/// Moves the live due retries at the front of `due` into `batch`, oldest first, until the
+/// next one does not fit the per-object `sizing` or none is left; stale items are dropped on
+/// the way. Returns how many of them are updates.
+fn take_live_sized(
+    due: &mut Fifo<(u64, u32)>,
+    entries: &mut [Entry],
+    queues: &mut Queues,
+    sizing: &mut Sizing,
+    batch: &mut Vec<u32>,
+) -> u64 {
+    let mut updates = 0;
+    while let Some(&(order, e)) = due.front() {
+        let entry = &mut entries[e as usize];
+        if entry.state() == EntryState::Due && entry.order() == order {
+            let o = entry.queue().object();
+            if sizing.room_for(o, batch.len()) == 0 {
+                break;
+            }
+            sizing.took(o, 1);
+            let queue = &mut queues[entry.queue()];
+            queue.due -= 1;
+            updates += take_into(e, entry, queue, batch) as u64;
+        }
+        due.pop_front();
     }
     updates
 }

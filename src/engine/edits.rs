@@ -83,7 +83,9 @@ pub(super) fn edit_streams(sc: &Scenario, seed: u64) -> Vec<EditStream> {
         for d in Direction::ALL {
             let q = QueueId::new(o, d);
             let rng = seeds::stream_rng(seed, seeds::tag::EDITS, q.index() as u64);
-            streams.extend(EditStream::new(o, object, d, sc.start, rng));
+            streams.extend(
+                EditStream::new(o, object, d, sc.start, rng).map(|s| s.in_local_time(&sc.calendar)),
+            );
         }
     }
     streams

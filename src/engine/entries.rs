@@ -61,6 +61,7 @@ impl Entries {
             total_backlog: 0,
             shared_fifo: (matches!(sc.sync.policy, Policy::Fifo)
                 && sc.sync.gates.iter().all(Option::is_none)
+                && sc.uniform_batches().is_some()
                 && !separate_fifos)
                 .then(Fifo::default),
         }

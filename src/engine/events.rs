@@ -249,6 +249,7 @@ impl Sim<'_> {
             EventKind::SyncEnabled => self.set_enabled(true),
             EventKind::SetThroughput { throughput } => self.set_throughput(throughput),
             EventKind::SetWorkers { workers } => self.set_workers(workers as usize),
+            EventKind::ApiCalls { .. } => self.api_burst(i, 0),
         }
     }
 

@@ -155,10 +155,14 @@ impl Suppression {
 }
 
 impl Sim<'_> {
-    /// Schedules the first nightly retry: at `retry.nightly_at` UTC, at or after the start.
+    /// Schedules the first nightly retry: at `retry.nightly_at` local time, at or after the
+    /// start.
     pub(super) fn schedule_first_night(&mut self) {
         let sc = self.sc;
-        let first_night = sc.start.next_time_of_day(sc.retry.nightly_at).0 - sc.start.0;
+        let first_night = sc
+            .calendar
+            .next_time_of_day(sc.start.0, sc.retry.nightly_at as i64)
+            - sc.start.0;
         if (first_night as Millis) < sc.horizon {
             self.schedule(first_night as Millis, Happening::Nightly);
         }
@@ -419,8 +423,15 @@ impl Sim<'_> {
     /// The nightly retry: the whole timeout queue is due, unless retries are suppressed (then
     /// it waits for the next night).
     pub(super) fn nightly(&mut self) {
-        if self.now + crate::units::DAY < self.sc.horizon {
-            self.schedule(self.now + crate::units::DAY, Happening::Nightly);
+        // The same local time the next local day: 23 or 25 hours on when the clocks change.
+        let sc = self.sc;
+        let today = sc.calendar.local_day(sc.instant(self.now).0);
+        let next = sc
+            .calendar
+            .time_of_day_on(today + 1, sc.retry.nightly_at as i64)
+            - sc.start.0;
+        if (next as Millis) < sc.horizon {
+            self.schedule(next as Millis, Happening::Nightly);
         }
         let waiting: u64 = self.entries.queues.iter().map(|q| q.timeout).sum();
         if waiting == 0 {

@@ -16,7 +16,7 @@ use crate::replicate::MonteCarlo;
 use crate::scenario::{EventKind, Scenario};
 use crate::summary::{Dashboard, RunSummary, Status};
 use crate::text::{fixed, thousands};
-use crate::units::{hours, minutes, Millis, HOUR};
+use crate::units::{hours, minutes, Instant, Millis, HOUR};
 
 /// The charts of a run, by file stem, in the order they are written.
 pub const CHARTS: [&str; 5] = [
@@ -33,10 +33,10 @@ pub const PAGE_CHARTS: [&str; 1] = ["errors"];
 
 /// The horizontal axis label of time charts: hours since the scenario's start.
 fn time_label(sc: &Scenario) -> String {
-    let start = sc.start.to_string();
     format!(
-        "time since start (hours; 0 = {} UTC)",
-        start.trim_end_matches('Z').replacen('T', " ", 1)
+        "time since start (hours; 0 = {} {})",
+        sc.calendar.show(sc.start.0),
+        sc.calendar.time_zone
     )
 }
 
@@ -197,8 +197,8 @@ pub fn trend(sc: &Scenario, r: &RunResult, d: &Dashboard) -> Chart {
         .trend
         .iter()
         .map(|&(t, _)| {
-            let s = sc.instant(t).to_string();
-            // 2026-11-27T08:00:00Z -> 11-27 08:00
+            let s = Instant(sc.calendar.local(sc.instant(t).0)).to_string();
+            // 2026-11-27T08:00:00Z -> 11-27 08:00 (local time)
             s.get(5..16).unwrap_or(&s).replacen('T', " ", 1)
         })
         .collect();
@@ -208,7 +208,7 @@ pub fn trend(sc: &Scenario, r: &RunResult, d: &Dashboard) -> Chart {
         && r.max_backlog_at() >= first
         && r.max_backlog_at() <= d.at)
         .then(|| {
-            let at = sc.instant(r.max_backlog_at()).to_string();
+            let at = Instant(sc.calendar.local(sc.instant(r.max_backlog_at()).0)).to_string();
             let at = at.get(5..16).unwrap_or(&at).replacen('T', " ", 1);
             (
                 r.max_backlog() as f64,
@@ -224,13 +224,21 @@ pub fn trend(sc: &Scenario, r: &RunResult, d: &Dashboard) -> Chart {
     Chart::Bars(BarChart {
         title: format!("Sync backlog trend, 4-hourly: {}", sc.name),
         alt: format!(
-            "Total backlog at the last {} four-hour boundaries before {} UTC, as on the admin \
+            "Total backlog at the last {} four-hour boundaries before {} {}, as on the admin \
              page; highest bar {} records.{true_peak_text}",
             d.trend.len(),
-            sc.instant(d.at),
+            if sc.calendar.is_utc_clock() {
+                sc.instant(d.at).to_string()
+            } else {
+                sc.calendar.show(sc.instant(d.at).0)
+            },
+            sc.calendar.time_zone,
             thousands(peak)
         ),
-        x_label: "4-hour boundary (UTC, month-day hour)".into(),
+        x_label: format!(
+            "4-hour boundary ({}, month-day hour)",
+            sc.calendar.time_zone
+        ),
         y_label: "records pending (backlog)".into(),
         // One label a day (every sixth 4-hour bar) once there are more than a dozen bars.
         label_every: if categories.len() > 12 { 6 } else { 1 },

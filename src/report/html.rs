@@ -33,7 +33,7 @@ use crate::report::terminal::span_text;
 use crate::summary::RunSummary;
 use crate::text::thousands;
 use crate::units::human_hours;
-use markup::{cell, esc, figure, head_row, num, object_head, status_with_readings, utc, CSS};
+use markup::{cell, esc, figure, head_row, num, object_head, status_with_readings, utc, zone, CSS};
 
 pub use compare::{render as render_compare, write_compare, COMPARE_FILE};
 
@@ -74,7 +74,7 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
     let _ = write!(
         o,
         "<header>\n<h1>Sync Backlog Metrics</h1>\n<p>Scenario <strong>{name}</strong>{}</p>\n\
-         <p>Simulated {} to {} UTC ({}), seed {}, policy {}. Overall status {} with {} records \
+         <p>Simulated {} to {} {} ({}), seed {}, policy {}. Overall status {} with {} records \
          pending at the last fetch.</p>\n",
         if sc.description.is_empty() {
             String::new()
@@ -83,6 +83,7 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
         },
         utc(sc, 0),
         utc(sc, r.horizon()),
+        zone(sc),
         span_text(run),
         r.seed(),
         sc.sync.policy.name(),
@@ -107,11 +108,12 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
     let highest = d.trend.iter().map(|&(_, b)| b).max().unwrap_or(0);
     let between = if r.max_backlog() > highest {
         format!(
-            " The highest bar is {} records; the true peak, {} records at {} UTC, fell between \
+            " The highest bar is {} records; the true peak, {} records at {} {}, fell between \
              two bars (the dashed line).",
             thousands(highest),
             thousands(r.max_backlog()),
-            utc(sc, r.max_backlog_at())
+            utc(sc, r.max_backlog_at()),
+            zone(sc)
         )
     } else {
         String::new()
@@ -119,9 +121,10 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
     let _ = write!(
         o,
         "<section id=\"trend\" aria-labelledby=\"trend-h\">\n<h2 id=\"trend-h\">Sync Backlog Trend</h2>\n\
-         <p class=\"note\">Total backlog at each 4-hour boundary, the last {} before {} UTC.{}{rep0}</p>\n",
+         <p class=\"note\">Total backlog at each 4-hour boundary, the last {} before {} {}.{}{rep0}</p>\n",
         d.trend.len(),
         utc(sc, d.at),
+        zone(sc),
         esc(&between)
     );
     figure(
@@ -136,14 +139,16 @@ pub fn render(run: &RunSummary, mc: Option<&MonteCarlo>, svgs: &[(&str, String)]
     let _ = write!(
         o,
         "<section id=\"objects\" aria-labelledby=\"objects-h\">\n<h2 id=\"objects-h\">Sync backlog by object</h2>\n\
-         <p class=\"fetch\"><span>Backlog last fetched: <b>{} UTC</b></span><span>Next fetch: <b>{} UTC</b></span>\
+         <p class=\"fetch\"><span>Backlog last fetched: <b>{} {}</b></span><span>Next fetch: <b>{} {}</b></span>\
          <span>Records synced per hour over the last <b>{} hours</b></span></p>\n<div class=\"scroll\"><table>\n\
          <caption>Records synced (updates and skips) per hour, the backlog in both directions at \
          the last fetch, and the estimated time to clear it at the average rate. Growing: the \
          backlog is above its level 6 hours before; beside each status, the backlog 6 hours \
          before the fetch, at the fetch, and the change.{rep0}</caption>\n",
         utc(sc, d.last_fetch),
+        zone(sc),
         utc(sc, d.next_fetch),
+        zone(sc),
         d.hours_considered
     );
     head_row(

@@ -181,8 +181,8 @@ pub fn write_summary(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
         "Sync backlog metrics, last fetched {} (next fetch {}); per hour over the last {} h",
-        sc.instant(d.last_fetch),
-        sc.instant(d.next_fetch),
+        when(sc, d.last_fetch),
+        when(sc, d.next_fetch),
         d.hours_considered
     )?;
     write_page(s, d, false, w)?;
@@ -191,9 +191,9 @@ pub fn write_summary(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "Sync backlog metrics as read at {} ({} h into the run), last fetched {}; per hour over the last {} h",
-            sc.instant(at.at),
+            when(sc, at.at),
             fixed(hours(at.at), 2),
-            sc.instant(at.last_fetch),
+            when(sc, at.last_fetch),
             at.hours_considered
         )?;
         write_page(s, at, true, w)?;
@@ -460,6 +460,17 @@ pub fn name_width(sc: &Scenario) -> usize {
         .max()
         .unwrap_or(6)
         .max(6)
+}
+
+/// Simulated time `t` as the admin page shows it: a UTC instant, or in a scenario with a time
+/// zone, its local time, offset and zone (`2026-12-24 08:00:00 +01:00 Europe/Berlin`).
+fn when(sc: &Scenario, t: Millis) -> String {
+    let at = sc.instant(t);
+    if sc.calendar.is_utc_clock() {
+        at.to_string()
+    } else {
+        format!("{} {}", sc.calendar.show(at.0), sc.calendar.time_zone)
+    }
 }
 
 #[cfg(test)]

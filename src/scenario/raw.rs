@@ -22,6 +22,8 @@ pub struct RawScenario {
     pub preset: Option<String>,
     pub seed: Option<i64>,
     pub start: Option<toml::Value>,
+    pub time_zone: Option<String>,
+    pub holidays: Option<Vec<String>>,
     pub horizon: Option<toml::Value>,
     pub horizon_cap: Option<toml::Value>,
     pub sample_interval: Option<toml::Value>,
@@ -61,6 +63,7 @@ pub struct RawObject {
     pub marketing_edits_per_hour: Option<f64>,
     pub hour_profile: Option<Vec<f64>>,
     pub weekend_factor: Option<f64>,
+    pub holiday_factor: Option<f64>,
     pub record_choice: Option<String>,
     pub hot_fraction: Option<f64>,
     pub hot_share: Option<f64>,
@@ -72,6 +75,8 @@ pub struct RawObject {
     pub initial_backlog_age: Option<toml::Value>,
     pub transient_error_rate: Option<f64>,
     pub permanent_error_fraction: Option<f64>,
+    pub batch_size: Option<i64>,
+    pub records_per_call: Option<i64>,
 }
 
 /// The `[sync]` table.
@@ -101,6 +106,8 @@ pub struct RawApi {
     pub calls_per_cycle: Option<i64>,
     pub background_calls_per_hour: Option<f64>,
     pub background_hour_profile: Option<Vec<f64>>,
+    pub background_weekend_factor: Option<f64>,
+    pub background_holiday_factor: Option<f64>,
 }
 
 /// The `[retry]` table.
@@ -130,4 +137,5 @@ pub struct RawEvent {
     pub duration: Option<toml::Value>,
     pub throughput: Option<f64>,
     pub workers: Option<i64>,
+    pub calls: Option<i64>,
 }

@@ -6,6 +6,7 @@
 //! This file holds the checks every part shares ([`Checker`]) and the top-level, API and
 //! retry keys; objects, the sync and events have a file each.
 
+mod calendar;
 mod events;
 mod object;
 mod sync;
@@ -13,11 +14,12 @@ mod sync;
 use super::raw::{self, RawScenario};
 use super::{
     defaults, limits, ApiSpec, Location, ObjectSpec, Origin, Preset, RetrySpec, ScenarioError,
-    ScenarioSpec, SlaSpec, SyncSpec, MAX_HORIZON, MAX_OBJECTS,
+    ScenarioSpec, SlaSpec, MAX_HORIZON, MAX_OBJECTS,
 };
 use crate::units::{self, parse_duration, Instant, Millis, DAY};
+use calendar::validate_calendar;
 use events::validate_events;
-use object::validate_object;
+use object::{size_batches, validate_object};
 use sync::validate_sync;
 
 /// What a time value must be, for [`Checker::text`].
@@ -327,6 +329,13 @@ pub(crate) fn validate(
             ),
         );
     }
+    let calendar = validate_calendar(
+        &c,
+        raw.time_zone.as_deref(),
+        raw.holidays.as_deref(),
+        start,
+        horizon,
+    )?;
     let sample_interval = match raw.sample_interval.as_ref() {
         None => defaults::SAMPLE_INTERVAL,
         Some(value) => c.positive_duration(
@@ -368,7 +377,8 @@ pub(crate) fn validate(
         objects.push(validate_object(&c, name, o)?);
     }
     let sync = validate_sync(&c, &raw.sync, preset, &objects)?;
-    let api = validate_api(&c, &raw.api, preset, &sync)?;
+    let api = validate_api(&c, &raw.api, preset)?;
+    size_batches(&c, &raw.objects, &mut objects, &sync, &api)?;
     let retry = validate_retry(&c, &raw.retry)?;
     let horizon_ends = if until_clear {
         "the horizon ends at the cap of a run until clear (horizon_cap),"
@@ -390,6 +400,7 @@ pub(crate) fn validate(
         preset,
         seed,
         start,
+        calendar,
         horizon,
         until_clear,
         sample_interval,
@@ -485,7 +496,7 @@ fn profile(c: &Checker, key: &str, values: &[f64]) -> Result<[f64; 24], Scenario
         return c.fail(
             key,
             format!(
-                "must hold 24 multipliers, one per UTC hour (got {})",
+                "must hold 24 multipliers, one per hour of the day (got {})",
                 values.len()
             ),
         );
@@ -501,7 +512,6 @@ fn validate_api(
     c: &Checker,
     raw: &raw::RawApi,
     preset: Option<Preset>,
-    sync: &SyncSpec,
 ) -> Result<ApiSpec, ScenarioError> {
     let default_checks = match preset {
         Some(Preset::Salesforce) => defaults::SALESFORCE_CALLS_PER_CYCLE,
@@ -524,17 +534,11 @@ fn validate_api(
         None => None,
         Some(l) => Some(c.int_in("api.daily_limit", l, 1, 1_000_000_000_000)? as u64),
     };
-    if let Some(limit) = daily_limit {
-        // A look and one full batch must fit in the allowance, or the sync could never move.
-        let need =
-            calls_per_cycle as u64 + (sync.batch_size as u64).div_ceil(records_per_call as u64);
-        if limit < need {
-            return c.fail(
-                "api.daily_limit",
-                format!("is {limit} but one cycle's check ({calls_per_cycle}) and one full batch ({} calls) need {need}; the sync could never run", need - calls_per_cycle as u64),
-            );
-        }
-    }
+    let background_weekend_factor = c.non_negative(
+        "api.background_weekend_factor",
+        raw.background_weekend_factor.unwrap_or(1.0),
+        1e6,
+    )?;
     Ok(ApiSpec {
         daily_limit,
         records_per_call,
@@ -548,6 +552,13 @@ fn validate_api(
             None => None,
             Some(p) => Some(profile(c, "api.background_hour_profile", p)?),
         },
+        background_weekend_factor,
+        background_holiday_factor: c.non_negative(
+            "api.background_holiday_factor",
+            raw.background_holiday_factor
+                .unwrap_or(background_weekend_factor),
+            1e6,
+        )?,
     })
 }
 
@@ -568,9 +579,7 @@ fn validate_retry(c: &Checker, raw: &raw::RawRetry) -> Result<RetrySpec, Scenari
             || {
                 c.fail(
                     "retry.nightly_at",
-                    format!(
-                        "'{t}' is not a UTC time of day; write HH:MM, e.g. \"00:00\" or \"02:30\""
-                    ),
+                    format!("'{t}' is not a time of day; write HH:MM, e.g. \"00:00\" or \"02:30\""),
                 )
             },
             Ok,

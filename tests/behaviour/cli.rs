@@ -190,3 +190,55 @@ fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
         .assert()
         .code(2);
 }
+
+/// Issue 21 item 7: a Dynamics scenario that asks for multi-batch queueing is warned of by
+/// `validate`, `run` and `check`, on stderr, with the exit code unchanged; `--quiet` keeps
+/// it silent and a scenario within the preset's limits has no warning.
+#[test]
+fn a_preset_limit_gone_past_is_warned_of_without_changing_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "preset = \"dynamics\"\n{SMALL}[sync]\nworkers = 2\n[expect]\nran = \"edits >= 1\"\n"
+    );
+    let file = write(&dir, "mbq.toml", &text);
+    let line = format!(
+        "warning: {}: sync.workers: is 2, but a Dynamics sync (preset = \"dynamics\") has no \
+         multi-batch queueing: one batch at a time; the run goes ahead as a what-if\n",
+        file.display()
+    );
+    syncsim()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stderr(line.clone());
+    let out = dir.path().join("out");
+    let run = |quiet: bool| {
+        let mut cmd = syncsim();
+        cmd.arg("run")
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .arg("--force");
+        if quiet {
+            cmd.arg("--quiet");
+        }
+        cmd.assert().code(0)
+    };
+    run(false).stderr(line.clone());
+    run(true).stderr("");
+    syncsim()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stderr(line.clone());
+    // Without the extra worker there is nothing to warn of.
+    syncsim()
+        .arg("validate")
+        .arg(&file)
+        .args(["--set", "sync.workers=1"])
+        .assert()
+        .code(0)
+        .stderr("");
+}

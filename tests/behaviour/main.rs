@@ -1,9 +1,11 @@
 //! Behaviour tests of syncsim: one integration binary, one file per behaviour.
 
 mod answers;
+mod api_usage;
 mod architecture;
 mod bad_data;
 mod bad_scenarios;
+mod batch_sizes;
 mod check;
 mod cli;
 mod compare;
@@ -19,6 +21,7 @@ mod fuzz_crashes;
 mod hand_cases;
 mod jobs;
 mod loading;
+mod local_time;
 mod montecarlo;
 mod planner;
 mod references;

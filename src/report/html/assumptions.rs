@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::markup::{cell, esc, h, head_row, num, object_head, utc};
+use super::markup::{cell, esc, h, head_row, num, object_head, utc, zone};
 use crate::scenario::{Direction, EventKind, Policy, RecordChoice, Scenario, Selection};
 use crate::summary::RunSummary;
 use crate::text::{fixed, thousands};
@@ -32,15 +32,15 @@ pub(super) fn assumptions_section(o: &mut String, run: &RunSummary, monte_carlo:
         "<section id=\"assumptions\" aria-labelledby=\"assumptions-h\">\n<h2 id=\"assumptions-h\">Key assumptions</h2>\n\
          <dl class=\"facts\">\n<dt>Preset</dt><dd>{}</dd>\n<dt>Policy</dt><dd>{}</dd>\n\
          <dt>Workers</dt><dd>{}</dd>\n<dt>Throughput</dt><dd>{} units per hour per worker (an update costs 1, a skip {})</dd>\n\
-         <dt>Batch size</dt><dd>{} records</dd>\n<dt>Batch overhead</dt><dd>{}</dd>\n\
+         <dt>Batch size</dt><dd>{}</dd>\n<dt>Batch overhead</dt><dd>{}</dd>\n\
          <dt>Cycle wait</dt><dd>{}</dd>\n<dt>Requeue on re-edit</dt><dd>{}</dd>\n<dt>Gates</dt><dd>{}</dd>\n\
-         {}<dt>Start, horizon</dt><dd>{} UTC, {}</dd>\n<dt>Seed</dt><dd>{}</dd>\n<dt>Backlog sampled every</dt><dd>{}</dd>\n</dl>\n",
+         {}<dt>Start, horizon</dt><dd>{} {zone}, {}</dd>\n<dt>Seed</dt><dd>{}</dd>\n<dt>Backlog sampled every</dt><dd>{}</dd>\n</dl>\n",
         sc.preset.map_or("none", |p| p.name()),
         esc(&policy_text(sc)),
         s.workers,
         thousands(s.throughput.round() as u64),
         fixed(s.skip_cost, 2),
-        thousands(s.batch_size as u64),
+        batch_size_text(sc),
         human_duration(s.batch_overhead),
         human_duration(s.cycle_wait),
         if s.requeue { "yes: a re-edited pending record moves behind newer entries" } else { "no" },
@@ -54,6 +54,7 @@ pub(super) fn assumptions_section(o: &mut String, run: &RunSummary, monte_carlo:
             r.seed().to_string()
         },
         human_duration(sc.sample_interval),
+        zone = zone(sc),
     );
     o.push_str("<div class=\"scroll\"><table>\n<caption>Objects: records, background edits per hour in each direction, and how edits pick records.</caption>\n");
     head_row(
@@ -123,7 +124,7 @@ pub(super) fn assumptions_section(o: &mut String, run: &RunSummary, monte_carlo:
             &[
                 ("Event", false),
                 ("At", true),
-                ("At (UTC)", false),
+                (format!("At ({})", zone(sc)).as_str(), false),
                 ("Kind", false),
                 ("What it does", false),
             ],
@@ -225,6 +226,11 @@ fn event_text(sc: &Scenario, kind: &EventKind) -> String {
             thousands(throughput.round() as u64)
         ),
         EventKind::SetWorkers { workers } => format!("workers set to {workers}"),
+        EventKind::ApiCalls { calls, spread } => format!(
+            "another integration makes {} API calls, spread over {}",
+            thousands(*calls),
+            format_duration(*spread)
+        ),
         EventKind::FixErrors { object } => format!(
             "the cause of {}'s permanent errors is fixed",
             sc.objects[*object].name
@@ -234,4 +240,28 @@ fn event_text(sc: &Scenario, kind: &EventKind) -> String {
             sc.objects[*object].name
         ),
     }
+}
+
+/// The batch size, and the objects that set their own size or records per call, if any.
+fn batch_size_text(sc: &Scenario) -> String {
+    let mut text = format!("{} records", thousands(sc.sync.batch_size as u64));
+    let own: Vec<String> = sc
+        .objects
+        .iter()
+        .filter(|o| {
+            o.batch_size != sc.sync.batch_size || o.records_per_call != sc.api.records_per_call
+        })
+        .map(|o| {
+            format!(
+                "{} {} ({} per call)",
+                esc(&o.name),
+                thousands(o.batch_size as u64),
+                thousands(o.records_per_call as u64)
+            )
+        })
+        .collect();
+    if !own.is_empty() {
+        text.push_str(&format!("; objects of their own: {}", own.join(", ")));
+    }
+    text
 }

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::markup::{
-    cell, clock, duration_or, esc, figure, figures_table, head_row, num, object_head, utc,
+    cell, clock, duration_or, esc, figure, figures_table, head_row, num, object_head, utc, zone,
 };
 use crate::scenario::Scenario;
 use crate::summary::RunSummary;
@@ -27,11 +27,12 @@ pub(super) fn errors_section(
         o,
         "<section id=\"errors\" aria-labelledby=\"errors-h\">\n<h2 id=\"errors-h\">Errors, retries and the API budget</h2>\n\
          <p class=\"note\">A failed attempt moves the record to the retry queue, retried every {}; \
-         after {} errors it waits in the timeout queue for the nightly retry at {} UTC. Records in \
+         after {} errors it waits in the timeout queue for the nightly retry at {} {}. Records in \
          these queues are not in the backlog.{}</p>\n",
         format_duration(sc.retry.interval),
         sc.retry.max_attempts,
         clock(sc.retry.nightly_at),
+        zone(sc),
         if monte_carlo {
             " Replication 0; the spread across replications is in the forecast above."
         } else {
@@ -154,8 +155,8 @@ pub(super) fn errors_section(
         head_row(
             o,
             &[
-                ("Held back from (UTC)", false),
-                ("Until (UTC)", false),
+                (format!("Held back from ({})", zone(sc)).as_str(), false),
+                (format!("Until ({})", zone(sc)).as_str(), false),
                 ("For", true),
             ],
         );
@@ -227,7 +228,7 @@ pub(super) fn error_assumptions(sc: &Scenario) -> String {
     format!(
         "<dt>Error rates</dt><dd>{}</dd>\n<dt>Retry interval</dt><dd>{}</dd>\n\
          <dt>Max attempts</dt><dd>{} errors, then the timeout queue</dd>\n\
-         <dt>Nightly retry</dt><dd>{} UTC</dd>\n<dt>API limit</dt><dd>{}</dd>\n\
+         <dt>Nightly retry</dt><dd>{} {}</dd>\n<dt>API limit</dt><dd>{}</dd>\n\
          <dt>API calls</dt><dd>{}</dd>\n<dt>Retries held back</dt><dd>{}</dd>\n",
         if rates.is_empty() {
             "none".to_string()
@@ -237,6 +238,7 @@ pub(super) fn error_assumptions(sc: &Scenario) -> String {
         format_duration(sc.retry.interval),
         sc.retry.max_attempts,
         clock(sc.retry.nightly_at),
+        zone(sc),
         api.daily_limit.map_or_else(
             || "none".to_string(),
             |l| format!(

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::markup::{
-    cell, duration_or, esc, figure, figures_table, h, head_row, num, object_head, utc,
+    cell, duration_or, esc, figure, figures_table, h, head_row, num, object_head, utc, zone,
 };
 use crate::metrics::LatencySummary;
 use crate::summary::RunSummary;
@@ -34,11 +34,12 @@ pub(super) fn forecast_section(
     let oldest = s.end().oldest_age;
     let _ = write!(
         o,
-        "<dl class=\"facts\">\n<dt>Max backlog</dt><dd>{} records at {} ({} UTC)</dd>\n\
+        "<dl class=\"facts\">\n<dt>Max backlog</dt><dd>{} records at {} ({} {})</dd>\n\
          <dt>Pending at the end</dt><dd>{} records{}</dd>\n</dl>\n",
         thousands(r.max_backlog()),
         h(r.max_backlog_at()),
         utc(sc, r.max_backlog_at()),
+        zone(sc),
         thousands(pending_end),
         oldest.map_or(String::new(), |a| format!(
             ", the oldest waiting {}",
@@ -56,14 +57,16 @@ pub(super) fn forecast_section(
              the total backlog is back to its level just before the event. Both from the event's \
              first edit.</caption>\n",
         );
+        let first_edit = format!("First edit ({})", zone(sc));
+        let cleared_at = format!("Cleared at ({})", zone(sc));
         let mut columns = vec![
             ("Event", false),
             ("Kind", false),
             ("Object", false),
             ("Edits", true),
-            ("First edit (UTC)", false),
+            (first_edit.as_str(), false),
             ("Clear time", true),
-            ("Cleared at (UTC)", false),
+            (cleared_at.as_str(), false),
             ("Recovery time", true),
             ("Synced", true),
             ("Skipped", true),

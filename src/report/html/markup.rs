@@ -81,10 +81,16 @@ pub(super) fn duration_or(ms: Option<Millis>, missing: &str) -> String {
     ms.map_or_else(|| missing.to_string(), human_duration)
 }
 
-/// Simulated time `t` as a UTC date and time: `2026-11-24 06:34:21`.
+/// Simulated time `t` as a date and time on the scenario's clock: `2026-11-24 06:34:21` in
+/// UTC, or local time with its offset, `2026-11-24 07:34:21 +01:00`, in a time zone
+/// (labelled by [`zone`]).
 pub(super) fn utc(sc: &Scenario, t: Millis) -> String {
-    let s = sc.instant(t).to_string();
-    s.trim_end_matches('Z').replacen('T', " ", 1)
+    sc.calendar.show(sc.instant(t).0)
+}
+
+/// The name of the clock times are shown on: `UTC`, or the scenario's time zone.
+pub(super) fn zone(sc: &Scenario) -> &str {
+    &sc.calendar.time_zone
 }
 
 /// Growing or Normal as a coloured badge.
@@ -164,7 +170,7 @@ pub(super) fn figures_table(out: &mut String, caption: &str, rows: &[(&str, Stri
     out.push_str("</tbody>\n</table></div>\n");
 }
 
-/// A UTC time of day, `HH:MM`.
+/// A time of day, `HH:MM`.
 pub(super) fn clock(ms: Millis) -> String {
     format!("{:02}:{:02}", ms / HOUR, ms % HOUR / MINUTE)
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::markup::{figure, head_row, num, object_head, status_with_readings, utc};
+use super::markup::{figure, head_row, num, object_head, status_with_readings, utc, zone};
 use crate::summary::RunSummary;
 use crate::text::thousands;
 use crate::units::{human_duration, human_hours, Millis, HOUR};
@@ -37,9 +37,10 @@ pub(super) fn reality_section(o: &mut String, s: &RunSummary, svgs: &[(&str, Str
     if let Some((h, est, real)) = widest {
         let _ = writeln!(
             o,
-            "<p>The widest gap: at {} UTC the page estimated {} for the total backlog of {} \
+            "<p>The widest gap: at {} {} the page estimated {} for the total backlog of {} \
              records; it really cleared in {}.</p>",
             utc(sc, h as Millis * HOUR),
+            zone(sc),
             human_hours(est),
             thousands(s.reading_total(h).backlog),
             human_duration(real)
@@ -56,11 +57,13 @@ pub(super) fn reality_section(o: &mut String, s: &RunSummary, svgs: &[(&str, Str
     for d in s.dashboards_at() {
         let _ = write!(
             o,
-            "<h3>The page as read at {} UTC</h3>\n<div class=\"scroll\"><table>\n<caption>Last \
-             fetched {} UTC. The estimate the page showed, and how long the backlog it read \
+            "<h3>The page as read at {} {}</h3>\n<div class=\"scroll\"><table>\n<caption>Last \
+             fetched {} {}. The estimate the page showed, and how long the backlog it read \
              really took to clear.</caption>\n",
             utc(sc, d.at),
-            utc(sc, d.last_fetch)
+            zone(sc),
+            utc(sc, d.last_fetch),
+            zone(sc)
         );
         head_row(
             o,

@@ -28,7 +28,7 @@ pub(super) fn validate_events(
         check_name(c, &format!("events.{name}"), name, "an event")?;
         let key = |k: &str| format!("events.{name}.{k}");
         let kind_name = match e.kind.as_deref() {
-            None => return c.fail(key("kind"), "is required; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers, fix_errors, retry_errored"),
+            None => return c.fail(key("kind"), "is required; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers, fix_errors, retry_errored, api_calls"),
             Some(k) => k,
         };
         let at = match e.at.as_ref() {
@@ -61,7 +61,8 @@ pub(super) fn validate_events(
             "set_throughput" => &["throughput"],
             "set_workers" => &["workers"],
             "fix_errors" | "retry_errored" => &["object"],
-            other => return c.fail(key("kind"), format!("unknown kind '{other}'; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers, fix_errors, retry_errored")),
+            "api_calls" => &["calls", "spread"],
+            other => return c.fail(key("kind"), format!("unknown kind '{other}'; allowed: bulk_update, enable_object, sync_disabled, sync_enabled, set_throughput, set_workers, fix_errors, retry_errored, api_calls")),
         };
         let present = [
             ("object", e.object.is_some()),
@@ -74,6 +75,7 @@ pub(super) fn validate_events(
             ("duration", e.duration.is_some()),
             ("throughput", e.throughput.is_some()),
             ("workers", e.workers.is_some()),
+            ("calls", e.calls.is_some()),
         ];
         for (k, set) in present {
             if set && !allowed.contains(&k) {
@@ -242,6 +244,34 @@ pub(super) fn validate_events(
             "retry_errored" => EventKind::RetryErrored {
                 object: object(objects)?,
             },
+            "api_calls" => {
+                let calls = match e.calls {
+                    None => {
+                        return c.fail(
+                            key("calls"),
+                            "is required: how many calls the other integration makes, 1..=1000000000000",
+                        )
+                    }
+                    Some(n) => c.int_in(&key("calls"), n, 1, 1_000_000_000_000)? as u64,
+                };
+                let spread = match e.spread.as_ref() {
+                    None => 0,
+                    Some(s) => c.duration(
+                        &key("spread"),
+                        &c.text(&key("spread"), s, Expect::Duration)?,
+                    )?,
+                };
+                if spread > MAX_SPREAD {
+                    return c.fail(
+                        key("spread"),
+                        format!(
+                            "must be at most 3660d (got {})",
+                            units::format_duration(spread)
+                        ),
+                    );
+                }
+                EventKind::ApiCalls { calls, spread }
+            }
             _ => unreachable!("kind names were checked above"),
         };
         events.push(EventSpec {

@@ -1,10 +1,15 @@
 //! Validation of one `[objects.<Name>]` table: its name, records, directions, edit rates and
-//! their profiles, how edits pick records, filter and error fractions, initial backlog.
+//! their profiles, how edits pick records, filter and error fractions, initial backlog, and
+//! (once the sync and API are known) its batch size and records per call.
+
+use indexmap::IndexMap;
 
 use super::{profile, Checker, Expect, MAX_RATE_PER_HOUR};
+use crate::scenario::limits::BATCH_SIZE;
 use crate::scenario::raw::RawObject;
 use crate::scenario::{
-    Direction, InitialBacklog, ObjectSpec, RecordChoice, ScenarioError, MAX_RECORDS,
+    defaults, ApiSpec, Direction, InitialBacklog, ObjectSpec, RecordChoice, ScenarioError,
+    SyncSpec, MAX_RECORDS,
 };
 
 /// Words reports use as column names, so no object may take them.
@@ -82,9 +87,14 @@ pub(super) fn validate_object(
     };
     let weekend_factor =
         c.non_negative(&key("weekend_factor"), o.weekend_factor.unwrap_or(1.0), 1e6)?;
+    let holiday_factor = c.non_negative(
+        &key("holiday_factor"),
+        o.holiday_factor.unwrap_or(weekend_factor),
+        1e6,
+    )?;
     // The multipliers apply on top of the rate: its peak must respect the same bound.
     let peak_factor = hour_profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
-        * weekend_factor.max(1.0);
+        * weekend_factor.max(holiday_factor).max(1.0);
     for (dir, field) in [
         (Direction::ToMarketing, "edits_per_hour"),
         (Direction::ToCrm, "marketing_edits_per_hour"),
@@ -94,8 +104,8 @@ pub(super) fn validate_object(
             return c.fail(
                 key(field),
                 format!(
-                    "peaks at {peak} edits per hour once hour_profile and weekend_factor \
-                     multiply it; the peak may be at most {MAX_RATE_PER_HOUR}"
+                    "peaks at {peak} edits per hour once hour_profile and weekend_factor (or \
+                     holiday_factor) multiply it; the peak may be at most {MAX_RATE_PER_HOUR}"
                 ),
             );
         }
@@ -172,6 +182,7 @@ pub(super) fn validate_object(
         edits_per_hour,
         hour_profile,
         weekend_factor,
+        holiday_factor,
         record_choice,
         synced_fraction: c.fraction(&key("synced_fraction"), o.synced_fraction.unwrap_or(1.0))?,
         filter_pass: c.fraction(&key("filter_pass"), o.filter_pass.unwrap_or(1.0))?,
@@ -205,5 +216,55 @@ pub(super) fn validate_object(
             &key("permanent_error_fraction"),
             o.permanent_error_fraction.unwrap_or(0.0),
         )?,
+        // Until `size_batches` gives the object its own or the sync's.
+        batch_size: defaults::BATCH_SIZE,
+        records_per_call: defaults::RECORDS_PER_CALL,
     })
+}
+
+/// Gives each object its batch size and records per call: its own keys, else the sync's
+/// `batch_size` and the API's `records_per_call`. With a daily limit, a look and the
+/// costliest full batch (in calls) must fit in it, or the sync could never move.
+pub(super) fn size_batches(
+    c: &Checker,
+    raw: &IndexMap<String, RawObject>,
+    objects: &mut [ObjectSpec],
+    sync: &SyncSpec,
+    api: &ApiSpec,
+) -> Result<(), ScenarioError> {
+    for (object, (name, o)) in objects.iter_mut().zip(raw) {
+        let key = |k: &str| format!("objects.{name}.{k}");
+        object.batch_size = match o.batch_size {
+            None => sync.batch_size,
+            Some(n) => c.int_in(&key("batch_size"), n, BATCH_SIZE.min, BATCH_SIZE.max)? as u32,
+        };
+        object.records_per_call = match o.records_per_call {
+            None => api.records_per_call,
+            Some(n) => c.int_in(&key("records_per_call"), n, 1, 1_000_000)? as u32,
+        };
+    }
+    let Some(limit) = api.daily_limit else {
+        return Ok(());
+    };
+    let checks = api.calls_per_cycle as u64;
+    let (costliest, calls) = objects
+        .iter()
+        .map(|o| (o, (o.batch_size as u64).div_ceil(o.records_per_call as u64)))
+        .max_by_key(|(_, calls)| *calls)
+        .expect("a scenario has objects");
+    let need = checks + calls;
+    if limit < need {
+        let whose = if sync.batch_size == costliest.batch_size
+            && api.records_per_call == costliest.records_per_call
+        {
+            String::new()
+        } else {
+            format!(" of {}", costliest.name)
+        };
+        return c.fail(
+            "api.daily_limit",
+            format!("is {limit} but one cycle's check ({checks}) and one full batch{whose} ({calls} calls) need {need}; the sync could never run"),
+        );
+    }
+    Ok(())
 }
