@@ -31,7 +31,7 @@
 //!   coalesce into, and which: below four million records a bitmap (small enough to stay in
 //!   cache) and a dense array of slab indices read only when the bit is set; above, a table
 //!   of the records pending, sized to the backlog rather than the population;
-//! - entries (40 bytes) live in a slab whose free slots form a list through it, so the steady
+//! - entries (32 bytes) live in a slab whose free slots form a list through it, so the steady
 //!   state allocates nothing;
 //! - FIFOs hold `(order, entry)` items in blocks (`engine/fifo.rs`); a requeue pushes a new
 //!   item and leaves the old one stale (lazy deletion: an item is live while its order equals
@@ -89,6 +89,11 @@ use retry::Retries;
 pub use edits::{edit_offset, last_offset, EditEvent, EditSource, RecordedEdit, ReplaySources};
 
 pub use memory::{memory_estimate, MemoryEstimate};
+
+/// The most events one simulation may take, whatever `--max-events` says: its entries are
+/// numbered in 40 bits (`engine/entries.rs`), about 1.1 x 10^12, a hundred times the
+/// default cap. `load::check_work` refuses a scenario whose work estimate is above it.
+pub const MAX_SIMULATION_EVENTS: u64 = entries::MAX_ORDERS;
 pub use shared_edits::SharedEdits;
 pub use work::{events_text, WorkEstimate};
 

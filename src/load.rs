@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 
 use crate::data::{reader, BacklogSnapshot, DataError, DataKind, DataReader, RowReport};
-use crate::engine::{events_text, MemoryEstimate, WorkEstimate};
+use crate::engine::{events_text, MemoryEstimate, WorkEstimate, MAX_SIMULATION_EVENTS};
 use crate::scenario::error::SHOWN_LINE;
 use crate::scenario::{
     overrides, Document, InitialEntry, Location, Override, Scenario, ScenarioError, ScenarioSpec,
@@ -432,6 +432,21 @@ pub fn check_work(
 ) -> Result<(), ScenarioError> {
     let cap = cap.unwrap_or(DEFAULT_MAX_EVENTS);
     let one = WorkEstimate::of(sc);
+    if one.total() + extra > MAX_SIMULATION_EVENTS as f64 {
+        return Err(ScenarioError {
+            source: sc.origin.source.clone(),
+            location: Location::File,
+            message: format!(
+                "one simulation would be about {} events ({}); one simulation may take at \
+                 most {} (the engine numbers its entries in 40 bits), whatever --max-events \
+                 says: use a shorter horizon, a longer sync.cycle_wait or retry.interval, or \
+                 lower edit rates",
+                events_text(one.total() + extra),
+                one.parts_text(),
+                events_text(MAX_SIMULATION_EVENTS as f64)
+            ),
+        });
+    }
     let simulations = simulations.max(1);
     let need = one.total() * simulations as f64 + extra;
     if need <= cap as f64 {

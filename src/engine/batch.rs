@@ -289,7 +289,7 @@ impl Sim<'_> {
             let q = entry.queue();
             self.entries.object_backlog[q.object()] -= 1;
             self.entries.queues[q].in_flight -= 1;
-            self.settled(entry.since, q.object());
+            self.settled(entry.since(), q.object());
             if entry.update() && self.retries.errors_possible {
                 if let Some(permanent) = self.attempt_fails(q, entry.record) {
                     let counters = &mut self.entries.queues[q].counters;
@@ -318,7 +318,7 @@ impl Sim<'_> {
             };
             if CAUSES && outcome == Settled::Synced {
                 // Before its events settle, which then wait for what it causes.
-                self.synced_sets_off(q, entry.record, entry.generation, entry.marks);
+                self.synced_sets_off(q, entry.record, entry.generation(), entry.marks);
             }
             if entry.marks != 0 {
                 self.settle_marks(e, outcome);
@@ -564,7 +564,7 @@ fn take_live(
             break;
         };
         let entry = &mut entries[e as usize];
-        if entry.state() != state || entry.order != order {
+        if entry.state() != state || entry.order() != order {
             continue;
         }
         let queue = &mut queues[entry.queue()];
@@ -590,7 +590,7 @@ fn take_live_sized(
     let mut updates = 0;
     while let Some(&(order, e)) = due.front() {
         let entry = &mut entries[e as usize];
-        if entry.state() == EntryState::Due && entry.order == order {
+        if entry.state() == EntryState::Due && entry.order() == order {
             let o = entry.queue().object();
             if sizing.room_for(o, batch.len()) == 0 {
                 break;
@@ -625,7 +625,7 @@ fn live_head(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) -> u64 {
             .front()
             .expect("a queue with a queued entry has a live item");
         let entry = &entries[e as usize];
-        if entry.state() == EntryState::Queued && entry.order == order {
+        if entry.state() == EntryState::Queued && entry.order() == order {
             return order;
         }
         items.pop_front();

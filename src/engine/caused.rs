@@ -234,11 +234,12 @@ impl Sim<'_> {
             if let Some(e) = queue.pending.get(record) {
                 let made = queue.counters.entries_created > created;
                 let entry = &mut self.entries.slab[e as usize];
-                entry.generation = if made {
+                let generation = if made {
                     w.generation
                 } else {
-                    entry.generation.min(w.generation)
+                    entry.generation().min(w.generation)
                 };
+                entry.set_generation(generation);
                 // The first mark went with the edit; the entry waits for the others too.
                 let mut rest = w.marks & w.marks.wrapping_sub(1);
                 while rest != 0 {

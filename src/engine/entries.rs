@@ -108,14 +108,23 @@ impl EntryState {
 
 /// One backlog entry: a pending record in one direction (docs/model.md, Edits and entries).
 ///
-/// 40 bytes (37 and padding), so that a backlog of 26 million entries (a hundred times the
-/// reference scale) takes about 1 GB: the queue is kept in 16 bits (at most 2,000 queues),
-/// and the state, the update flag and the failed attempts share 16 more, which leaves room
-/// for the hour it became pending (`since`). Without `since` it would be 32 bytes.
+/// 32 bytes, so that a backlog of 26 million entries (a hundred times the reference scale)
+/// takes 830 MB and two entries share a cache line: the queue is kept in 16 bits (at most
+/// 2,000 queues); the state, the update flag and the failed attempts share 16 more; and the
+/// position key (40 bits: a run numbers at most [`MAX_ORDERS`] entries, which
+/// `load::check_work` makes sure of) shares a word with the hour it became pending (17 bits:
+/// a horizon is at most 87,840 hours) and its generation (7 bits: `max_generations` is at
+/// most 100).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry {
-    /// Position key in its queue: unique and increasing in (stamp, sequence) order.
-    pub(super) order: u64,
+    /// Bits 0-39: the position key in its queue, unique and increasing in (stamp, sequence)
+    /// order (for a free slot, the next free slot). Bits 40-56: the first whole hour whose
+    /// backlog reading counts this entry since it last became pending (created, revived by
+    /// an edit, or due for a retry): `h` for the reading at `h` hours. When it leaves the
+    /// backlog the observer notes the instant under this hour (`Observer::settled`). Bits
+    /// 57-63: how many rules led to it: the least generation of its edits (0 for an edit no
+    /// cascade or echo caused; `engine/caused.rs`).
+    order_since: u64,
     /// When the entry was created, in ms after the start (negative for an initial backlog
     /// stamped before it); latency counts from here and coalescing does not reset it.
     pub(super) created: i64,
@@ -127,15 +136,20 @@ pub(super) struct Entry {
     queue: u16,
     /// Bits 0-2: the [`EntryState`]; bit 3: an update; bits 4-13: failed attempts.
     flags: u16,
-    /// The first whole hour whose backlog reading counts this entry since it last became
-    /// pending (created, revived by an edit, or due for a retry): `h` for the reading at `h`
-    /// hours. When it leaves the backlog the observer notes the instant under this hour
-    /// (`Observer::settled`).
-    pub(super) since: u32,
-    /// How many rules led to it: the least generation of its edits (0 for an edit no
-    /// cascade or echo caused; `engine/caused.rs`). It fits in the padding.
-    pub(super) generation: u8,
 }
+
+/// Bits of [`Entry`]'s word that hold the position key.
+const ORDER_BITS: u32 = 40;
+const ORDER_MASK: u64 = (1 << ORDER_BITS) - 1;
+/// Bits of [`Entry`]'s word that hold the hour it became pending, above the key.
+const SINCE_BITS: u32 = 17;
+const SINCE_MASK: u64 = ((1 << SINCE_BITS) - 1) << ORDER_BITS;
+/// Where the generation starts in [`Entry`]'s word (7 bits, up to 127).
+const GENERATION_SHIFT: u32 = ORDER_BITS + SINCE_BITS;
+
+/// The most entries a run may number (position keys are 40 bits): about 1.1 x 10^12, a
+/// hundred times the default `--max-events`.
+pub(super) const MAX_ORDERS: u64 = 1 << ORDER_BITS;
 
 /// Failed attempts an entry counts up to (`retry.max_attempts` is at most 1,000; any count
 /// at or above it means the same).
@@ -158,16 +172,56 @@ impl Entry {
         state: EntryState,
     ) -> Self {
         debug_assert!(q.index() <= u16::MAX as usize, "at most 2,000 queues");
+        debug_assert!(order < MAX_ORDERS);
         Entry {
-            order,
+            order_since: order,
             created,
             marks,
             record,
             queue: q.index() as u16,
             flags: state as u16 | if update { UPDATE_BIT } else { 0 },
-            since: 0,
-            generation: 0,
         }
+    }
+
+    /// Its position key in its queue (for a free slot, the next free slot).
+    #[inline(always)]
+    pub(super) fn order(&self) -> u64 {
+        self.order_since & ORDER_MASK
+    }
+
+    /// Sets its position key (below [`MAX_ORDERS`]).
+    #[inline(always)]
+    pub(super) fn set_order(&mut self, order: u64) {
+        debug_assert!(order < MAX_ORDERS);
+        self.order_since = (self.order_since & !ORDER_MASK) | order;
+    }
+
+    /// The first whole hour whose backlog reading counts it (see [`Entry`]).
+    #[inline(always)]
+    pub(super) fn since(&self) -> u32 {
+        ((self.order_since & SINCE_MASK) >> ORDER_BITS) as u32
+    }
+
+    /// Sets the first whole hour whose backlog reading counts it (below 2^17).
+    #[inline(always)]
+    pub(super) fn set_since(&mut self, hour: u32) {
+        debug_assert!(hour < 1 << SINCE_BITS);
+        self.order_since =
+            (self.order_since & !SINCE_MASK) | ((hour as u64) << ORDER_BITS & SINCE_MASK);
+    }
+
+    /// How many rules led to it (see [`Entry`]).
+    #[inline(always)]
+    pub(super) fn generation(&self) -> u8 {
+        (self.order_since >> GENERATION_SHIFT) as u8
+    }
+
+    /// Sets how many rules led to it (at most 127).
+    #[inline(always)]
+    pub(super) fn set_generation(&mut self, generation: u8) {
+        debug_assert!(generation < 1 << (64 - GENERATION_SHIFT));
+        self.order_since = (self.order_since & ((1 << GENERATION_SHIFT) - 1))
+            | (generation as u64) << GENERATION_SHIFT;
     }
 
     /// Its (object, direction).
@@ -395,12 +449,12 @@ impl Sim<'_> {
             update,
             EntryState::Queued,
         );
-        entry.since = self.observer.next_hour_index;
+        entry.set_since(self.observer.next_hour_index);
         if free == NO_SLOT {
             push_entry(&mut self.entries.slab, entry);
         } else {
             let slot = &mut self.entries.slab[e as usize];
-            self.entries.free = slot.order as u32;
+            self.entries.free = slot.order() as u32;
             *slot = entry;
         }
         self.enqueue(q, order, e);
@@ -435,7 +489,7 @@ impl Sim<'_> {
         let order = self.entries.next_order;
         self.entries.next_order += 1;
         let entry = &mut self.entries.slab[e as usize];
-        entry.order = order;
+        entry.set_order(order);
         entry.set_state(EntryState::Queued);
         self.enqueue(q, order, e);
         // The requeued entry left a stale item behind: drop them all once they make a third
@@ -476,7 +530,7 @@ impl Sim<'_> {
     pub(super) fn release(&mut self, e: u32) {
         let slot = &mut self.entries.slab[e as usize];
         slot.set_state(EntryState::Free);
-        slot.order = self.entries.free as u64;
+        slot.set_order(self.entries.free as u64);
         self.entries.free = e;
     }
 }
@@ -499,9 +553,9 @@ fn push_entry(slab: &mut Vec<Entry>, entry: Entry) {
 fn drop_stale(items: &mut Fifo<(u64, u32)>, entries: &[Entry]) {
     items.retain(|&(order, e)| {
         let entry = &entries[e as usize];
-        entry.state() == EntryState::Queued && entry.order == order
+        entry.state() == EntryState::Queued && entry.order() == order
     });
 }
 
 // Entries are the bulk of a large run's memory; their size is part of the memory estimate.
-const _: () = assert!(std::mem::size_of::<Entry>() == 40);
+const _: () = assert!(std::mem::size_of::<Entry>() == 32);

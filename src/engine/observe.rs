@@ -161,7 +161,7 @@ impl Sim<'_> {
         if self.until_clear && self.observer.initial_pending > 0 {
             let left = batch
                 .iter()
-                .filter(|&&e| self.entries.slab[e as usize].since == 0)
+                .filter(|&&e| self.entries.slab[e as usize].since() == 0)
                 .count() as u64;
             self.observer.initial_pending -= left;
         }
@@ -250,7 +250,7 @@ impl Sim<'_> {
                 p.oldest_age = Some(p.oldest_age.map_or(age, |a: Millis| a.max(age)));
                 // Still pending: the backlog it was read in has not cleared within the run.
                 let objects = self.observer.objects;
-                self.observer.settled[entry.since as usize * objects + entry.queue().object()] =
+                self.observer.settled[entry.since() as usize * objects + entry.queue().object()] =
                     Millis::MAX;
             }
             let mut m = entry.marks;

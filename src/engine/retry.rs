@@ -192,14 +192,14 @@ impl Sim<'_> {
     pub(super) fn revive(&mut self, q: QueueId, e: u32) {
         let entry = &mut self.entries.slab[e as usize];
         let queue = &mut self.entries.queues[q];
-        let (state, order) = (entry.state(), entry.order);
+        let (state, order) = (entry.state(), entry.order());
         if state == EntryState::Retry {
             queue.retry -= 1;
         } else {
             queue.timeout -= 1;
         }
         entry.set_attempts(0);
-        entry.since = self.observer.next_hour_index;
+        entry.set_since(self.observer.next_hour_index);
         queue.queued += 1;
         self.push_queued(e, q);
         self.add_backlog(q.object());
@@ -275,7 +275,7 @@ impl Sim<'_> {
         self.entries.next_order += 1;
         let slot = &mut self.entries.slab[e as usize];
         slot.set_attempts(attempts);
-        slot.order = order;
+        slot.set_order(order);
         self.entries.queues[q].pending.insert(entry.record, e);
         if attempts >= self.sc.retry.max_attempts {
             if let Some(hour) = self
@@ -337,7 +337,7 @@ impl Sim<'_> {
     fn retry_due_now(&mut self) -> bool {
         while let Some(&(_, order, e)) = self.retries.retry_fifo.front() {
             let entry = &self.entries.slab[e as usize];
-            if entry.state() == EntryState::Retry && entry.order == order {
+            if entry.state() == EntryState::Retry && entry.order() == order {
                 break;
             }
             self.retries.retry_fifo.pop_front();
@@ -369,7 +369,7 @@ impl Sim<'_> {
         let mut released = false;
         while let Some(&(due, order, e)) = self.retries.retry_fifo.front() {
             let entry = self.entries.slab[e as usize];
-            if entry.state() != EntryState::Retry || entry.order != order {
+            if entry.state() != EntryState::Retry || entry.order() != order {
                 self.retries.retry_fifo.pop_front();
                 continue;
             }
@@ -396,9 +396,9 @@ impl Sim<'_> {
         let order = self.entries.next_order;
         self.entries.next_order += 1;
         let entry = &mut self.entries.slab[e as usize];
-        entry.order = order;
+        entry.set_order(order);
         entry.set_state(EntryState::Due);
-        entry.since = self.observer.next_hour_index;
+        entry.set_since(self.observer.next_hour_index);
         if let Some(hour) = self
             .observer
             .hourly_errors
@@ -451,7 +451,7 @@ impl Sim<'_> {
         let mut released = false;
         while let Some((order, e)) = self.retries.timeout_fifo.pop_front() {
             let entry = self.entries.slab[e as usize];
-            if entry.state() != EntryState::Timeout || entry.order != order {
+            if entry.state() != EntryState::Timeout || entry.order() != order {
                 continue;
             }
             self.entries.queues[entry.queue()].timeout -= 1;
@@ -484,7 +484,9 @@ impl Sim<'_> {
                 EntryState::Retry => self.entries.queues[q].retry -= 1,
                 EntryState::Timeout => {
                     self.entries.queues[q].timeout -= 1;
-                    self.retries.suppression.left_timeout(entry.order, self.now);
+                    self.retries
+                        .suppression
+                        .left_timeout(entry.order(), self.now);
                 }
                 _ => continue,
             }
@@ -505,7 +507,7 @@ impl Sim<'_> {
         let slab = &self.entries.slab;
         let live = |e: u32, order: u64, state: EntryState| {
             let entry = &slab[e as usize];
-            (entry.state() == state && entry.order == order).then_some(entry.created)
+            (entry.state() == state && entry.order() == order).then_some(entry.created)
         };
         let oldest_retry = retry
             .then(|| {
@@ -533,7 +535,7 @@ impl Sim<'_> {
 /// entry has not left that queue since the item was pushed.
 fn live_in(slab: &[Entry], e: u32, order: u64, state: EntryState) -> bool {
     let entry = &slab[e as usize];
-    entry.state() == state && entry.order == order
+    entry.state() == state && entry.order() == order
 }
 
 /// Drops the stale items of `fifo` (of entries that left it early: a new edit, a manual

@@ -14,7 +14,7 @@ use crate::units::Millis;
 /// Default of `max_generations`: the longest chain of caused edits (an edit caused by an
 /// edit caused by ...), counted from an edit no rule caused.
 pub const MAX_GENERATIONS: u32 = 10;
-/// The most `max_generations` may be (generations are counted in 8 bits).
+/// The most `max_generations` may be (an entry keeps its generation in 7 bits).
 pub const MAX_GENERATIONS_LIMIT: u32 = 100;
 /// The most rules (cascades and echoes together) a scenario may have.
 pub const MAX_RULES: usize = 64;

@@ -179,7 +179,7 @@ fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
-            "would need about 32.9 GiB of memory",
+            "would need about 30.2 GiB of memory",
         ))
         .stderr(predicates::str::contains("the cap is 1.0 GiB"));
     assert!(!out.join("backlog.csv").exists(), "nothing is written");

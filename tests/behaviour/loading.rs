@@ -197,7 +197,7 @@ fn a_max_memory_too_small_refuses_every_command_with_the_estimate() {
     let e = refused(&["run"]);
     assert!(
         e.starts_with(&format!(
-            "error: scenario '{}': a run would need about 9.3 GiB of memory (record index 1.5 GiB",
+            "error: scenario '{}': a run would need about 8.3 GiB of memory (record index 1.5 GiB",
             file.display()
         )),
         "{e}"
@@ -206,7 +206,7 @@ fn a_max_memory_too_small_refuses_every_command_with_the_estimate() {
     // Two points of a sweep on two threads need twice as much.
     let e = refused(&["sweep", "--threads", "2", "--set", "sync.workers=1,2"]);
     assert!(
-        e.contains("about 18.6 GiB of memory (9.3 GiB per simulation x 2 at once; record index"),
+        e.contains("about 16.7 GiB of memory (8.3 GiB per simulation x 2 at once; record index"),
         "{e}"
     );
 }
@@ -234,14 +234,14 @@ fn validate_refuses_what_run_would_with_the_same_cap() {
     let out = validate("1GiB");
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8(out.stderr).unwrap();
-    assert!(e.contains("would need about 9.3 GiB of memory"), "{e}");
+    assert!(e.contains("would need about 8.3 GiB of memory"), "{e}");
     let out = validate("16GiB");
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         format!(
             "{}: valid (1 objects, 2000000000 records, 0 events, policy fifo, horizon 1h); a \
-             run: at most 9.3 GiB of memory, about 1.0e8 events of work\n",
+             run: at most 8.3 GiB of memory, about 1.0e8 events of work\n",
             file.display()
         )
     );
@@ -341,4 +341,46 @@ fn a_max_events_too_small_refuses_every_command_with_the_estimate() {
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("events of work"), "{text}");
+}
+
+#[test]
+fn one_simulation_above_the_engine_ceiling_is_refused_whatever_the_cap() {
+    // Entries are numbered in 40 bits (engine/entries.rs), so one simulation may take at most
+    // 2^40 events (docs/robustness.md, Work): a billion edits an hour for 100 days is about
+    // 2.4e12, refused even under caps of 1e15 events and 100,000 GiB, and nothing is written.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("too-much.toml");
+    std::fs::write(
+        &file,
+        "start = \"2026-11-23T00:00:00Z\"\nhorizon = \"100d\"\nsample_interval = \"1d\"\n\n\
+         [objects.Lead]\nrecords = 1000\nedits_per_hour = 1e9\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("syncsim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "too-much.toml",
+            "--out",
+            "out",
+            "--max-events",
+            "1e15",
+        ])
+        .args(["--max-memory", "100000GiB"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let e = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        e.starts_with(
+            "error: scenario 'too-much.toml': one simulation would be about 2.4e12 events"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("one simulation may take at most 1.1e12 (the engine numbers its entries in 40 bits), whatever --max-events says"),
+        "{e}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing written");
 }

@@ -189,7 +189,7 @@ fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
         .to_string();
     assert!(
         e.starts_with(
-            "scenario 'v.toml': a run would need about 13.3 GiB of memory (record index 3.0 GiB"
+            "scenario 'v.toml': a run would need about 12.2 GiB of memory (record index 3.0 GiB"
         ),
         "{e}"
     );
@@ -200,7 +200,7 @@ fn a_scenario_too_big_for_memory_is_refused_with_the_estimate() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("about 53.2 GiB of memory (13.3 GiB per simulation x 4 at once; record index"),
+        e.contains("about 48.7 GiB of memory (12.2 GiB per simulation x 4 at once; record index"),
         "{e}"
     );
     assert!(
