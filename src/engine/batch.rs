@@ -296,7 +296,13 @@ impl Sim<'_> {
             let queue = &mut self.entries.queues[q];
             let outcome = if entry.update() {
                 queue.counters.synced += 1;
-                queue.latencies.push((now as i64 - entry.created) as Millis);
+                // A creation's latency is kept apart (docs/model.md, Creations).
+                let samples = if entry.creation() {
+                    &mut queue.creation_latencies
+                } else {
+                    &mut queue.latencies
+                };
+                samples.push((now as i64 - entry.created) as Millis);
                 self.observer.hourly_done[hourly + q.index() * 2] += 1;
                 Settled::Synced
             } else {

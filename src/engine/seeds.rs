@@ -22,6 +22,8 @@ pub mod tag {
     pub const PERMANENT: u64 = 5;
     /// Which records of an object are in its initial backlog.
     pub const INITIAL: u64 = 6;
+    /// Creations of one object.
+    pub const CREATIONS: u64 = 7;
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.

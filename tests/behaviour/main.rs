@@ -10,6 +10,7 @@ mod check;
 mod cli;
 mod compare;
 mod conservation;
+mod creations;
 mod data;
 mod decisions;
 mod determinism;

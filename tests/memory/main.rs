@@ -170,6 +170,20 @@ fn shapes() -> Vec<(&'static str, Scenario)> {
                 "{BASE}preset = \"salesforce\"\n[objects.Account]\nrecords = 100000\nedits_per_hour = 3000\n[objects.Contact]\nrecords = 100000\nedits_per_hour = 3000\n[objects.Custom]\nrecords = 150000\nenabled = false\n[events.on]\nkind = \"enable_object\"\nat = \"2h\"\nobject = \"Custom\"\n[events.bulk]\nkind = \"bulk_update\"\nat = \"4h\"\nobject = \"Account\"\ncount = 100000\nspread = \"30m\"\n"
             )),
         ),
+        (
+            // Creations (issue 21): the pending index covers the ids a run may create, and a
+            // stalled sync keeps every created record's entry.
+            "creations both ways, the sync stalled",
+            scenario(&format!(
+                "{BASE}[objects.Lead]\nrecords = 1000\nsync = \"both\"\nedits_per_hour = 2000\nmarketing_edits_per_hour = 500\ncreations_per_hour = 5000\ncreation_side = \"marketing\"\n[objects.Contact]\nrecords = 5000\ncreations_per_hour = 3000\nrecord_choice = \"hot_set\"\n[sync]\nthroughput = 0\n"
+            )),
+        ),
+        (
+            "creations of an object enabled late, drained",
+            scenario(&format!(
+                "{BASE}[objects.Lead]\nrecords = 20000\nedits_per_hour = 3000\ncreations_per_hour = 8000\nenabled = false\n[sync]\nthroughput = 60000\n[events.on]\nkind = \"enable_object\"\nat = \"20h\"\nobject = \"Lead\"\n"
+            )),
+        ),
     ];
     // The reference scenario over its bulk update: the drained bound, at its tightest.
     let reference = std::fs::read_to_string("scenarios/reference.toml").unwrap();
