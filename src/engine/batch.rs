@@ -297,12 +297,12 @@ impl Sim<'_> {
             let outcome = if entry.update() {
                 queue.counters.synced += 1;
                 // A creation's latency is kept apart (docs/model.md, Creations).
-                let samples = if entry.creation() {
-                    &mut queue.creation_latencies
+                let latency = (now as i64 - entry.created) as Millis;
+                if entry.creation() {
+                    queue.creation_latencies.push(latency);
                 } else {
-                    &mut queue.latencies
-                };
-                samples.push((now as i64 - entry.created) as Millis);
+                    queue.latencies.push(latency);
+                }
                 self.observer.hourly_done[hourly + q.index() * 2] += 1;
                 Settled::Synced
             } else {
