@@ -108,8 +108,14 @@ fn parse_object(sc: &ScenarioSpec, name: &str) -> Result<usize, String> {
     })
 }
 
+/// A change log's record: of the population, or one the object may create
+/// (docs/model.md, Creations: an edit of the id past the records so far creates it).
 fn parse_record(sc: &ScenarioSpec, object: usize, text: &str) -> Result<u32, String> {
+    let o = &sc.objects[object];
     match text.parse::<u64>() {
+        Ok(r) if o.max_creations > 0 && r >= o.records as u64 && r < o.id_space() as u64 => {
+            Ok(r as u32)
+        }
         Ok(r) => check_record(sc, object, r),
         Err(_) => Err(format!("record '{text}' is not a record number")),
     }

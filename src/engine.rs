@@ -8,7 +8,7 @@
 //! state per room, each room in a file of its own with the `impl Sim` methods it needs:
 //! - `entries.rs` (`Entries`): the entries and their queues, and what an edit does to them;
 //! - `edits.rs` (`Edits`): where edits come from: background streams, bulk updates, objects
-//!   enabled, the backlog at the start;
+//!   enabled, the backlog at the start; `creations.rs`: an edit that creates a record;
 //! - `batch.rs` (`SyncState`): cycles, workers and batches; `policy.rs` chooses the objects;
 //! - `retry.rs` (`Retries`): failed attempts, the retry and timeout queues, suppression;
 //! - `api.rs` (`ApiBudget`): the rolling 24-hour window of calls and the pause it imposes;
@@ -52,6 +52,7 @@ pub mod api;
 pub mod arrivals;
 mod batch;
 mod caused;
+mod creations;
 mod draw_ahead;
 mod edits;
 mod entries;

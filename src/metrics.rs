@@ -49,6 +49,9 @@ pub struct QueueCounters {
     /// Errored entries dropped because a newer entry of the same record was already pending
     /// (the newer one carries the change).
     pub superseded: u64,
+    /// Edits that created a record (counted in `edits` and `background_edits` too;
+    /// docs/model.md, Creations).
+    pub creations: u64,
 }
 
 impl QueueCounters {
@@ -69,6 +72,7 @@ impl QueueCounters {
         self.errors_transient += other.errors_transient;
         self.errors_permanent += other.errors_permanent;
         self.superseded += other.superseded;
+        self.creations += other.creations;
     }
 
     /// Attempts to sync an update: synced plus failed.
@@ -406,6 +410,9 @@ pub struct RunResult {
     pub(crate) latency: Vec<Option<LatencySummary>>,
     /// Latency per object, both directions together.
     pub(crate) latency_by_object: Vec<Option<LatencySummary>>,
+    /// Per object, both directions together: the latency of its creations and of its other
+    /// synced updates (docs/model.md, Creations).
+    pub(crate) latency_split: Vec<[Option<LatencySummary>; 2]>,
     /// What is left at the end, per queue.
     pub(crate) pending_end: Vec<PendingAtEnd>,
     /// Tracked events, in time order (file order on ties).
@@ -527,6 +534,16 @@ impl RunResult {
     /// Latency of synced updates of `object`, both directions together.
     pub fn object_latency(&self, object: usize) -> Option<LatencySummary> {
         self.latency_by_object[object]
+    }
+
+    /// Latency of `object`'s synced creations, both directions together.
+    pub fn creation_latency(&self, object: usize) -> Option<LatencySummary> {
+        self.latency_split[object][0]
+    }
+
+    /// Latency of `object`'s synced updates other than creations, both directions together.
+    pub fn update_latency(&self, object: usize) -> Option<LatencySummary> {
+        self.latency_split[object][1]
     }
 
     /// Tracked events (bulk updates, objects enabled), in time order (file order on ties).

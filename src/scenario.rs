@@ -222,12 +222,25 @@ pub struct ObjectSpec {
     /// Records of this object per API call (`api.records_per_call` unless the object sets
     /// its own): its records in a batch cost `ceil(n / records_per_call)` calls.
     pub records_per_call: u32,
+    /// New records per hour (docs/model.md, Creations), shaped like the edits by the hour
+    /// profile, weekend and holiday factors; 0 when the object creates none.
+    pub creations_per_hour: f64,
+    /// The direction a created record syncs in: from the side where it is created.
+    pub creation_direction: Direction,
+    /// The most records a run creates (ids `records..records + max_creations`), far above
+    /// what the rate can give within the horizon; 0 when the object creates none.
+    pub max_creations: u32,
 }
 
 impl ObjectSpec {
     /// Whether the background rate varies with the time of day or week.
     pub fn rate_varies(&self) -> bool {
         self.hour_profile.is_some() || self.weekend_factor != 1.0 || self.holiday_factor != 1.0
+    }
+
+    /// Record ids a run can use: the population and every record it may create.
+    pub fn id_space(&self) -> u32 {
+        self.records + self.max_creations
     }
 }
 

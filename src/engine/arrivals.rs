@@ -1,5 +1,7 @@
 //! Background edits: one Poisson stream per (object, direction), with an optional hour-of-day
-//! profile and weekend factor, and the record choice (uniform, hot set, Zipf).
+//! profile and weekend factor, and the record choice (uniform, hot set, Zipf); and one stream
+//! of creations per object that creates records, whose edits are the new records
+//! (docs/model.md, Creations).
 //!
 //! A stream keeps its next arrival as an exact float instant and the engine runs it at the
 //! floor of that instant, so rounding never accumulates (docs/model.md, Clock and event order:
@@ -57,6 +59,27 @@ impl Chooser {
             Chooser::Zipf(ref z) => (z.sample(rng) as u32).saturating_sub(1),
         }
     }
+
+    /// The choice of a creation stream whose next record is `next`: a "hot set" of that one
+    /// id, always chosen (a share of -1 never wins the coin, and the cold part is `next`
+    /// alone). A creation stream is then an edit stream like any, with no check of its kind
+    /// on the way of every edit; [`EditStream::grow`] moves it on.
+    fn creations(next: u32) -> Self {
+        Chooser::HotSet {
+            hot: next,
+            records: next + 1,
+            share: -1.0,
+        }
+    }
+
+    /// The object has one more record, which uniform choices and a hot set's cold part may
+    /// pick from now on (a Zipf choice keeps its ranks: docs/model.md, Creations).
+    fn grow(&mut self) {
+        match self {
+            Chooser::Uniform { records } | Chooser::HotSet { records, .. } => *records += 1,
+            Chooser::Zipf(_) => {}
+        }
+    }
 }
 
 /// One Poisson stream of background edits. Two streams that are equal draw the same edits
@@ -83,6 +106,10 @@ pub struct EditStream {
     synced_fraction: f64,
     chooser: Chooser,
     rng: Pcg64Mcg,
+    /// A stream of creations (else of edits).
+    pub creates: bool,
+    /// For a stream of creations, the id it stops before (0 for edits).
+    end: u32,
 }
 
 /// One background edit.
@@ -121,7 +148,60 @@ impl EditStream {
             synced_fraction: object.synced_fraction,
             chooser: Chooser::new(object),
             rng,
+            creates: false,
+            end: 0,
         })
+    }
+
+    /// The stream of `object`'s creations, or `None` when it creates none: its edits are the
+    /// new records in id order from `records`, at most `max_creations` of them, all touching
+    /// synced fields, in its creation direction, at its creation rate shaped like its edits.
+    pub fn creations(
+        object_index: usize,
+        object: &ObjectSpec,
+        start: Instant,
+        rng: Pcg64Mcg,
+    ) -> Option<Self> {
+        let per_hour = object.creations_per_hour;
+        if per_hour <= 0.0 || object.max_creations == 0 {
+            return None;
+        }
+        let varies = object.rate_varies();
+        Some(EditStream {
+            object: object_index,
+            direction: object.creation_direction,
+            rate_per_ms: per_hour / HOUR as f64,
+            profile: varies.then(|| object.hour_profile.unwrap_or([1.0; 24])),
+            weekend_factor: object.weekend_factor,
+            holiday_factor: object.holiday_factor,
+            calendar: None,
+            start,
+            next_exact: 0.0,
+            synced_fraction: 1.0,
+            chooser: Chooser::creations(object.records),
+            rng,
+            creates: true,
+            end: object.id_space(),
+        })
+    }
+
+    /// One more record of the object was created, after this stream's next instant was
+    /// drawn: an edit stream may pick it from now on, and the creation stream that created
+    /// it moves to the next id. A creation stream whose next creation (already drawn) takes
+    /// its last id stops after it: its rate is zero from then on, so the stream never
+    /// checks its end on the way (docs/model.md, Creations).
+    #[cold]
+    pub fn grow(&mut self) {
+        match (&mut self.chooser, self.creates) {
+            (Chooser::HotSet { hot, records, .. }, true) => {
+                *hot += 1;
+                *records += 1;
+                if *records >= self.end {
+                    self.rate_per_ms = 0.0;
+                }
+            }
+            (chooser, _) => chooser.grow(),
+        }
     }
 
     /// The stream with its hour profile, weekends and holidays in the local time of
@@ -203,6 +283,8 @@ impl EditStream {
     }
 
     /// The record and kind of the edit at the current instant.
+    /// A creation stream's edit is its next id, touching synced fields (its share is 1);
+    /// the stream moves on when [`EditStream::grow`] is called for it.
     #[inline(always)]
     pub fn draw_edit(&mut self) -> Edit {
         let record = self.chooser.pick(&mut self.rng);
@@ -232,6 +314,9 @@ pub(crate) fn test_object(rate: f64, synced_fraction: f64) -> ObjectSpec {
         permanent_error_fraction: 0.0,
         batch_size: 200,
         records_per_call: 200,
+        creations_per_hour: 0.0,
+        creation_direction: Direction::ToMarketing,
+        max_creations: 0,
     }
 }
 
@@ -293,6 +378,42 @@ mod tests {
             EditStream::new(0, &o, Direction::ToMarketing, start, stream_rng(7, 1, 0)).unwrap();
         let first = s.advance(5 * DAY).unwrap();
         assert!((2 * DAY..2 * DAY + HOUR).contains(&first), "{first}");
+    }
+
+    #[test]
+    fn a_creation_stream_takes_the_next_ids_and_stops_at_its_bound() {
+        // 10 records, at most 5 created; a rate that would create thousands in an hour. As
+        // the engine drives it: the first instant, then per creation its record, the next
+        // instant, and the growth.
+        let mut o = object(0.0);
+        o.records = 10;
+        o.creations_per_hour = 100_000.0;
+        o.max_creations = 5;
+        let start = Instant::parse("2026-11-23T00:00:00Z").unwrap();
+        let mut s = EditStream::creations(0, &o, start, stream_rng(7, 7, 0)).unwrap();
+        let mut ids = Vec::new();
+        let mut at = s.advance(HOUR);
+        while at.is_some() {
+            let e = s.draw_edit();
+            assert!(e.synced);
+            ids.push(e.record);
+            at = s.advance(HOUR);
+            s.grow();
+        }
+        assert_eq!(ids, [10, 11, 12, 13, 14]);
+        // An edit stream of the object picks among the records created so far.
+        let mut edits = EditStream::new(
+            0,
+            &object(1.0),
+            Direction::ToMarketing,
+            start,
+            stream_rng(7, 1, 0),
+        )
+        .unwrap();
+        assert!((0..2000).all(|_| edits.draw_edit().record < 1000));
+        (0..1000).for_each(|_| edits.grow());
+        assert!((0..2000).any(|_| edits.draw_edit().record >= 1000));
+        assert!(EditStream::creations(0, &object(1.0), start, stream_rng(7, 7, 0)).is_none());
     }
 
     #[test]

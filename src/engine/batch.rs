@@ -308,7 +308,13 @@ impl Sim<'_> {
             let queue = &mut self.entries.queues[q];
             let outcome = if entry.update() {
                 queue.counters.synced += 1;
-                queue.latencies.push((now as i64 - entry.created) as Millis);
+                // A creation's latency is kept apart (docs/model.md, Creations).
+                let latency = (now as i64 - entry.created) as Millis;
+                if entry.creation() {
+                    queue.creation_latencies.push(latency);
+                } else {
+                    queue.latencies.push(latency);
+                }
                 self.observer.hourly_done[hourly + q.index() * 2] += 1;
                 Settled::Synced
             } else {

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::thread::Scope;
 
 use super::arrivals::EditStream;
+use super::edits::growers;
 use super::key;
 use super::next_edits::{NextEdits, NEVER};
 use crate::units::Millis;
@@ -166,11 +167,16 @@ pub fn spawn<'scope>(
 pub(super) struct Merge {
     next: NextEdits,
     rank: u64,
+    /// Per stream, the streams whose record choice grows with its creations
+    /// ([`growers`]): the merge is where every stream's draws happen in the engine's
+    /// order, so an edit picks among the records created before it.
+    growers: Vec<Vec<u32>>,
 }
 
 impl Merge {
-    /// A merge of streams whose first edits are `firsts` (`None`: none within the horizon).
-    pub(super) fn new(firsts: &[Option<Millis>]) -> Self {
+    /// A merge of `streams`, whose first edits are `firsts` (`None`: none within the
+    /// horizon).
+    pub(super) fn new(streams: &[EditStream], firsts: &[Option<Millis>]) -> Self {
         let mut next = NextEdits::default();
         for (stream, first) in firsts.iter().enumerate() {
             if let Some(t) = first {
@@ -180,6 +186,7 @@ impl Merge {
         Merge {
             next,
             rank: firsts.len() as u64,
+            growers: growers(streams),
         }
     }
 
@@ -197,10 +204,16 @@ impl Merge {
         }
         let s = &mut streams[stream];
         let edit = s.draw_edit();
+        let creates = s.creates;
         let rank = self.rank;
         self.next
             .replace_first(s.advance(horizon).map_or(NEVER, |t| key(t, rank)));
         self.rank += 1;
+        if creates {
+            for &i in &self.growers[stream] {
+                streams[i as usize].grow();
+            }
+        }
         Some(DrawnEdit {
             time: (at >> 64) as Millis,
             stream: stream as u32,
@@ -220,7 +233,7 @@ fn draw(
     chunks: SyncSender<Vec<DrawnEdit>>,
     used: Receiver<Vec<DrawnEdit>>,
 ) {
-    let mut merge = Merge::new(&firsts);
+    let mut merge = Merge::new(&streams, &firsts);
     loop {
         let mut chunk = used.try_recv().unwrap_or_default();
         chunk.clear();

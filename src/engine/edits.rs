@@ -87,8 +87,49 @@ pub(super) fn edit_streams(sc: &Scenario, seed: u64) -> Vec<EditStream> {
                 EditStream::new(o, object, d, sc.start, rng).map(|s| s.in_local_time(&sc.calendar)),
             );
         }
+        // The object's creations after its edits (none: no stream, and nothing else moves).
+        let rng = seeds::stream_rng(seed, seeds::tag::CREATIONS, o as u64);
+        streams.extend(
+            EditStream::creations(o, object, sc.start, rng).map(|s| s.in_local_time(&sc.calendar)),
+        );
     }
     streams
+}
+
+/// For each stream of `streams`, the streams that grow with its creations: those of its
+/// object that edit, then itself (empty for a stream of edits).
+pub(super) fn growers(streams: &[EditStream]) -> Vec<Vec<u32>> {
+    streams
+        .iter()
+        .enumerate()
+        .map(|(c, creations)| {
+            if !creations.creates {
+                return Vec::new();
+            }
+            let edits = (0..streams.len() as u32).filter(|&i| {
+                let s = &streams[i as usize];
+                s.object == creations.object && !s.creates
+            });
+            edits.chain([c as u32]).collect()
+        })
+        .collect()
+}
+
+impl Sim<'_> {
+    /// `object` has a new record: the streams drawn here that grow with its creations do,
+    /// after the creation stream's next instant was drawn, as the merge of `draw_ahead.rs`
+    /// grows them (nothing to do when the edits are drawn ahead or replayed).
+    #[cold]
+    pub(super) fn grow_streams(&mut self, object: usize) {
+        let Some(growers) = self.edits.growers.get(object) else {
+            return;
+        };
+        for &i in growers {
+            if let Source::Generated(s) = &mut self.edits.streams[i as usize] {
+                s.grow();
+            }
+        }
+    }
 }
 
 /// Background edits drawn and merged ahead by a helper thread, as the engine reads them.
@@ -229,6 +270,10 @@ pub(crate) struct Edits<'a> {
     /// Instead of `streams`, the generated streams' edits drawn and merged ahead by a helper
     /// thread ([`super::Inputs::draw_ahead`]).
     drawn: Option<Drawn>,
+    /// Per object, the generated streams of `streams` that grow with each of its creations
+    /// ([`growers`]); empty without creations, or when the edits are drawn ahead or
+    /// replayed (then nothing here draws).
+    growers: Vec<Vec<u32>>,
 }
 
 impl<'a> Edits<'a> {
@@ -239,6 +284,7 @@ impl<'a> Edits<'a> {
             streams: Vec::new(),
             next_edits: NextEdits::default(),
             drawn: None,
+            growers: Vec::new(),
         }
     }
 }
@@ -255,13 +301,25 @@ impl<'a> Sim<'a> {
         let sc = self.sc;
         match (replay, drawn) {
             (None, None) => {
-                for mut s in edit_streams(sc, self.seed) {
+                let all = edit_streams(sc, self.seed);
+                let grow = growers(&all);
+                let objects: Vec<usize> = all.iter().map(|s| s.object).collect();
+                // Where each stream is in `streams`, if it has an edit.
+                let mut at = vec![None; all.len()];
+                for (i, mut s) in all.into_iter().enumerate() {
                     if let Some(t) = s.advance(sc.horizon) {
                         self.seq += 1;
                         let edits = &mut self.edits;
+                        at[i] = Some(edits.streams.len() as u32);
                         edits.next_edits.push(key(t, self.seq), edits.streams.len());
                         edits.streams.push(Source::Generated(s));
                     }
+                }
+                // Only with creations: each creation stream grows itself at least.
+                for (c, streams) in grow.iter().enumerate().filter(|(_, g)| !g.is_empty()) {
+                    let growers = &mut self.edits.growers;
+                    growers.resize(sc.objects.len(), Vec::new());
+                    growers[objects[c]] = streams.iter().filter_map(|&j| at[j as usize]).collect();
                 }
             }
             (None, Some((mut drawn, has_edits))) => {
@@ -364,7 +422,8 @@ impl<'a> Sim<'a> {
     }
 
     /// One background edit, counted, shown to the observer and applied; it ends with a new
-    /// sequence number, which the stream's next edit takes.
+    /// sequence number, which the stream's next edit takes. An edit of the record just past
+    /// the object's population creates it (docs/model.md, Creations).
     #[inline(always)]
     fn apply_background_edit<const CAUSES: bool>(
         &mut self,
@@ -374,7 +433,9 @@ impl<'a> Sim<'a> {
         synced: bool,
     ) {
         let q = QueueId::new(object, direction);
-        self.entries.queues[q].counters.background_edits += 1;
+        let queue = &mut self.entries.queues[q];
+        queue.counters.background_edits += 1;
+        let creates = record >= queue.population;
         if let Some(observe) = self.edits.on_edit.as_mut() {
             observe(&EditEvent {
                 time: self.now,
@@ -384,9 +445,14 @@ impl<'a> Sim<'a> {
                 synced,
             });
         }
-        self.edit(object, direction, record, synced, None);
-        if CAUSES {
-            self.edit_sets_off(q, record, 0, 0);
+        if creates {
+            self.create(q, record);
+        } else {
+            self.edit(object, direction, record, synced, None);
+            if CAUSES {
+                // A creation is not an edit: it sets off no `on = "edit"` rule.
+                self.edit_sets_off(q, record, 0, 0);
+            }
         }
         self.seq += 1;
     }
@@ -507,7 +573,8 @@ impl<'a> Sim<'a> {
         for q in QueueId::of_object(object) {
             self.entries.queues[q].enabled = true;
         }
-        let records = self.sc.objects[object].records;
+        // Records created before the object joined count too.
+        let records = self.entries.queues[QueueId::new(object, Direction::ToMarketing)].population;
         for d in Direction::ALL {
             if !self.sc.objects[object].syncs[d as usize] {
                 continue;

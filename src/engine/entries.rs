@@ -134,7 +134,8 @@ pub(super) struct Entry {
     pub(super) record: u32,
     /// Its (object, direction): a [`QueueId`]'s index.
     queue: u16,
-    /// Bits 0-2: the [`EntryState`]; bit 3: an update; bits 4-13: failed attempts.
+    /// Bits 0-2: the [`EntryState`]; bit 3: an update; bits 4-13: failed attempts; bit 14:
+    /// a creation (docs/model.md, Creations).
     flags: u16,
 }
 
@@ -157,6 +158,8 @@ const MAX_COUNTED_ATTEMPTS: u32 = (1 << 10) - 1;
 const UPDATE_BIT: u16 = 1 << 3;
 const STATE_BITS: u16 = 0b111;
 const ATTEMPTS_SHIFT: u32 = 4;
+const ATTEMPTS_BITS: u16 = (MAX_COUNTED_ATTEMPTS as u16) << ATTEMPTS_SHIFT;
+const CREATION_BIT: u16 = 1 << 14;
 
 impl Entry {
     /// A new entry of `record` in queue `q`, in `state`, with no failed attempt (pending
@@ -259,14 +262,25 @@ impl Entry {
     /// Failed attempts so far (counted up to 1,023).
     #[inline(always)]
     pub(super) fn attempts(&self) -> u32 {
-        (self.flags >> ATTEMPTS_SHIFT) as u32
+        ((self.flags & ATTEMPTS_BITS) >> ATTEMPTS_SHIFT) as u32
     }
 
     /// Sets the failed attempts, counting up to 1,023.
     #[inline(always)]
     pub(super) fn set_attempts(&mut self, attempts: u32) {
         let attempts = attempts.min(MAX_COUNTED_ATTEMPTS) as u16;
-        self.flags = (self.flags & ((1 << ATTEMPTS_SHIFT) - 1)) | attempts << ATTEMPTS_SHIFT;
+        self.flags = (self.flags & !ATTEMPTS_BITS) | attempts << ATTEMPTS_SHIFT;
+    }
+
+    /// Whether it is the creation of its record: it stays one whatever coalesces into it.
+    #[inline(always)]
+    pub(super) fn creation(&self) -> bool {
+        self.flags & CREATION_BIT != 0
+    }
+
+    /// Marks it as the creation of its record.
+    pub(super) fn set_creation(&mut self) {
+        self.flags |= CREATION_BIT;
     }
 }
 
@@ -292,8 +306,13 @@ pub(super) struct Queue {
     pub(super) pending: PendingIndex,
     /// What happened to its edits and entries (conservation's terms).
     pub(super) counters: QueueCounters,
-    /// Latency of every synced update.
+    /// Latency of every synced update but creations.
     pub(super) latencies: LatencySamples,
+    /// Latency of every synced creation (docs/model.md, Creations).
+    pub(super) creation_latencies: LatencySamples,
+    /// Records of its object so far: the population and the records created (an edit of
+    /// the id past them is a creation).
+    pub(super) population: u32,
     /// The object is in the sync: its edits are not filtered out for that.
     pub(super) enabled: bool,
     /// The share of its records the sync filter lets through (1 when there is no filter).
@@ -303,11 +322,14 @@ pub(super) struct Queue {
 impl Queue {
     /// Makes this the empty queue of `object`, reusing its memory.
     fn reset(&mut self, object: &ObjectSpec, direction: Direction, hashed: bool) {
+        // Ids up to the records the run may create.
         let records = if object.syncs[direction as usize] {
-            object.records
+            object.id_space()
         } else {
             0
         };
+        self.population = object.records;
+        self.creation_latencies.clear();
         self.enabled = object.enabled;
         self.filter_pass = object.filter_pass;
         self.items.clear();
@@ -326,7 +348,7 @@ impl Queue {
     /// Whether an edit of `record` (of object `object`) reaches the sync: the object is in
     /// it and the record passes its filter.
     #[inline(always)]
-    fn admits(&self, seed: u64, object: usize, record: u32) -> bool {
+    pub(super) fn admits(&self, seed: u64, object: usize, record: u32) -> bool {
         self.enabled
             && (self.filter_pass >= 1.0
                 || seeds::passes_filter(seed, object, record, self.filter_pass))

@@ -124,12 +124,21 @@ impl Bounds {
             for d in Direction::ALL {
                 let q = QueueId::new(o, d).index();
                 if object.syncs[d as usize] {
-                    records[q] = object.records as f64;
+                    // The population and the records the run may create.
+                    records[q] = object.id_space() as f64;
                 }
                 let rate = object.edits_per_hour[d as usize] * peak;
                 created[q] += poisson_bound(rate * hours);
                 synced[q] += poisson_bound(rate * object.synced_fraction * hours);
                 background[q] = 1.25 * rate / HOUR as f64;
+                if d == object.creation_direction && object.creations_per_hour > 0.0 {
+                    // Creations: each an entry synced as an update, at most the cap.
+                    let rate = object.creations_per_hour * peak;
+                    let n = poisson_bound(rate * hours).min(object.max_creations as f64);
+                    created[q] += n;
+                    synced[q] += n;
+                    background[q] += 1.25 * rate / HOUR as f64;
+                }
                 if let Some(b) = object.initial_backlog {
                     let first = if object.syncs[0] {
                         Direction::ToMarketing
@@ -277,7 +286,8 @@ impl Bounds {
         let day_hours = (sc.horizon.min(DAY)) as f64 / HOUR as f64;
         let mut arrivals = 0.0;
         for o in &sc.objects {
-            let rate = (o.edits_per_hour[0] + o.edits_per_hour[1]) * peak_factor(o);
+            let rate =
+                (o.edits_per_hour[0] + o.edits_per_hour[1] + o.creations_per_hour) * peak_factor(o);
             arrivals += poisson_bound(rate * day_hours);
             if let Some(b) = o.initial_backlog {
                 arrivals += b.count as f64;
@@ -296,7 +306,7 @@ impl Bounds {
                 }
                 EventKind::EnableObject { object } => {
                     let o = &sc.objects[object];
-                    arrivals += o.records as f64 * o.syncs.iter().filter(|s| **s).count() as f64;
+                    arrivals += o.id_space() as f64 * o.syncs.iter().filter(|s| **s).count() as f64;
                 }
                 _ => {}
             }
@@ -509,10 +519,12 @@ impl MemoryEstimate {
                     continue;
                 }
                 let q = QueueId::new(o, d).index();
-                index += if object.records < HASHED_FROM_RECORDS {
-                    dense_bytes(object.records as u64) as f64
+                // Indexed up to the records the run may create.
+                let ids = object.id_space();
+                index += if ids < HASHED_FROM_RECORDS {
+                    dense_bytes(ids as u64) as f64
                 } else {
-                    hashed_bytes(b.pending[q], object.records)
+                    hashed_bytes(b.pending[q], ids)
                 };
             }
         }
@@ -575,7 +587,9 @@ impl MemoryEstimate {
         // Latency samples: at most one per entry synced as an update, in vectors that grow by
         // a quarter. At the end the summaries of two objects are computed at once;
         // each may gather up to all its samples (those of the percentiles' histogram
-        // buckets), and one that syncs both ways first copies its two directions into one.
+        // buckets), and one that syncs both ways first copies its two directions into one;
+        // one with creations (kept apart from its updates) also copies each direction's
+        // two kinds into one, and each kind's two directions into one.
         let w = latency_sample_bytes(sc);
         let samples: f64 = b.synced.iter().sum();
         let mut per_object: Vec<f64> = sc
@@ -587,7 +601,9 @@ impl MemoryEstimate {
                     .iter()
                     .map(|q| b.synced[q.index()])
                     .sum();
-                if object.syncs.iter().all(|s| *s) {
+                if object.creations_per_hour > 0.0 {
+                    5.0 * n
+                } else if object.syncs.iter().all(|s| *s) {
                     3.0 * n
                 } else {
                     n
@@ -596,7 +612,12 @@ impl MemoryEstimate {
             .collect();
         per_object.sort_by(|a, b| b.total_cmp(a));
         let summaries: f64 = per_object.iter().take(2).sum();
-        let latency = w * (1.25 * samples + 1024.0 * nq as f64 + summaries);
+        let creating = sc
+            .objects
+            .iter()
+            .filter(|o| o.creations_per_hour > 0.0)
+            .count();
+        let latency = w * (1.25 * samples + 1024.0 * (nq + 2 * creating) as f64 + summaries);
         // Series: samples per queue (4 bytes) and per sample point (retry, timeout: 4 bytes;
         // API usage: 8); per hour and queue the backlog and two completion counts (4 bytes
         // each) and per hour and object the last departure of the records read then (8 bytes,

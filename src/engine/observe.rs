@@ -286,7 +286,8 @@ impl Sim<'_> {
         let mut latency_by_object = Vec::with_capacity(objects);
         let bounds = &self.sc.sla.latency_over;
         let mut latency_over = Vec::with_capacity(objects * bounds.len());
-        for ([to_marketing, to_crm, both], over) in latency_summaries(
+        let mut latency_split = Vec::with_capacity(objects);
+        for ([to_marketing, to_crm, both], over, split) in latency_summaries(
             &self.entries.queues,
             objects,
             bounds,
@@ -296,6 +297,7 @@ impl Sim<'_> {
             latency.push(to_crm);
             latency_by_object.push(both);
             latency_over.extend(over);
+            latency_split.push(split);
         }
         let counters = self.entries.queues.iter().map(|q| q.counters).collect();
         self.entries.return_to(ws);
@@ -340,6 +342,7 @@ impl Sim<'_> {
             latency_over,
             latency,
             latency_by_object,
+            latency_split,
             pending_end,
             events,
             max_backlog: self.observer.max_backlog,

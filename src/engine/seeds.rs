@@ -24,6 +24,8 @@ pub mod tag {
     pub const INITIAL: u64 = 6;
     /// Counts, records and kinds of the edits one cascade or echo causes.
     pub const CAUSED: u64 = 7;
+    /// Creations of one object.
+    pub const CREATIONS: u64 = 8;
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.

@@ -64,7 +64,7 @@ impl SharedEdits {
         let mut streams = start.clone();
         let firsts: Vec<Option<Millis>> = streams.iter_mut().map(|s| s.advance(horizon)).collect();
         let has_edits: Vec<bool> = firsts.iter().map(Option::is_some).collect();
-        let mut merge = Merge::new(&firsts);
+        let mut merge = Merge::new(&streams, &firsts);
         let mut edits = storage.0;
         edits.clear();
         edits.reserve(expected_edits(sc).min(1e9) as usize);
@@ -137,7 +137,7 @@ pub fn expected_edits(sc: &Scenario) -> f64 {
                 .hour_profile
                 .map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
                 * o.weekend_factor.max(1.0);
-            (o.edits_per_hour[0] + o.edits_per_hour[1]) * peak * hours
+            (o.edits_per_hour[0] + o.edits_per_hour[1] + o.creations_per_hour) * peak * hours
         })
         .sum()
 }

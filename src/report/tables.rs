@@ -181,6 +181,19 @@ pub fn write_latency(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
             row.push(opt_h(oldest));
             out.write_record(&row).map_err(io_err)?;
         }
+        if object.creations_per_hour > 0.0 {
+            // Created records and the other updates apart, both directions together (what
+            // is pending is not split: empty cells).
+            for (kind, l) in [
+                ("creations", r.creation_latency(o)),
+                ("updates", r.update_latency(o)),
+            ] {
+                let mut row = vec![object.name.clone(), kind.to_string()];
+                row.extend(latency_cells(&l));
+                row.extend([String::new(), String::new()]);
+                out.write_record(&row).map_err(io_err)?;
+            }
+        }
     }
     out.flush()
 }
@@ -297,6 +310,8 @@ pub fn write_counters(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
     let (sc, r) = (s.scenario(), s.run());
     let mut out = csv_writer(w);
     let caused = sc.caused.any();
+    // A column of creations only when an object creates records.
+    let creating = sc.objects.iter().any(|o| o.creations_per_hour > 0.0);
     let mut header = vec![
         "object",
         "direction",
@@ -319,6 +334,9 @@ pub fn write_counters(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
     ];
     if caused {
         header.splice(5..5, ["cascade_edits", "echo_edits", "caused_capped"]);
+    }
+    if creating {
+        header.push("creations");
     }
     out.write_record(&header).map_err(io_err)?;
     for q in sc.queues() {
@@ -350,6 +368,9 @@ pub fn write_counters(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
             q.direction().name().to_string(),
         ];
         row.extend(cells.iter().map(u64::to_string));
+        if creating {
+            row.push(c.creations.to_string());
+        }
         out.write_record(&row).map_err(io_err)?;
     }
     out.flush()

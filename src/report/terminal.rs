@@ -251,6 +251,14 @@ pub fn write_summary(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(w)?;
     writeln!(w, "Latency of synced updates")?;
+    // An object that creates records has rows for its created records and its other
+    // updates under its own (docs/model.md, Creations).
+    let creating = sc.objects.iter().any(|o| o.creations_per_hour > 0.0);
+    let width = if creating {
+        name_width(sc).max(9)
+    } else {
+        name_width(sc)
+    };
     writeln!(
         w,
         "  {:name_width$}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8}",
@@ -261,7 +269,7 @@ pub fn write_summary(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
         "p99",
         "max",
         "Pending",
-        name_width = name_width(sc)
+        name_width = width
     )?;
     for (o, object) in sc.objects.iter().enumerate() {
         let pending = r.object_pending_end(o).backlog();
@@ -277,8 +285,26 @@ pub fn write_summary(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
             cell(l.map(|l| l.p99)),
             cell(l.map(|l| l.max)),
             thousands(pending),
-            name_width = name_width(sc)
+            name_width = width
         )?;
+        if object.creations_per_hour > 0.0 {
+            for (label, l) in [
+                ("  created", r.creation_latency(o)),
+                ("  updated", r.update_latency(o)),
+            ] {
+                writeln!(
+                    w,
+                    "  {:name_width$}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}",
+                    label,
+                    thousands(l.map_or(0, |l| l.count)),
+                    cell(l.map(|l| l.p50)),
+                    cell(l.map(|l| l.p90)),
+                    cell(l.map(|l| l.p99)),
+                    cell(l.map(|l| l.max)),
+                    name_width = width
+                )?;
+            }
+        }
     }
     write_service_levels(s, w)?;
     let t = s.totals();

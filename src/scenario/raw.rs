@@ -110,6 +110,8 @@ pub struct RawObject {
     pub permanent_error_fraction: Option<f64>,
     pub batch_size: Option<i64>,
     pub records_per_call: Option<i64>,
+    pub creations_per_hour: Option<f64>,
+    pub creation_side: Option<String>,
 }
 
 /// The `[sync]` table.

@@ -8,6 +8,7 @@
 
 mod calendar;
 mod caused;
+mod creations;
 mod events;
 mod object;
 mod sync;
@@ -20,6 +21,7 @@ use super::{
 use crate::units::{self, parse_duration, Instant, Millis, DAY};
 use calendar::validate_calendar;
 use caused::validate_caused;
+use creations::size_creations;
 use events::validate_events;
 use object::{size_batches, validate_object};
 use sync::validate_sync;
@@ -381,6 +383,7 @@ pub(crate) fn validate(
     let sync = validate_sync(&c, &raw.sync, preset, &objects)?;
     let api = validate_api(&c, &raw.api, preset)?;
     size_batches(&c, &raw.objects, &mut objects, &sync, &api)?;
+    size_creations(&c, &raw.objects, &mut objects, horizon)?;
     let retry = validate_retry(&c, &raw.retry)?;
     let horizon_ends = if until_clear {
         "the horizon ends at the cap of a run until clear (horizon_cap),"

@@ -199,6 +199,7 @@ mod tests {
             latency_over: Vec::new(),
             latency: vec![None; 2],
             latency_by_object: vec![None],
+            latency_split: vec![[None; 2]],
             pending_end: vec![PendingAtEnd::default(); 2],
             events: Vec::new(),
             max_backlog: 0,

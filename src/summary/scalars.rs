@@ -73,6 +73,9 @@ pub(super) fn list(sc: &Scenario, summary: Option<&RunSummary>) -> Vec<Metric> {
         l.count("echo_edits", |s| s.totals().echo_edits);
         l.count("caused_capped", |s| s.totals().caused_capped);
     }
+    if sc.objects.iter().any(|o| o.creations_per_hour > 0.0) {
+        l.count("creations", |s| s.totals().creations);
+    }
     l.count("initial_entries", |s| s.totals().initial_entries);
     l.count("filtered", |s| s.totals().filtered);
     l.count("coalesced", |s| s.totals().coalesced);
@@ -155,6 +158,14 @@ pub(super) fn list(sc: &Scenario, summary: Option<&RunSummary>) -> Vec<Metric> {
                     s.run().latency(q)
                 });
             }
+        }
+        if object.creations_per_hour > 0.0 {
+            l.latency(&format!("latency.{}.creations", object.name), move |s| {
+                s.run().creation_latency(o)
+            });
+            l.latency(&format!("latency.{}.updates", object.name), move |s| {
+                s.run().update_latency(o)
+            });
         }
     }
     let growing = |status: Status| (status == Status::Growing) as u8 as f64;

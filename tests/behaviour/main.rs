@@ -11,6 +11,7 @@ mod check;
 mod cli;
 mod compare;
 mod conservation;
+mod creations;
 mod data;
 mod decisions;
 mod determinism;

@@ -184,6 +184,20 @@ fn shapes() -> Vec<(&'static str, Scenario)> {
                 "{BASE}[objects.Account]\nrecords = 50000\nedits_per_hour = 20000\nsync = \"both\"\n[objects.Contact]\nrecords = 200000\nsync = \"both\"\n[sync]\nthroughput = 200000\n[cascades.contacts]\nfrom = \"Account\"\non = \"synced\"\nto = \"Contact\"\ncount_min = 0\ncount_max = 6\nsynced_fields = 0.5\n[echoes.back]\nobject = \"Contact\"\nfraction = 0.3\nas = \"update\"\ndelay = \"10m\"\n"
             )),
         ),
+        (
+            // Creations (issue 21): the pending index covers the ids a run may create, and a
+            // stalled sync keeps every created record's entry.
+            "creations both ways, the sync stalled",
+            scenario(&format!(
+                "{BASE}[objects.Lead]\nrecords = 1000\nsync = \"both\"\nedits_per_hour = 2000\nmarketing_edits_per_hour = 500\ncreations_per_hour = 5000\ncreation_side = \"marketing\"\n[objects.Contact]\nrecords = 5000\ncreations_per_hour = 3000\nrecord_choice = \"hot_set\"\n[sync]\nthroughput = 0\n"
+            )),
+        ),
+        (
+            "creations of an object enabled late, drained",
+            scenario(&format!(
+                "{BASE}[objects.Lead]\nrecords = 20000\nedits_per_hour = 3000\ncreations_per_hour = 8000\nenabled = false\n[sync]\nthroughput = 60000\n[events.on]\nkind = \"enable_object\"\nat = \"20h\"\nobject = \"Lead\"\n"
+            )),
+        ),
     ];
     // The reference scenario over its bulk update: the drained bound, at its tightest.
     let reference = std::fs::read_to_string("scenarios/reference.toml").unwrap();

@@ -219,6 +219,14 @@ pub(super) fn validate_object(
         // Until `size_batches` gives the object its own or the sync's.
         batch_size: defaults::BATCH_SIZE,
         records_per_call: defaults::RECORDS_PER_CALL,
+        // Until `size_creations` reads the creation keys, once the horizon is known.
+        creations_per_hour: 0.0,
+        creation_direction: if syncs[0] {
+            Direction::ToMarketing
+        } else {
+            Direction::ToCrm
+        },
+        max_creations: 0,
     })
 }
 
