@@ -11,7 +11,8 @@
 //!   enabled, the backlog at the start;
 //! - `batch.rs` (`SyncState`): cycles, workers and batches; `policy.rs` chooses the objects;
 //! - `retry.rs` (`Retries`): failed attempts, the retry and timeout queues, suppression;
-//! - `api.rs` (`ApiBudget`): the rolling 24-hour window of calls and the pause it imposes;
+//! - `api.rs` (`ApiBudget`): the rolling 24-hour window of calls and the pause it imposes,
+//!   with `windows.rs` for short windows, the concurrency cap and 429s;
 //! - `events.rs` (`Tracking`): scenario events, and the clear and recovery times of those
 //!   that make edits;
 //! - `observe.rs` (`Observer`): samples and counts, the audit, and the [`RunResult`] at the
@@ -65,6 +66,7 @@ mod retry;
 pub mod seeds;
 pub mod shared_edits;
 mod sizing;
+mod windows;
 mod work;
 
 use std::cmp::Reverse;
@@ -114,6 +116,8 @@ enum Happening {
     BackgroundCalls,
     /// Step `k` (the `k`-th minute) of the `api_calls` burst of scenario event `i`: `(i, k)`.
     ApiBurst(u32, u32),
+    /// Worker `i`'s batch tries its calls again after a 429 (`engine/windows.rs`).
+    BatchRetry(u32),
 }
 
 /// An entry of the event heap, ordered by (time, sequence).
@@ -296,7 +300,7 @@ impl<'a> Sim<'a> {
             edits: Edits::new(inputs.on_edit),
             sync: SyncState::new(sc),
             retries: Retries::new(sc, seed),
-            budget: ApiBudget::default(),
+            budget: ApiBudget::new(sc),
             tracking: Tracking::new(sc, seed),
             observer: Observer::new(sc, inputs.draw_ahead),
         };
@@ -408,6 +412,7 @@ impl<'a> Sim<'a> {
                 Happening::ApiResume => self.api_resume(),
                 Happening::BackgroundCalls => self.background_calls(),
                 Happening::ApiBurst(i, k) => self.api_burst(i as usize, k),
+                Happening::BatchRetry(w) => self.batch_retry(w as usize),
             }
         }
         self.now = self.end;
