@@ -10,7 +10,8 @@
 //! A pattern is a dotted name in which `<event>` stands for an event's name (any text),
 //! `<Object>` for an object's name (no dots), `<dir>` for `to_marketing` or `to_crm`,
 //! `<level>` for a whole number of records in digits (`50000`) and `<bound>` for a duration
-//! in its largest whole unit (`15m`, `2h`): the service levels a scenario declares.
+//! in its largest whole unit (`15m`, `2h`): the service levels a scenario declares; `<per>`
+//! is a short window's length written the same way (`10s`, `5m`).
 
 /// What a metric counts or measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,6 +265,9 @@ pub const CATALOGUE: &[MetricDef] = &[
     m("api.suppressed_h", Hours, Lower, Always, ErrorsApi, "Hours retries were held back because the past 24 hours' usage was above the suppression threshold: while a due retry waits in the retry queue, or records whose nightly retry was held wait in the timeout queue (until a nightly retry goes ahead, or they leave the queue through a new edit or `retry_errored`), up to the end of the horizon ([model.md](model.md#suppression))."),
     m("api.suppressions", Count, Lower, Always, ErrorsApi, "Spells of suppression: the rows of `suppression.csv`."),
     m("api.suppressed_first_at_h", Hours, Higher, Never, ErrorsApi, "When retries were first held back, hours since start; `null` (never) if they never were."),
+    m("api.window_wait_h", Hours, Lower, Always, ErrorsApi, "With `[[api.windows]]` only: hours the sync was held back by a short window, waiting for room (`at_limit = \"wait\"`) or with a check or a batch in back-off after a 429 (`\"reject\"`) ([model.md](model.md#short-windows))."),
+    m("api.rejected_calls", Count, Lower, Always, ErrorsApi, "With `[[api.windows]]` only: 429 responses, each a try of a batch or a cycle's check refused because a window (or, on a batch's retry, the daily limit) had no room for its calls; not counted in any window. Always 0 under `at_limit = \"wait\"`."),
+    m("api.window.<per>.peak_calls", Count, Lower, Always, ErrorsApi, "With `[[api.windows]]` only: the most of the sync's calls the window of that length held at any instant, exact; at most its `calls`."),
     m("failed_max_per_h", PerHour, Lower, Always, ErrorsApi, "Most failed attempts in one hour bucket (the `failed` column of `errors.csv`)."),
     m("retry_queue_oldest_h", Hours, Lower, Always, ErrorsApi, "The longest a record in the retry queue had been pending at a whole hour (its age from the edit that first made it pending; the largest `oldest_retry_h` of `errors.csv`); 0 when the queue was empty at every whole hour."),
     m("timeout_queue_oldest_h", Hours, Lower, Always, ErrorsApi, "The same for the timeout queue (`oldest_timeout_h`)."),
@@ -351,7 +355,7 @@ fn matches(pattern: &[&str], name: &[&str]) -> bool {
                 "<Object>" => !first.is_empty(),
                 "<dir>" => *first == "to_marketing" || *first == "to_crm",
                 "<level>" => !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()),
-                "<bound>" => crate::units::parse_duration(first).is_ok_and(|ms| ms > 0),
+                "<bound>" | "<per>" => crate::units::parse_duration(first).is_ok_and(|ms| ms > 0),
                 literal => literal == *first,
             };
             fits && matches(rest, tail)
@@ -414,6 +418,11 @@ mod tests {
             find("event.bulk.growing_after_h"),
             Some("event.<event>.growing_after_h")
         );
+        assert_eq!(
+            find("api.window.10s.peak_calls"),
+            Some("api.window.<per>.peak_calls")
+        );
+        assert_eq!(find("api.window.soon.peak_calls"), None);
         assert_eq!(find("no.such.metric"), None);
     }
 

@@ -11,7 +11,8 @@
 //!   enabled, the backlog at the start; `creations.rs`: an edit that creates a record;
 //! - `batch.rs` (`SyncState`): cycles, workers and batches; `policy.rs` chooses the objects;
 //! - `retry.rs` (`Retries`): failed attempts, the retry and timeout queues, suppression;
-//! - `api.rs` (`ApiBudget`): the rolling 24-hour window of calls and the pause it imposes;
+//! - `api.rs` (`ApiBudget`): the rolling 24-hour window of calls and the pause it imposes,
+//!   with `windows.rs` for short windows, the concurrency cap and 429s;
 //! - `events.rs` (`Tracking`): scenario events, and the clear and recovery times of those
 //!   that make edits;
 //! - `observe.rs` (`Observer`): samples and counts, the audit, and the [`RunResult`] at the
@@ -68,6 +69,7 @@ mod retry;
 pub mod seeds;
 pub mod shared_edits;
 mod sizing;
+mod windows;
 mod work;
 
 use std::cmp::Reverse;
@@ -125,6 +127,8 @@ enum Happening {
     ApiBurst(u32, u32),
     /// The edits a cascade or echo caused, waiting in slot `i` (`engine/caused.rs`).
     Caused(u32),
+    /// Worker `i`'s batch tries its calls again after a 429 (`engine/windows.rs`).
+    BatchRetry(u32),
 }
 
 /// An entry of the event heap, ordered by (time, sequence).
@@ -309,7 +313,7 @@ impl<'a> Sim<'a> {
             edits: Edits::new(inputs.on_edit),
             sync: SyncState::new(sc),
             retries: Retries::new(sc, seed),
-            budget: ApiBudget::default(),
+            budget: ApiBudget::new(sc),
             tracking: Tracking::new(sc, seed),
             observer: Observer::new(sc, inputs.draw_ahead),
             caused: Caused::new(sc, seed),
@@ -428,6 +432,7 @@ impl<'a> Sim<'a> {
                 Happening::BackgroundCalls => self.background_calls(),
                 Happening::ApiBurst(i, k) => self.api_burst(i as usize, k),
                 Happening::Caused(slot) => self.caused_edits(slot),
+                Happening::BatchRetry(w) => self.batch_retry(w as usize),
             }
         }
         self.now = self.end;

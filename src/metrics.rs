@@ -435,6 +435,8 @@ pub struct RunResult {
     pub(crate) api_samples: Vec<u64>,
     /// API figures.
     pub(crate) api: ApiSummary,
+    /// Short-window figures (empty without short windows).
+    pub(crate) windows: WindowSummary,
 }
 
 /// The retry and timeout queues as read at a whole hour (like the backlog, just before
@@ -463,6 +465,19 @@ pub struct ApiSummary {
     pub paused: Millis,
     /// Time due retries were held back because usage was above the suppression threshold.
     pub suppressed: Millis,
+}
+
+/// What the short windows did over a run (docs/model.md, Short windows); zeros and no peaks
+/// without them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WindowSummary {
+    /// Time the sync was held back by a short window: paused waiting for room, or with a
+    /// check or a batch in back-off after a 429.
+    pub waited: Millis,
+    /// 429 responses: tries of a batch or a check refused.
+    pub rejected: u64,
+    /// The most calls each window held at any instant, shortest window first.
+    pub peaks: Vec<u64>,
 }
 
 impl RunResult {
@@ -579,6 +594,11 @@ impl RunResult {
     /// What the API budget did.
     pub fn api(&self) -> &ApiSummary {
         &self.api
+    }
+
+    /// Short-window figures.
+    pub fn windows(&self) -> &WindowSummary {
+        &self.windows
     }
 
     /// Sample instants: 0, interval, ... up to the horizon.

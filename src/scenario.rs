@@ -23,6 +23,7 @@ pub mod raw;
 pub mod rewrite;
 mod validate;
 mod warnings;
+pub mod windows;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub(crate) use origin::hex;
 pub use origin::{sha256_hex, Origin, SnapshotOrigin};
 pub use overrides::Override;
 pub use warnings::ScenarioWarning;
+pub use windows::{AtLimit, BurstLimits, CallWindow};
 
 /// The most records one object may hold (record ids are `u32`; this keeps a margin).
 pub const MAX_RECORDS: u64 = 1 << 31;
@@ -553,6 +555,8 @@ pub struct ApiSpec {
     /// Multiplier of the background rate on the scenario's holidays; the weekend factor by
     /// default.
     pub background_holiday_factor: f64,
+    /// Short windows and the concurrency cap (docs/model.md, Short windows); none by default.
+    pub burst: BurstLimits,
 }
 
 /// Retries of errored records (docs/model.md, Errors, retries and the API budget).

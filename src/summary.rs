@@ -59,6 +59,7 @@ impl RunSummary {
             || totals.errors_transient + totals.errors_permanent > 0
             || end.retry + end.timeout > 0
             || scenario.api.daily_limit.is_some()
+            || !scenario.api.burst.windows.is_empty()
             || scenario.api.background_calls_per_hour > 0.0
             || api.calls[2] > 0
             || api.paused > 0

@@ -10,8 +10,9 @@
 //! milliseconds with calls in the past day (a bound the memory estimate counts).
 
 use super::fifo::Fifo;
+use super::windows::Windows;
 use super::{Happening, Sim};
-use crate::scenario::{DayKind, EventKind};
+use crate::scenario::{DayKind, EventKind, Scenario};
 use crate::units::{Millis, DAY, MINUTE};
 
 /// Who made a call.
@@ -123,13 +124,25 @@ pub(crate) struct ApiBudget {
     pub(super) paused_total: Millis,
     /// Fractional background calls carried to the next minute.
     background_carry: f64,
+    /// The short windows, empty without them (`windows.rs`); boxed, so that a run without
+    /// them keeps the run loop's state as it was (docs/performance.md, Short windows).
+    pub(super) windows: Box<Windows>,
 }
 
 impl ApiBudget {
-    /// Time the sync was paused up to `end` (the end of the run), a pause still running
-    /// included.
+    /// The budget of a run of `sc`.
+    pub(super) fn new(sc: &Scenario) -> Self {
+        ApiBudget {
+            windows: Box::new(Windows::new(sc)),
+            ..ApiBudget::default()
+        }
+    }
+
+    /// Time the sync was paused by the daily limit up to `end` (the end of the run), a pause
+    /// still running included (a short window's wait is counted by [`Windows::waited`]).
     pub(super) fn paused(&self, end: Millis) -> Millis {
-        self.paused_total + self.paused_since.map_or(0, |since| end - since)
+        let running = self.paused_since.filter(|_| !self.windows.pausing);
+        self.paused_total + running.map_or(0, |since| end - since)
     }
 }
 
@@ -191,36 +204,46 @@ impl Sim<'_> {
         }
     }
 
-    /// Calls the sync may still make now without passing the limit.
+    /// Calls the sync may still make now without passing the limit (and, under
+    /// `at_limit = "wait"`, without passing a short window).
     pub(super) fn api_room(&mut self) -> u64 {
-        match self.sc.api.daily_limit {
+        let daily = match self.sc.api.daily_limit {
             None => u64::MAX,
             Some(limit) => limit.saturating_sub(self.budget.window.usage(self.now)),
+        };
+        if self.budget.windows.waits() {
+            daily.min(self.budget.windows.room(self.now))
+        } else {
+            daily
         }
     }
 
-    /// The next call would pass the limit: the sync pauses until enough calls age out for
-    /// `needed` calls.
-    pub(super) fn api_pause(&mut self, needed: u64) {
+    /// The next call would pass the limit (or a short window): the sync pauses until enough
+    /// calls age out for `needed` calls. `mid_cycle`: the cycle's checks were made, so after
+    /// a short window's wait the cycle goes on (after the daily budget's, a new one starts).
+    pub(super) fn api_pause(&mut self, needed: u64, mid_cycle: bool) {
         if self.budget.paused_since.is_some() {
             return;
         }
         self.budget.paused_since = Some(self.now);
-        let limit = self
-            .sc
-            .api
-            .daily_limit
-            .expect("only a limited budget pauses");
-        let at = self
-            .budget
-            .window
-            .when_usage_at_most(self.now, limit - needed)
-            .expect("a pause means usage is above the target");
+        let daily = self.sc.api.daily_limit.and_then(|limit| {
+            self.budget
+                .window
+                .when_usage_at_most(self.now, limit - needed)
+        });
+        let at = match self.window_wait(needed, daily, mid_cycle) {
+            Some(at) => at,
+            None => daily.expect("a pause means usage is above the target"),
+        };
         self.schedule(at, Happening::ApiResume);
     }
 
     /// Enough calls have aged out: the paused sync goes on, looking at once.
     pub(super) fn api_resume(&mut self) {
+        if self.budget.windows.pausing {
+            self.window_resume();
+            return;
+        }
         if let Some(since) = self.budget.paused_since.take() {
             self.budget.paused_total += self.now - since;
         }

@@ -178,10 +178,13 @@ impl Sim<'_> {
         if checks > 0 {
             if self.api_room() < checks + 1 {
                 // Not even the check for changes and one call fit: wait for the window.
-                self.api_pause(checks + 1);
+                self.api_pause(checks + 1, false);
                 return;
             }
-            self.budget.window.record(self.now, checks, CallKind::Check);
+            if self.budget.windows.rejects() && self.checks_rejected(checks) {
+                return;
+            }
+            self.sync_calls(checks, CallKind::Check);
         }
         self.observer.cycles += 1;
         for w in 0..self.sync.active_workers {
@@ -215,13 +218,16 @@ impl Sim<'_> {
             !self.sync.workers[w].busy,
             "a busy worker never looks for work"
         );
-        if !self.can_work() || w >= self.sync.active_workers {
+        if !self.can_work()
+            || w >= self.sync.active_workers
+            || self.sync.busy_workers >= self.budget.windows.max_concurrent
+        {
             return false;
         }
         let per_call = self.sync.per_call;
         let room = self.api_room();
         if room == 0 {
-            self.api_pause(1);
+            self.api_pause(1, true);
             return false;
         }
         let limit = match &mut self.sync.sizing {
@@ -245,22 +251,32 @@ impl Sim<'_> {
             None => (batch.len() as u64).div_ceil(per_call),
             Some(sizing) => sizing.calls(),
         };
-        self.budget.window.record(self.now, calls, CallKind::Batch);
         let updates = self.sync.batch_updates;
-        let cost = updates * UPDATE_COST_MICRO
-            + (batch.len() as u64 - updates) * self.sync.skip_cost_micro;
-        let work = (cost as u128 * HOUR as u128).div_ceil(self.sync.throughput_micro as u128);
-        let duration =
-            (work.min(u64::MAX as u128 / 2) as Millis + self.sc.sync.batch_overhead).max(1);
         self.sync.workers[w].batch = batch;
         self.sync.workers[w].busy = true;
         self.sync.busy_workers += 1;
+        if self.budget.windows.rejects() && self.batch_rejected(w, calls, updates) {
+            // A 429: the batch keeps its records and tries again after a back-off.
+            return true;
+        }
+        self.run_batch(w, calls, updates);
+        true
+    }
+
+    /// Worker `w`'s batch, taken, makes its `calls` and runs until its cost (`updates` of its
+    /// records updates, the rest skips) at the current throughput has passed.
+    pub(super) fn run_batch(&mut self, w: usize, calls: u64, updates: u64) {
+        self.sync_calls(calls, CallKind::Batch);
+        let len = self.sync.workers[w].batch.len() as u64;
+        let cost = updates * UPDATE_COST_MICRO + (len - updates) * self.sync.skip_cost_micro;
+        let work = (cost as u128 * HOUR as u128).div_ceil(self.sync.throughput_micro as u128);
+        let duration =
+            (work.min(u64::MAX as u128 / 2) as Millis + self.sc.sync.batch_overhead).max(1);
         self.observer.batches += 1;
         self.schedule(
             self.now.saturating_add(duration),
             Happening::BatchDone(w as u32),
         );
-        true
     }
 
     /// Worker `w`'s batch ends: each entry is synced, skipped or fails (docs/model.md,
@@ -365,6 +381,24 @@ impl Sim<'_> {
             self.sync.wake_generation += 1;
             self.sync.wake_pending = false;
             self.start_cycle();
+        }
+    }
+
+    /// A wait for a short window ended in the middle of a cycle, its checks made: every idle
+    /// worker looks again, and if none is at work the cycle ends.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn continue_cycle(&mut self) {
+        if !self.can_work() {
+            return;
+        }
+        for w in 0..self.sync.active_workers {
+            if !self.sync.workers[w].busy && !self.look(w) {
+                break;
+            }
+        }
+        if self.sync.busy_workers == 0 {
+            self.wait_for_next_cycle();
         }
     }
 

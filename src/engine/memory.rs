@@ -243,11 +243,16 @@ impl Bounds {
         // full batch, and nothing can stop the sync.
         let shared_fifo = matches!(sc.sync.policy, crate::scenario::Policy::Fifo)
             && sc.sync.gates.iter().all(Option::is_none);
-        // Caused edits are not in the drain's envelope of arrivals: no drain bound with them.
-        let drained =
-            (shared_fifo && !errors && !stalls && sc.api.daily_limit.is_none() && !sc.caused.any())
-                .then(|| bounds.drained_backlog(sc, slowest, fewest_workers, pulses.iter().sum()))
-                .flatten();
+        // Caused edits are not in the drain's envelope of arrivals, and short windows and a
+        // concurrency cap slow the sync and shrink batches: a drain is guaranteed only
+        // without them.
+        let burst = &sc.api.burst;
+        let unlimited = sc.api.daily_limit.is_none()
+            && burst.windows.is_empty()
+            && burst.max_concurrent_calls.is_none();
+        let drained = (shared_fifo && !errors && !stalls && unlimited && !sc.caused.any())
+            .then(|| bounds.drained_backlog(sc, slowest, fewest_workers, pulses.iter().sum()))
+            .flatten();
         let in_flight = (workers * batch_size).min(total_created);
         bounds.pending = (0..nq)
             .map(|q| {
@@ -640,7 +645,22 @@ impl MemoryEstimate {
             + 1024.0 * sc.events.len() as f64;
         let series = series + buffers + b.caused_triggers * super::caused::WAITING_BYTES;
         // The API window: 8 bytes per millisecond with calls, in blocks.
-        let api = fifo_bytes(b.call_instants_per_day(sc) + 1.0, 8.0);
+        // Each short window: 16 bytes per millisecond with calls in it (at most its calls,
+        // each millisecond holding one or more), in a ring that may be twice that; and per
+        // worker a batch's back-off state.
+        let short: f64 = sc
+            .api
+            .burst
+            .windows
+            .iter()
+            .map(|w| 32.0 * (w.calls.min(w.per + 1) as f64) + 64.0)
+            .sum::<f64>()
+            + if sc.api.burst.windows.is_empty() {
+                0.0
+            } else {
+                24.0 * b.workers
+            };
+        let api = fifo_bytes(b.call_instants_per_day(sc) + 1.0, 8.0) + short;
         let entries = slab + items + batches + retries;
         let largest = [index, entries, latency, api]
             .into_iter()

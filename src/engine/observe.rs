@@ -19,7 +19,7 @@
 use super::entries::EntryState;
 use super::latency::latency_summaries;
 use super::{Sim, Workspace};
-use crate::metrics::{ApiSummary, EventOutcome, PendingAtEnd, RunResult, Waiting};
+use crate::metrics::{ApiSummary, EventOutcome, PendingAtEnd, RunResult, Waiting, WindowSummary};
 use crate::scenario::{QueueId, Scenario};
 use crate::units::{Millis, HOUR};
 
@@ -281,6 +281,11 @@ impl Sim<'_> {
             paused: self.budget.paused(horizon),
             suppressed: self.retries.suppression.total(horizon),
         };
+        let windows = WindowSummary {
+            waited: self.budget.windows.waited(horizon),
+            rejected: self.budget.windows.rejected(),
+            peaks: self.budget.windows.peaks(),
+        };
         let mut latency = Vec::with_capacity(nq);
         let objects = self.sc.objects.len();
         let mut latency_by_object = Vec::with_capacity(objects);
@@ -354,6 +359,7 @@ impl Sim<'_> {
             timeout_samples: self.observer.timeout_samples,
             api_samples: self.observer.api_samples,
             api,
+            windows,
         }
     }
 }

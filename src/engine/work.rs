@@ -11,7 +11,7 @@
 //! [`Bounds`]: what the scenario can make happen, not what usually does, so it errs high.
 //! Each event costs of the order of 100 ns on the machine of `docs/performance.md`.
 
-use crate::scenario::{QueueId, Scenario};
+use crate::scenario::{AtLimit, QueueId, Scenario};
 use crate::units::{DAY, HOUR, MINUTE};
 
 use super::memory::Bounds;
@@ -33,6 +33,9 @@ pub struct WorkEstimate {
     /// Other integrations' calls each minute, nightly retries, scenario events and the
     /// triggers of cascades and echoes.
     pub other: f64,
+    /// Short windows: the sync's resumptions after a wait for a window, and the tries of
+    /// batches and checks that got a 429 (0 without windows).
+    pub limits: f64,
 }
 
 impl WorkEstimate {
@@ -73,6 +76,16 @@ impl WorkEstimate {
         // with the edits, which include what rules cause).
         let other =
             minutes + horizon / DAY as f64 + 1.0 + sc.events.len() as f64 + b.caused_triggers;
+        // A wait for a window ends with a look that starts a batch or ends the cycle, so
+        // there are no more waits than batches and looks. A 429 is followed by a back-off
+        // of at least `backoff`, so each worker and the sync's checks get at most one per
+        // `backoff`.
+        let burst = &sc.api.burst;
+        let limits = match burst.at_limit {
+            _ if burst.windows.is_empty() => 0.0,
+            AtLimit::Wait => batches + looks,
+            AtLimit::Reject => (b.workers + 1.0) * (horizon / burst.backoff as f64 + 1.0),
+        };
         WorkEstimate {
             edits,
             batches,
@@ -80,18 +93,31 @@ impl WorkEstimate {
             retries,
             samples,
             other,
+            limits,
         }
     }
 
     /// The whole estimate, in events.
     pub fn total(&self) -> f64 {
-        self.edits + self.batches + self.looks + self.retries + self.samples + self.other
+        self.edits
+            + self.batches
+            + self.looks
+            + self.retries
+            + self.samples
+            + self.other
+            + self.limits
     }
 
-    /// The largest parts, for a message: `edits 1.1e6, batches 5.3e3, ...`.
+    /// The largest parts, for a message: `edits 1.1e6, batches 5.3e3, ...` (short windows'
+    /// waits and 429s only when the scenario has windows).
     pub fn parts_text(&self) -> String {
+        let limits = if self.limits > 0.0 {
+            format!(", window waits and 429s {}", events_text(self.limits))
+        } else {
+            String::new()
+        };
         format!(
-            "edits {}, batches {}, looks {}, retries {}, observations {}",
+            "edits {}, batches {}, looks {}, retries {}, observations {}{limits}",
             events_text(self.edits),
             events_text(self.batches),
             events_text(self.looks),
@@ -126,6 +152,27 @@ mod tests {
         assert!((1.06e6..1.2e6).contains(&w.edits), "{w:?}");
         assert!(w.total() < 2.5e6, "{w:?}");
         assert_eq!(events_text(w.edits).len(), 5, "{}", events_text(w.edits));
+    }
+
+    #[test]
+    fn short_windows_count_their_waits_and_429s() {
+        let window = "api.windows=[{calls=100, per=\"10s\"}]";
+        assert_eq!(WorkEstimate::of(&load(&[])).limits, 0.0);
+        let wait = WorkEstimate::of(&load(&[window]));
+        assert_eq!(wait.limits, wait.batches + wait.looks);
+        // Reject, a 1 ms back-off over the reference's 5 days: one worker and the checks,
+        // each at most once a millisecond.
+        let reject = WorkEstimate::of(&load(&[
+            window,
+            "api.at_limit=\"reject\"",
+            "api.backoff=\"1ms\"",
+        ]));
+        assert_eq!(reject.limits, 2.0 * (5.0 * DAY as f64 + 1.0));
+        assert!(
+            reject.parts_text().ends_with("window waits and 429s 8.6e8"),
+            "{}",
+            reject.parts_text()
+        );
     }
 
     #[test]

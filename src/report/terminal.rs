@@ -361,6 +361,7 @@ pub fn write_summary(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
                 human_duration(api.suppressed)
             )?;
         }
+        write_short_windows(s, w)?;
         let spells = r.suppression_spells();
         let until = |end: Option<Millis>| {
             end.map_or_else(
@@ -497,6 +498,37 @@ fn when(sc: &Scenario, t: Millis) -> String {
     } else {
         format!("{} {}", sc.calendar.show(at.0), sc.calendar.time_zone)
     }
+}
+
+/// The short windows' line of the API section, for a scenario with `[[api.windows]]`: each
+/// window's peak against its calls, the time the sync was held back and the 429s.
+fn write_short_windows(s: &RunSummary, w: &mut dyn Write) -> io::Result<()> {
+    let burst = &s.scenario().api.burst;
+    if burst.windows.is_empty() {
+        return Ok(());
+    }
+    let figures = s.run().windows();
+    let peaks: Vec<String> = burst
+        .windows
+        .iter()
+        .zip(&figures.peaks)
+        .map(|(win, peak)| {
+            format!(
+                "peak {} of {} per {}",
+                thousands(*peak),
+                thousands(win.calls),
+                format_duration(win.per)
+            )
+        })
+        .collect();
+    writeln!(
+        w,
+        "    short windows ({}): {}; held back {}; {} 429 responses",
+        burst.at_limit.name(),
+        peaks.join(", "),
+        human_duration(figures.waited),
+        thousands(figures.rejected)
+    )
 }
 
 #[cfg(test)]

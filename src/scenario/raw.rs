@@ -143,6 +143,19 @@ pub struct RawApi {
     pub background_hour_profile: Option<Vec<f64>>,
     pub background_weekend_factor: Option<f64>,
     pub background_holiday_factor: Option<f64>,
+    pub windows: Option<Vec<RawWindow>>,
+    pub max_concurrent_calls: Option<i64>,
+    pub at_limit: Option<String>,
+    pub backoff: Option<toml::Value>,
+    pub max_backoff: Option<toml::Value>,
+}
+
+/// One `[[api.windows]]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    pub calls: Option<i64>,
+    pub per: Option<toml::Value>,
 }
 
 /// The `[retry]` table.

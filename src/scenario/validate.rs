@@ -12,6 +12,7 @@ mod creations;
 mod events;
 mod object;
 mod sync;
+mod windows;
 
 use super::raw::{self, RawScenario};
 use super::{
@@ -25,6 +26,7 @@ use creations::size_creations;
 use events::validate_events;
 use object::{size_batches, validate_object};
 use sync::validate_sync;
+use windows::validate_burst;
 
 /// What a time value must be, for [`Checker::text`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -381,9 +383,10 @@ pub(crate) fn validate(
         objects.push(validate_object(&c, name, o)?);
     }
     let sync = validate_sync(&c, &raw.sync, preset, &objects)?;
-    let api = validate_api(&c, &raw.api, preset)?;
+    let mut api = validate_api(&c, &raw.api, preset)?;
     size_batches(&c, &raw.objects, &mut objects, &sync, &api)?;
     size_creations(&c, &raw.objects, &mut objects, horizon)?;
+    api.burst = validate_burst(&c, &raw.api, &objects, api.calls_per_cycle)?;
     let retry = validate_retry(&c, &raw.retry)?;
     let horizon_ends = if until_clear {
         "the horizon ends at the cap of a run until clear (horizon_cap),"
@@ -572,6 +575,7 @@ fn validate_api(
                 .unwrap_or(background_weekend_factor),
             1e6,
         )?,
+        burst: Default::default(),
     })
 }
 

@@ -211,6 +211,7 @@ mod tests {
             timeout_samples: vec![0],
             api_samples: vec![0],
             api: ApiSummary::default(),
+            windows: Default::default(),
         }
     }
 

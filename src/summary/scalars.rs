@@ -111,6 +111,7 @@ pub(super) fn list(sc: &Scenario, summary: Option<&RunSummary>) -> Vec<Metric> {
     l.put("api.suppressed_first_at_h", |s| {
         s.run().suppression_spells().first().map(|&(t, _)| hours(t))
     });
+    short_windows(&mut l, sc);
     l.count("failed_max_per_h", RunSummary::failed_max_per_hour);
     l.put("retry_queue_oldest_h", |s| {
         Some(s.oldest_waiting_max()[0].map_or(0.0, hours))
@@ -224,6 +225,23 @@ fn service_levels(l: &mut List, sc: &Scenario) {
         l.put(format!("event.{}.growing_after_h", spec.name), move |s| {
             s.growing_after(k).map(hours)
         });
+    }
+}
+
+/// The short-window metrics, only for a scenario with `[[api.windows]]`: time held back by
+/// them, 429 responses and each window's peak, named by its length.
+fn short_windows(l: &mut List, sc: &Scenario) {
+    let windows = &sc.api.burst.windows;
+    if windows.is_empty() {
+        return;
+    }
+    l.put("api.window_wait_h", |s| {
+        Some(hours(s.run().windows().waited))
+    });
+    l.count("api.rejected_calls", |s| s.run().windows().rejected);
+    for (i, w) in windows.iter().enumerate() {
+        let name = format!("api.window.{}.peak_calls", format_duration(w.per));
+        l.count(name, move |s| s.run().windows().peaks[i]);
     }
 }
 

@@ -40,6 +40,7 @@ mod snapshots_of_outputs;
 mod time;
 mod validation;
 mod whatif;
+mod windows;
 
 use syncsim::engine::simulate;
 use syncsim::metrics::RunResult;

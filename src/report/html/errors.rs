@@ -137,6 +137,7 @@ pub(super) fn errors_section(
             ),
         ],
     );
+    short_windows_table(o, s);
     o.push_str("<h3>Errors and retries per hour</h3>\n");
     figure(
         o,
@@ -249,4 +250,43 @@ pub(super) fn error_assumptions(sc: &Scenario) -> String {
         calls.join("; "),
         suppression
     )
+}
+
+/// The short windows' figures, for a scenario with `[[api.windows]]`: each window's peak
+/// against its calls, the time the sync was held back and the 429s.
+fn short_windows_table(o: &mut String, s: &RunSummary) {
+    let burst = &s.scenario().api.burst;
+    if burst.windows.is_empty() {
+        return;
+    }
+    let figures = s.run().windows();
+    let labels: Vec<String> = burst
+        .windows
+        .iter()
+        .map(|w| {
+            format!(
+                "Peak calls in {} (limit {})",
+                format_duration(w.per),
+                thousands(w.calls)
+            )
+        })
+        .collect();
+    let mut rows: Vec<(&str, String)> = labels
+        .iter()
+        .zip(&figures.peaks)
+        .map(|(label, peak)| (label.as_str(), thousands(*peak)))
+        .collect();
+    rows.push((
+        "Time held back by the short windows",
+        human_duration(figures.waited),
+    ));
+    rows.push(("429 responses", thousands(figures.rejected)));
+    figures_table(
+        o,
+        &format!(
+            "The sync's calls in its short windows (at the limit: {}), exact at every call.",
+            burst.at_limit.name()
+        ),
+        &rows,
+    );
 }
