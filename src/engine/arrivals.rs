@@ -131,25 +131,16 @@ impl EditStream {
         rng: Pcg64Mcg,
     ) -> Option<Self> {
         let per_hour = object.edits_per_hour[direction as usize];
-        if per_hour <= 0.0 {
-            return None;
-        }
-        let varies = object.rate_varies();
-        Some(EditStream {
-            object: object_index,
-            direction,
-            rate_per_ms: per_hour / HOUR as f64,
-            profile: varies.then(|| object.hour_profile.unwrap_or([1.0; 24])),
-            weekend_factor: object.weekend_factor,
-            holiday_factor: object.holiday_factor,
-            calendar: None,
-            start,
-            next_exact: 0.0,
-            synced_fraction: object.synced_fraction,
-            chooser: Chooser::new(object),
-            rng,
-            creates: false,
-            end: 0,
+        (per_hour > 0.0).then(|| {
+            Self::shaped(
+                object_index,
+                object,
+                direction,
+                per_hour,
+                Chooser::new(object),
+                start,
+                rng,
+            )
         })
     }
 
@@ -166,10 +157,39 @@ impl EditStream {
         if per_hour <= 0.0 || object.max_creations == 0 {
             return None;
         }
-        let varies = object.rate_varies();
+        let chooser = Chooser::creations(object.records);
+        let direction = object.creation_direction;
         Some(EditStream {
+            synced_fraction: 1.0,
+            creates: true,
+            end: object.id_space(),
+            ..Self::shaped(
+                object_index,
+                object,
+                direction,
+                per_hour,
+                chooser,
+                start,
+                rng,
+            )
+        })
+    }
+
+    /// An edit stream of `object` at `per_hour`, shaped by its hour profile, weekend and
+    /// holiday factors, picking records with `chooser`.
+    fn shaped(
+        object_index: usize,
+        object: &ObjectSpec,
+        direction: Direction,
+        per_hour: f64,
+        chooser: Chooser,
+        start: Instant,
+        rng: Pcg64Mcg,
+    ) -> Self {
+        let varies = object.rate_varies();
+        EditStream {
             object: object_index,
-            direction: object.creation_direction,
+            direction,
             rate_per_ms: per_hour / HOUR as f64,
             profile: varies.then(|| object.hour_profile.unwrap_or([1.0; 24])),
             weekend_factor: object.weekend_factor,
@@ -177,12 +197,12 @@ impl EditStream {
             calendar: None,
             start,
             next_exact: 0.0,
-            synced_fraction: 1.0,
-            chooser: Chooser::creations(object.records),
+            synced_fraction: object.synced_fraction,
+            chooser,
             rng,
-            creates: true,
-            end: object.id_space(),
-        })
+            creates: false,
+            end: 0,
+        }
     }
 
     /// One more record of the object was created, after this stream's next instant was

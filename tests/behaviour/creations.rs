@@ -424,16 +424,7 @@ fn the_example_writes_the_same_bytes_on_one_thread_and_two() {
             .arg(&out)
             .assert()
             .success();
-        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read(&p).unwrap())
-            })
-            .collect();
-        files.sort();
-        files
+        crate::folder_files(&out)
     };
     let one = run("one", "1");
     let latency = &one.iter().find(|(n, _)| n == "latency.csv").unwrap().1;

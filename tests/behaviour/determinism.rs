@@ -163,16 +163,7 @@ fn a_single_run_writes_the_same_bytes_on_one_thread_and_two() {
             .arg(&out)
             .assert()
             .success();
-        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read(&p).unwrap())
-            })
-            .collect();
-        files.sort();
-        files
+        crate::folder_files(&out)
     };
     let one = run("one", "1");
     assert!(one.iter().any(|(n, _)| n == "backlog.csv"));

@@ -51,6 +51,22 @@ pub fn scenario(text: &str) -> Scenario {
     scenario::from_str(text, "test.toml", "test", &[]).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Every file of a folder (reports, manifest, hidden files), sorted by name, with its bytes:
+/// what two runs that must agree are compared by.
+pub fn folder_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// Runs scenario text once with its own seed.
 pub fn run(text: &str) -> (Scenario, RunResult) {
     let sc = scenario(text);

@@ -7,21 +7,7 @@ use syncsim::replicate;
 use syncsim::scenario::{self, Override};
 use syncsim::summary::RunSummary;
 
-fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
+use crate::folder_files;
 
 fn run_cli(out: &std::path::Path, extra: &[&str], env: Option<(&str, &str)>) {
     let mut cmd = Command::cargo_bin("syncsim").unwrap();
@@ -52,14 +38,14 @@ fn outputs_are_identical_whatever_the_thread_count() {
     run_cli(&one, &["--threads", "1"], None);
     run_cli(&two, &["--threads", "2"], None);
     run_cli(&env, &[], Some(("RAYON_NUM_THREADS", "2")));
-    let a = files(&one);
+    let a = folder_files(&one);
     assert!(
         a.iter().any(|(n, _)| n == "replications.csv") && a.iter().any(|(n, _)| n == "bands.csv")
     );
     // The dashboard holds the forecast across replications, so it is compared too.
     let dashboard = &a.iter().find(|(n, _)| n == "dashboard.html").unwrap().1;
     assert!(String::from_utf8_lossy(dashboard).contains("<section id=\"spread\""));
-    for other in [files(&two), files(&env)] {
+    for other in [folder_files(&two), folder_files(&env)] {
         assert_eq!(a.len(), other.len());
         for ((name, x), (_, y)) in a.iter().zip(&other) {
             assert!(x == y, "{name} differs between thread counts");
@@ -68,7 +54,7 @@ fn outputs_are_identical_whatever_the_thread_count() {
     // And across repeated runs.
     let again = dir.path().join("again");
     run_cli(&again, &["--threads", "2"], None);
-    assert_eq!(a, files(&again));
+    assert_eq!(a, folder_files(&again));
 }
 
 #[test]

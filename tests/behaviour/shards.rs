@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+use crate::folder_files;
+
 /// The scheduler variables `--shard auto` reads: removed so a test run under Slurm still
 /// sees only what it sets.
 const SCHEDULER_VARS: [&str; 5] = [
@@ -22,23 +24,6 @@ fn syncsim() -> Command {
         cmd.env_remove(v);
     }
     cmd
-}
-
-/// Every file of a folder (the manifest too), sorted by name.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 const SCENARIO: &str = "scenarios/reference.toml";
@@ -72,7 +57,10 @@ fn shards(dir: &Path, n: u64, extra: &[&str]) -> Vec<PathBuf> {
             run(&out, &args).assert().success();
             let part = out.join(format!("run.shard-{k}-of-{n}.part"));
             assert_eq!(
-                files(&out).iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+                folder_files(&out)
+                    .iter()
+                    .map(|f| f.0.as_str())
+                    .collect::<Vec<_>>(),
                 [
                     ".syncsim-files",
                     part.file_name().unwrap().to_str().unwrap()
@@ -95,7 +83,7 @@ fn merged_replications_are_the_single_run_bytes_whatever_the_shard_count() {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole");
     run(&whole, &[]).assert().success();
-    let expected = files(&whole);
+    let expected = folder_files(&whole);
     for wanted in [
         "replications.csv",
         "aggregate.csv",
@@ -115,7 +103,7 @@ fn merged_replications_are_the_single_run_bytes_whatever_the_shard_count() {
         parts.reverse();
         let merged = root.join("merged");
         merge(&merged, &parts).assert().success();
-        let got = files(&merged);
+        let got = folder_files(&merged);
         assert_eq!(
             got.iter().map(|f| &f.0).collect::<Vec<_>>(),
             expected.iter().map(|f| &f.0).collect::<Vec<_>>(),
@@ -137,7 +125,7 @@ fn merged_replications_are_the_single_run_bytes_whatever_the_shard_count() {
     let root = dir.path().join("csv");
     let parts = shards(&root, 2, &extra);
     merge(&root.join("merged"), &parts).assert().success();
-    assert_eq!(files(&root.join("merged")), files(&csv_whole));
+    assert_eq!(folder_files(&root.join("merged")), folder_files(&csv_whole));
 }
 
 /// Runs `merge` expecting bad input; returns stderr and checks nothing was written.
@@ -297,7 +285,7 @@ fn merged_comparisons_are_the_single_run_bytes_whatever_the_shard_count() {
     };
     let whole = d.join("whole");
     compare(&whole, &[]).assert().success();
-    let expected = files(&whole);
+    let expected = folder_files(&whole);
     assert_eq!(
         expected.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
         [".syncsim-files", "compare.csv", "compare.html"]
@@ -314,13 +302,13 @@ fn merged_comparisons_are_the_single_run_bytes_whatever_the_shard_count() {
         }
         let merged = d.join(format!("n{n}/merged"));
         merge(&merged, &parts).assert().success();
-        for ((name, a), (_, b)) in files(&merged).iter().zip(&expected) {
+        for ((name, a), (_, b)) in folder_files(&merged).iter().zip(&expected) {
             assert!(
                 a == b,
                 "{name} of {n} merged shards differs from the single run"
             );
         }
-        assert_eq!(files(&merged).len(), expected.len());
+        assert_eq!(folder_files(&merged).len(), expected.len());
     }
     // Another confidence is another comparison.
     let other = d.join("other");

@@ -48,17 +48,10 @@ fn both_ways(dir: &Path, args: &[&str]) -> [Vec<(String, Vec<u8>)>; 2] {
             .arg(&out)
             .assert()
             .success();
-        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read(&p).unwrap())
-            })
-            .collect();
-        files.sort();
-        files
+        crate::folder_files(&out)
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with('.'))
+            .collect()
     };
     [
         run(&format!("{}-shared", args[0]), &[]),
