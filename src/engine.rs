@@ -32,7 +32,7 @@
 //!   coalesce into, and which: below four million records a bitmap (small enough to stay in
 //!   cache) and a dense array of slab indices read only when the bit is set; above, a table
 //!   of the records pending, sized to the backlog rather than the population;
-//! - entries (32 bytes) live in a slab whose free slots form a list through it, so the steady
+//! - entries (32 bytes) live in a slab whose free slots form a stack kept in them, so the steady
 //!   state allocates nothing;
 //! - FIFOs hold `(order, entry)` items in blocks (`engine/fifo.rs`); a requeue pushes a new
 //!   item and leaves the old one stale (lazy deletion: an item is live while its order equals

@@ -300,6 +300,11 @@ impl Sim<'_> {
         let hourly = hour * self.entries.queues.len() * 2;
         // No entry of the batch is pending any more, whatever its outcome.
         self.entries.total_backlog -= batch.len() as u64;
+        // Entries of the backlog at the start among them, counted only while a run until
+        // clear waits for them: from the entry as taken (a released slot's memory is the
+        // free stack's), or as it is now if it errored and is still held.
+        let count_initial = self.awaits_initial();
+        let mut initial = 0;
         for &e in &batch {
             let entry = self.entries.slab[e as usize];
             let q = entry.queue();
@@ -318,6 +323,16 @@ impl Sim<'_> {
                         h[permanent as usize] += 1;
                     }
                     self.errored(e);
+                    if count_initial {
+                        let now_entry = &self.entries.slab[e as usize];
+                        let held = now_entry.state() != EntryState::Free;
+                        let since = if held {
+                            now_entry.since()
+                        } else {
+                            entry.since()
+                        };
+                        initial += (since == 0) as u64;
+                    }
                     continue;
                 }
             }
@@ -345,10 +360,13 @@ impl Sim<'_> {
             if entry.marks != 0 {
                 self.settle_marks(e, outcome);
             }
+            initial += (count_initial && entry.since() == 0) as u64;
             self.release(e);
         }
         self.check_recovery();
-        self.initial_left(&batch);
+        if count_initial {
+            self.initial_left(initial);
+        }
         self.check_all_clear();
         self.sync.workers[w].batch = batch;
         self.sync.workers[w].busy = false;

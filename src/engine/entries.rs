@@ -3,27 +3,29 @@
 //!
 //! An edit of a record that passes the filter either coalesces into the record's entry
 //! (queued, due, or waiting for a retry) or creates a new entry at the back of its queue.
-//! Entries live in a slab with a free list, so the steady state allocates nothing; each
-//! queue's pending index says which records have an entry an edit would coalesce into; FIFOs
-//! hold `(order, entry)` items, and a requeue leaves its old item behind, stale (an item is
-//! live while its order equals the entry's).
+//! Entries live in a slab with a stack of free slots (`entries/free.rs`), so the steady
+//! state allocates nothing; each queue's pending index says which records have an entry an
+//! edit would coalesce into; FIFOs hold `(order, entry)` items, and a requeue leaves its old
+//! item behind, stale (an item is live while its order equals the entry's).
 
 use std::ops::{Index, IndexMut};
+
+mod free;
 
 use super::fifo::Fifo;
 use super::pending::PendingIndex;
 use super::{seeds, Sim, Workspace};
 use crate::metrics::{LatencySamples, QueueCounters};
 use crate::scenario::{Direction, ObjectSpec, Policy, QueueId, Scenario};
+use free::FreeSlots;
 
 /// Every entry of the run, by queue, and the backlog they make.
 pub(crate) struct Entries {
     /// The entries, indexed by `u32` ids; free slots are reused.
     pub(super) slab: Vec<Entry>,
-    /// The free slot of `slab` freed last, if any ([`NO_SLOT`] if none): free slots form a
-    /// list through their `order` field, the last freed first, so the slot an edit takes is
-    /// one a batch just completed, still in the cache, and the list takes no memory.
-    pub(super) free: u32,
+    /// The free slots of `slab`, the last freed on top: the slot an edit takes is one a batch
+    /// just completed, if any is left, and the stack takes no memory of its own.
+    pub(super) free: FreeSlots,
     /// One queue per (object, direction).
     pub(super) queues: Queues,
     /// The next order key: entries take increasing keys as they join a queue.
@@ -54,7 +56,7 @@ impl Entries {
         slab.clear();
         Entries {
             slab,
-            free: NO_SLOT,
+            free: FreeSlots::default(),
             queues,
             next_order: 0,
             object_backlog: vec![0; sc.objects.len()],
@@ -118,7 +120,7 @@ impl EntryState {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Entry {
     /// Bits 0-39: the position key in its queue, unique and increasing in (stamp, sequence)
-    /// order (for a free slot, the next free slot). Bits 40-56: the first whole hour whose
+    /// order. Bits 40-56: the first whole hour whose
     /// backlog reading counts this entry since it last became pending (created, revived by
     /// an edit, or due for a retry): `h` for the reading at `h` hours. When it leaves the
     /// backlog the observer notes the instant under this hour (`Observer::settled`). Bits
@@ -186,7 +188,7 @@ impl Entry {
         }
     }
 
-    /// Its position key in its queue (for a free slot, the next free slot).
+    /// Its position key in its queue.
     #[inline(always)]
     pub(super) fn order(&self) -> u64 {
         self.order_since & ORDER_MASK
@@ -445,12 +447,8 @@ impl Sim<'_> {
         self.entries.next_order += 1;
         // The slab slot it takes: the last one freed, or a new one at the end. The counts
         // come first and the write last, so nothing is read again after a push that grew.
-        let free = self.entries.free;
-        let e = if free == NO_SLOT {
-            self.entries.slab.len() as u32
-        } else {
-            free
-        };
+        let free = self.entries.free.take(&self.entries.slab);
+        let e = free.unwrap_or(self.entries.slab.len() as u32);
         let queue = &mut self.entries.queues[q];
         queue.pending.insert(record, e);
         queue.queued += 1;
@@ -472,12 +470,10 @@ impl Sim<'_> {
             EntryState::Queued,
         );
         entry.set_since(self.observer.next_hour_index);
-        if free == NO_SLOT {
+        if free.is_none() {
             push_entry(&mut self.entries.slab, entry);
         } else {
-            let slot = &mut self.entries.slab[e as usize];
-            self.entries.free = slot.order() as u32;
-            *slot = entry;
+            self.entries.slab[e as usize] = entry;
         }
         self.enqueue(q, order, e);
     }
@@ -548,17 +544,11 @@ impl Sim<'_> {
         }
     }
 
-    /// Returns a completed entry's slot to the free list.
+    /// Returns a completed entry's slot to the free stack.
     pub(super) fn release(&mut self, e: u32) {
-        let slot = &mut self.entries.slab[e as usize];
-        slot.set_state(EntryState::Free);
-        slot.set_order(self.entries.free as u64);
-        self.entries.free = e;
+        self.entries.free.put(&mut self.entries.slab, e);
     }
 }
-
-/// No slot: the end of the free list.
-pub(super) const NO_SLOT: u32 = u32::MAX;
 
 /// Adds `entry` at the end of the slab, which grows by a quarter when full rather than
 /// doubling: reallocating a large block moves its pages without copying them, and the

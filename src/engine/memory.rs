@@ -501,8 +501,8 @@ fn fifo_bytes(items: f64, item: f64) -> f64 {
 /// table and the new one), or as dense arrays once its table would pass half their size.
 fn hashed_bytes(pending: f64, records: u32) -> f64 {
     let cap = max_cells(records) as f64;
-    // The table doubles when it is seven-eighths full.
-    let needed = (pending * 8.0 / 7.0 + 1.0).max(1024.0);
+    // The table doubles when it is half full.
+    let needed = (pending * 2.0 + 1.0).max(1024.0);
     let cells = 2f64.powi(needed.log2().ceil() as i32);
     if cells <= cap {
         1.5 * 8.0 * cells
@@ -564,7 +564,7 @@ impl MemoryEstimate {
                 .as_ref()
                 .map_or(0, |s| s.skipped_lines.len()) as f64;
         index += 16.0 * (initial + sc.initial.len() as f64) + drawn + 200.0 * rows;
-        // Entries: the slab grows by a quarter; the free list lives in it.
+        // Entries: the slab grows by a quarter; the free stack lives in it.
         let slab = std::mem::size_of::<Entry>() as f64 * (1.25 * b.live + 1024.0);
         // FIFO items: one shared FIFO, or one per queue; a requeue leaves a stale item, and
         // stale items are dropped once they make a third of a FIFO.
@@ -636,10 +636,10 @@ impl MemoryEstimate {
         let series = points * (4.0 * nq as f64 + 24.0)
             + hours * (nq as f64 * 24.0 + 64.0)
             + 2.0 * 16.0 * spells;
-        // Edits drawn ahead: up to a dozen chunks of 4,096 (24 bytes each) between the two
+        // Edits drawn ahead: up to a dozen chunks (24 bytes an edit) between the two
         // threads; the latency summaries' histograms on two threads; the state kept per
         // queue, object and event.
-        let buffers = 12.0 * 4096.0 * 24.0
+        let buffers = 12.0 * super::draw_ahead::CHUNK as f64 * 24.0
             + 2.0 * 81_920.0
             + 2048.0 * (nq + sc.objects.len()) as f64
             + 1024.0 * sc.events.len() as f64;

@@ -154,17 +154,17 @@ impl Sim<'_> {
         o.settled[since as usize * o.objects + object] = self.now;
     }
 
-    /// The entries of a completed batch left the backlog: those of the backlog at the start
-    /// (first counted at 0 h) no longer hold a run until clear back. A second look at the
-    /// batch, made only while such a run still waits for them.
-    pub(super) fn initial_left(&mut self, batch: &[u32]) {
-        if self.until_clear && self.observer.initial_pending > 0 {
-            let left = batch
-                .iter()
-                .filter(|&&e| self.entries.slab[e as usize].since() == 0)
-                .count() as u64;
-            self.observer.initial_pending -= left;
-        }
+    /// Whether a run until clear still waits for entries of the backlog at the start (first
+    /// counted at 0 h): then a completed batch counts those it held ([`Sim::initial_left`]).
+    #[inline(always)]
+    pub(super) fn awaits_initial(&self) -> bool {
+        self.until_clear && self.observer.initial_pending > 0
+    }
+
+    /// `left` entries of the backlog at the start left it in a completed batch: they no
+    /// longer hold a run until clear back.
+    pub(super) fn initial_left(&mut self, left: u64) {
+        self.observer.initial_pending -= left;
     }
 
     /// Panics with the first broken invariant ([`Inputs::audit`](super::Inputs::audit)):

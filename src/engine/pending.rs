@@ -10,10 +10,10 @@
 //!   when the bit is set. Its memory grows with the population: 4 bytes and a bit per record.
 //! - **Hashed**, for a population much larger than its backlog: an open-addressing table of
 //!   (record, entry) pairs, sized to the records pending, not to the population. At a hundred
-//!   times the reference scale the dense array would take 920 MB for a backlog that peaks at
-//!   26 million entries (a 256 MiB table), and every edit would miss every cache in it; the
-//!   table is a quarter of that, and one probe (usually one cache line) answers both "is it
-//!   pending?" and "where does its entry go?".
+//!   times the reference scale the Lead queue's dense arrays would take 410 MB for a backlog
+//!   of Leads that peaks at 1.5 million (a 32 MiB table), and every edit would miss every
+//!   cache in them; one probe (usually one cache line) answers both "is it pending?" and
+//!   "where does its entry go?".
 //!
 //! Either way, [`PendingIndex::prefetch`] asks the processor to fetch what a later question
 //! about a record will read, so that the engine, which knows the next few thousand edits'
@@ -21,9 +21,11 @@
 //!
 //! The table hashes a record by multiplying it by 2^64 / phi and keeping the top bits
 //! (Fibonacci hashing), probes linearly, and deletes by shifting the following cluster back
-//! (no tombstones). It doubles when it is seven-eighths full; because a record's home in the
-//! doubled table is twice its home in the old one (or one more), rehashing walks both tables
-//! in order rather than writing at random.
+//! (no tombstones). It doubles when it is half full: a lookup of a record not in it then
+//! reads about two cells, where at seven-eighths full it would read 32 (linear probing's
+//! expected (1 + 1/(1 - load)^2) / 2). Because a record's home in the doubled table is twice
+//! its home in the old one (or one more), rehashing walks both tables in order rather than
+//! writing at random.
 
 /// Records a queue must have for [`PendingIndex::reset`] to start hashed: below this the
 /// dense arrays (4.1 bytes a record, 17 MiB at this size) mostly fit in the processor's
@@ -33,8 +35,15 @@ pub(super) const HASHED_FROM_RECORDS: u32 = 1 << 22;
 /// The index (see the module documentation).
 #[derive(Debug)]
 pub(super) enum PendingIndex {
-    /// A bit per record, and the entry of each record whose bit is set.
-    Dense { bits: Vec<u64>, slots: Vec<u32> },
+    /// A bit per record, and the entry of each record whose bit is set; `len` bits are set.
+    /// An index that was hashed becomes hashed again when `len` falls below `hashed_below`
+    /// (0 for one dense from the start).
+    Dense {
+        bits: Vec<u64>,
+        slots: Vec<u32>,
+        len: usize,
+        hashed_below: usize,
+    },
     /// The pending records' (record, entry) pairs in an open-addressing table, for a
     /// population of `records`.
     Hashed { table: Table, records: u32 },
@@ -45,6 +54,8 @@ impl Default for PendingIndex {
         PendingIndex::Dense {
             bits: Vec::new(),
             slots: Vec::new(),
+            len: 0,
+            hashed_below: 0,
         }
     }
 }
@@ -79,7 +90,16 @@ impl PendingIndex {
     /// [`reset`](Self::reset), hashed when `hashed`.
     fn reset_as(&mut self, records: u32, hashed: bool) {
         match (hashed, &mut *self) {
-            (false, PendingIndex::Dense { bits, slots }) => {
+            (
+                false,
+                PendingIndex::Dense {
+                    bits,
+                    slots,
+                    len,
+                    hashed_below,
+                },
+            ) => {
+                (*len, *hashed_below) = (0, 0);
                 bits.clear();
                 bits.resize((records as usize).div_ceil(64), 0);
                 if slots.len() < records as usize {
@@ -103,8 +123,10 @@ impl PendingIndex {
         }
     }
 
-    /// Rebuilds a hashed index whose table is full and may not grow as dense arrays.
+    /// Rebuilds a hashed index whose table is full and may not grow as dense arrays; it
+    /// becomes hashed again once an eighth of that table would hold what is pending.
     #[cold]
+    #[inline(never)]
     fn become_dense(&mut self) {
         let PendingIndex::Hashed { table, records } = self else {
             return;
@@ -117,14 +139,44 @@ impl PendingIndex {
             bits[r / 64] |= 1 << (r % 64);
             slots[r] = cell as u32;
         }
-        *self = PendingIndex::Dense { bits, slots };
+        *self = PendingIndex::Dense {
+            bits,
+            slots,
+            len: table.len,
+            hashed_below: max_cells(records) / 8,
+        };
+    }
+
+    /// Rebuilds a dense index that was hashed, now that few records are pending, as a table
+    /// a quarter full: after a bulk update has drained, the next edits' lookups go to a few
+    /// cache lines again rather than to arrays the size of the population.
+    #[cold]
+    #[inline(never)]
+    fn become_hashed(&mut self) {
+        let PendingIndex::Dense {
+            bits, slots, len, ..
+        } = self
+        else {
+            return;
+        };
+        let mut table = Table::with_cells((4 * *len).next_power_of_two().max(MIN_CELLS));
+        for (w, &word) in bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let r = 64 * w + word.trailing_zeros() as usize;
+                table.insert(r as u32, slots[r]);
+                word &= word - 1;
+            }
+        }
+        let records = slots.len() as u32;
+        *self = PendingIndex::Hashed { table, records };
     }
 
     /// The entry of `record` an edit would coalesce into, if any.
     #[inline(always)]
     pub(super) fn get(&self, record: u32) -> Option<u32> {
         match self {
-            PendingIndex::Dense { bits, slots } => {
+            PendingIndex::Dense { bits, slots, .. } => {
                 let r = record as usize;
                 (bits[r / 64] & (1 << (r % 64)) != 0).then(|| slots[r])
             }
@@ -136,10 +188,13 @@ impl PendingIndex {
     #[inline(always)]
     pub(super) fn insert(&mut self, record: u32, entry: u32) {
         match self {
-            PendingIndex::Dense { bits, slots } => {
+            PendingIndex::Dense {
+                bits, slots, len, ..
+            } => {
                 let r = record as usize;
                 bits[r / 64] |= 1 << (r % 64);
                 slots[r] = entry;
+                *len += 1;
             }
             PendingIndex::Hashed { table, records } => {
                 if table.full() {
@@ -159,11 +214,27 @@ impl PendingIndex {
     #[inline(always)]
     pub(super) fn remove(&mut self, record: u32) {
         match self {
-            PendingIndex::Dense { bits, .. } => {
+            PendingIndex::Dense {
+                bits,
+                len,
+                hashed_below,
+                ..
+            } => {
                 let r = record as usize;
-                bits[r / 64] &= !(1 << (r % 64));
+                let word = &mut bits[r / 64];
+                if *word & (1 << (r % 64)) != 0 {
+                    *word &= !(1 << (r % 64));
+                    *len -= 1;
+                    if *len < *hashed_below {
+                        self.become_hashed();
+                    }
+                }
             }
-            PendingIndex::Hashed { table, .. } => table.remove(record),
+            PendingIndex::Hashed { table, .. } => {
+                if table.remove(record) && table.sparse() {
+                    table.shrink();
+                }
+            }
         }
     }
 
@@ -173,7 +244,7 @@ impl PendingIndex {
     #[inline(always)]
     pub(super) fn prefetch(&self, record: u32) {
         match self {
-            PendingIndex::Dense { bits, slots } => {
+            PendingIndex::Dense { bits, slots, .. } => {
                 let r = record as usize;
                 prefetch(bits, r / 64);
                 prefetch(slots, r);
@@ -185,7 +256,7 @@ impl PendingIndex {
     /// How many records have an entry.
     pub(super) fn count(&self) -> u64 {
         match self {
-            PendingIndex::Dense { bits, .. } => bits.iter().map(|w| w.count_ones() as u64).sum(),
+            PendingIndex::Dense { len, .. } => *len as u64,
             PendingIndex::Hashed { table, .. } => table.len as u64,
         }
     }
@@ -194,7 +265,7 @@ impl PendingIndex {
     #[cfg(test)]
     pub(super) fn bytes(&self) -> usize {
         match self {
-            PendingIndex::Dense { bits, slots } => 8 * bits.capacity() + 4 * slots.capacity(),
+            PendingIndex::Dense { bits, slots, .. } => 8 * bits.capacity() + 4 * slots.capacity(),
             PendingIndex::Hashed { table, .. } => 8 * table.cells.capacity(),
         }
     }
@@ -226,6 +297,12 @@ const EMPTY: u64 = u64::MAX;
 /// The smallest table: 8 KiB.
 const MIN_CELLS: usize = 1024;
 
+/// Cells a table keeps however few records are pending: 512 KiB, which stays in the
+/// processor's caches. A queue whose sync drains it every few minutes would otherwise halve
+/// its table down to the smallest and double it up again every time (at a hundred times the
+/// reference scale, a sixth of the run).
+const SHRINK_FROM_CELLS: usize = 1 << 16;
+
 /// 2^64 / phi, odd: multiplying by it and keeping the top bits spreads any run of ids evenly.
 const FIBONACCI: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -243,15 +320,21 @@ pub(super) struct Table {
 
 impl Default for Table {
     fn default() -> Self {
-        Table {
-            cells: vec![EMPTY; MIN_CELLS],
-            shift: 64 - MIN_CELLS.trailing_zeros(),
-            len: 0,
-        }
+        Table::with_cells(MIN_CELLS)
     }
 }
 
 impl Table {
+    /// An empty table of `cells` cells, a power of two.
+    fn with_cells(cells: usize) -> Self {
+        debug_assert!(cells.is_power_of_two());
+        Table {
+            cells: vec![EMPTY; cells],
+            shift: 64 - cells.trailing_zeros(),
+            len: 0,
+        }
+    }
+
     /// Removes every pair, keeping the memory.
     fn clear(&mut self) {
         self.cells.fill(EMPTY);
@@ -286,10 +369,10 @@ impl Table {
         }
     }
 
-    /// Whether one more pair would fill the table past seven-eighths.
+    /// Whether one more pair would fill the table past half.
     #[inline(always)]
     fn full(&self) -> bool {
-        8 * (self.len + 1) > 7 * self.cells.len()
+        2 * (self.len + 1) > self.cells.len()
     }
 
     /// Pairs `record` with `entry`, replacing any entry it had; the table is not full.
@@ -313,16 +396,24 @@ impl Table {
         }
     }
 
-    /// Removes `record`'s pair, if any, shifting later pairs of its cluster back into the
-    /// hole so that every probe still finds what it looks for.
+    /// Whether the table holds less than an eighth of its cells and may halve (to a quarter
+    /// full, so that it is far from growing again); one of [`SHRINK_FROM_CELLS`] or fewer
+    /// keeps its size.
     #[inline(always)]
-    fn remove(&mut self, record: u32) {
+    fn sparse(&self) -> bool {
+        8 * self.len < self.cells.len() && self.cells.len() > SHRINK_FROM_CELLS
+    }
+
+    /// Removes `record`'s pair, if any, shifting later pairs of its cluster back into the
+    /// hole so that every probe still finds what it looks for. Returns whether it had one.
+    #[inline(always)]
+    fn remove(&mut self, record: u32) -> bool {
         let mask = self.mask();
         let mut hole = self.home(record);
         loop {
             let cell = self.cells[hole];
             if cell == EMPTY {
-                return;
+                return false;
             }
             if (cell >> 32) as u32 == record {
                 break;
@@ -346,16 +437,27 @@ impl Table {
         }
         self.cells[hole] = EMPTY;
         self.len -= 1;
+        true
     }
 
-    /// Doubles the table. Walking the old table in order writes the new one almost in order
-    /// (a home doubles), so this costs a pass over memory, not a cache miss per pair.
+    /// Doubles the table.
     #[cold]
     fn grow(&mut self) {
-        let doubled = vec![EMPTY; 2 * self.cells.len()];
-        let old = std::mem::replace(&mut self.cells, doubled);
-        self.shift -= 1;
-        self.len = 0;
+        self.rehash(2 * self.cells.len());
+    }
+
+    /// Halves the table.
+    #[cold]
+    #[inline(never)]
+    fn shrink(&mut self) {
+        self.rehash(self.cells.len() / 2);
+    }
+
+    /// Moves the pairs into a table of `cells` cells (twice or half as many). Walking the old
+    /// table in order writes the new one almost in order (a home doubles or halves), so this
+    /// costs a pass over memory, not a cache miss per pair.
+    fn rehash(&mut self, cells: usize) {
+        let old = std::mem::replace(self, Table::with_cells(cells)).cells;
         // A cluster that wraps around the end has its start at the end of the old table:
         // insert from the first empty cell on, so each cluster goes in front to back.
         let start = old.iter().position(|&c| c == EMPTY).unwrap_or(0);
@@ -437,6 +539,62 @@ mod tests {
         // Reset keeps the memory and forgets the pairs.
         index.reset(2_000_000_000, false);
         assert_eq!((index.count(), index.get(1_000_095_000)), (0, None));
+    }
+
+    #[test]
+    fn a_table_halves_once_it_is_an_eighth_full() {
+        let mut index = PendingIndex::default();
+        index.reset(100_000_000, false);
+        for record in 0..100_000 {
+            index.insert(record * 7, record);
+        }
+        // 100,000 pairs at most half full: 262,144 cells (2 MiB).
+        assert_eq!(index.bytes(), 8 * 262_144);
+        for record in 0..80_000 {
+            index.remove(record * 7);
+        }
+        // 20,000 left: halved once fewer than 32,768 (an eighth) were left.
+        assert_eq!(index.bytes(), 8 * 131_072);
+        for record in 80_000..99_000 {
+            index.remove(record * 7);
+        }
+        // 1,000 left: halved again below 16,384, and no further than 65,536 cells.
+        assert_eq!(index.bytes(), 8 * SHRINK_FROM_CELLS);
+        assert_eq!(index.count(), 1_000);
+        for record in 0..100_000 {
+            let want = (record >= 99_000).then_some(record);
+            assert_eq!(index.get(record * 7), want, "record {}", record * 7);
+        }
+    }
+
+    #[test]
+    fn a_hashed_index_turned_dense_turns_hashed_again_once_drained() {
+        // 5,000,000 records: a table of at most 2^20 cells, dense past 2^19 pending.
+        let records = 5_000_000;
+        assert_eq!(max_cells(records), 1 << 20);
+        let mut index = PendingIndex::default();
+        index.reset(records, false);
+        for record in 0..600_000 {
+            index.insert(record, record + 1);
+        }
+        assert!(matches!(index, PendingIndex::Dense { .. }));
+        assert_eq!(index.count(), 600_000);
+        // Back to hashed below an eighth of the largest table: 131,072 pending.
+        for record in 0..468_928 {
+            index.remove(record);
+        }
+        assert!(matches!(index, PendingIndex::Dense { .. }));
+        index.remove(468_928);
+        assert!(matches!(index, PendingIndex::Hashed { .. }));
+        assert_eq!(index.count(), 131_071);
+        assert_eq!(index.bytes(), 8 * (1 << 19));
+        for record in (0..600_000).step_by(997) {
+            let want = (record > 468_928).then_some(record + 1);
+            assert_eq!(index.get(record), want, "record {record}");
+        }
+        // Removing a record with no entry changes nothing.
+        index.remove(3);
+        assert_eq!(index.count(), 131_071);
     }
 
     #[test]

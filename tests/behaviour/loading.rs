@@ -197,7 +197,7 @@ fn a_max_memory_too_small_refuses_every_command_with_the_estimate() {
     let e = refused(&["run"]);
     assert!(
         e.starts_with(&format!(
-            "error: scenario '{}': a run would need about 8.3 GiB of memory (record index 1.5 GiB",
+            "error: scenario '{}': a run would need about 9.8 GiB of memory (record index 3.0 GiB",
             file.display()
         )),
         "{e}"
@@ -206,7 +206,7 @@ fn a_max_memory_too_small_refuses_every_command_with_the_estimate() {
     // Two points of a sweep on two threads need twice as much.
     let e = refused(&["sweep", "--threads", "2", "--set", "sync.workers=1,2"]);
     assert!(
-        e.contains("about 16.7 GiB of memory (8.3 GiB per simulation x 2 at once; record index"),
+        e.contains("about 19.7 GiB of memory (9.8 GiB per simulation x 2 at once; record index"),
         "{e}"
     );
 }
@@ -234,14 +234,14 @@ fn validate_refuses_what_run_would_with_the_same_cap() {
     let out = validate("1GiB");
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8(out.stderr).unwrap();
-    assert!(e.contains("would need about 8.3 GiB of memory"), "{e}");
+    assert!(e.contains("would need about 9.8 GiB of memory"), "{e}");
     let out = validate("16GiB");
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         format!(
             "{}: valid (1 objects, 2000000000 records, 0 events, policy fifo, horizon 1h); a \
-             run: at most 8.3 GiB of memory, about 1.0e8 events of work\n",
+             run: at most 9.8 GiB of memory, about 1.0e8 events of work\n",
             file.display()
         )
     );

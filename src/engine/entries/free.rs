@@ -1,0 +1,196 @@
+//! The free slots of the entry slab: a stack, the slot freed last on top, kept in the free
+//! slots themselves so that it takes no memory of its own.
+//!
+//! A free slot's memory is unused but for its state, which must read
+//! [`EntryState::Free`](super::EntryState::Free) so that a stale FIFO item pointing at it is
+//! never taken for a live one. So the stack is a list of *nodes*: free slots that also hold
+//! the ids of up to [`HELD`] other free slots, and the id of the next node below. Every node
+//! but the top one is full. Taking a slot takes the top node's last id, or, when the top node
+//! holds none, the node itself.
+//!
+//! Why not a list through the slots (each free slot naming the next)? At a hundred times the
+//! reference scale the slab is a gigabyte, the slot to take next is rarely in the cache, and
+//! a list says which one it is only once the current one has been read: every new entry
+//! waited for memory. A node names the next several slots at once, so a new entry asks the
+//! processor to fetch the slot a few entries later ([`AHEAD`]) while it writes its own.
+
+use super::super::pending::prefetch;
+use super::{Entry, EntryState};
+
+/// Free slot ids a node holds besides its own (the words of an entry other than its state).
+pub(super) const HELD: u8 = 6;
+
+/// How many takes ahead a take prefetches the slot it will hand out.
+const AHEAD: u8 = 2;
+
+/// No slot: an empty stack, or the bottom node.
+const NO_SLOT: u32 = u32::MAX;
+
+/// The stack of free slots (see the module documentation).
+#[derive(Debug, Clone, Copy)]
+pub(in crate::engine) struct FreeSlots {
+    /// The top node, or [`NO_SLOT`].
+    top: u32,
+    /// How many ids the top node holds (the nodes below hold [`HELD`] each).
+    held: u8,
+}
+
+impl Default for FreeSlots {
+    fn default() -> Self {
+        FreeSlots {
+            top: NO_SLOT,
+            held: 0,
+        }
+    }
+}
+
+impl FreeSlots {
+    /// Takes the slot freed last, if any.
+    #[inline(always)]
+    pub(super) fn take(&mut self, slab: &[Entry]) -> Option<u32> {
+        let top = self.top;
+        if top == NO_SLOT {
+            return None;
+        }
+        let node = &slab[top as usize];
+        if self.held == 0 {
+            // The node itself; the next node down is full.
+            self.top = node.record;
+            if self.top != NO_SLOT {
+                self.held = HELD;
+                let next = &slab[self.top as usize];
+                prefetch(slab, next.held(HELD - 1) as usize);
+                prefetch(slab, next.held(HELD - 2) as usize);
+            }
+            return Some(top);
+        }
+        self.held -= 1;
+        let e = node.held(self.held);
+        if self.held >= AHEAD {
+            prefetch(slab, node.held(self.held - AHEAD) as usize);
+        }
+        if self.held == AHEAD {
+            // The next node, whose ids the take after this node's will read.
+            prefetch(slab, node.record as usize);
+        }
+        Some(e)
+    }
+
+    /// Puts slot `e` (no longer in use) on top.
+    #[inline(always)]
+    pub(super) fn put(&mut self, slab: &mut [Entry], e: u32) {
+        if self.top != NO_SLOT && self.held < HELD {
+            slab[self.top as usize].set_held(self.held, e);
+            slab[e as usize].set_state(EntryState::Free);
+            self.held += 1;
+        } else {
+            slab[e as usize] = Entry::node(self.top);
+            self.top = e;
+            self.held = 0;
+        }
+    }
+}
+
+impl Entry {
+    /// A free slot that is a node of the free stack over `next`, holding no id yet.
+    fn node(next: u32) -> Entry {
+        Entry {
+            order_since: 0,
+            created: 0,
+            marks: 0,
+            record: next,
+            queue: 0,
+            flags: EntryState::Free as u16,
+        }
+    }
+
+    /// Free slot id `i` (below [`HELD`]) of a node.
+    #[inline(always)]
+    fn held(&self, i: u8) -> u32 {
+        let word = match i / 2 {
+            0 => self.order_since,
+            1 => self.created as u64,
+            _ => self.marks,
+        };
+        (word >> (32 * (i % 2))) as u32
+    }
+
+    /// Sets free slot id `i` (below [`HELD`]) of a node.
+    #[inline(always)]
+    fn set_held(&mut self, i: u8, e: u32) {
+        let shift = 32 * (i % 2);
+        let keep = !((u32::MAX as u64) << shift);
+        let put = |word: u64| (word & keep) | (e as u64) << shift;
+        match i / 2 {
+            0 => self.order_since = put(self.order_since),
+            1 => self.created = put(self.created as u64) as i64,
+            _ => self.marks = put(self.marks),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Direction, QueueId};
+
+    fn slab(n: usize) -> Vec<Entry> {
+        let q = QueueId::new(0, Direction::ToMarketing);
+        (0..n)
+            .map(|r| Entry::new(r as u64, 0, 0, r as u32, q, true, EntryState::Queued))
+            .collect()
+    }
+
+    #[test]
+    fn slots_come_back_last_freed_first_and_read_free() {
+        let mut slab = slab(40);
+        let mut free = FreeSlots::default();
+        assert_eq!(free.take(&slab), None);
+        let freed: Vec<u32> = vec![7, 3, 39, 0, 12, 25, 31, 8, 9, 10, 1, 2, 33, 34, 35, 20, 21];
+        for &e in &freed {
+            free.put(&mut slab, e);
+        }
+        for &e in &freed {
+            assert_eq!(slab[e as usize].state(), EntryState::Free, "slot {e}");
+        }
+        let taken: Vec<u32> = std::iter::from_fn(|| free.take(&slab)).collect();
+        let mut expected = freed.clone();
+        expected.reverse();
+        assert_eq!(taken, expected);
+    }
+
+    #[test]
+    fn interleaved_puts_and_takes_behave_as_a_stack() {
+        let mut slab = slab(64);
+        let mut free = FreeSlots::default();
+        let mut model: Vec<u32> = Vec::new();
+        let mut next = 0u32;
+        // A fixed pattern of runs of puts and takes that crosses node boundaries both ways.
+        for (puts, takes) in [(5, 2), (9, 3), (1, 7), (13, 6), (2, 0), (0, 4), (20, 28)] {
+            for _ in 0..puts {
+                free.put(&mut slab, next);
+                model.push(next);
+                next += 1;
+            }
+            for _ in 0..takes {
+                assert_eq!(free.take(&slab), model.pop());
+            }
+        }
+        assert!(model.is_empty());
+        assert_eq!(free.take(&slab), None);
+    }
+
+    #[test]
+    fn a_node_holds_six_ids_in_its_words() {
+        let mut node = Entry::node(NO_SLOT);
+        let ids = [u32::MAX - 1, 1, 0x8000_0000, 42, 0xDEAD_BEEF, 7];
+        for (i, &e) in ids.iter().enumerate() {
+            node.set_held(i as u8, e);
+        }
+        for (i, &e) in ids.iter().enumerate() {
+            assert_eq!(node.held(i as u8), e, "id {i}");
+        }
+        assert_eq!(node.state(), EntryState::Free);
+        assert_eq!(node.record, NO_SLOT);
+    }
+}
