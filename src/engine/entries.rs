@@ -26,6 +26,9 @@ pub(crate) struct Entries {
     /// The free slots of `slab`, the last freed on top: the slot an edit takes is one a batch
     /// just completed, if any is left, and the stack takes no memory of its own.
     pub(super) free: FreeSlots,
+    /// Slots in use: when none is, the free slots start over from the first
+    /// ([`FreeSlots::all_free`]).
+    pub(super) live: usize,
     /// One queue per (object, direction).
     pub(super) queues: Queues,
     /// The next order key: entries take increasing keys as they join a queue.
@@ -57,6 +60,7 @@ impl Entries {
         Entries {
             slab,
             free: FreeSlots::default(),
+            live: 0,
             queues,
             next_order: 0,
             object_backlog: vec![0; sc.objects.len()],
@@ -447,6 +451,7 @@ impl Sim<'_> {
         self.entries.next_order += 1;
         // The slab slot it takes: the last one freed, or a new one at the end. The counts
         // come first and the write last, so nothing is read again after a push that grew.
+        self.entries.live += 1;
         let free = self.entries.free.take(&self.entries.slab);
         let e = free.unwrap_or(self.entries.slab.len() as u32);
         let queue = &mut self.entries.queues[q];
@@ -546,7 +551,13 @@ impl Sim<'_> {
 
     /// Returns a completed entry's slot to the free stack.
     pub(super) fn release(&mut self, e: u32) {
-        self.entries.free.put(&mut self.entries.slab, e);
+        self.entries.live -= 1;
+        if self.entries.live == 0 {
+            self.entries.slab[e as usize].set_state(EntryState::Free);
+            self.entries.free.all_free(self.entries.slab.len());
+        } else {
+            self.entries.free.put(&mut self.entries.slab, e);
+        }
     }
 }
 

@@ -196,6 +196,12 @@ impl Sim<'_> {
                 );
             }
         }
+        let in_use: u64 = states.iter().flatten().sum();
+        assert_eq!(
+            in_use, self.entries.live as u64,
+            "at {at} ms: {in_use} slots hold entries, but {} are counted in use",
+            self.entries.live
+        );
         for (q, queue) in self.entries.queues.iter().enumerate() {
             let c = &queue.counters;
             let [queued, due, in_flight, retry, timeout] = states[q];
