@@ -25,13 +25,16 @@ use super::key;
 use super::next_edits::{NextEdits, NEVER};
 use crate::units::Millis;
 
-/// Edits in a chunk (384 KiB): the helper waits when it is [`CHUNKS_AHEAD`] chunks ahead, so
+/// Edits in a chunk (192 KiB): the helper waits when it is [`CHUNKS_AHEAD`] chunks ahead, so
 /// each chunk the engine takes wakes it once; at a hundred times the reference scale, chunks
-/// of 4,096 cost a tenth of the engine's time in those wake-ups.
-pub(super) const CHUNK: usize = 16384;
+/// of 4,096 cost the engine a tenth of its time in those wake-ups.
+pub(super) const CHUNK: usize = 8192;
 
-/// Chunks drawn and not yet read: the helper waits when it is this far ahead.
-const CHUNKS_AHEAD: usize = 4;
+/// Chunks drawn and not yet read: the helper waits when it is this far ahead. It draws
+/// several times faster than the engine applies, so two keep the engine from waiting, and
+/// the chunks alive at once (these, the one read and the one drawn) take about what four
+/// chunks of 4,096 edits ahead took.
+const CHUNKS_AHEAD: usize = 2;
 
 /// One drawn background edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

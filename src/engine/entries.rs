@@ -550,6 +550,7 @@ impl Sim<'_> {
     }
 
     /// Returns a completed entry's slot to the free stack.
+    #[inline(always)]
     pub(super) fn release(&mut self, e: u32) {
         self.entries.live -= 1;
         if self.entries.live == 0 {

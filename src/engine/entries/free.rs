@@ -11,7 +11,7 @@
 //! Why not a list through the slots (each free slot naming the next)? At a hundred times the
 //! reference scale the slab is a gigabyte, the slot to take next is rarely in the cache, and
 //! a list says which one it is only once the current one has been read: every new entry
-//! waited for memory. A node names the next several slots at once, so a new entry asks the
+//! waited for memory. A node names the next few slots at once, so a new entry asks the
 //! processor to fetch the slot a few entries later ([`AHEAD`]) while it writes its own.
 //!
 //! Once no slot is in use ([`FreeSlots::all_free`]), the stack is forgotten and slots are
@@ -25,8 +25,8 @@
 use super::super::pending::prefetch;
 use super::{Entry, EntryState};
 
-/// Free slot ids a node holds besides its own (the words of an entry other than its state).
-pub(super) const HELD: u8 = 6;
+/// Free slot ids a node holds besides its own: two in each of two words of the entry.
+pub(super) const HELD: u8 = 4;
 
 /// How many takes ahead a take prefetches the slot it will hand out.
 const AHEAD: u8 = 2;
@@ -134,11 +134,7 @@ impl Entry {
     /// Free slot id `i` (below [`HELD`]) of a node.
     #[inline(always)]
     fn held(&self, i: u8) -> u32 {
-        let word = match i / 2 {
-            0 => self.order_since,
-            1 => self.created as u64,
-            _ => self.marks,
-        };
+        let word = if i < 2 { self.order_since } else { self.marks };
         (word >> (32 * (i % 2))) as u32
     }
 
@@ -146,13 +142,12 @@ impl Entry {
     #[inline(always)]
     fn set_held(&mut self, i: u8, e: u32) {
         let shift = 32 * (i % 2);
-        let keep = !((u32::MAX as u64) << shift);
-        let put = |word: u64| (word & keep) | (e as u64) << shift;
-        match i / 2 {
-            0 => self.order_since = put(self.order_since),
-            1 => self.created = put(self.created as u64) as i64,
-            _ => self.marks = put(self.marks),
-        }
+        let word = if i < 2 {
+            &mut self.order_since
+        } else {
+            &mut self.marks
+        };
+        *word = (*word & !((u32::MAX as u64) << shift)) | (e as u64) << shift;
     }
 }
 
@@ -225,9 +220,10 @@ mod tests {
     }
 
     #[test]
-    fn a_node_holds_six_ids_in_its_words() {
+    fn a_node_holds_four_ids_in_its_words() {
         let mut node = Entry::node(NO_SLOT);
-        let ids = [u32::MAX - 1, 1, 0x8000_0000, 42, 0xDEAD_BEEF, 7];
+        let ids = [u32::MAX - 1, 0x8000_0000, 42, 0xDEAD_BEEF];
+        assert_eq!(ids.len(), HELD as usize);
         for (i, &e) in ids.iter().enumerate() {
             node.set_held(i as u8, e);
         }
