@@ -340,14 +340,7 @@ fn conservation_holds_at_every_sample_with_cascades_and_echoes() {
 fn cascades_and_echoes_give_the_same_run_on_one_thread_and_two() {
     let sc = scenario(&busy());
     for seed in [1, 5] {
-        let ahead = simulate_with(
-            &sc,
-            seed,
-            Inputs {
-                draw_ahead: true,
-                ..Inputs::default()
-            },
-        );
+        let ahead = crate::simulate_drawn_ahead(&sc, seed);
         assert!(ahead == simulate(&sc, seed), "seed {seed}");
     }
     assert!(syncsim::engine::seeds::varies_by_seed(&sc));

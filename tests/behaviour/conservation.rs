@@ -161,7 +161,7 @@ proptest! {
         // queues' own FIFOs would.
         prop_assert!(r == simulate_with(&sc, 5, Inputs { separate_fifos: true, ..Inputs::default() }), "a shared FIFO took other batches\n{}", text);
         // Edits drawn and merged on a helper thread are the edits drawn here.
-        prop_assert!(r == simulate_with(&sc, 5, Inputs { draw_ahead: true, ..Inputs::default() }), "edits drawn ahead gave another run\n{}", text);
+        prop_assert!(r == crate::simulate_drawn_ahead(&sc, 5), "edits drawn ahead gave another run\n{}", text);
         // A hashed pending index (used for large populations) answers as the dense one:
         // audited, so every entry it must find is checked at every sample.
         prop_assert!(r == simulate_with(&sc, 5, Inputs { hashed_index: true, audit: true, ..Inputs::default() }), "a hashed index gave another run\n{}", text);

@@ -255,14 +255,7 @@ throughput = 50_000
 fn a_run_with_creations_is_the_same_drawn_ahead_shared_or_hashed() {
     let sc = scenario(GROWING);
     let plain = simulate_with(&sc, 9, Inputs::default());
-    let ahead = simulate_with(
-        &sc,
-        9,
-        Inputs {
-            draw_ahead: true,
-            ..Inputs::default()
-        },
-    );
+    let ahead = crate::simulate_drawn_ahead(&sc, 9);
     assert!(plain == ahead, "edits drawn ahead gave another run");
     let shared = SharedEdits::draw(&sc, 9);
     let with_shared = simulate_with(
@@ -399,7 +392,7 @@ proptest! {
             let split = r.creation_latency(o).map_or(0, |l| l.count) + r.update_latency(o).map_or(0, |l| l.count);
             prop_assert_eq!(split, synced, "object {}\n{}", o, &text);
         }
-        prop_assert!(r == simulate_with(&sc, 5, Inputs { draw_ahead: true, ..Inputs::default() }), "edits drawn ahead gave another run\n{}", text);
+        prop_assert!(r == crate::simulate_drawn_ahead(&sc, 5), "edits drawn ahead gave another run\n{}", text);
         prop_assert!(r == simulate_with(&sc, 5, Inputs { separate_fifos: true, ..Inputs::default() }), "a shared FIFO took other batches\n{}", text);
         let shared = SharedEdits::draw(&sc, 5);
         prop_assert!(r == simulate_with(&sc, 5, Inputs { shared_edits: Some(&shared), ..Inputs::default() }), "shared edits gave another run\n{}", text);
@@ -411,20 +404,9 @@ fn the_example_writes_the_same_bytes_on_one_thread_and_two() {
     // The command-line path: one thread draws edits inline, two draw them ahead.
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, threads: &str| {
-        let out = dir.path().join(name);
-        assert_cmd::Command::cargo_bin("syncsim")
-            .unwrap()
-            .args([
-                "run",
-                "scenarios/new-leads-during-update.toml",
-                "--horizon",
-                "40h",
-            ])
-            .args(["--format", "csv", "--quiet", "--threads", threads, "--out"])
-            .arg(&out)
-            .assert()
-            .success();
-        crate::folder_files(&out)
+        let scenario = "scenarios/new-leads-during-update.toml";
+        let args = ["run", scenario, "--horizon", "40h", "--threads", threads];
+        crate::cli_run_files(&dir.path().join(name), &args)
     };
     let one = run("one", "1");
     let latency = &one.iter().find(|(n, _)| n == "latency.csv").unwrap().1;

@@ -81,7 +81,6 @@ fn a_reused_workspace_gives_the_same_run_as_a_fresh_one() {
 
 #[test]
 fn edits_drawn_ahead_on_a_second_thread_give_the_same_run_for_every_example() {
-    use syncsim::engine::{simulate_with, Inputs};
     for entry in std::fs::read_dir("scenarios").unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "toml") || path.ends_with("reference-10x.toml") {
@@ -94,14 +93,7 @@ fn edits_drawn_ahead_on_a_second_thread_give_the_same_run_for_every_example() {
             continue;
         }
         for seed in [1, 9] {
-            let ahead = simulate_with(
-                &sc,
-                seed,
-                Inputs {
-                    draw_ahead: true,
-                    ..Inputs::default()
-                },
-            );
+            let ahead = crate::simulate_drawn_ahead(&sc, seed);
             assert!(
                 ahead == simulate(&sc, seed),
                 "{} (seed {seed}) differs with edits drawn ahead",
@@ -155,15 +147,15 @@ fn edits_drawn_once_and_shared_give_the_same_runs_for_every_example() {
 fn a_single_run_writes_the_same_bytes_on_one_thread_and_two() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, threads: &str| {
-        let out = dir.path().join(name);
-        assert_cmd::Command::cargo_bin("syncsim")
-            .unwrap()
-            .args(["run", "scenarios/reference.toml", "--horizon", "40h"])
-            .args(["--format", "csv", "--quiet", "--threads", threads, "--out"])
-            .arg(&out)
-            .assert()
-            .success();
-        crate::folder_files(&out)
+        let args = [
+            "run",
+            "scenarios/reference.toml",
+            "--horizon",
+            "40h",
+            "--threads",
+            threads,
+        ];
+        crate::cli_run_files(&dir.path().join(name), &args)
     };
     let one = run("one", "1");
     assert!(one.iter().any(|(n, _)| n == "backlog.csv"));

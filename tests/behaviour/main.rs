@@ -67,6 +67,30 @@ pub fn folder_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// Runs `sc` with `seed`, its background edits drawn ahead on a second thread (as `syncsim
+/// run` does on two threads): what every "same run drawn ahead" test compares with
+/// [`simulate`].
+pub fn simulate_drawn_ahead(sc: &Scenario, seed: u64) -> RunResult {
+    let inputs = syncsim::engine::Inputs {
+        draw_ahead: true,
+        ..syncsim::engine::Inputs::default()
+    };
+    syncsim::engine::simulate_with(sc, seed, inputs)
+}
+
+/// Runs `syncsim` with `args` (CSV reports, quiet) into the folder `out` and returns every
+/// file it wrote ([`folder_files`]).
+pub fn cli_run_files(out: &std::path::Path, args: &[&str]) -> Vec<(String, Vec<u8>)> {
+    assert_cmd::Command::cargo_bin("syncsim")
+        .unwrap()
+        .args(args)
+        .args(["--format", "csv", "--quiet", "--out"])
+        .arg(out)
+        .assert()
+        .success();
+    folder_files(out)
+}
+
 /// Runs scenario text once with its own seed.
 pub fn run(text: &str) -> (Scenario, RunResult) {
     let sc = scenario(text);

@@ -418,7 +418,6 @@ fn a_sample_grid_on_the_batch_lattice_reads_high() {
 fn a_run_until_clear_is_the_same_with_edits_drawn_ahead() {
     // The helper thread draws edits up to the cap; the run stops at its own end, and what it
     // measured is the same as drawing them in the engine's thread.
-    use syncsim::engine::{simulate_with, Inputs};
     let text = std::fs::read_to_string("scenarios/reference-tenth.toml").unwrap();
     let sc = scenario::from_str(
         &text,
@@ -428,14 +427,7 @@ fn a_run_until_clear_is_the_same_with_edits_drawn_ahead() {
     )
     .unwrap();
     let alone = simulate(&sc, sc.seed);
-    let ahead = simulate_with(
-        &sc,
-        sc.seed,
-        Inputs {
-            draw_ahead: true,
-            ..Inputs::default()
-        },
-    );
+    let ahead = crate::simulate_drawn_ahead(&sc, sc.seed);
     assert!(alone == ahead);
     // The bulk update at 24 h clears and recovers at about 30.6 h: the run ends at 31 h.
     assert_eq!(alone.horizon(), 31 * HOUR);

@@ -303,7 +303,7 @@ proptest! {
         let peaks = &audited.windows().peaks;
         prop_assert!(peaks[0] <= sc.api.burst.windows[0].calls, "{}", text);
         prop_assert!(peaks[1] <= sc.api.burst.windows[1].calls, "{}", text);
-        let threads = simulate_with(&sc, 7, Inputs { draw_ahead: true, ..Inputs::default() });
+        let threads = crate::simulate_drawn_ahead(&sc, 7);
         prop_assert!(audited == threads, "two threads gave another run\n{}", text);
     }
 }
@@ -314,14 +314,7 @@ fn the_example_answers_its_question_the_same_on_one_thread_and_two() {
         .join("scenarios/hubspot-burst-backfill.toml");
     let sc = syncsim::load::load(&path, &[]).unwrap();
     let one = simulate(&sc, sc.seed);
-    let two = simulate_with(
-        &sc,
-        sc.seed,
-        Inputs {
-            draw_ahead: true,
-            ..Inputs::default()
-        },
-    );
+    let two = crate::simulate_drawn_ahead(&sc, sc.seed);
     assert_eq!(one, two);
     assert!(one.windows().waited > HOUR);
 }
